@@ -1,0 +1,95 @@
+"""Regenerate ``meshes/`` from the installed ``myo-sim`` package (needs the ``build`` extra).
+
+Run ``psoas-atlas build-meshes`` (or ``make meshes``). The viewer itself never imports this
+package: it reads the PLY files and JSON written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from pathlib import Path
+
+import pyvista as pv
+
+from app.build import landmarks, refine, source, spine
+from app.files import atomic_write_bytes, atomic_write_text
+
+PROVENANCE = {
+    "source": {
+        "package": "myo-sim",
+        "model": source.MODEL_NAME,
+        "licence": "Apache-2.0",
+        "pose": "default (qpos0, mujoco.mj_forward)",
+        "papers": [
+            "Rajagopal A, Dembia CL, DeMers MS, Delp DD, Hicks JL, Delp SL. Full-body "
+            "musculoskeletal model for muscle-driven simulation of human gait. IEEE Trans "
+            "Biomed Eng. 2016;63(10):2068-79.",
+            "Christophy M, Faruk Senan NA, Lotz JC, O'Reilly OM. A musculoskeletal model for "
+            "the lumbar spine. Biomech Model Mechanobiol. 2012;11(1-2):19-34.",
+            "Walia P, et al. MyoBack: a musculoskeletal model of the human back (MyoSuite), 2025.",
+        ],
+    },
+    "frame": "RAS millimetres; origin at the midpoint of the two hip joint centres",
+    "processing": [
+        "model frame -> RAS: rotate 180 degrees about z, metres -> millimetres, shift",
+        "hip bones: duplicate face and non-manifold fin removed",
+        f"bones: butterfly subdivision x{refine.SUBDIVISIONS} (interpolating), Taubin "
+        f"smoothing {refine.SMOOTHING_ITERATIONS} iterations, pass band {refine.SMOOTHING_PASS_BAND}",
+        "vertebra_t12: translated to sit on L1 along the L2-L1 axis with a "
+        f"{spine.T12_L1_DISC_HEIGHT} mm disc (the source T12 overlaps L1 at the default pose)",
+        "discs: generated between the endplates found by rays along the spinal axis",
+    ],
+    "command": "psoas-atlas build-meshes",
+}
+
+
+def _ply_bytes(mesh: pv.PolyData) -> bytes:
+    """Binary PLY of a mesh's points and triangles (normals are recomputed on load)."""
+    clean = pv.PolyData(mesh.points.astype("float32"), mesh.faces)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mesh.ply"
+        clean.save(path, binary=True)
+        return path.read_bytes()
+
+
+def build_meshes(out_dir: Path) -> dict[str, object]:
+    """Write the bones, discs, landmarks and provenance into ``out_dir``; return provenance."""
+    src = source.load_source()
+    bones = {sid: refine.refine(mesh) for sid, mesh in src.bones.items()}
+    shift = spine.seat_t12(bones["vertebra_t12"], bones["vertebra_l1"], bones["vertebra_l2"])
+    bones["vertebra_t12"] = bones["vertebra_t12"].translate(shift)
+    bodies = {f"vertebra_{lvl}": spine.measure_body(bones[f"vertebra_{lvl}"]) for lvl in spine.LEVELS}
+    axes = spine.spinal_axes(bodies)
+    discs = {
+        disc_id: spine.build_disc(bones[upper], bones[lower], bodies[upper], axes[upper])
+        for disc_id, (upper, lower) in spine.DISCS.items()
+    }
+
+    checksums: dict[str, str] = {}
+    for group, meshes in (("bones", bones), ("discs", discs)):
+        for sid, mesh in meshes.items():
+            data = _ply_bytes(mesh)
+            rel = f"{group}/{sid}.ply"
+            atomic_write_bytes(out_dir / rel, data)
+            checksums[rel] = hashlib.sha256(data).hexdigest()
+
+    points = landmarks.compute_landmarks(bones, bodies, src.sites)
+    text = json.dumps({"units": "mm", "frame": "RAS", "landmarks": points}, indent=2) + "\n"
+    atomic_write_text(out_dir / "landmarks.json", text)
+    checksums["landmarks.json"] = hashlib.sha256(text.encode()).hexdigest()
+
+    provenance = dict(PROVENANCE)
+    provenance["source"] = dict(PROVENANCE["source"], version=src.package_version)  # type: ignore[arg-type]
+    provenance["tools"] = {
+        "mujoco": src.mujoco_version,
+        "pyvista": pv.__version__,
+        "python": platform.python_version(),
+    }
+    provenance["t12_translation_mm"] = [round(float(c), 2) for c in shift]
+    provenance["files"] = dict(sorted(checksums.items()))
+    atomic_write_text(out_dir / "PROVENANCE.json", json.dumps(provenance, indent=2) + "\n")
+    return provenance
