@@ -1,0 +1,171 @@
+"""The ``psoas-atlas`` command: open the viewer, list structures, screenshot, export, build.
+
+Heavy imports (Qt, VTK, MuJoCo) happen inside the subcommand that needs them, so
+``psoas-atlas list`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__, paths
+from app.model.anatomy import load_catalogue
+from app.model.landmarks import load_landmarks
+from app.model.scene import SceneModel
+from app.model.views import DEFAULT_VIEW, VIEWS
+
+MAX_SIDE = 16384
+
+
+class UsageError(Exception):
+    """A bad argument or path: printed as one line, exit status 2."""
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: each side must be 16 to {MAX_SIDE} pixels")
+    return width, height
+
+
+def load_scene(report: bool = True) -> SceneModel:
+    """The scene of the shipped data; annotation problems are printed, valid entries kept."""
+    catalogue, errors = load_catalogue(paths.structures_file(), paths.meshes_dir())
+    if report:
+        for error in errors:
+            print(f"warning: {error}", file=sys.stderr)
+    return SceneModel(catalogue, load_landmarks(paths.landmarks_file()))
+
+
+def _writable_file(path: Path) -> Path:
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write {path}: folder {parent} is not writable")
+    return path
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    from app.qt.app import run_viewer
+
+    return run_viewer(load_scene(), view=args.view)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    scene = load_scene()
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "latin": s.latin,
+            "kind": s.kind.value,
+            "side": s.side.value,
+            "group": s.group.value,
+        }
+        for s in scene.catalogue
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    widths = {key: max(len(key), *(len(r[key]) for r in rows)) for key in rows[0]} if rows else {}
+    print("  ".join(key.upper().ljust(w) for key, w in widths.items()))
+    for row in rows:
+        print("  ".join(row[key].ljust(w) for key, w in widths.items()))
+    return 0
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    out = _writable_file(Path(args.out))
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
+    from app.render.snapshot import save_screenshot
+
+    scene = load_scene()
+    scene.set_view(args.view)
+    try:
+        save_screenshot(scene, out, args.size)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {args.view})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.export import export_scene
+
+    out_dir = Path(args.outdir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"cannot export to {out_dir}: it is a file")
+    scene = load_scene()
+    try:
+        scene_file = export_scene(scene, paths.meshes_dir(), out_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot export to {out_dir}: {exc.strerror or exc}") from exc
+    print(f"wrote {len(scene.visible_ids)} meshes and {scene_file}")
+    return 0
+
+
+def cmd_build_meshes(args: argparse.Namespace) -> int:
+    try:
+        from app.build import build_meshes
+    except ImportError as exc:
+        raise UsageError(f"building meshes needs the build extra (pip install -e '.[build]'): {exc}") from exc
+    provenance = build_meshes(Path(args.out))
+    files = provenance["files"]
+    print(f"wrote {len(files)} files to {args.out}")  # type: ignore[arg-type]
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psoas-atlas",
+        description="A 3D atlas of the lumbar spine, pelvis, iliopsoas and lumbar plexus.",
+    )
+    parser.add_argument("--version", action="version", version=f"psoas-atlas {__version__}")
+    parser.set_defaults(func=cmd_view, view=DEFAULT_VIEW)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    view = sub.add_parser("view", help="open the viewer (the default)")
+    view.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW, help="initial view")
+    view.set_defaults(func=cmd_view)
+
+    lister = sub.add_parser("list", help="list the structures")
+    lister.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    lister.set_defaults(func=cmd_list)
+
+    shot = sub.add_parser("screenshot", help="render a PNG with no display")
+    shot.add_argument("out", metavar="OUT.png")
+    shot.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW)
+    shot.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
+    shot.set_defaults(func=cmd_screenshot)
+
+    export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")
+    export.add_argument("outdir", metavar="OUTDIR")
+    export.set_defaults(func=cmd_export)
+
+    build = sub.add_parser("build-meshes", help="regenerate meshes/ from the installed myo-sim")
+    build.add_argument("--out", default=str(paths.meshes_dir()), help="output folder (default: meshes/)")
+    build.set_defaults(func=cmd_build_meshes)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"psoas-atlas: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,47 @@
+"""Export the visible scene as PLY files (mm, RAS) plus ``scene.json``. No Qt, no VTK."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app import __version__
+from app.files import atomic_write_bytes, atomic_write_text
+from app.model.scene import SceneModel
+
+
+def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
+    """Write one PLY per visible structure and ``scene.json`` into ``out_dir``; return its path.
+
+    The meshes are stored in millimetres in the RAS frame already, so they are copied as
+    they are (byte for byte, atomically).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    structures = []
+    for structure_id in scene.visible_ids:
+        structure = scene.catalogue[structure_id]
+        file_name = f"{structure.id}.ply"
+        atomic_write_bytes(out_dir / file_name, (Path(meshes_dir) / structure.mesh).read_bytes())
+        structures.append(
+            {
+                "id": structure.id,
+                "name": structure.name,
+                "latin": structure.latin,
+                "kind": structure.kind.value,
+                "side": structure.side.value,
+                "group": structure.group.value,
+                "color": structure.color,
+                "file": file_name,
+            }
+        )
+    document = {
+        "generator": f"psoas-atlas {__version__}",
+        "units": "mm",
+        "frame": "RAS",
+        "structures": structures,
+        "landmarks": {name: list(point) for name, point in scene.landmarks.items()},
+    }
+    scene_file = out_dir / "scene.json"
+    atomic_write_text(scene_file, json.dumps(document, indent=2) + "\n")
+    return scene_file

@@ -1,0 +1,17 @@
+"""The anatomy and the scene state, free of Qt and VTK so that it can be tested alone."""
+
+from app.model.anatomy import AnnotationError, Catalogue, Structure, load_catalogue
+from app.model.landmarks import load_landmarks
+from app.model.scene import SceneModel
+from app.model.views import VIEWS, View
+
+__all__ = [
+    "VIEWS",
+    "AnnotationError",
+    "Catalogue",
+    "SceneModel",
+    "Structure",
+    "View",
+    "load_catalogue",
+    "load_landmarks",
+]

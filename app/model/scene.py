@@ -1,0 +1,93 @@
+"""The scene state: what is visible, selected, how opaque, and from where it is seen.
+
+Widgets and the renderer never talk to each other: they call this model and listen to its
+signals (psygnal, the Qt-free event library napari uses).
+"""
+
+from __future__ import annotations
+
+from psygnal import Signal
+
+from app.model.anatomy import Catalogue, Group
+from app.model.views import DEFAULT_VIEW, VIEWS, View
+
+
+class SceneModel:
+    """Visibility, opacity, selection and view of the structures in a catalogue."""
+
+    visibility_changed = Signal(str, bool)
+    opacity_changed = Signal(str, float)
+    selection_changed = Signal(object)  # the selected id, or None
+    view_changed = Signal(object)  # a View
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        landmarks: dict[str, tuple[float, float, float]] | None = None,
+    ):
+        self.catalogue = catalogue
+        self.landmarks = dict(landmarks or {})
+        self._visible = {s.id for s in catalogue if s.visible}
+        self._opacity = {s.id: 1.0 for s in catalogue}
+        self._selected: str | None = None
+        self._view: View = VIEWS[DEFAULT_VIEW]
+
+    # visibility
+    def is_visible(self, structure_id: str) -> bool:
+        self.catalogue[structure_id]
+        return structure_id in self._visible
+
+    @property
+    def visible_ids(self) -> list[str]:
+        return [sid for sid in self.catalogue.ids if sid in self._visible]
+
+    def set_visible(self, structure_id: str, visible: bool) -> None:
+        if self.is_visible(structure_id) == visible:
+            return
+        (self._visible.add if visible else self._visible.discard)(structure_id)
+        self.visibility_changed.emit(structure_id, visible)
+
+    def set_group_visible(self, group: Group, visible: bool) -> None:
+        for structure in self.catalogue.in_group(group):
+            self.set_visible(structure.id, visible)
+
+    def show_all(self) -> None:
+        for structure_id in self.catalogue.ids:
+            self.set_visible(structure_id, True)
+
+    # opacity
+    def opacity(self, structure_id: str) -> float:
+        return self._opacity[self.catalogue[structure_id].id]
+
+    def set_opacity(self, structure_id: str, opacity: float) -> None:
+        if not 0.0 <= opacity <= 1.0:
+            raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
+        if self.opacity(structure_id) == opacity:
+            return
+        self._opacity[structure_id] = opacity
+        self.opacity_changed.emit(structure_id, opacity)
+
+    # selection
+    @property
+    def selected(self) -> str | None:
+        return self._selected
+
+    def select(self, structure_id: str | None) -> None:
+        if structure_id is not None:
+            self.catalogue[structure_id]
+        if structure_id == self._selected:
+            return
+        self._selected = structure_id
+        self.selection_changed.emit(structure_id)
+
+    # view
+    @property
+    def view(self) -> View:
+        return self._view
+
+    def set_view(self, name: str) -> None:
+        """Go to a standard view; emits even when it is the current one (the user moved away)."""
+        if name not in VIEWS:
+            raise KeyError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
+        self._view = VIEWS[name]
+        self.view_changed.emit(self._view)

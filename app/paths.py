@@ -1,0 +1,30 @@
+"""Where the data folders are: ``meshes/`` and ``annotations/`` at the project root.
+
+``PSOAS_ATLAS_ROOT`` overrides the root (for a relocated data set).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    override = os.environ.get("PSOAS_ATLAS_ROOT")
+    return Path(override) if override else Path(__file__).resolve().parent.parent
+
+
+def meshes_dir() -> Path:
+    return project_root() / "meshes"
+
+
+def annotations_dir() -> Path:
+    return project_root() / "annotations"
+
+
+def structures_file() -> Path:
+    return annotations_dir() / "structures.yaml"
+
+
+def landmarks_file() -> Path:
+    return meshes_dir() / "landmarks.json"

@@ -1,0 +1,19 @@
+"""Load structure meshes from ``meshes/`` once, with normals for smooth shading."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pyvista as pv
+
+
+@lru_cache(maxsize=None)
+def _load(path: str) -> pv.PolyData:
+    mesh = pv.read(path)
+    return mesh.compute_normals(auto_orient_normals=False, split_vertices=False, consistent_normals=True)
+
+
+def load_mesh(meshes_dir: Path, relative: str) -> pv.PolyData:
+    """The mesh at ``meshes_dir / relative``, shared between plotters (never modify it)."""
+    return _load(str((Path(meshes_dir) / relative).resolve()))

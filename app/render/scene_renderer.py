@@ -1,0 +1,119 @@
+"""Turn scene-model events into VTK actors: one actor per structure, shared meshes.
+
+Works with any pyvista plotter, so the same code draws in the Qt window (pyvistaqt's
+``QtInteractor`` is a plotter) and off screen for screenshots and tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+
+from app import paths
+from app.model.scene import SceneModel
+from app.model.views import View
+from app.render.meshes import load_mesh
+
+BACKGROUND_BOTTOM = "#1b1f27"
+BACKGROUND_TOP = "#3c4657"
+SELECTION_COLOR = "#ffcf40"
+
+#: Surface appearance per kind: bone is matte with a soft sheen, discs slightly glossier.
+MATERIALS: dict[str, dict[str, float]] = {
+    "bone": {"ambient": 0.12, "diffuse": 0.85, "specular": 0.18, "specular_power": 18.0},
+    "disc": {"ambient": 0.12, "diffuse": 0.8, "specular": 0.35, "specular_power": 30.0},
+    "muscle": {"ambient": 0.1, "diffuse": 0.85, "specular": 0.25, "specular_power": 20.0},
+    "nerve": {"ambient": 0.15, "diffuse": 0.8, "specular": 0.4, "specular_power": 40.0},
+    "ligament": {"ambient": 0.12, "diffuse": 0.8, "specular": 0.3, "specular_power": 25.0},
+}
+
+
+class SceneRenderer:
+    """Keeps a plotter's actors in step with a :class:`SceneModel`."""
+
+    def __init__(self, plotter: pv.Plotter, scene: SceneModel, meshes_dir: Path | None = None):
+        self.plotter = plotter
+        self.scene = scene
+        self.meshes_dir = meshes_dir or paths.meshes_dir()
+        self.actors: dict[str, pv.Actor] = {}
+        plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+        plotter.remove_all_lights()
+        plotter.enable_lightkit()
+        for structure in scene.catalogue:
+            mesh = load_mesh(self.meshes_dir, structure.mesh)
+            actor = plotter.add_mesh(
+                mesh,
+                color=structure.color,
+                smooth_shading=True,
+                name=structure.id,
+                pickable=True,
+                reset_camera=False,
+                render=False,
+                **MATERIALS[structure.kind.value],
+            )
+            actor.visibility = scene.is_visible(structure.id)
+            self.actors[structure.id] = actor
+        self._by_actor = {id(a): sid for sid, a in self.actors.items()}
+        scene.visibility_changed.connect(self._on_visibility)
+        scene.opacity_changed.connect(self._on_opacity)
+        scene.selection_changed.connect(self._on_selection)
+        scene.view_changed.connect(self.apply_view)
+        self.apply_view(scene.view, render=False)
+
+    def disconnect(self) -> None:
+        """Stop listening to the model (before the plotter is closed)."""
+        self.scene.visibility_changed.disconnect(self._on_visibility)
+        self.scene.opacity_changed.disconnect(self._on_opacity)
+        self.scene.selection_changed.disconnect(self._on_selection)
+        self.scene.view_changed.disconnect(self.apply_view)
+
+    def structure_of(self, actor: object) -> str | None:
+        """The structure id drawn by ``actor`` (for picking), or None."""
+        return self._by_actor.get(id(actor))
+
+    def _render(self) -> None:
+        if getattr(self.plotter, "render_window", None) is not None:
+            self.plotter.render()
+
+    def _on_visibility(self, structure_id: str, visible: bool) -> None:
+        self.actors[structure_id].visibility = visible
+        self._render()
+
+    def _on_opacity(self, structure_id: str, opacity: float) -> None:
+        self.actors[structure_id].prop.opacity = opacity
+        self._render()
+
+    def _on_selection(self, structure_id: str | None) -> None:
+        for sid, actor in self.actors.items():
+            color = SELECTION_COLOR if sid == structure_id else self.scene.catalogue[sid].color
+            actor.prop.color = color
+        self._render()
+
+    def visible_bounds(self) -> np.ndarray:
+        """Bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the visible structures."""
+        boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.is_visible(sid)]
+        if not boxes:
+            boxes = [np.array(a.bounds) for a in self.actors.values()]
+        stacked = np.array(boxes)
+        return np.array(
+            [stacked[:, 0].min(), stacked[:, 1].max(), stacked[:, 2].min(),
+             stacked[:, 3].max(), stacked[:, 4].min(), stacked[:, 5].max()]
+        )
+
+    def apply_view(self, view: View, render: bool = True) -> None:
+        """Look at the visible structures from ``view``'s direction, framing them."""
+        bounds = self.visible_bounds()
+        center = (bounds[0::2] + bounds[1::2]) / 2
+        direction = np.asarray(view.direction, dtype=float)
+        direction /= np.linalg.norm(direction)
+        radius = float(np.linalg.norm(bounds[1::2] - bounds[0::2]) / 2)
+        camera = self.plotter.camera
+        camera.focal_point = center
+        camera.position = center + direction * radius * 4
+        camera.up = view.up
+        self.plotter.reset_camera(bounds=bounds)
+        self.plotter.camera.zoom(1.0)
+        if render:
+            self._render()
