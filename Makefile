@@ -1,0 +1,43 @@
+# Psoas Atlas. `make run` and `make test` set up everything a fresh Debian machine lacks:
+# Debian packages, a virtual environment in .venv, the package with its dependencies.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system-packages lint typecheck pytest meshes screenshots clean
+
+run: setup
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then $(BIN)/psoas-atlas; \
+	else echo "No display: starting the viewer on a virtual X display (xvfb-run)"; \
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/psoas-atlas; fi
+
+test: setup lint typecheck pytest
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@scripts/install-system-packages
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lint:
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+
+typecheck:
+	$(BIN)/mypy app
+
+pytest:
+	$(BIN)/python -m pytest
+
+# Regenerate meshes/ from the installed myo-sim (reproducible; see meshes/PROVENANCE.json).
+meshes: setup
+	$(BIN)/psoas-atlas build-meshes
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""Shared fixtures: the shipped catalogue and scene, meshes read once per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_API", "pyside6")
+
+from app import paths  # noqa: E402
+from app.model import SceneModel, load_catalogue, load_landmarks  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    catalogue, errors = load_catalogue(paths.structures_file(), paths.meshes_dir())
+    assert errors == []
+    return catalogue
+
+
+@pytest.fixture(scope="session")
+def landmarks():
+    return load_landmarks(paths.landmarks_file())
+
+
+@pytest.fixture
+def scene(catalogue, landmarks):
+    return SceneModel(catalogue, landmarks)
+
+
+@pytest.fixture(scope="session")
+def meshes(catalogue):
+    import pyvista as pv
+
+    return {s.id: pv.read(paths.meshes_dir() / s.mesh) for s in catalogue}

@@ -1,0 +1,72 @@
+"""The scene model: state and events, with no Qt and no VTK."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from app.model.anatomy import Group
+from app.model.views import DEFAULT_VIEW, VIEWS
+
+
+def test_model_layer_imports_neither_qt_nor_vtk():
+    code = (
+        "import sys, app.model, app.export, app.cli\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'PySide6', 'vtk', 'vtkmodules', 'pyvista', 'pyvistaqt', 'mujoco'})\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_visibility_events(scene):
+    seen = []
+    scene.visibility_changed.connect(lambda sid, visible: seen.append((sid, visible)))
+    scene.set_visible("femur_left", False)
+    scene.set_visible("femur_left", False)  # no change, no event
+    assert seen == [("femur_left", False)]
+    assert not scene.is_visible("femur_left")
+    assert "femur_left" not in scene.visible_ids
+    scene.set_group_visible(Group.bones, False)
+    assert scene.visible_ids == []
+    scene.show_all()
+    assert len(scene.visible_ids) == len(scene.catalogue)
+
+
+def test_opacity_is_validated(scene):
+    seen = []
+    scene.opacity_changed.connect(lambda sid, value: seen.append((sid, value)))
+    scene.set_opacity("sacrum", 0.3)
+    assert scene.opacity("sacrum") == 0.3
+    assert seen == [("sacrum", 0.3)]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        scene.set_opacity("sacrum", 1.5)
+
+
+def test_selection_events_and_unknown_ids(scene):
+    seen = []
+    scene.selection_changed.connect(seen.append)
+    scene.select("vertebra_l3")
+    scene.select("vertebra_l3")
+    scene.select(None)
+    assert seen == ["vertebra_l3", None]
+    with pytest.raises(KeyError, match="unknown structure id 'psoas'"):
+        scene.select("psoas")
+    with pytest.raises(KeyError):
+        scene.set_visible("nope", True)
+
+
+def test_views(scene):
+    seen = []
+    scene.view_changed.connect(seen.append)
+    assert scene.view.name == DEFAULT_VIEW
+    scene.set_view("anterior")
+    scene.set_view("anterior")  # going back to the same view after rotating must re-emit
+    assert [v.name for v in seen] == ["anterior", "anterior"]
+    with pytest.raises(KeyError, match="unknown view"):
+        scene.set_view("sideways")
+    assert {"anterior", "posterior", "left", "right", "superior", "inferior"} <= set(VIEWS)
+    assert VIEWS["anterior"].direction == (0.0, 1.0, 0.0)  # camera in front: +y is anterior
+    assert VIEWS["right"].direction == (1.0, 0.0, 0.0)  # +x is the subject's right
