@@ -30,7 +30,9 @@ def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid size {text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080") from None
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080"
+        ) from None
     if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE):
         raise argparse.ArgumentTypeError(f"invalid size {text!r}: each side must be 16 to {MAX_SIDE} pixels")
     return width, height

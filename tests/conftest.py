@@ -8,8 +8,8 @@ import pytest
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from app import paths  # noqa: E402
-from app.model import SceneModel, load_catalogue, load_landmarks  # noqa: E402
+from app import paths
+from app.model import SceneModel, load_catalogue, load_landmarks
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -136,7 +137,7 @@ def _axis(mesh: pv.PolyData) -> np.ndarray:
 
 def test_vertebrae_do_not_overlap_and_l5_sits_on_the_sacrum(meshes, landmarks):
     chain = [f"vertebra_{lvl}" for lvl in LEVELS] + ["sacrum"]
-    for upper, lower in zip(chain, chain[1:], strict=False):
+    for upper, lower in itertools.pairwise(chain):
         # Facet joints of the source meshes touch with up to about 2 mm of overlap.
         depth = -distance(meshes[lower], meshes[upper].points).min()
         assert depth < 2.5, f"{upper} runs {depth:.1f} mm into {lower}"
@@ -157,7 +158,7 @@ def test_femoral_heads_sit_in_the_acetabula(meshes, landmarks):
 
 def test_intervertebral_foramina_open_behind_the_bodies(landmarks, meshes):
     bones = [meshes[f"vertebra_{lvl}"] for lvl in LEVELS]
-    for upper, lower in zip(LEVELS, LEVELS[1:], strict=False):
+    for upper, lower in itertools.pairwise(LEVELS):
         body_up = np.array(landmarks[f"vertebral_body_center_{upper}"])
         body_lo = np.array(landmarks[f"vertebral_body_center_{lower}"])
         for side, sign in SIDE_SIGN.items():

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pyvista as pv
 
 from app.build import landmarks, refine, source, spine
 from app.files import atomic_write_bytes, atomic_write_text
 
-PROVENANCE = {
+PROVENANCE: dict[str, Any] = {
     "source": {
         "package": "myo-sim",
         "model": source.MODEL_NAME,
@@ -48,8 +50,6 @@ PROVENANCE = {
 def _ply_bytes(mesh: pv.PolyData) -> bytes:
     """Binary PLY of a mesh's points and triangles (normals are recomputed on load)."""
     clean = pv.PolyData(mesh.points.astype("float32"), mesh.faces)
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mesh.ply"
         clean.save(path, binary=True)
@@ -82,8 +82,8 @@ def build_meshes(out_dir: Path) -> dict[str, object]:
     atomic_write_text(out_dir / "landmarks.json", text)
     checksums["landmarks.json"] = hashlib.sha256(text.encode()).hexdigest()
 
-    provenance = dict(PROVENANCE)
-    provenance["source"] = dict(PROVENANCE["source"], version=src.package_version)  # type: ignore[arg-type]
+    provenance: dict[str, object] = dict(PROVENANCE)
+    provenance["source"] = {**PROVENANCE["source"], "version": src.package_version}
     provenance["tools"] = {
         "mujoco": src.mujoco_version,
         "pyvista": pv.__version__,

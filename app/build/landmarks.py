@@ -6,6 +6,8 @@ body) and openings (intervertebral foramina) are not on a surface.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyvista as pv
 
@@ -77,7 +79,7 @@ def compute_landmarks(
         points[f"greater_trochanter_{side}"] = _greater_trochanter(femur, sign, hjc)
     for level in LEVELS:
         points[f"vertebral_body_center_{level}"] = bodies[f"vertebra_{level}"].center
-    for upper, lower in zip(LEVELS[:-1], LEVELS[1:]):
+    for upper, lower in itertools.pairwise(LEVELS):
         for side, (_, sign) in SIDES.items():
             points[f"intervertebral_foramen_{upper}_{lower}_{side}"] = _foramen(
                 bodies[f"vertebra_{upper}"], bodies[f"vertebra_{lower}"].superior, sign

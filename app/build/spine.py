@@ -113,9 +113,7 @@ def _fit_plane(uu: np.ndarray, vv: np.ndarray, heights: np.ndarray) -> np.ndarra
     return np.asarray(coef[0] * uu + coef[1] * vv + coef[2])
 
 
-def build_disc(
-    upper: pv.PolyData, lower: pv.PolyData, body: VertebralBody, axis: np.ndarray
-) -> pv.PolyData:
+def build_disc(upper: pv.PolyData, lower: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> pv.PolyData:
     """Fill the space between the upper body's inferior endplate and the lower bone."""
     w = -axis  # downward along the spine
     u = np.cross(np.array([0.0, 1.0, 0.0]), w)  # lateral

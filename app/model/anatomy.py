@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.model.yaml_lines import Located, load_located, plain
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     bone = "bone"
     disc = "disc"
     muscle = "muscle"
@@ -27,13 +27,13 @@ class Kind(str, Enum):
     ligament = "ligament"
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     left = "left"
     right = "right"
     midline = "midline"
 
 
-class Group(str, Enum):
+class Group(StrEnum):
     """The three groups of the structure tree, in display order."""
 
     bones = "Bones"
@@ -141,9 +141,7 @@ def _pydantic_messages(error: ValidationError, entry: Located) -> list[tuple[int
     return found
 
 
-def load_catalogue(
-    path: Path, meshes_dir: Path | None = None
-) -> tuple[Catalogue, list[AnnotationError]]:
+def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogue, list[AnnotationError]]:
     """Read a structures file; return the valid structures and every problem found.
 
     ``meshes_dir``, when given, is checked for each structure's mesh file.

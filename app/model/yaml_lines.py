@@ -31,9 +31,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if str(key) in key_lines:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-            )
+            raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
         value[str(key)] = loader.construct_object(value_node, deep=True)
         key_lines[str(key)] = key_node.start_mark.line + 1
     return Located(value, node.start_mark.line + 1, key_lines)
@@ -41,14 +39,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
 def load_located(path: Path) -> Any:
     """Parse ``path``; mappings are :class:`Located`. Raises ``yaml.YAMLError`` with a mark."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(handle, Loader=_LineLoader)
 
 
 def plain(value: Any) -> Any:

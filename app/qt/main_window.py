@@ -8,25 +8,25 @@ from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from PIL import Image  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
 )
-from pyvistaqt import QtInteractor  # noqa: E402
+from pyvistaqt import QtInteractor
 
-from app import __version__, paths  # noqa: E402
-from app.export import export_scene  # noqa: E402
-from app.files import atomic_write_bytes  # noqa: E402
-from app.model.scene import SceneModel  # noqa: E402
-from app.model.views import DEFAULT_VIEW, VIEWS, View  # noqa: E402
-from app.qt.structure_tree import StructureTree  # noqa: E402
-from app.render.scene_renderer import SceneRenderer  # noqa: E402
+from app import __version__, paths
+from app.export import export_scene
+from app.files import atomic_write_bytes
+from app.model.scene import SceneModel
+from app.model.views import DEFAULT_VIEW, VIEWS, View
+from app.qt.structure_tree import StructureTree
+from app.render.scene_renderer import SceneRenderer
 
 SHORTCUTS_HELP = """<table>
 <tr><td><b>Left drag</b></td><td>rotate</td></tr>
@@ -74,7 +74,9 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     # menus
-    def _action(self, text: str, shortcut: str | QKeySequence | None, slot) -> QAction:
+    def _action(
+        self, text: str, shortcut: str | QKeySequence | QKeySequence.StandardKey | None, slot
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -91,7 +93,9 @@ class MainWindow(QMainWindow):
 
         view_menu = self.menuBar().addMenu("&View")
         for view in VIEWS.values():
-            action = self._action(f"{view.label} View", view.shortcut, lambda _=False, n=view.name: self.scene.set_view(n))
+            action = self._action(
+                f"{view.label} View", view.shortcut, lambda _=False, n=view.name: self.scene.set_view(n)
+            )
             self.view_actions[view.name] = action
             view_menu.addAction(action)
         self.reset_action = self._action("&Reset View", "Home", lambda: self.scene.set_view(DEFAULT_VIEW))
@@ -133,7 +137,9 @@ class MainWindow(QMainWindow):
         atomic_write_bytes(Path(path), buffer.getvalue())
 
     def save_screenshot_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save Screenshot", "psoas-atlas.png", "PNG images (*.png)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save Screenshot", "psoas-atlas.png", "PNG images (*.png)"
+        )
         if not name:
             return
         try:

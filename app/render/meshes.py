@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyvista as pv
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: str) -> pv.PolyData:
     mesh = pv.read(path)
     return mesh.compute_normals(auto_orient_normals=False, split_vertices=False, consistent_normals=True)

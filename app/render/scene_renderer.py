@@ -98,8 +98,14 @@ class SceneRenderer:
             boxes = [np.array(a.bounds) for a in self.actors.values()]
         stacked = np.array(boxes)
         return np.array(
-            [stacked[:, 0].min(), stacked[:, 1].max(), stacked[:, 2].min(),
-             stacked[:, 3].max(), stacked[:, 4].min(), stacked[:, 5].max()]
+            [
+                stacked[:, 0].min(),
+                stacked[:, 1].max(),
+                stacked[:, 2].min(),
+                stacked[:, 3].max(),
+                stacked[:, 4].min(),
+                stacked[:, 5].max(),
+            ]
         )
 
     def apply_view(self, view: View, render: bool = True) -> None:

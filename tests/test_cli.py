@@ -1,0 +1,115 @@
+"""The psoas-atlas command: list, screenshot with no display, export, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import pyvista as pv
+from PIL import Image
+
+from app import paths
+from app.cli import main
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_list_table_and_json(capsys, catalogue):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["ID", "NAME", "LATIN", "KIND", "SIDE", "GROUP"]
+    assert all(sid in out for sid in catalogue.ids)
+    assert main(["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == catalogue.ids
+    assert rows[0].keys() == {"id", "name", "latin", "kind", "side", "group"}
+    femur = next(r for r in rows if r["id"] == "femur_left")
+    assert femur == {
+        "id": "femur_left",
+        "name": "Left femur",
+        "latin": "Os femoris",
+        "kind": "bone",
+        "side": "left",
+        "group": "Bones",
+    }
+
+
+def test_screenshot_renders_with_no_display_at_all(tmp_path):
+    out = tmp_path / "front.png"
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}}
+    result = run_cli("screenshot", str(out), "--view", "anterior", "--size", "640x480", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "PySide6" not in result.stderr
+    image = np.asarray(Image.open(out))
+    assert image.shape[:2] == (480, 640)
+    bright = image[..., :3].astype(int).sum(axis=2) > 330
+    assert 0.03 < bright.mean() < 0.6  # bones drawn on the dark background
+    # Symmetric skeleton in the anterior view: bone pixels balance left and right.
+    columns = np.nonzero(bright)[1]
+    assert abs(columns.mean() - 320) < 15
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "12"], "invalid size '12'"),
+        (["--size", "0x100"], "each side must be 16 to"),
+        (["--view", "sideways"], "invalid choice: 'sideways'"),
+    ],
+)
+def test_screenshot_rejects_bad_arguments(tmp_path, args, message):
+    result = run_cli("screenshot", str(tmp_path / "x.png"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_unwritable_paths_fail_clearly(tmp_path):
+    result = run_cli("screenshot", str(tmp_path / "missing" / "x.png"))
+    assert result.returncode == 2
+    assert "folder" in result.stderr and "does not exist" in result.stderr
+    result = run_cli("screenshot", str(tmp_path / "x.jpg"))
+    assert result.returncode == 2 and "PNG" in result.stderr
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user that can write anywhere (root)")
+        result = run_cli("screenshot", str(locked / "x.png"))
+        assert result.returncode == 2 and "not writable" in result.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_export_writes_visible_meshes_and_scene_json(tmp_path, catalogue, landmarks, capsys):
+    assert main(["export", str(tmp_path / "scene")]) == 0
+    scene = json.loads((tmp_path / "scene" / "scene.json").read_text())
+    assert scene["units"] == "mm" and scene["frame"] == "RAS"
+    assert [s["id"] for s in scene["structures"]] == [s.id for s in catalogue if s.visible]
+    first = scene["structures"][0]
+    assert first.keys() == {"id", "name", "latin", "kind", "side", "group", "color", "file"}
+    for entry in scene["structures"]:
+        mesh = pv.read(tmp_path / "scene" / entry["file"])
+        assert mesh.n_cells > 1000
+        original = pv.read(paths.meshes_dir() / catalogue[entry["id"]].mesh)
+        assert np.allclose(mesh.bounds, original.bounds)
+    assert scene["landmarks"].keys() == landmarks.keys()
+    assert scene["landmarks"]["hip_joint_center_right"][0] > 60  # mm, subject's right is +x
+
+
+def test_export_into_a_file_fails_clearly(tmp_path, capsys):
+    target = tmp_path / "afile"
+    target.write_text("keep me")
+    assert main(["export", str(target)]) == 2
+    assert "it is a file" in capsys.readouterr().err
+    assert target.read_text() == "keep me"

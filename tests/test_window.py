@@ -1,0 +1,92 @@
+"""The main window under Xvfb (pytest-xvfb) with pytest-qt: real widgets, real rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from app.model.anatomy import Group
+from app.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, scene):
+    w = MainWindow(scene)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    # Xvfb has no window manager to activate the window; shortcuts need an active window.
+    w.windowHandle().requestActivate()
+    qtbot.waitUntil(w.isActiveWindow)
+    yield w
+    w.close()
+
+
+def to_array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
+        image.height(), image.width(), 3
+    )
+
+
+def test_window_shows_the_skeleton(window):
+    pixels = to_array(window.grab().toImage())
+    assert pixels.shape[0] > 400 and pixels.shape[1] > 600
+    ivory = (np.abs(pixels.astype(int) - [232, 220, 196]).sum(axis=2) < 90).mean()
+    assert ivory > 0.02, "no bone-coloured pixels in the window grab"
+    assert window.windowTitle() == "Psoas Atlas"
+    assert "17 of 17 structures shown" in window.status_label.text()
+
+
+def test_tree_groups_and_visibility_both_ways(window, scene, qtbot):
+    tree = window.tree
+    groups = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert groups == [g.value for g in Group]
+    item = tree.items["femur_left"]
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert not scene.is_visible("femur_left")
+    assert not window.renderer.actors["femur_left"].visibility
+    assert "16 of 17" in window.status_label.text()
+    scene.set_visible("femur_left", True)
+    assert item.checkState(0) == Qt.CheckState.Checked
+    assert window.renderer.actors["femur_left"].visibility
+    # Unticking the group hides every bone.
+    tree.group_items[Group.bones].setCheckState(0, Qt.CheckState.Unchecked)
+    assert scene.visible_ids == []
+
+
+def test_tree_selection_reaches_the_model_and_status_bar(window, scene):
+    window.tree.setCurrentItem(window.tree.items["vertebra_l4"])
+    assert scene.selected == "vertebra_l4"
+    assert "Vertebra lumbalis IV" in window.statusBar().currentMessage()
+    scene.select("sacrum")
+    assert window.tree.currentItem() is window.tree.items["sacrum"]
+
+
+def test_view_shortcuts_move_the_camera(window, scene, qtbot):
+    camera = window.plotter.camera
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_1)
+    assert scene.view.name == "anterior"
+    offset = np.array(camera.position) - np.array(camera.focal_point)
+    assert np.argmax(np.abs(offset)) == 1 and offset[1] > 0
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_3)
+    assert scene.view.name == "left"
+    offset = np.array(camera.position) - np.array(camera.focal_point)
+    assert offset[0] < 0 and abs(offset[0]) > abs(offset[1])
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Home)
+    assert scene.view.name == "oblique"
+    labels = [a.text() for a in window.menuBar().actions()]
+    assert labels == ["&File", "&View", "&Help"]
+
+
+def test_screenshot_from_the_window(window, tmp_path):
+    out = tmp_path / "window.png"
+    window.save_screenshot(out)
+    image = np.asarray(Image.open(out))
+    assert image.shape[0] > 300
+    assert (image[..., :3].astype(int).sum(axis=2) > 330).mean() > 0.02
+    assert [p.name for p in tmp_path.iterdir()] == ["window.png"]
