@@ -1,0 +1,357 @@
+"""The iliopsoas (psoas major, iliacus, psoas minor) and the inguinal ligament.
+
+Built from the recipe ``meshes/recipes/iliopsoas.yaml``: fascicles start at attachment
+points on the bones (myo-sim's psoas sites and points computed on the refined surfaces),
+run beside the lumbar bodies in a belly whose size follows the recipe, follow the leg
+model's psoas path over the pelvic brim and in front of the hip joint, and end on the
+lesser trochanter. Their swept spheres are blended into one surface kept out of bone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from app.build.fields import FascicleField, smooth_curve
+from app.build.landmarks import SIDES, snap
+from app.build.spine import LEVELS, VertebralBody
+
+X = np.array([1.0, 0.0, 0.0])
+Y = np.array([0.0, 1.0, 0.0])
+Z = np.array([0.0, 0.0, 1.0])
+
+
+@dataclass
+class Skeleton:
+    """What the soft tissue is built on: bones and discs, vertebral bodies, sites, landmarks."""
+
+    bones: dict[str, pv.PolyData]
+    bodies: dict[str, VertebralBody]
+    sites: dict[str, np.ndarray]
+    landmarks: dict[str, np.ndarray]
+
+
+@dataclass
+class Attachment:
+    """A named origin or insertion: surface points of a bone (mm, RAS)."""
+
+    muscle: str
+    role: str  # "origin" | "insertion"
+    bone: str
+    name: str
+    points: np.ndarray
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "muscle": self.muscle,
+            "role": self.role,
+            "bone": self.bone,
+            "name": self.name,
+            "points": [[round(float(c), 2) for c in p] for p in self.points],
+        }
+
+
+@dataclass
+class Fascicle:
+    control: list[np.ndarray] = field(default_factory=list)
+    radii: list[float] = field(default_factory=list)
+
+    def add(self, point: np.ndarray, radius: float) -> None:
+        self.control.append(np.asarray(point, dtype=float))
+        self.radii.append(float(radius))
+
+    def sampled(self) -> tuple[np.ndarray, np.ndarray]:
+        return smooth_curve(np.array(self.control), np.array(self.radii))
+
+
+def surface_region(mesh: pv.PolyData, centre: np.ndarray, radius: float, facing: np.ndarray | None = None) -> np.ndarray:
+    """Vertices of ``mesh`` within ``radius`` of ``centre`` (optionally facing a direction)."""
+    normals = mesh.point_normals if facing is not None else None
+    near = np.linalg.norm(mesh.points - centre, axis=1) < radius
+    if facing is not None and normals is not None:
+        facing_ok = normals @ (facing / np.linalg.norm(facing)) > 0.1
+        if (near & facing_ok).sum() >= 6:
+            near &= facing_ok
+    return np.asarray(mesh.points[near], dtype=float)
+
+
+def _frame(tangent: np.ndarray, sign: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lateral and anterior unit vectors across a muscle running along ``tangent``."""
+    t = tangent / np.linalg.norm(tangent)
+    lateral = sign * X - (sign * X @ t) * t
+    lateral /= np.linalg.norm(lateral)
+    anterior = np.cross(t, lateral) * sign
+    if anterior @ Y < 0:
+        anterior = -anterior
+    return lateral, anterior
+
+
+class IliopsoasBuilder:
+    """Builds one side's iliopsoas, psoas minor and inguinal ligament from a recipe."""
+
+    def __init__(self, skeleton: Skeleton, recipe: dict[str, Any], side: str):
+        self.sk = skeleton
+        self.recipe = recipe
+        self.side = side
+        self.suffix, self.sign = SIDES[side]
+        self.attachments: list[Attachment] = []
+
+    # helpers
+    def site(self, name: str) -> np.ndarray:
+        return np.asarray(self.sk.sites[name + self.suffix], dtype=float)
+
+    def landmark(self, name: str) -> np.ndarray:
+        return np.asarray(self.sk.landmarks[f"{name}_{self.side}"], dtype=float)
+
+    def bone(self, structure_id: str) -> pv.PolyData:
+        if structure_id in ("hip_bone", "femur"):
+            structure_id = f"{structure_id}_{self.side}"
+        return self.sk.bones[structure_id]
+
+    def origin_point(self, spec: dict[str, Any]) -> np.ndarray:
+        """The origin of a fascicle on its bone, from a site or from the body/disc geometry."""
+        mesh = self.sk.bones[spec["bone"]]
+        if "site" in spec:
+            return snap(mesh, self.site(spec["site"]))
+        if "body" in spec:
+            body = self.sk.bodies[spec["bone"]]
+            height = body.superior - body.inferior
+            guess = body.center + self.sign * X * (body.half_width + 5) + Z * spec["body"] * height / 2
+            return snap(mesh, guess)
+        centre = np.asarray(mesh.center)
+        extent = (mesh.bounds[1] - mesh.bounds[0]) / 2
+        return snap(mesh, centre + self.sign * X * (extent + 5))
+
+    def belly(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(centre, half-axes) of the psoas belly at each vertebral level, T12 to L5."""
+        spec = self.recipe["psoas_major"]
+        out = []
+        for level in (f"vertebra_{lvl}" for lvl in LEVELS):
+            body = self.sk.bodies[level]
+            half = np.array(spec["belly"][level]["half_axes"], dtype=float)
+            centre = body.center + self.sign * X * (body.half_width + spec["gap"] + half[0])
+            centre = centre + Y * spec["belly"][level]["forward"]
+            out.append((centre, half))
+        return out
+
+    # muscles
+    def psoas_major(self) -> pv.PolyData:
+        spec = self.recipe["psoas_major"]
+        radius = spec["fascicle_radius"]
+        belly = self.belly()
+        l5_half = belly[-1][1]
+        path = [(self.site(p["site"]), p["spread"]) for p in spec["path"]]
+        insertion = self.landmark(spec["insertion"]["landmark"])
+        centreline = np.array([c for c, _ in belly] + [p for p, _ in path] + [insertion])
+        fascicles = []
+        for origin_spec in spec["origins"]:
+            origin = self.origin_point(origin_spec)
+            slot = np.array(origin_spec["slot"], dtype=float)
+            is_tp = "transverse process" in origin_spec["name"]
+            outward = (Y * 1.0 + self.sign * X * 0.3) if is_tp else (self.sign * X + Y * 0.15)
+            outward /= np.linalg.norm(outward)
+            f = Fascicle()
+            f.add(origin, radius["origin"] * 0.8)
+            f.add(origin + outward * radius["origin"] - Z * 5, radius["origin"])
+            for i, (centre, half) in enumerate(belly):
+                if centre[2] > origin[2] - 14:
+                    continue
+                tangent = centreline[i - 1] - centreline[i + 1]
+                lateral, anterior = _frame(tangent, self.sign)
+                inner = np.maximum(half - radius["belly"] * 0.6, 0)
+                f.add(centre + lateral * slot[0] * inner[0] + anterior * slot[1] * inner[1], radius["belly"])
+            for j, (point, spread) in enumerate(path):
+                k = len(belly) + j
+                tangent = centreline[k - 1] - centreline[k + 1]
+                lateral, anterior = _frame(tangent, self.sign)
+                r = np.interp(j, [0, len(path) - 2, len(path) - 1], [radius["belly"], radius["brim"], radius["tendon"]])
+                inner = l5_half * spread
+                f.add(point + lateral * slot[0] * inner[0] + anterior * slot[1] * inner[1], r)
+            f.add(insertion, radius["tendon"])
+            fascicles.append(f)
+            self.attachments.append(
+                Attachment(
+                    f"psoas_major_{self.side}",
+                    "origin",
+                    origin_spec["bone"],
+                    origin_spec["name"],
+                    surface_region(self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], outward),
+                )
+            )
+        femur = self.bone("femur")
+        self.attachments.append(
+            Attachment(
+                f"psoas_major_{self.side}",
+                "insertion",
+                f"femur_{self.side}",
+                "Lesser trochanter",
+                surface_region(femur, insertion, spec["insertion"]["region_radius"]),
+            )
+        )
+        return self._surface(fascicles, self._nearby_bones())
+
+    def _nearby_bones(self) -> list[pv.PolyData]:
+        names = [f"vertebra_{lvl}" for lvl in LEVELS] + [d for d in self.sk.bones if d.startswith("disc_")]
+        names += ["sacrum", f"hip_bone_{self.side}", f"femur_{self.side}"]
+        return [self.sk.bones[n] for n in names]
+
+    def _surface(self, fascicles: list[Fascicle], bones: list[pv.PolyData]) -> pv.PolyData:
+        sampled = [f.sampled() for f in fascicles]
+        allpts = np.vstack([c for c, _ in sampled])
+        rmax = max(float(r.max()) for _, r in sampled)
+        grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
+        for curve, radii in sampled:
+            grid.add_tube(curve, radii)
+        return grid.surface(bones)
+
+    def iliac_fossa(self) -> tuple[np.ndarray, np.ndarray]:
+        """Points and inward normals of the upper iliac fossa's surface (inner side of the wing)."""
+        spec = self.recipe["iliacus"]
+        hip = self.bone("hip_bone")
+        normals, points = hip.point_normals, hip.points
+        brim_z = self.site(spec["brim_site"])[2]
+        crest_z = points[:, 2].max()
+        low = crest_z - spec["fossa_upper_fraction"] * (crest_z - brim_z)
+        sacrum_edge = np.abs(self.sk.bones["sacrum"].points[:, 0]).max()
+        mask = (
+            (normals[:, 0] * self.sign < -0.3)  # faces medially: the inner surface
+            & (points[:, 2] > low)
+            & (points[:, 1] > self.landmark("psis")[1] + 50)  # in front of the auricular surface
+            & (points[:, 0] * self.sign > sacrum_edge + 5)
+        )
+        return np.asarray(points[mask]), np.asarray(normals[mask])
+
+    def iliacus(self) -> pv.PolyData:
+        spec = self.recipe["iliacus"]
+        radius = spec["fascicle_radius"]
+        points, normals = self.iliac_fossa()
+        chosen = _farthest_points(points, spec["fossa_samples"])
+        # The inner lip of the crest: the highest fossa point in bins from front to back.
+        order = np.argsort(points[:, 1])
+        bins = np.array_split(order, spec["crest_samples"])
+        crest = [int(b[np.argmax(points[b, 2])]) for b in bins if len(b)]
+        origins = [(points[i], normals[i]) for i in [*chosen, *crest]]
+        fossa_centre = points.mean(axis=0)
+        if spec.get("ala"):
+            sacrum = self.sk.bones["sacrum"]
+            sp = sacrum.points
+            lateral = sp[sp[:, 0] * self.sign > np.abs(sp[:, 0]).max() - 18]
+            ala = lateral[np.argmax(lateral[:, 2])]
+            origins.append((ala, -Z * 0.2 + Y * 1.0))
+        brim = self.site(spec["brim_site"])
+        front_of_hip = self.site("PS_at_brim_site_psoas") + self.sign * X * 14 - Y * 2
+        insertion = self.landmark(spec["insertion"]["landmark"]) - Z * spec["insertion"]["below"]
+        insertion = snap(self.bone("femur"), insertion + self.sign * X * 3)
+        fascicles = []
+        hip = self.bone("hip_bone")
+        for origin, normal in origins:
+            inward = normal / np.linalg.norm(normal)  # the bone's outward normal: into the muscle
+            rel = origin - fossa_centre
+            spread = self.sign * X * 0.12 * rel[1] + Y * 0.08 * rel[1]
+            f = Fascicle()
+            f.add(origin, radius["origin"] * 0.7)
+            f.add(origin + inward * spec["thickness"] * 0.7, radius["origin"])
+            for fraction in (0.35, 0.65):
+                # Follow the fossa's curve: a point on the surface pushed off it by the thickness.
+                on_bone = snap(hip, (1 - fraction) * origin + fraction * brim)
+                normal_there = hip.point_normals[hip.find_closest_point(on_bone)]
+                f.add(on_bone + normal_there * spec["thickness"], radius["belly"])
+            f.add(brim + spread, radius["belly"])
+            f.add(front_of_hip + spread * 0.4, radius["brim"])
+            for p in spec["path"]:
+                f.add(self.site(p["site"]) + spread * p["spread"], radius["tendon"])
+            f.add(insertion, radius["tendon"])
+            fascicles.append(f)
+        muscle = f"iliacus_{self.side}"
+        hip_id = f"hip_bone_{self.side}"
+        fossa_region = points[np.linalg.norm(points - fossa_centre, axis=1) < 1e9]
+        self.attachments.append(Attachment(muscle, "origin", hip_id, "Iliac fossa (upper two thirds)", fossa_region))
+        crest_region = np.array([points[i] for i in crest])
+        self.attachments.append(Attachment(muscle, "origin", hip_id, "Inner lip of the iliac crest", crest_region))
+        if spec.get("ala"):
+            self.attachments.append(
+                Attachment(muscle, "origin", "sacrum", "Sacral ala", surface_region(self.sk.bones["sacrum"], ala, 8))
+            )
+        femur = self.bone("femur")
+        region = np.vstack(
+            [
+                surface_region(femur, self.landmark("lesser_trochanter"), spec["insertion"]["region_radius"]),
+                surface_region(femur, insertion, spec["insertion"]["region_radius"]),
+            ]
+        )
+        self.attachments.append(
+            Attachment(muscle, "insertion", f"femur_{self.side}", "Lesser trochanter and the shaft just below", region)
+        )
+        bones = [self.bone("hip_bone"), self.sk.bones["sacrum"], self.bone("femur"), self.sk.bones["vertebra_l5"]]
+        return self._surface(fascicles, bones)
+
+    def iliopubic_eminence(self) -> np.ndarray:
+        """On the pelvic brim where the ilium meets the superior pubic ramus, above the acetabulum's front."""
+        hjc = self.landmark("hip_joint_center")
+        tubercle = self.landmark("pubic_tubercle")
+        guess = 0.55 * hjc + 0.45 * tubercle + Z * 22
+        return snap(self.bone("hip_bone"), guess)
+
+    def psoas_minor(self) -> pv.PolyData:
+        spec = self.recipe["psoas_minor"]
+        radius = spec["fascicle_radius"]
+        belly = self.belly()
+        end = self.iliopubic_eminence()
+        fascicles = []
+        for origin_spec in spec["origins"]:
+            origin = self.origin_point(origin_spec)
+            f = Fascicle()
+            f.add(origin, radius["origin"] * 0.8)
+            outward = self.sign * X * 0.5 + Y
+            f.add(origin + outward / np.linalg.norm(outward) * 9 - Z * 8, radius["origin"])
+            for centre, half in belly[2:5]:
+                # On the anterior surface of psoas major.
+                f.add(centre + Y * (half[1] + radius["belly"] * 0.6) - self.sign * X * 2, radius["belly"])
+            l5_centre, l5_half = belly[-1]
+            f.add(l5_centre + Y * (l5_half[1] + 3) - self.sign * X * 6, radius["brim"])
+            f.add(end + Y * 2 + Z * 6, radius["tendon"])
+            f.add(end, radius["tendon"])
+            fascicles.append(f)
+            self.attachments.append(
+                Attachment(
+                    f"psoas_minor_{self.side}",
+                    "origin",
+                    origin_spec["bone"],
+                    origin_spec["name"],
+                    surface_region(self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], self.sign * X),
+                )
+            )
+        self.attachments.append(
+            Attachment(
+                f"psoas_minor_{self.side}",
+                "insertion",
+                f"hip_bone_{self.side}",
+                "Iliopubic eminence and pectineal line",
+                surface_region(self.bone("hip_bone"), end, spec["region_radius"]),
+            )
+        )
+        return self._surface(fascicles, self._nearby_bones())
+
+    def inguinal_ligament(self) -> tuple[pv.PolyData, np.ndarray]:
+        """A thin band from the ASIS to the pubic tubercle; returns the mesh and its centreline."""
+        spec = self.recipe["inguinal_ligament"]
+        asis, tubercle = self.landmark("asis"), self.landmark("pubic_tubercle")
+        mid = 0.5 * (asis + tubercle) - Z * spec["sag"] + Y * 4
+        curve, _ = smooth_curve(np.array([asis, 0.75 * asis + 0.25 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, mid,
+                                          0.25 * asis + 0.75 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, tubercle]))
+        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=16, capping=True)
+        tube = tube.triangulate().clean().compute_normals(auto_orient_normals=True, split_vertices=False)
+        return tube, curve
+
+
+def _farthest_points(points: np.ndarray, count: int) -> list[int]:
+    """Indices of ``count`` points spread evenly over ``points`` (farthest point sampling)."""
+    chosen = [int(np.argmax(points[:, 2]))]
+    dist = np.linalg.norm(points - points[chosen[0]], axis=1)
+    for _ in range(count - 1):
+        chosen.append(int(np.argmax(dist)))
+        dist = np.minimum(dist, np.linalg.norm(points - points[chosen[-1]], axis=1))
+    return chosen
