@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app import __version__, paths
 from app.model.anatomy import load_catalogue
-from app.model.landmarks import load_landmarks
+from app.model.landmarks import load_attachments, load_landmarks
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
 
@@ -44,7 +44,9 @@ def load_scene(report: bool = True) -> SceneModel:
     if report:
         for error in errors:
             print(f"warning: {error}", file=sys.stderr)
-    return SceneModel(catalogue, load_landmarks(paths.landmarks_file()))
+    return SceneModel(
+        catalogue, load_landmarks(paths.landmarks_file()), load_attachments(paths.attachments_file())
+    )
 
 
 def _writable_file(path: Path) -> Path:
@@ -74,16 +76,19 @@ def cmd_list(args: argparse.Namespace) -> int:
             "kind": s.kind.value,
             "side": s.side.value,
             "group": s.group.value,
+            **({"roots": list(s.roots)} if s.roots else {}),
         }
         for s in scene.catalogue
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    widths = {key: max(len(key), *(len(r[key]) for r in rows)) for key in rows[0]} if rows else {}
-    print("  ".join(key.upper().ljust(w) for key, w in widths.items()))
-    for row in rows:
-        print("  ".join(row[key].ljust(w) for key, w in widths.items()))
+    columns = ["id", "name", "latin", "kind", "side", "group", "roots"]
+    table = [[", ".join(r.get(c, [])) if c == "roots" else str(r[c]) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(columns)]
+    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 

@@ -33,6 +33,7 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
                 "group": structure.group.value,
                 "color": structure.color,
                 "file": file_name,
+                **({"roots": list(structure.roots)} if structure.roots else {}),
             }
         )
     document = {
@@ -41,6 +42,16 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
         "frame": "RAS",
         "structures": structures,
         "landmarks": {name: list(point) for name, point in scene.landmarks.items()},
+        "attachments": [
+            {
+                "muscle": a.muscle,
+                "role": a.role,
+                "bone": a.bone,
+                "name": a.name,
+                "points": [list(p) for p in a.points],
+            }
+            for a in scene.attachments
+        ],
     }
     scene_file = out_dir / "scene.json"
     atomic_write_text(scene_file, json.dumps(document, indent=2) + "\n")

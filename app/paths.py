@@ -28,3 +28,7 @@ def structures_file() -> Path:
 
 def landmarks_file() -> Path:
     return meshes_dir() / "landmarks.json"
+
+
+def attachments_file() -> Path:
+    return meshes_dir() / "attachments.json"

@@ -13,9 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyvista as pv
 
+from app import paths
 from app.build import landmarks, refine, source, spine
+from app.build.muscles import Skeleton
+from app.build.soft_tissue import RECIPES, build_soft_tissue
 from app.files import atomic_write_bytes, atomic_write_text
 
 PROVENANCE: dict[str, Any] = {
@@ -42,6 +46,11 @@ PROVENANCE: dict[str, Any] = {
         "vertebra_t12: translated to sit on L1 along the L2-L1 axis with a "
         f"{spine.T12_L1_DISC_HEIGHT} mm disc (the source T12 overlaps L1 at the default pose)",
         "discs: generated between the endplates found by rays along the spinal axis",
+        "muscles: fascicles from the recipes in meshes/recipes/iliopsoas.yaml (origins on the "
+        "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "
+        "pelvic brim), blended distance field, carved out of bone, contoured, Taubin-smoothed",
+        "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, "
+        "swept into tubes",
     ],
     "command": "psoas-atlas build-meshes",
 }
@@ -56,8 +65,13 @@ def _ply_bytes(mesh: pv.PolyData) -> bytes:
         return path.read_bytes()
 
 
-def build_meshes(out_dir: Path) -> dict[str, object]:
-    """Write the bones, discs, landmarks and provenance into ``out_dir``; return provenance."""
+def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, object]:
+    """Write bones, discs, muscles, nerves, landmarks, attachments and provenance into ``out_dir``.
+
+    The soft tissue follows the recipes in ``recipes_dir`` (default ``meshes/recipes``).
+    Returns the provenance record.
+    """
+    recipes_dir = Path(recipes_dir or paths.meshes_dir() / "recipes")
     src = source.load_source()
     bones = {sid: refine.refine(mesh) for sid, mesh in src.bones.items()}
     shift = spine.seat_t12(bones["vertebra_t12"], bones["vertebra_l1"], bones["vertebra_l2"])
@@ -69,8 +83,17 @@ def build_meshes(out_dir: Path) -> dict[str, object]:
         for disc_id, (upper, lower) in spine.DISCS.items()
     }
 
+    skeleton = Skeleton(
+        bones={**bones, **discs},
+        bodies=bodies,
+        sites=src.sites,
+        landmarks={k: np.array(v) for k, v in landmarks.compute_landmarks(bones, bodies, src.sites).items()},
+    )
+    tissue = build_soft_tissue(skeleton, recipes_dir)
+
     checksums: dict[str, str] = {}
-    for group, meshes in (("bones", bones), ("discs", discs)):
+    groups = (("bones", bones), ("discs", discs), ("muscles", tissue.muscles), ("nerves", tissue.nerves))
+    for group, meshes in groups:
         for sid, mesh in meshes.items():
             data = _ply_bytes(mesh)
             rel = f"{group}/{sid}.ply"
@@ -78,9 +101,28 @@ def build_meshes(out_dir: Path) -> dict[str, object]:
             checksums[rel] = hashlib.sha256(data).hexdigest()
 
     points = landmarks.compute_landmarks(bones, bodies, src.sites)
-    text = json.dumps({"units": "mm", "frame": "RAS", "landmarks": points}, indent=2) + "\n"
-    atomic_write_text(out_dir / "landmarks.json", text)
-    checksums["landmarks.json"] = hashlib.sha256(text.encode()).hexdigest()
+    points.update({name: [round(float(c), 2) for c in p] for name, p in tissue.landmarks.items()})
+    documents = {
+        "landmarks.json": {"units": "mm", "frame": "RAS", "landmarks": points},
+        "attachments.json": {
+            "units": "mm",
+            "frame": "RAS",
+            "attachments": [a.as_json() for a in tissue.attachments],
+        },
+        "centrelines.json": {
+            "units": "mm",
+            "frame": "RAS",
+            "centrelines": {
+                k: [[round(float(c), 2) for c in p] for p in line] for k, line in tissue.centrelines.items()
+            },
+        },
+    }
+    for name, document in documents.items():
+        text = json.dumps(document, indent=1) + "\n"
+        atomic_write_text(out_dir / name, text)
+        checksums[name] = hashlib.sha256(text.encode()).hexdigest()
+    for recipe in RECIPES:
+        checksums[f"recipes/{recipe}"] = hashlib.sha256((recipes_dir / recipe).read_bytes()).hexdigest()
 
     provenance: dict[str, object] = dict(PROVENANCE)
     provenance["source"] = {**PROVENANCE["source"], "version": src.package_version}

@@ -342,7 +342,7 @@ class IliopsoasBuilder:
         mid = 0.5 * (asis + tubercle) - Z * spec["sag"] + Y * 4
         curve, _ = smooth_curve(np.array([asis, 0.75 * asis + 0.25 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, mid,
                                           0.25 * asis + 0.75 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, tubercle]))
-        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=16, capping=True)
+        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=20, capping=True)
         tube = tube.triangulate().clean().compute_normals(auto_orient_normals=True, split_vertices=False)
         return tube, curve
 

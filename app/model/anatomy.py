@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.model.yaml_lines import Located, load_located, plain
 
@@ -43,6 +43,7 @@ class Group(StrEnum):
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ROOT = re.compile(r"^(T1[0-2]|T[1-9]|L[1-5]|S[1-5])$")
 
 
 class Structure(BaseModel):
@@ -60,6 +61,7 @@ class Structure(BaseModel):
     mesh: str = Field(description="mesh path relative to meshes/")
     visible: bool = Field(default=True, description="shown when the atlas opens")
     variant: bool = Field(default=False, description="present in only part of the population")
+    roots: tuple[str, ...] = Field(default=(), description="spinal nerve roots of a nerve, e.g. L2")
 
     @field_validator("id")
     @classmethod
@@ -67,6 +69,22 @@ class Structure(BaseModel):
         if not _ID.match(value):
             raise ValueError("must be lower_snake_case (a-z, 0-9, _), starting with a letter")
         return value
+
+    @field_validator("roots")
+    @classmethod
+    def _roots_format(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [root for root in value if not _ROOT.match(root)]
+        if bad:
+            raise ValueError(f"unknown spinal root {bad[0]!r}: use T12, L1-L5 or S1-S4")
+        return value
+
+    @model_validator(mode="after")
+    def _roots_only_for_nerves(self) -> Structure:
+        if self.kind is Kind.nerve and not self.roots:
+            raise ValueError("a nerve needs its roots, e.g. roots: [L2, L3, L4]")
+        if self.kind is not Kind.nerve and self.roots:
+            raise ValueError(f"only nerves have roots, not a {self.kind.value}")
+        return self
 
     @field_validator("color")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group
+from app.model.landmarks import Attachment
 from app.model.views import DEFAULT_VIEW, VIEWS, View
 
 
@@ -24,13 +25,19 @@ class SceneModel:
         self,
         catalogue: Catalogue,
         landmarks: dict[str, tuple[float, float, float]] | None = None,
+        attachments: list[Attachment] | None = None,
     ):
         self.catalogue = catalogue
         self.landmarks = dict(landmarks or {})
+        self.attachments = list(attachments or [])
         self._visible = {s.id for s in catalogue if s.visible}
         self._opacity = {s.id: 1.0 for s in catalogue}
         self._selected: str | None = None
         self._view: View = VIEWS[DEFAULT_VIEW]
+
+    def attachments_of(self, structure_id: str) -> list[Attachment]:
+        """Origins and insertions of a muscle, or what attaches to a bone."""
+        return [a for a in self.attachments if structure_id in (a.muscle, a.bone)]
 
     # visibility
     def is_visible(self, structure_id: str) -> bool:
