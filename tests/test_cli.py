@@ -25,7 +25,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_list_table_and_json(capsys, catalogue):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["ID", "NAME", "LATIN", "KIND", "SIDE", "GROUP"]
+    assert out.splitlines()[0].split() == ["ID", "NAME", "LATIN", "KIND", "SIDE", "GROUP", "ROOTS"]
+    femoral = next(line for line in out.splitlines() if line.startswith("femoral_nerve_right "))
+    assert femoral.rstrip().endswith("L2, L3, L4")
     assert all(sid in out for sid in catalogue.ids)
     assert main(["list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -40,6 +42,8 @@ def test_list_table_and_json(capsys, catalogue):
         "side": "left",
         "group": "Bones",
     }
+    nerve = next(r for r in rows if r["id"] == "obturator_nerve_left")
+    assert nerve["roots"] == ["L2", "L3", "L4"] and nerve["group"] == "Nerves"
 
 
 def test_screenshot_renders_with_no_display_at_all(tmp_path):
@@ -104,6 +108,13 @@ def test_export_writes_visible_meshes_and_scene_json(tmp_path, catalogue, landma
         original = pv.read(paths.meshes_dir() / catalogue[entry["id"]].mesh)
         assert np.allclose(mesh.bounds, original.bounds)
     assert scene["landmarks"].keys() == landmarks.keys()
+    roots = {s["id"]: s.get("roots") for s in scene["structures"]}
+    assert roots["femoral_nerve_right"] == ["L2", "L3", "L4"]
+    assert roots["psoas_major_right"] is None
+    assert "psoas_minor_right" not in roots  # a variant, hidden by default: not exported
+    origins = [a for a in scene["attachments"] if a["muscle"] == "psoas_major_left" and a["role"] == "origin"]
+    assert {a["bone"] for a in origins} >= {"vertebra_t12", "vertebra_l4", "disc_l4_l5", "vertebra_l5"}
+    assert all(len(a["points"]) >= 3 for a in scene["attachments"])
     assert scene["landmarks"]["hip_joint_center_right"][0] > 60  # mm, subject's right is +x
 
 

@@ -29,7 +29,8 @@ def test_visibility_events(scene):
     assert seen == [("femur_left", False)]
     assert not scene.is_visible("femur_left")
     assert "femur_left" not in scene.visible_ids
-    scene.set_group_visible(Group.bones, False)
+    for group in Group:
+        scene.set_group_visible(group, False)
     assert scene.visible_ids == []
     scene.show_all()
     assert len(scene.visible_ids) == len(scene.catalogue)

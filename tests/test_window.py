@@ -39,7 +39,9 @@ def test_window_shows_the_skeleton(window):
     ivory = (np.abs(pixels.astype(int) - [232, 220, 196]).sum(axis=2) < 90).mean()
     assert ivory > 0.02, "no bone-coloured pixels in the window grab"
     assert window.windowTitle() == "Psoas Atlas"
-    assert "17 of 17 structures shown" in window.status_label.text()
+    total, shown = len(window.scene.catalogue), len(window.scene.visible_ids)
+    assert shown < total  # the psoas minor variant starts hidden
+    assert f"{shown} of {total} structures shown" in window.status_label.text()
 
 
 def test_tree_groups_and_visibility_both_ways(window, scene, qtbot):
@@ -50,13 +52,16 @@ def test_tree_groups_and_visibility_both_ways(window, scene, qtbot):
     item.setCheckState(0, Qt.CheckState.Unchecked)
     assert not scene.is_visible("femur_left")
     assert not window.renderer.actors["femur_left"].visibility
-    assert "16 of 17" in window.status_label.text()
+    assert f"{len(scene.visible_ids)} of {len(scene.catalogue)}" in window.status_label.text()
     scene.set_visible("femur_left", True)
     assert item.checkState(0) == Qt.CheckState.Checked
     assert window.renderer.actors["femur_left"].visibility
-    # Unticking the group hides every bone.
+    # Unticking a group hides all of it; the variant starts unticked.
     tree.group_items[Group.bones].setCheckState(0, Qt.CheckState.Unchecked)
-    assert scene.visible_ids == []
+    assert not any(scene.catalogue[sid].group is Group.bones for sid in scene.visible_ids)
+    assert tree.items["psoas_minor_right"].checkState(0) == Qt.CheckState.Unchecked
+    tree.items["psoas_minor_right"].setCheckState(0, Qt.CheckState.Checked)
+    assert window.renderer.actors["psoas_minor_right"].visibility
 
 
 def test_tree_selection_reaches_the_model_and_status_bar(window, scene):

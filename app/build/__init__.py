@@ -49,8 +49,7 @@ PROVENANCE: dict[str, Any] = {
         "muscles: fascicles from the recipes in meshes/recipes/iliopsoas.yaml (origins on the "
         "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "
         "pelvic brim), blended distance field, carved out of bone, contoured, Taubin-smoothed",
-        "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, "
-        "swept into tubes",
+        "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, swept into tubes",
     ],
     "command": "psoas-atlas build-meshes",
 }

@@ -60,7 +60,9 @@ class FascicleField:
             if np.any(hi <= lo):
                 continue
             axes = [self.origin[d] + self.voxel * np.arange(lo[d], hi[d]) - centre[d] for d in range(3)]
-            dist = np.sqrt(axes[0][:, None, None] ** 2 + axes[1][None, :, None] ** 2 + axes[2][None, None, :] ** 2)
+            dist = np.sqrt(
+                axes[0][:, None, None] ** 2 + axes[1][None, :, None] ** 2 + axes[2][None, None, :] ** 2
+            )
             block = self.values[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
             np.maximum(block, (radius - dist).astype(np.float32), out=block)
 

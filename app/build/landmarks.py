@@ -49,6 +49,14 @@ def _greater_trochanter(femur: pv.PolyData, sign: float, hjc: np.ndarray) -> np.
     return np.asarray(top[np.argmax(top[:, 0] * sign)], dtype=float)
 
 
+def sacral_ala(sacrum: pv.PolyData, l5: VertebralBody, sign: float) -> np.ndarray:
+    """Top of the sacral ala: the highest point 20-38 mm from the midline, in front of the facets."""
+    p = sacrum.points
+    front = l5.center[1] - 0.5 * l5.half_depth
+    band = p[(p[:, 0] * sign > 20) & (p[:, 0] * sign < 38) & (p[:, 1] > front)]
+    return np.asarray(band[np.argmax(band[:, 2])], dtype=float)
+
+
 def _foramen(upper: VertebralBody, lower_top: float, sign: float) -> np.ndarray:
     """Intervertebral foramen: behind the bodies, lateral to the canal, at the disc's upper part.
 
@@ -77,6 +85,7 @@ def compute_landmarks(
         points[f"pubic_tubercle_{side}"] = _pubic_tubercle(hip, sign, hjc)
         points[f"lesser_trochanter_{side}"] = _lesser_trochanter(femur, sign, hjc)
         points[f"greater_trochanter_{side}"] = _greater_trochanter(femur, sign, hjc)
+        points[f"sacral_ala_{side}"] = sacral_ala(bones["sacrum"], bodies["vertebra_l5"], sign)
     for level in LEVELS:
         points[f"vertebral_body_center_{level}"] = bodies[f"vertebra_{level}"].center
     for upper, lower in itertools.pairwise(LEVELS):

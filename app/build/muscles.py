@@ -19,6 +19,7 @@ from app.build.fields import FascicleField, smooth_curve
 from app.build.landmarks import SIDES, snap
 from app.build.spine import LEVELS, VertebralBody
 
+MIN_REGION_POINTS = 8
 X = np.array([1.0, 0.0, 0.0])
 Y = np.array([0.0, 1.0, 0.0])
 Z = np.array([0.0, 0.0, 1.0])
@@ -67,10 +68,15 @@ class Fascicle:
         return smooth_curve(np.array(self.control), np.array(self.radii))
 
 
-def surface_region(mesh: pv.PolyData, centre: np.ndarray, radius: float, facing: np.ndarray | None = None) -> np.ndarray:
+def surface_region(
+    mesh: pv.PolyData, centre: np.ndarray, radius: float, facing: np.ndarray | None = None
+) -> np.ndarray:
     """Vertices of ``mesh`` within ``radius`` of ``centre`` (optionally facing a direction)."""
     normals = mesh.point_normals if facing is not None else None
-    near = np.linalg.norm(mesh.points - centre, axis=1) < radius
+    distance = np.linalg.norm(mesh.points - centre, axis=1)
+    near = distance < radius
+    if near.sum() < MIN_REGION_POINTS:  # a coarse bone: take the nearest vertices instead
+        near = distance <= np.sort(distance)[MIN_REGION_POINTS - 1]
     if facing is not None and normals is not None:
         facing_ok = normals @ (facing / np.linalg.norm(facing)) > 0.1
         if (near & facing_ok).sum() >= 6:
@@ -167,7 +173,9 @@ class IliopsoasBuilder:
                 k = len(belly) + j
                 tangent = centreline[k - 1] - centreline[k + 1]
                 lateral, anterior = _frame(tangent, self.sign)
-                r = np.interp(j, [0, len(path) - 2, len(path) - 1], [radius["belly"], radius["brim"], radius["tendon"]])
+                r = np.interp(
+                    j, [0, len(path) - 2, len(path) - 1], [radius["belly"], radius["brim"], radius["tendon"]]
+                )
                 inner = l5_half * spread
                 f.add(point + lateral * slot[0] * inner[0] + anterior * slot[1] * inner[1], r)
             f.add(insertion, radius["tendon"])
@@ -178,7 +186,9 @@ class IliopsoasBuilder:
                     "origin",
                     origin_spec["bone"],
                     origin_spec["name"],
-                    surface_region(self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], outward),
+                    surface_region(
+                        self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], outward
+                    ),
                 )
             )
         femur = self.bone("femur")
@@ -236,17 +246,18 @@ class IliopsoasBuilder:
         origins = [(points[i], normals[i]) for i in [*chosen, *crest]]
         fossa_centre = points.mean(axis=0)
         if spec.get("ala"):
-            sacrum = self.sk.bones["sacrum"]
-            sp = sacrum.points
-            lateral = sp[sp[:, 0] * self.sign > np.abs(sp[:, 0]).max() - 18]
-            ala = lateral[np.argmax(lateral[:, 2])]
-            origins.append((ala, -Z * 0.2 + Y * 1.0))
+            ala = self.landmark("sacral_ala")
+            origins.append((ala, Z * 0.6 + Y * 0.8))
         brim = self.site(spec["brim_site"])
         front_of_hip = self.site("PS_at_brim_site_psoas") + self.sign * X * 14 - Y * 2
         insertion = self.landmark(spec["insertion"]["landmark"]) - Z * spec["insertion"]["below"]
         insertion = snap(self.bone("femur"), insertion + self.sign * X * 3)
         fascicles = []
         hip = self.bone("hip_bone")
+        femur = self.bone("femur")
+        trochanter = self.landmark("lesser_trochanter")
+        # Just off the trochanter's surface, so the tendon is not carved away with the bone.
+        trochanter_clear = trochanter + femur.point_normals[femur.find_closest_point(trochanter)] * 3.0
         for origin, normal in origins:
             inward = normal / np.linalg.norm(normal)  # the bone's outward normal: into the muscle
             rel = origin - fossa_centre
@@ -263,19 +274,25 @@ class IliopsoasBuilder:
             f.add(front_of_hip + spread * 0.4, radius["brim"])
             for p in spec["path"]:
                 f.add(self.site(p["site"]) + spread * p["spread"], radius["tendon"])
+            f.add(trochanter_clear, radius["tendon"] + 0.5)
             f.add(insertion, radius["tendon"])
             fascicles.append(f)
         muscle = f"iliacus_{self.side}"
         hip_id = f"hip_bone_{self.side}"
         fossa_region = points[np.linalg.norm(points - fossa_centre, axis=1) < 1e9]
-        self.attachments.append(Attachment(muscle, "origin", hip_id, "Iliac fossa (upper two thirds)", fossa_region))
+        self.attachments.append(
+            Attachment(muscle, "origin", hip_id, "Iliac fossa (upper two thirds)", fossa_region)
+        )
         crest_region = np.array([points[i] for i in crest])
-        self.attachments.append(Attachment(muscle, "origin", hip_id, "Inner lip of the iliac crest", crest_region))
+        self.attachments.append(
+            Attachment(muscle, "origin", hip_id, "Inner lip of the iliac crest", crest_region)
+        )
         if spec.get("ala"):
             self.attachments.append(
-                Attachment(muscle, "origin", "sacrum", "Sacral ala", surface_region(self.sk.bones["sacrum"], ala, 8))
+                Attachment(
+                    muscle, "origin", "sacrum", "Sacral ala", surface_region(self.sk.bones["sacrum"], ala, 8)
+                )
             )
-        femur = self.bone("femur")
         region = np.vstack(
             [
                 surface_region(femur, self.landmark("lesser_trochanter"), spec["insertion"]["region_radius"]),
@@ -283,9 +300,20 @@ class IliopsoasBuilder:
             ]
         )
         self.attachments.append(
-            Attachment(muscle, "insertion", f"femur_{self.side}", "Lesser trochanter and the shaft just below", region)
+            Attachment(
+                muscle,
+                "insertion",
+                f"femur_{self.side}",
+                "Lesser trochanter and the shaft just below",
+                region,
+            )
         )
-        bones = [self.bone("hip_bone"), self.sk.bones["sacrum"], self.bone("femur"), self.sk.bones["vertebra_l5"]]
+        bones = [
+            self.bone("hip_bone"),
+            self.sk.bones["sacrum"],
+            self.bone("femur"),
+            self.sk.bones["vertebra_l5"],
+        ]
         return self._surface(fascicles, bones)
 
     def iliopubic_eminence(self) -> np.ndarray:
@@ -321,7 +349,9 @@ class IliopsoasBuilder:
                     "origin",
                     origin_spec["bone"],
                     origin_spec["name"],
-                    surface_region(self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], self.sign * X),
+                    surface_region(
+                        self.sk.bones[origin_spec["bone"]], origin, spec["region_radius"], self.sign * X
+                    ),
                 )
             )
         self.attachments.append(
@@ -340,8 +370,17 @@ class IliopsoasBuilder:
         spec = self.recipe["inguinal_ligament"]
         asis, tubercle = self.landmark("asis"), self.landmark("pubic_tubercle")
         mid = 0.5 * (asis + tubercle) - Z * spec["sag"] + Y * 4
-        curve, _ = smooth_curve(np.array([asis, 0.75 * asis + 0.25 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, mid,
-                                          0.25 * asis + 0.75 * tubercle - Z * spec["sag"] * 0.6 + Y * 3, tubercle]))
+        curve, _ = smooth_curve(
+            np.array(
+                [
+                    asis,
+                    0.75 * asis + 0.25 * tubercle - Z * spec["sag"] * 0.6 + Y * 3,
+                    mid,
+                    0.25 * asis + 0.75 * tubercle - Z * spec["sag"] * 0.6 + Y * 3,
+                    tubercle,
+                ]
+            )
+        )
         tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=20, capping=True)
         tube = tube.triangulate().clean().compute_normals(auto_orient_normals=True, split_vertices=False)
         return tube, curve

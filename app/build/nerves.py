@@ -8,6 +8,7 @@ sacral ala. A spline through them is swept into a tube of the nerve's calibre.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from scipy import ndimage
 
 from app.build.fields import smooth_curve
 from app.build.landmarks import SIDES, _foramen, snap
-from app.build.muscles import X, Y, Z, Skeleton
+from app.build.muscles import Skeleton, X, Y
 from app.build.spine import LEVELS
 
 
@@ -78,7 +79,7 @@ class NerveBuilder:
             if toward == "anterior":
                 front = pts[np.argmax(pts[:, 1])]
                 return centre + 0.35 * (front - centre)
-            return centre + 0.4 * (back - centre)
+            return centre + 0.25 * (back - centre)
         direction = {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
         extreme = pts[np.argmax(pts @ direction)]
         if border == "anterior":
@@ -90,9 +91,7 @@ class NerveBuilder:
 
     # other references
     def _ala(self) -> np.ndarray:
-        sp = self.sacrum.points
-        band = sp[(sp[:, 0] * self.sign > 20) & (sp[:, 0] * self.sign < 38)]
-        return np.asarray(band[np.argmax(band[:, 2])])
+        return np.asarray(self.sk.landmarks[f"sacral_ala_{self.side}"], dtype=float)
 
     def _crest(self, fraction: float) -> np.ndarray:
         psis, asis = (np.asarray(self.sk.landmarks[f"{n}_{self.side}"]) for n in ("psis", "asis"))
@@ -125,7 +124,7 @@ class NerveBuilder:
         if not holes:
             raise ValueError(f"obturator foramen not found in hip_bone_{self.side}")
         hole = labels == max(holes, key=lambda k: int((labels == k).sum()))
-        i_centre = int(round(np.argwhere(hole)[:, 0].mean()))
+        i_centre = round(np.argwhere(hole)[:, 0].mean())
         j_top = int(np.argwhere(hole[i_centre]).max())
         top = hjc + np.array([-self.sign * xs[i_centre], 10.0, zs[j_top] - 4.0])
         # Slide along the axis to the foramen's own plane (closest to the bony rim).
@@ -146,7 +145,9 @@ class NerveBuilder:
             else:
                 base = np.asarray(self.sk.landmarks[f"intervertebral_foramen_{name}_{self.side}"])
         elif "psoas" in spec:
-            base = self.psoas_point(spec["psoas"], self.z_of(spec["z"]), spec.get("out", 0.0), spec.get("toward"))
+            base = self.psoas_point(
+                spec["psoas"], self.z_of(spec["z"]), spec.get("out", 0.0), spec.get("toward")
+            )
         elif "iliacus" in spec:
             start = np.array([self.sign * spec["lateral"], 250.0, spec["z"]])
             hits = _hits(self.iliacus, start, start - Y * 400)
@@ -195,7 +196,7 @@ class NerveBuilder:
             parts.append(tube)
             inside[ramus["root"]] = end
         roots = [r["root"] for r in spec["rami"]]
-        for upper, lower in zip(roots, roots[1:], strict=False):
+        for upper, lower in itertools.pairwise(roots):
             a, b = inside[upper], inside[lower]
             loop, _ = self.tube_points([a, 0.5 * (a + b) + self.sign * X * 3, b], spec["radius"] * 0.8)
             parts.append(loop)
