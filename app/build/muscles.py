@@ -243,11 +243,13 @@ class IliopsoasBuilder:
         order = np.argsort(points[:, 1])
         bins = np.array_split(order, spec["crest_samples"])
         crest = [int(b[np.argmax(points[b, 2])]) for b in bins if len(b)]
-        origins = [(points[i], normals[i]) for i in [*chosen, *crest]]
+        origins = [(points[i], normals[i], 1.0) for i in chosen]
+        # Along the crest, slim starts set deeper in, so the lip does not turn into beads.
+        origins += [(points[i], normals[i], 0.5) for i in crest]
         fossa_centre = points.mean(axis=0)
         if spec.get("ala"):
             ala = self.landmark("sacral_ala")
-            origins.append((ala, Z * 0.6 + Y * 0.8))
+            origins.append((ala, Z * 0.6 + Y * 0.8, 1.0))
         brim = self.site(spec["brim_site"])
         front_of_hip = self.site("PS_at_brim_site_psoas") + self.sign * X * 14 - Y * 2
         insertion = self.landmark(spec["insertion"]["landmark"]) - Z * spec["insertion"]["below"]
@@ -258,13 +260,13 @@ class IliopsoasBuilder:
         trochanter = self.landmark("lesser_trochanter")
         # Just off the trochanter's surface, so the tendon is not carved away with the bone.
         trochanter_clear = trochanter + femur.point_normals[femur.find_closest_point(trochanter)] * 3.0
-        for origin, normal in origins:
+        for origin, normal, start in origins:
             inward = normal / np.linalg.norm(normal)  # the bone's outward normal: into the muscle
             rel = origin - fossa_centre
             spread = self.sign * X * 0.12 * rel[1] + Y * 0.08 * rel[1]
             f = Fascicle()
-            f.add(origin, radius["origin"] * 0.7)
-            f.add(origin + inward * spec["thickness"] * 0.7, radius["origin"])
+            f.add(origin, radius["origin"] * 0.7 * start)
+            f.add(origin + inward * spec["thickness"] * (1.3 - 0.6 * start), radius["origin"] * start)
             for fraction in (0.35, 0.65):
                 # Follow the fossa's curve: a point on the surface pushed off it by the thickness.
                 on_bone = snap(hip, (1 - fraction) * origin + fraction * brim)

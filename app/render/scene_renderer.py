@@ -41,6 +41,7 @@ class SceneRenderer:
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         plotter.remove_all_lights()
         plotter.enable_lightkit()
+        # No depth peeling: with Mesa llvmpipe it drops translucent surfaces altogether.
         for structure in scene.catalogue:
             mesh = load_mesh(self.meshes_dir, structure.mesh)
             actor = plotter.add_mesh(
@@ -54,12 +55,15 @@ class SceneRenderer:
                 **MATERIALS[structure.kind.value],
             )
             actor.visibility = scene.is_visible(structure.id)
+            actor.prop.opacity = scene.opacity(structure.id)
             self.actors[structure.id] = actor
         self._by_actor = {id(a): sid for sid, a in self.actors.items()}
         scene.visibility_changed.connect(self._on_visibility)
         scene.opacity_changed.connect(self._on_opacity)
         scene.selection_changed.connect(self._on_selection)
         scene.view_changed.connect(self.apply_view)
+        if scene.selected is not None:
+            self._on_selection(scene.selected)
         self.apply_view(scene.view, render=False)
 
     def disconnect(self) -> None:
