@@ -20,6 +20,8 @@ from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
 
 MAX_SIDE = 16384
+#: Top-level keys that tell annotation files apart.
+KINDS = ("structures", "sources", "content")
 
 
 class UsageError(Exception):
@@ -123,6 +125,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from app.model.content import load_content, load_sources
+    from app.model.yaml_lines import Located, load_located
+
+    files = [Path(f) for f in args.files]
+    kinds: dict[Path, str] = {}
+    for path in files:
+        try:
+            document = load_located(path)
+            kinds[path] = next(
+                (k for k in KINDS if isinstance(document, Located) and k in document.value), ""
+            )
+        except Exception:  # reported by the loader below with its line
+            kinds[path] = "content"
+    structures_path = next((p for p in files if kinds[p] == "structures"), paths.structures_file())
+    catalogue, errors = load_catalogue(structures_path, paths.meshes_dir())
+    if structures_path not in files:
+        errors = []  # the shipped catalogue is only context here
+    sources_path = next((p for p in files if kinds[p] == "sources"), paths.annotations_dir() / "sources.yaml")
+    sources, source_errors = load_sources(sources_path)
+    if sources_path in files:
+        errors += source_errors
+    _, content_errors = load_content([p for p in files if kinds[p] in ("content", "")], catalogue, sources)
+    errors += content_errors
+    for error in errors:
+        print(error)
+    if errors:
+        print(f"{len(errors)} problem(s) in {len(files)} file(s)", file=sys.stderr)
+        return 1
+    print(f"{len(files)} file(s) valid")
+    return 0
+
+
 def cmd_build_meshes(args: argparse.Namespace) -> int:
     try:
         from app.build import build_meshes
@@ -160,6 +195,10 @@ def make_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")
     export.add_argument("outdir", metavar="OUTDIR")
     export.set_defaults(func=cmd_export)
+
+    validate = sub.add_parser("validate", help="check annotation files; print file:line: message")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(func=cmd_validate)
 
     build = sub.add_parser("build-meshes", help="regenerate meshes/ from the installed myo-sim")
     build.add_argument("--out", default=str(paths.meshes_dir()), help="output folder (default: meshes/)")

@@ -104,7 +104,7 @@ def test_export_writes_visible_meshes_and_scene_json(tmp_path, catalogue, landma
     assert first.keys() == {"id", "name", "latin", "kind", "side", "group", "color", "file"}
     for entry in scene["structures"]:
         mesh = pv.read(tmp_path / "scene" / entry["file"])
-        assert mesh.n_cells > 1000
+        assert mesh.n_cells > 300
         original = pv.read(paths.meshes_dir() / catalogue[entry["id"]].mesh)
         assert np.allclose(mesh.bounds, original.bounds)
     assert scene["landmarks"].keys() == landmarks.keys()

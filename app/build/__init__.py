@@ -22,6 +22,15 @@ from app.build.muscles import Skeleton
 from app.build.soft_tissue import RECIPES, build_soft_tissue
 from app.files import atomic_write_bytes, atomic_write_text
 
+#: Triangle caps for refined bones (the rest keep all 16x): smooth at full screen, and the
+#: whole scene renders fast with software OpenGL.
+BONE_TRIANGLES = {
+    "femur_left": 7000,
+    "femur_right": 7000,
+    "vertebra_t12": 5000,
+    **{f"vertebra_l{i}": 5000 for i in range(1, 6)},
+}
+
 PROVENANCE: dict[str, Any] = {
     "source": {
         "package": "myo-sim",
@@ -72,7 +81,7 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     """
     recipes_dir = Path(recipes_dir or paths.meshes_dir() / "recipes")
     src = source.load_source()
-    bones = {sid: refine.refine(mesh) for sid, mesh in src.bones.items()}
+    bones = {sid: refine.refine(mesh, BONE_TRIANGLES.get(sid)) for sid, mesh in src.bones.items()}
     shift = spine.seat_t12(bones["vertebra_t12"], bones["vertebra_l1"], bones["vertebra_l2"])
     bones["vertebra_t12"] = bones["vertebra_t12"].translate(shift)
     bodies = {f"vertebra_{lvl}": spine.measure_body(bones[f"vertebra_{lvl}"]) for lvl in spine.LEVELS}

@@ -13,6 +13,8 @@ import pyvista as pv
 from scipy import ndimage
 from scipy.interpolate import make_interp_spline
 
+from app.build.refine import decimate_to
+
 VOXEL_MM = 1.0
 BLEND_SIGMA_MM = 1.6
 
@@ -69,8 +71,9 @@ class FascicleField:
     def grid(self) -> pv.ImageData:
         return pv.ImageData(dimensions=self.shape, spacing=(self.voxel,) * 3, origin=self.origin)
 
-    def surface(self, bones: list[pv.PolyData], clearance: float = 0.6) -> pv.PolyData:
-        """Blend, carve out the bones (with ``clearance`` mm), contour and smooth."""
+    def surface(self, bones: list[pv.PolyData], triangles: int, clearance: float = 0.6) -> pv.PolyData:
+        """Blend, carve out the bones (with ``clearance`` mm), contour, smooth, and decimate to
+        about ``triangles`` triangles (quadric decimation keeps the shape)."""
         field = ndimage.gaussian_filter(self.values, BLEND_SIGMA_MM / self.voxel)
         grid = self.grid()
         bone = np.zeros(self.shape, dtype=bool)
@@ -85,5 +88,8 @@ class FascicleField:
         surface = grid.contour([0.0], scalars="f", method="flying_edges").triangulate().clean()
         surface = surface.connectivity("largest").extract_surface(algorithm="dataset_surface").triangulate()
         surface = surface.smooth_taubin(n_iter=30, pass_band=0.05)
-        surface = surface.decimate(0.8)
+        surface = decimate_to(surface, triangles)
+        surface = surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+        if not surface.is_manifold:
+            raise ValueError("soft-tissue surface is not a closed manifold after decimation")
         return surface.compute_normals(auto_orient_normals=True, split_vertices=False)

@@ -201,21 +201,21 @@ class IliopsoasBuilder:
                 surface_region(femur, insertion, spec["insertion"]["region_radius"]),
             )
         )
-        return self._surface(fascicles, self._nearby_bones())
+        return self._surface(fascicles, self._nearby_bones(), spec["triangles"])
 
     def _nearby_bones(self) -> list[pv.PolyData]:
         names = [f"vertebra_{lvl}" for lvl in LEVELS] + [d for d in self.sk.bones if d.startswith("disc_")]
         names += ["sacrum", f"hip_bone_{self.side}", f"femur_{self.side}"]
         return [self.sk.bones[n] for n in names]
 
-    def _surface(self, fascicles: list[Fascicle], bones: list[pv.PolyData]) -> pv.PolyData:
+    def _surface(self, fascicles: list[Fascicle], bones: list[pv.PolyData], triangles: int) -> pv.PolyData:
         sampled = [f.sampled() for f in fascicles]
         allpts = np.vstack([c for c, _ in sampled])
         rmax = max(float(r.max()) for _, r in sampled)
         grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
         for curve, radii in sampled:
             grid.add_tube(curve, radii)
-        return grid.surface(bones)
+        return grid.surface(bones, triangles)
 
     def iliac_fossa(self) -> tuple[np.ndarray, np.ndarray]:
         """Points and inward normals of the upper iliac fossa's surface (inner side of the wing)."""
@@ -316,7 +316,7 @@ class IliopsoasBuilder:
             self.bone("femur"),
             self.sk.bones["vertebra_l5"],
         ]
-        return self._surface(fascicles, bones)
+        return self._surface(fascicles, bones, spec["triangles"])
 
     def iliopubic_eminence(self) -> np.ndarray:
         """On the pelvic brim where the ilium meets the superior pubic ramus, above the acetabulum's front."""
@@ -365,7 +365,7 @@ class IliopsoasBuilder:
                 surface_region(self.bone("hip_bone"), end, spec["region_radius"]),
             )
         )
-        return self._surface(fascicles, self._nearby_bones())
+        return self._surface(fascicles, self._nearby_bones(), spec["triangles"])
 
     def inguinal_ligament(self) -> tuple[pv.PolyData, np.ndarray]:
         """A thin band from the ASIS to the pubic tubercle; returns the mesh and its centreline."""
@@ -383,7 +383,7 @@ class IliopsoasBuilder:
                 ]
             )
         )
-        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=20, capping=True)
+        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=12, capping=True)
         tube = tube.triangulate().clean().compute_normals(auto_orient_normals=True, split_vertices=False)
         return tube, curve
 

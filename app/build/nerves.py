@@ -27,6 +27,13 @@ def _hits(mesh: pv.PolyData, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return points[np.argsort(np.linalg.norm(points - start, axis=1))]
 
 
+def _tube(curve: np.ndarray, radius: float) -> pv.PolyData:
+    """A capped tube along a centreline: a ring every 4 mm, 10 sides (smooth-shaded)."""
+    rings = max(int(len(curve) / 2), 4)
+    tube = pv.Spline(curve, rings).tube(radius=radius, n_sides=10, capping=True)
+    return tube.triangulate().clean()
+
+
 class NerveBuilder:
     """Builds one side's plexus and branches."""
 
@@ -180,8 +187,7 @@ class NerveBuilder:
     def tube(self, course: list[dict[str, Any]], radius: float) -> tuple[pv.PolyData, np.ndarray]:
         control = np.array([self.point(spec) for spec in course])
         curve, _ = smooth_curve(control, samples_per_mm=0.5)
-        tube = pv.Spline(curve, len(curve)).tube(radius=radius, n_sides=20, capping=True)
-        return tube.triangulate().clean(), curve
+        return _tube(curve, radius), curve
 
     def plexus(self) -> tuple[pv.PolyData, dict[str, np.ndarray]]:
         """Ventral rami T12-L4 from their foramina into psoas, and the loops between them."""
@@ -205,8 +211,7 @@ class NerveBuilder:
 
     def tube_points(self, control: list[np.ndarray], radius: float) -> tuple[pv.PolyData, np.ndarray]:
         curve, _ = smooth_curve(np.array(control), samples_per_mm=0.5)
-        tube = pv.Spline(curve, len(curve)).tube(radius=radius, n_sides=16, capping=True)
-        return tube.triangulate().clean(), curve
+        return _tube(curve, radius), curve
 
     def nerves(self) -> dict[str, tuple[pv.PolyData, np.ndarray, list[str]]]:
         """Each branch's mesh, centreline and roots."""

@@ -41,10 +41,32 @@ def repair(mesh: pv.PolyData) -> pv.PolyData:
     return repaired
 
 
-def refine(mesh: pv.PolyData) -> pv.PolyData:
-    """Return the smooth, refined version of a source bone mesh (16x the triangles)."""
+def decimate_to(mesh: pv.PolyData, triangles: int) -> pv.PolyData:
+    """About ``triangles`` triangles, keeping a closed two-manifold surface.
+
+    Quadric decimation keeps the shape best but can pinch thin parts into non-manifold
+    edges; then a slightly larger budget is tried, and at worst the mesh is kept as it is.
+    """
+    mesh = pv.PolyData(mesh.points, faces=mesh.faces).clean()
+    for budget in (triangles, triangles * 1.15, triangles * 1.3, triangles * 1.6, triangles * 2.0):
+        if mesh.n_cells <= budget:
+            return mesh
+        result = mesh.decimate(1.0 - budget / mesh.n_cells, volume_preservation=True)
+        if result.is_manifold:
+            return result
+    return mesh
+
+
+def refine(mesh: pv.PolyData, triangles: int | None = None) -> pv.PolyData:
+    """Return the smooth, refined version of a source bone mesh.
+
+    Subdivision multiplies the triangles by 16; ``triangles`` caps the result with quadric
+    decimation where the bone does not need them all (long femoral shafts).
+    """
     closed = repair(mesh)
     smooth = closed.subdivide(SUBDIVISIONS, "butterfly").smooth_taubin(
         n_iter=SMOOTHING_ITERATIONS, pass_band=SMOOTHING_PASS_BAND
     )
+    if triangles is not None:
+        smooth = decimate_to(smooth, triangles)
     return smooth.compute_normals(auto_orient_normals=True, split_vertices=False)

@@ -15,6 +15,8 @@ import numpy as np
 import pyvista as pv
 from scipy import ndimage
 
+from app.build.refine import decimate_to
+
 LEVELS = ("t12", "l1", "l2", "l3", "l4", "l5")
 #: Disc id -> (upper bone id, lower bone id).
 DISCS: dict[str, tuple[str, str]] = {
@@ -30,6 +32,8 @@ T12_L1_DISC_HEIGHT = 7.0
 GRID_MM = 0.75
 #: How far the disc reaches into each endplate (mm), so no gap shows at the rim.
 ENDPLATE_OVERLAP = 0.3
+#: Triangles per disc: enough for a smooth rim, few enough to render fast in software.
+DISC_TRIANGLES = 1600
 #: Outward bulge of the annulus at mid-height (mm).
 DISC_BULGE = 1.0
 
@@ -175,5 +179,5 @@ def build_disc(upper: pv.PolyData, lower: pv.PolyData, body: VertebralBody, axis
     surface = surface.smooth_taubin(n_iter=30, pass_band=0.05)
     local = surface.points
     surface.points = body.center + local[:, [0]] * u + local[:, [1]] * v + local[:, [2]] * w
-    surface = surface.decimate(0.75)  # a disc needs far fewer triangles than the voxel grid gives
+    surface = decimate_to(surface, DISC_TRIANGLES)
     return surface.compute_normals(auto_orient_normals=True, split_vertices=False)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from psygnal import Signal
 
-from app.model.anatomy import Catalogue, Group
+from app.model.anatomy import Catalogue, Group, Kind
 from app.model.landmarks import Attachment
+from app.model.teaching import Emphasis, Match, context_of, emphasis, search
 from app.model.views import DEFAULT_VIEW, VIEWS, View
 
 
@@ -19,6 +20,7 @@ class SceneModel:
     visibility_changed = Signal(str, bool)
     opacity_changed = Signal(str, float)
     selection_changed = Signal(object)  # the selected id, or None
+    emphasis_changed = Signal(object)  # an Emphasis, after every selection or focus change
     view_changed = Signal(object)  # a View
 
     def __init__(
@@ -33,6 +35,7 @@ class SceneModel:
         self._visible = {s.id for s in catalogue if s.visible}
         self._opacity = {s.id: 1.0 for s in catalogue}
         self._selected: str | None = None
+        self._focus: Attachment | None = None
         self._view: View = VIEWS[DEFAULT_VIEW]
 
     def attachments_of(self, structure_id: str) -> list[Attachment]:
@@ -85,7 +88,40 @@ class SceneModel:
         if structure_id == self._selected:
             return
         self._selected = structure_id
+        self._focus = None
         self.selection_changed.emit(structure_id)
+        self.emphasis_changed.emit(self.emphasis)
+
+    @property
+    def emphasis(self) -> Emphasis:
+        """What the current selection paints, reveals and makes see-through."""
+        return emphasis(self.catalogue, self.attachments, self._selected, self._focus)
+
+    def focus_attachment(self, attachment: Attachment | None) -> None:
+        """Single out one of the painted attachments (from the panel's list)."""
+        self._focus = attachment
+        self.emphasis_changed.emit(self.emphasis)
+
+    # showing what you want
+    def hide(self, structure_id: str) -> None:
+        self.set_visible(structure_id, False)
+        if self._selected == structure_id:
+            self.select(None)
+
+    def isolate(self, structure_id: str) -> None:
+        """Show only a structure and its context (see :func:`context_of`)."""
+        keep = context_of(self.catalogue, self.attachments, structure_id)
+        for sid in self.catalogue.ids:
+            self.set_visible(sid, sid in keep)
+
+    def set_kind_opacity(self, kind: Kind, opacity: float) -> None:
+        """Opacity of every structure of a kind (bones at 0.25 is the X-ray mode)."""
+        for structure in self.catalogue:
+            if structure.kind is kind:
+                self.set_opacity(structure.id, opacity)
+
+    def search(self, query: str, limit: int = 10) -> list[Match]:
+        return search(self.catalogue, query, limit)
 
     # view
     @property

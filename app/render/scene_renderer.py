@@ -13,12 +13,16 @@ import pyvista as pv
 
 from app import paths
 from app.model.scene import SceneModel
+from app.model.teaching import Emphasis
 from app.model.views import View
+from app.render.emphasis import SELECTION_COLOR, EmphasisLayer  # noqa: F401 - re-exported
 from app.render.meshes import load_mesh
+from app.render.picking import StructurePicker
 
 BACKGROUND_BOTTOM = "#1b1f27"
 BACKGROUND_TOP = "#3c4657"
-SELECTION_COLOR = "#ffcf40"
+#: How far below the hip joint centres the standard views reach (mm).
+FOCUS_BELOW_HIP_MM = 140.0
 
 #: Surface appearance per kind: bone is matte with a soft sheen, discs slightly glossier.
 MATERIALS: dict[str, dict[str, float]] = {
@@ -38,12 +42,14 @@ class SceneRenderer:
         self.scene = scene
         self.meshes_dir = meshes_dir or paths.meshes_dir()
         self.actors: dict[str, pv.Actor] = {}
+        self.meshes: dict[str, pv.PolyData] = {}
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         plotter.remove_all_lights()
         plotter.enable_lightkit()
         # No depth peeling: with Mesa llvmpipe it drops translucent surfaces altogether.
         for structure in scene.catalogue:
             mesh = load_mesh(self.meshes_dir, structure.mesh)
+            self.meshes[structure.id] = mesh
             actor = plotter.add_mesh(
                 mesh,
                 color=structure.color,
@@ -58,19 +64,21 @@ class SceneRenderer:
             actor.prop.opacity = scene.opacity(structure.id)
             self.actors[structure.id] = actor
         self._by_actor = {id(a): sid for sid, a in self.actors.items()}
+        self.picker = StructurePicker(plotter.renderer, self.actors)
+        self.emphasis = EmphasisLayer(self)
         scene.visibility_changed.connect(self._on_visibility)
         scene.opacity_changed.connect(self._on_opacity)
-        scene.selection_changed.connect(self._on_selection)
+        scene.emphasis_changed.connect(self._on_emphasis)
         scene.view_changed.connect(self.apply_view)
         if scene.selected is not None:
-            self._on_selection(scene.selected)
+            self._on_emphasis(scene.emphasis, render=False)
         self.apply_view(scene.view, render=False)
 
     def disconnect(self) -> None:
         """Stop listening to the model (before the plotter is closed)."""
         self.scene.visibility_changed.disconnect(self._on_visibility)
         self.scene.opacity_changed.disconnect(self._on_opacity)
-        self.scene.selection_changed.disconnect(self._on_selection)
+        self.scene.emphasis_changed.disconnect(self._on_emphasis)
         self.scene.view_changed.disconnect(self.apply_view)
 
     def structure_of(self, actor: object) -> str | None:
@@ -82,21 +90,33 @@ class SceneRenderer:
             self.plotter.render()
 
     def _on_visibility(self, structure_id: str, visible: bool) -> None:
-        self.actors[structure_id].visibility = visible
+        self.actors[structure_id].visibility = self.emphasis.structure_visible(structure_id)
         self._render()
 
     def _on_opacity(self, structure_id: str, opacity: float) -> None:
-        self.actors[structure_id].prop.opacity = opacity
+        self.actors[structure_id].prop.opacity = self.emphasis.structure_opacity(structure_id)
         self._render()
 
-    def _on_selection(self, structure_id: str | None) -> None:
+    def _on_emphasis(self, emphasis: Emphasis, render: bool = True) -> None:
+        """Draw the selection's emphasis and restyle every actor for it."""
+        self.emphasis.show(emphasis)
         for sid, actor in self.actors.items():
-            color = SELECTION_COLOR if sid == structure_id else self.scene.catalogue[sid].color
-            actor.prop.color = color
-        self._render()
+            actor.prop.color = self.emphasis.structure_color(sid)
+            actor.prop.opacity = self.emphasis.structure_opacity(sid)
+            actor.visibility = self.emphasis.structure_visible(sid)
+        if render:
+            self._render()
+
+    def pick(self, x: float, y: float) -> str | None:
+        """The visible structure under display pixel (x, y) (VTK's origin: bottom-left)."""
+        return self.picker.pick(x, y)
 
     def visible_bounds(self) -> np.ndarray:
-        """Bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the visible structures."""
+        """Bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the visible structures.
+
+        The region taught here ends below the lesser trochanters: the femoral shafts are
+        cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region.
+        """
         boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.is_visible(sid)]
         if not boxes:
             boxes = [np.array(a.bounds) for a in self.actors.values()]
@@ -107,7 +127,7 @@ class SceneRenderer:
                 stacked[:, 1].max(),
                 stacked[:, 2].min(),
                 stacked[:, 3].max(),
-                stacked[:, 4].min(),
+                max(stacked[:, 4].min(), -FOCUS_BELOW_HIP_MM),
                 stacked[:, 5].max(),
             ]
         )

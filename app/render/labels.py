@@ -1,0 +1,130 @@
+"""Labels with leader lines, laid out in screen space so that they never overlap.
+
+Each label is a 2D text box joined by a line to an anchor point in the scene. Before every
+render the anchors are projected, boxes are pushed outward from the scene's centre and then
+apart from each other, and kept inside the view, so labels stay readable from any angle.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pyvista as pv
+from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+from vtkmodules.vtkRenderingCore import vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkTextActor
+
+MARGIN = 8  # pixels kept free at the view's edges
+GAP = 6  # pixels between two boxes
+
+
+@dataclass(frozen=True)
+class Label:
+    anchor: tuple[float, float, float]
+    text: str
+    color: str = "#ffffff"
+    bold: bool = False
+
+
+class LabelLayer:
+    """Draws a set of :class:`Label` on a plotter's renderer and re-lays them out each frame."""
+
+    def __init__(self, plotter: pv.Plotter, font_size: int = 15):
+        self.plotter = plotter
+        self.renderer = plotter.renderer
+        self.font_size = font_size
+        self.labels: list[Label] = []
+        self._texts: list[vtkTextActor] = []
+        self._lines = vtkPolyData()
+        mapper = vtkPolyDataMapper2D()
+        mapper.SetInputData(self._lines)
+        self._line_actor = vtkActor2D()
+        self._line_actor.SetMapper(mapper)
+        self._line_actor.GetProperty().SetLineWidth(1.5)
+        self._line_actor.GetProperty().SetColor(0.95, 0.95, 0.95)
+        self.renderer.AddViewProp(self._line_actor)
+        self._observer = self.renderer.AddObserver("StartEvent", self._layout)
+        self.boxes: list[tuple[float, float, float, float]] = []  # last layout, for tests
+
+    def set_labels(self, labels: list[Label]) -> None:
+        for actor in self._texts:
+            self.renderer.RemoveViewProp(actor)
+        self._texts = []
+        self.labels = list(labels)
+        for label in self.labels:
+            actor = vtkTextActor()
+            actor.SetInput(label.text)
+            prop = actor.GetTextProperty()
+            prop.SetFontSize(self.font_size)
+            prop.SetBold(label.bold)
+            prop.SetColor(pv.Color(label.color).float_rgb)
+            prop.SetBackgroundColor(0.08, 0.09, 0.12)
+            prop.SetBackgroundOpacity(0.82)
+            prop.SetFrame(True)
+            prop.SetFrameColor(pv.Color(label.color).float_rgb)
+            prop.SetFrameWidth(1)
+            actor.PickableOff()
+            self.renderer.AddViewProp(actor)
+            self._texts.append(actor)
+
+    def remove(self) -> None:
+        self.set_labels([])
+        self.renderer.RemoveViewProp(self._line_actor)
+        self.renderer.RemoveObserver(self._observer)
+
+    def _project(self, point: tuple[float, float, float]) -> np.ndarray:
+        coordinate = vtkCoordinate()
+        coordinate.SetCoordinateSystemToWorld()
+        coordinate.SetValue(*point)
+        return np.array(coordinate.GetComputedDoubleDisplayValue(self.renderer))
+
+    def _layout(self, *_args) -> None:
+        self.boxes = []
+        if not self.labels:
+            self._lines.Initialize()
+            return
+        width, height = self.renderer.GetSize()
+        x0, y0 = self.renderer.GetOrigin()
+        anchors = [self._project(label.anchor) - (x0, y0) for label in self.labels]
+        centre = np.mean(anchors, axis=0) if len(anchors) > 1 else np.array([width / 2, height / 2])
+        sizes = []
+        for actor in self._texts:
+            box = [0.0, 0.0, 0.0, 0.0]
+            actor.GetBoundingBox(self.renderer, box)
+            sizes.append((box[1] - box[0] + 8, box[3] - box[2] + 6))
+        # Start each box beside its anchor, pushed away from the labels' centre.
+        placed = []
+        for anchor, (w, h) in zip(anchors, sizes, strict=True):
+            side = 1.0 if anchor[0] >= centre[0] else -1.0
+            x = anchor[0] + side * 60 - (w if side < 0 else 0)
+            y = anchor[1] + 0.35 * (anchor[1] - centre[1]) - h / 2
+            placed.append([x, y, w, h, side])
+        # Resolve overlaps: per column (left / right), sort by height and push apart.
+        for side in (-1.0, 1.0):
+            column = sorted((p for p in placed if p[4] == side), key=lambda p: p[1])
+            for lower, upper in itertools.pairwise(column):
+                if upper[1] < lower[1] + lower[3] + GAP:
+                    upper[1] = lower[1] + lower[3] + GAP
+            top_limit = height - MARGIN
+            for box in reversed(column):  # then pull back inside the top edge
+                if box[1] + box[3] > top_limit:
+                    box[1] = top_limit - box[3]
+                top_limit = box[1] - GAP
+        points = vtkPoints()
+        cells = vtkCellArray()
+        for actor, anchor, (x, y, w, h, side) in zip(self._texts, anchors, placed, strict=True):
+            x = float(np.clip(x, MARGIN, width - w - MARGIN))
+            y = float(np.clip(y, MARGIN, height - h - MARGIN))
+            actor.SetPosition(x + 4, y + 3)
+            self.boxes.append((x, y, w, h))
+            edge = (x if side > 0 else x + w, y + h / 2)
+            a = points.InsertNextPoint(anchor[0], anchor[1], 0.0)
+            b = points.InsertNextPoint(edge[0], edge[1], 0.0)
+            cells.InsertNextCell(2)
+            cells.InsertCellPoint(a)
+            cells.InsertCellPoint(b)
+        self._lines.SetPoints(points)
+        self._lines.SetLines(cells)
+        self._lines.Modified()
