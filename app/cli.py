@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__, paths
-from app.model.anatomy import load_catalogue
+from app.model.anatomy import Catalogue, load_catalogue
 from app.model.landmarks import load_attachments, load_landmarks
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
@@ -46,6 +46,10 @@ def load_scene(report: bool = True) -> SceneModel:
     if report:
         for error in errors:
             print(f"warning: {error}", file=sys.stderr)
+    return _scene(catalogue)
+
+
+def _scene(catalogue: Catalogue) -> SceneModel:
     return SceneModel(
         catalogue, load_landmarks(paths.landmarks_file()), load_attachments(paths.attachments_file())
     )
@@ -63,9 +67,15 @@ def _writable_file(path: Path) -> Path:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    from app.model.content import load_library
     from app.qt.app import run_viewer
 
-    return run_viewer(load_scene(), view=args.view)
+    catalogue, problems = load_catalogue(paths.structures_file(), paths.meshes_dir())
+    library, content_problems = load_library(paths.annotations_dir(), catalogue)
+    problems += content_problems
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return run_viewer(_scene(catalogue), library, problems, view=args.view)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -158,6 +168,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError("bench measures the real window: run it under a display (e.g. xvfb-run -a)")
+    from app.bench import run
+
+    result = run(size=args.size, clicks=args.clicks)
+    print(json.dumps(result.as_json(), indent=2) if args.json else result.table())
+    return 0
+
+
 def cmd_build_meshes(args: argparse.Namespace) -> int:
     try:
         from app.build import build_meshes
@@ -199,6 +219,12 @@ def make_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check annotation files; print file:line: message")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=cmd_validate)
+
+    bench = sub.add_parser("bench", help="measure frame times, click latency and memory in the window")
+    bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    bench.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="3D view size")
+    bench.add_argument("--clicks", type=int, default=50, help="clicks to time (at least 50)")
+    bench.set_defaults(func=cmd_bench)
 
     build = sub.add_parser("build-meshes", help="regenerate meshes/ from the installed myo-sim")
     build.add_argument("--out", default=str(paths.meshes_dir()), help="output folder (default: meshes/)")

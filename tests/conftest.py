@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("QT_API", "pyside6")
 
 from app import paths
-from app.model import SceneModel, load_catalogue, load_landmarks
+from app.model import SceneModel, load_attachments, load_catalogue, load_landmarks
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +24,14 @@ def landmarks():
     return load_landmarks(paths.landmarks_file())
 
 
+@pytest.fixture(scope="session")
+def attachments():
+    return load_attachments(paths.attachments_file())
+
+
 @pytest.fixture
-def scene(catalogue, landmarks):
-    return SceneModel(catalogue, landmarks)
+def scene(catalogue, landmarks, attachments):
+    return SceneModel(catalogue, landmarks, attachments)
 
 
 @pytest.fixture(scope="session")

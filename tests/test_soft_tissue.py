@@ -14,7 +14,6 @@ import pytest
 import pyvista as pv
 
 from app import paths
-from app.model import load_attachments
 from tests.shapes import distance, inside, section_area
 
 SIDES = {"right": 1.0, "left": -1.0}
@@ -29,11 +28,6 @@ NERVES = [
     "obturator_nerve",
     "lumbosacral_trunk",
 ]
-
-
-@pytest.fixture(scope="module")
-def attachments():
-    return load_attachments(paths.attachments_file())
 
 
 @pytest.fixture(scope="module")

@@ -184,15 +184,6 @@ def load_content(
             if not targets:
                 errors.append(AnnotationError(path, line, f"unknown structure id '{key}'"))
                 continue
-            clash = [t for t in targets if t in defined]
-            if clash:
-                first_path, first_line = defined[clash[0]]
-                errors.append(
-                    AnnotationError(
-                        path, line, f"duplicate content for '{clash[0]}' (first in {first_path}:{first_line})"
-                    )
-                )
-                continue
             if not isinstance(raw, Located):
                 errors.append(AnnotationError(path, line, f"'{key}': expected a mapping of fields"))
                 continue
@@ -222,7 +213,15 @@ def load_content(
             unknown = [(s, ln) for s, ln in _cited(raw) if s not in sources]
             for source, source_line in unknown:
                 errors.append(AnnotationError(path, source_line, f"'{key}': unknown source '{source}'"))
-            if bad_fields or missing or unknown:
+            clash = [t for t in targets if t in defined]
+            if clash:
+                first_path, first_line = defined[clash[0]]
+                errors.append(
+                    AnnotationError(
+                        path, line, f"duplicate content for '{clash[0]}' (first in {first_path}:{first_line})"
+                    )
+                )
+            if bad_fields or missing or unknown or clash:
                 continue
             for target in targets:
                 entries[target] = entry

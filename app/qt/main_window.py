@@ -1,118 +1,272 @@
-"""The main window: the 3D scene, the structure tree, menus with standard views, a status bar."""
+"""The main window: 3D scene, structure tree, information panel, search, menus, status bar."""
 
 from __future__ import annotations
 
 import io
 import os
+from html import escape
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QCompleter,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 from pyvistaqt import QtInteractor
 
 from app import __version__, paths
 from app.export import export_scene
 from app.files import atomic_write_bytes
+from app.model.anatomy import AnnotationError, Group, Kind
+from app.model.content import Library
 from app.model.scene import SceneModel
-from app.model.views import DEFAULT_VIEW, VIEWS, View
+from app.model.views import DEFAULT_VIEW, VIEWS
+from app.qt.info_panel import InfoPanel
 from app.qt.structure_tree import StructureTree
+from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
 
-SHORTCUTS_HELP = """<table>
-<tr><td><b>Left drag</b></td><td>rotate</td></tr>
-<tr><td><b>Right drag / wheel</b></td><td>zoom</td></tr>
-<tr><td><b>Middle drag / Shift+left drag</b></td><td>pan</td></tr>
-{views}
-<tr><td><b>Home</b></td><td>reset view</td></tr>
-<tr><td><b>Ctrl+Shift+A</b></td><td>show all structures</td></tr>
-<tr><td><b>Ctrl+E</b></td><td>save a screenshot</td></tr>
-<tr><td><b>Ctrl+Q</b></td><td>quit</td></tr>
-</table>"""
+XRAY_OPACITY = 0.25
+MOUSE_HELP = [
+    ("Left drag", "rotate"),
+    ("Left click", "select (click empty space to clear)"),
+    ("Right drag / wheel", "zoom"),
+    ("Middle drag / Shift+left drag", "pan"),
+]
 
 
 class MainWindow(QMainWindow):
     """Psoas Atlas' window; everything it shows comes from the scene model."""
 
-    def __init__(self, scene: SceneModel, parent=None):
+    def __init__(
+        self,
+        scene: SceneModel,
+        library: Library | None = None,
+        problems: list[AnnotationError] | None = None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.scene = scene
+        self.library = library or Library()
+        self.problems = list(problems or [])
         self.setWindowTitle("Psoas Atlas")
         self.resize(1280, 800)
 
-        self.plotter = QtInteractor(self)
+        # Frames are drawn on model events; no periodic re-render burning CPU while idle.
+        self.plotter = QtInteractor(self, auto_update=False)
         # No multisampling: 8x MSAA costs three times the frame with software OpenGL.
         self.plotter.render_window.SetMultiSamples(0)
         # VTK's own one-letter keys (w: wireframe, e/q: quit, 3: stereo...) would surprise users.
         self.plotter.iren.interactor.RemoveObservers("CharEvent")
         self.setCentralWidget(self.plotter.interactor)
         self.renderer = SceneRenderer(self.plotter, scene)
+        self.clicks = ClickSelector(self.plotter.interactor, scene, self.renderer)
 
         self.tree = StructureTree(scene, self)
-        dock = QDockWidget("Structures", self)
-        dock.setObjectName("structures_dock")
-        dock.setWidget(self.tree)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [260], Qt.Orientation.Horizontal)
+        self.structures_dock = self._dock("Structures", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+        self.info = InfoPanel(scene, self.library, self)
+        self.info_dock = self._dock(
+            "Information", self._info_widget(), Qt.DockWidgetArea.RightDockWidgetArea, 360
+        )
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
-        self.view_actions: dict[str, QAction] = {}
-        self._build_menus(dock)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._build_toolbar()
 
         scene.visibility_changed.connect(self._update_status)
-        scene.view_changed.connect(self._on_view_changed)
+        scene.view_changed.connect(self._update_status)
         scene.selection_changed.connect(self._on_selection)
+        scene.opacity_changed.connect(self._on_opacity)
         self._update_status()
+        self._on_selection(scene.selected)
+        if self.problems:
+            self.statusBar().showMessage(
+                f"{len(self.problems)} problem(s) in the annotation files: Help ▸ Annotation Problems", 15000
+            )
 
-    # menus
-    def _action(
-        self, text: str, shortcut: str | QKeySequence | QKeySequence.StandardKey | None, slot
-    ) -> QAction:
+    # layout
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, width: int) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower() + "_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        return dock
+
+    def _info_widget(self) -> QWidget:
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 4, 6, 0)
+        self.opacity_label = QLabel("Opacity")
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(5, 100)
+        self.opacity_slider.setToolTip("Opacity of the selected structure")
+        self.opacity_slider.valueChanged.connect(self._on_slider)
+        row.addWidget(self.opacity_label)
+        row.addWidget(self.opacity_slider)
+        layout.addLayout(row)
+        layout.addWidget(self.info)
+        return box
+
+    # actions
+    def _action(self, name: str, text: str, shortcut, slot, help_text: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(help_text or text.replace("&", "").replace("…", ""))
         action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions_by_name[name] = action
         return action
 
-    def _build_menus(self, dock: QDockWidget) -> None:
+    def _build_menus(self) -> None:
+        a = self._action
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self._action("Save &Screenshot…", "Ctrl+E", self.save_screenshot_dialog))
-        file_menu.addAction(self._action("&Export Scene…", "Ctrl+Shift+E", self.export_dialog))
+        file_menu.addAction(a("screenshot", "Save &Screenshot…", "Ctrl+E", self.save_screenshot_dialog))
+        file_menu.addAction(a("export", "&Export Scene…", "Ctrl+Shift+E", self.export_dialog))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        file_menu.addAction(a("quit", "&Quit", QKeySequence.StandardKey.Quit, self.close))
+
+        edit_menu = self.menuBar().addMenu("&Selection")
+        edit_menu.addAction(a("find", "&Find Structure…", "Ctrl+F", self._focus_search))
+        edit_menu.addAction(a("clear", "&Clear Selection", "Esc", lambda: self.scene.select(None)))
+        edit_menu.addSeparator()
+        edit_menu.addAction(a("hide", "&Hide Selected", "H", self.hide_selected))
+        edit_menu.addAction(
+            a(
+                "isolate",
+                "&Isolate Selected",
+                "I",
+                self.isolate_selected,
+                "Show only the selection and its context",
+            )
+        )
+        edit_menu.addAction(a("show_all", "Show &All", "A", self.scene.show_all))
+        edit_menu.addSeparator()
+        edit_menu.addAction(a("more_opaque", "More &Opaque", "]", lambda: self._step_opacity(0.15)))
+        edit_menu.addAction(a("less_opaque", "More &Transparent", "[", lambda: self._step_opacity(-0.15)))
 
         view_menu = self.menuBar().addMenu("&View")
         for view in VIEWS.values():
-            action = self._action(
-                f"{view.label} View", view.shortcut, lambda _=False, n=view.name: self.scene.set_view(n)
+            view_menu.addAction(
+                a(
+                    f"view_{view.name}",
+                    f"{view.label} View",
+                    view.shortcut,
+                    lambda _=False, n=view.name: self.scene.set_view(n),
+                )
             )
-            self.view_actions[view.name] = action
-            view_menu.addAction(action)
-        self.reset_action = self._action("&Reset View", "Home", lambda: self.scene.set_view(DEFAULT_VIEW))
-        view_menu.addAction(self.reset_action)
+        view_menu.addAction(a("reset", "&Reset View", "Home", lambda: self.scene.set_view(DEFAULT_VIEW)))
         view_menu.addSeparator()
-        view_menu.addAction(self._action("Show &All Structures", "Ctrl+Shift+A", self.scene.show_all))
-        toggle = dock.toggleViewAction()
-        toggle.setText("Structures &Panel")
-        view_menu.addAction(toggle)
+        self.xray_action = a("xray", "&X-ray Bones", "X", self.toggle_xray, "See through the bones")
+        self.xray_action.setCheckable(True)
+        view_menu.addAction(self.xray_action)
+        opacity_menu = view_menu.addMenu("Group &Opacity")
+        for group in Group:
+            sub = opacity_menu.addMenu(group.value)
+            for percent in (100, 60, 30, 10):
+                sub.addAction(
+                    a(
+                        f"opacity_{group.value}_{percent}",
+                        f"{percent}%",
+                        None,
+                        lambda _=False, g=group, p=percent: self.set_group_opacity(g, p / 100),
+                    )
+                )
+        view_menu.addSeparator()
+        for dock in (self.structures_dock, self.info_dock):
+            view_menu.addAction(dock.toggleViewAction())
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", "F1", self.show_shortcuts))
-        help_menu.addAction(self._action("&About Psoas Atlas", None, self.show_about))
-        for action in self.view_actions.values():
-            self.addAction(action)
+        help_menu.addAction(a("shortcuts", "&Keyboard Shortcuts", "F1", self.show_shortcuts))
+        help_menu.addAction(a("problems", "Annotation &Problems", None, self.show_problems))
+        help_menu.addAction(a("about", "&About Psoas Atlas", None, self.show_about))
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Search", self)
+        bar.setObjectName("search_toolbar")
+        bar.setMovable(False)
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText("Find a structure (English or Latin)…  Ctrl+F")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(320)
+        names = sorted({s.name for s in self.scene.catalogue} | {s.latin for s in self.scene.catalogue})
+        completer = QCompleter(QStringListModel(names, self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated.connect(self.find_structure)
+        self.search_box.setCompleter(completer)
+        self.search_box.returnPressed.connect(lambda: self.find_structure(self.search_box.text()))
+        bar.addWidget(self.search_box)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    # commands
+    def find_structure(self, text: str) -> str | None:
+        """Select the best match for a name (typos forgiven); say so when nothing matches."""
+        matches = self.scene.search(text)
+        if not matches:
+            self.statusBar().showMessage(f"No structure matches “{text}”", 5000)
+            return None
+        best = matches[0]
+        if not self.scene.is_visible(best.structure_id):
+            self.scene.set_visible(best.structure_id, True)
+        self.scene.select(best.structure_id)
+        others = ", ".join(self.scene.catalogue[m.structure_id].name for m in matches[1:4])
+        if others:
+            self.statusBar().showMessage(f"Also matching: {others}", 6000)
+        return best.structure_id
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def hide_selected(self) -> None:
+        if self.scene.selected:
+            self.scene.hide(self.scene.selected)
+
+    def isolate_selected(self) -> None:
+        if self.scene.selected:
+            self.scene.isolate(self.scene.selected)
+
+    def toggle_xray(self, checked: bool | None = None) -> None:
+        on = self.xray_action.isChecked() if checked is None else bool(checked)
+        for kind in (Kind.bone, Kind.disc):
+            self.scene.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
+
+    def set_group_opacity(self, group: Group, opacity: float) -> None:
+        for structure in self.scene.catalogue.in_group(group):
+            self.scene.set_opacity(structure.id, opacity)
+
+    def _step_opacity(self, step: float) -> None:
+        if self.scene.selected:
+            value = self.scene.opacity(self.scene.selected) + step
+            self.scene.set_opacity(self.scene.selected, round(min(1.0, max(0.05, value)), 2))
+
+    def _on_slider(self, value: int) -> None:
+        if self.scene.selected:
+            self.scene.set_opacity(self.scene.selected, value / 100)
 
     # listeners
     def _update_status(self, *_args) -> None:
@@ -120,17 +274,31 @@ class MainWindow(QMainWindow):
         visible = len(self.scene.visible_ids)
         self.status_label.setText(f"{visible} of {total} structures shown · {self.scene.view.label} view")
 
-    def _on_view_changed(self, view: View) -> None:
-        self._update_status()
-
     def _on_selection(self, structure_id: str | None) -> None:
+        enabled = structure_id is not None
+        for name in ("hide", "isolate", "more_opaque", "less_opaque"):
+            self.actions_by_name[name].setEnabled(enabled)
+        self.opacity_slider.setEnabled(enabled)
         if structure_id is None:
             self.statusBar().clearMessage()
-        else:
-            structure = self.scene.catalogue[structure_id]
-            self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
+            self.opacity_label.setText("Opacity")
+            return
+        structure = self.scene.catalogue[structure_id]
+        self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
+        self.opacity_label.setText(f"Opacity of {structure.name}")
+        self._sync_slider()
 
-    # commands
+    def _on_opacity(self, structure_id: str, _opacity: float) -> None:
+        if structure_id == self.scene.selected:
+            self._sync_slider()
+
+    def _sync_slider(self) -> None:
+        if self.scene.selected:
+            self.opacity_slider.blockSignals(True)
+            self.opacity_slider.setValue(round(self.scene.opacity(self.scene.selected) * 100))
+            self.opacity_slider.blockSignals(False)
+
+    # files
     def save_screenshot(self, path: Path) -> None:
         """Write what the 3D view shows now as a PNG (atomically)."""
         image = self.plotter.screenshot(return_img=True)
@@ -162,11 +330,29 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {len(self.scene.visible_ids)} meshes to {folder}", 5000)
 
+    # dialogs
+    def shortcuts_html(self) -> str:
+        rows = [f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in MOUSE_HELP]
+        for action in self.actions_by_name.values():
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key:
+                rows.append(
+                    f"<tr><td><b>{escape(key)}</b></td><td>{escape(action.text().replace('&', ''))}</td></tr>"
+                )
+        return "<table cellspacing='4'>" + "".join(rows) + "</table>"
+
     def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{v.shortcut}</b></td><td>{v.label.lower()} view</td></tr>" for v in VIEWS.values()
-        )
-        QMessageBox.information(self, "Keyboard Shortcuts", SHORTCUTS_HELP.format(views=rows))
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", self.shortcuts_html(), parent=self)
+        box.setModal(False)
+        box.show()
+
+    def show_problems(self) -> None:
+        text = "\n".join(str(p) for p in self.problems) or "All annotation files are valid."
+        box = QMessageBox(QMessageBox.Icon.Warning if self.problems else QMessageBox.Icon.Information,
+                          "Annotation Problems", text, parent=self)  # fmt: skip
+        box.setModal(False)
+        box.show()
+        self.problems_box = box
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -174,7 +360,7 @@ class MainWindow(QMainWindow):
             "About Psoas Atlas",
             f"<b>Psoas Atlas {__version__}</b><br>A free, offline 3D atlas of the lumbopelvic region.<br>"
             "Bone geometry: myo-sim (Apache-2.0), after Rajagopal et al. 2016 and "
-            "Christophy et al. 2012.",
+            "Christophy et al. 2012. Muscles and nerves built by the project from attachment data.",
         )
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API

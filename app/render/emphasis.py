@@ -2,6 +2,9 @@
 
 The rules of what to emphasise live in :mod:`app.model.teaching`; this module only draws
 an :class:`~app.model.teaching.Emphasis` on the plotter of a :class:`SceneRenderer`.
+Everything here is built to keep a click under one frame of extra work: patch meshes and
+outlines are cached, each role's patches are merged into one actor, and the legend is one
+persistent VTK actor whose entries change.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkCommonDataModel import vtkStaticPointLocator
+from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
 
 from app.model.landmarks import Attachment
 from app.model.teaching import SEE_THROUGH, Emphasis
@@ -26,40 +31,46 @@ ROOT_LEVEL_COLOR = "#2ec4b6"
 FOCUS_COLOR = "#ffffff"
 #: How far a painted patch is lifted off its bone (mm), so it is never hidden by the bone.
 PATCH_LIFT = 0.35
+#: Thickness of the selection outline (mm): an enlarged back-face shell around the structure.
+OUTLINE_MM = 1.2
+_LEVEL = re.compile(r"^((?:T12|L[1-5]|S1)(?:/(?:T12|L[1-5]|S1))?)\s+(.*)$")
+
+
+def nearest_vertices(mesh: pv.PolyData, points: np.ndarray) -> np.ndarray:
+    """Indices of the mesh vertices nearest to each point (a static point locator)."""
+    locator = vtkStaticPointLocator()
+    locator.SetDataSet(mesh)
+    locator.BuildLocator()
+    return np.array([locator.FindClosestPoint(p) for p in np.asarray(points, dtype=float)], dtype=int)
 
 
 def attachment_patch(bone: pv.PolyData, attachment: Attachment) -> pv.PolyData:
     """The cells of ``bone`` covered by an attachment region, lifted along the normals."""
-    region = np.asarray(attachment.points, dtype=float)
-    _, nearest = _nearest(bone.points, region)
-    ids = np.unique(nearest)
-    patch = bone.extract_points(ids, adjacent_cells=False, include_cells=True).extract_surface(
-        algorithm="dataset_surface"
-    )
+    ids = np.unique(nearest_vertices(bone, np.asarray(attachment.points)))
+    patch = bone.extract_points(ids, adjacent_cells=False, include_cells=True)
     if patch.n_cells == 0:  # too few vertices for a whole cell: take the touching cells
-        patch = bone.extract_points(ids, adjacent_cells=True).extract_surface(algorithm="dataset_surface")
-    patch = patch.compute_normals(auto_orient_normals=False, split_vertices=False)
-    patch.points = patch.points + patch.point_normals * PATCH_LIFT
-    return patch
+        patch = bone.extract_points(ids, adjacent_cells=True)
+    surface = patch.extract_surface(algorithm="dataset_surface")
+    surface = surface.compute_normals(auto_orient_normals=False, split_vertices=False)
+    surface.points = surface.points + surface.point_normals * PATCH_LIFT
+    return surface
 
 
-def _nearest(points: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distance and index of the nearest of ``points`` to each query (chunked brute force)."""
-    best_d = np.empty(len(queries))
-    best_i = np.empty(len(queries), dtype=int)
-    for start in range(0, len(queries), 256):
-        q = queries[start : start + 256]
-        d = np.linalg.norm(points[None, :, :] - q[:, None, :], axis=2)
-        best_i[start : start + 256] = d.argmin(axis=1)
-        best_d[start : start + 256] = d.min(axis=1)
-    return best_d, best_i
+def outline_shell(mesh: pv.PolyData) -> pv.PolyData:
+    """The structure pushed out along its normals: drawn with front faces culled it shows
+    only as a rim around the structure, an outline that costs nothing per frame."""
+    shell = mesh.copy(deep=True)
+    shell.points = shell.points + shell.point_normals * OUTLINE_MM
+    return shell
 
 
-def structure_anchor(mesh: pv.PolyData) -> tuple[float, float, float]:
-    """A point on a structure's surface near its middle, for its label's leader line."""
-    centre = np.asarray(mesh.center)
-    _, i = _nearest(np.asarray(mesh.points), centre[None, :])
-    return tuple(float(c) for c in mesh.points[int(i[0])])  # type: ignore[return-value]
+def structure_anchor(mesh: pv.PolyData, toward: np.ndarray | None = None) -> tuple[float, float, float]:
+    """A point on a structure's surface for its label's leader line: the one nearest to
+    ``toward`` (the middle of the view, so long bones are labelled where they are framed),
+    or to the structure's own centre."""
+    target = np.asarray(mesh.center) if toward is None else np.asarray(toward, dtype=float)
+    index = int(nearest_vertices(mesh, target[None, :])[0])
+    return tuple(float(c) for c in mesh.points[index])  # type: ignore[return-value]
 
 
 class EmphasisLayer:
@@ -69,11 +80,29 @@ class EmphasisLayer:
         self.sr = scene_renderer
         self.plotter = scene_renderer.plotter
         self.labels = LabelLayer(self.plotter)
-        self.patches: dict[Attachment, pv.Actor] = {}
+        self.patches: dict[str, pv.Actor] = {}  # role ("origin", "insertion", "focus") -> actor
         self.outline: pv.Actor | None = None
-        self.legend_shown = False
         self._patch_cache: dict[Attachment, pv.PolyData] = {}
+        self._outline_cache: dict[str, pv.PolyData] = {}
+        self.legend = vtkLegendBoxActor()
+        self.legend.SetNumberOfEntries(4)
+        self.legend.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self.legend.GetPositionCoordinate().SetValue(0.83, 0.02)
+        self.legend.GetPosition2Coordinate().SetCoordinateSystemToNormalizedViewport()
+        self.legend.GetPosition2Coordinate().SetValue(0.16, 0.14)
+        self.legend.UseBackgroundOn()
+        self.legend.SetBackgroundColor(0.08, 0.09, 0.12)
+        self.legend.SetBackgroundOpacity(0.85)
+        self.legend.BorderOn()
+        self.legend.SetVisibility(False)
+        self.legend.PickableOff()
+        self.plotter.renderer.AddViewProp(self.legend)
+        self._square = pv.Plane(i_resolution=1, j_resolution=1).extract_surface(algorithm="dataset_surface")
         self.current = Emphasis()
+
+    @property
+    def legend_shown(self) -> bool:
+        return bool(self.legend.GetVisibility())
 
     def clear(self) -> None:
         for actor in self.patches.values():
@@ -82,16 +111,18 @@ class EmphasisLayer:
         if self.outline is not None:
             self.plotter.remove_actor(self.outline, render=False)
             self.outline = None
-        if self.legend_shown:
-            self.plotter.remove_legend(render=False)
-            self.legend_shown = False
+        self.legend.SetVisibility(False)
         self.labels.set_labels([])
 
     def patch_mesh(self, attachment: Attachment) -> pv.PolyData:
         if attachment not in self._patch_cache:
-            bone = self.sr.meshes[attachment.bone]
-            self._patch_cache[attachment] = attachment_patch(bone, attachment)
+            self._patch_cache[attachment] = attachment_patch(self.sr.meshes[attachment.bone], attachment)
         return self._patch_cache[attachment]
+
+    def _add(self, mesh: pv.PolyData, color: str, **style) -> pv.Actor:
+        return self.plotter.add_mesh(
+            mesh, color=color, pickable=False, reset_camera=False, render=False, **style
+        )
 
     def show(self, emphasis: Emphasis) -> None:
         """Replace the drawn emphasis with ``emphasis`` (the caller renders)."""
@@ -99,66 +130,51 @@ class EmphasisLayer:
         self.current = emphasis
         if emphasis.selected is None:
             return
-        catalogue = self.sr.scene.catalogue
-        selected = catalogue[emphasis.selected]
+        selected = self.sr.scene.catalogue[emphasis.selected]
         mesh = self.sr.meshes[emphasis.selected]
-        self.outline = (
-            self.plotter.add_silhouette(mesh, color=SELECTION_COLOR, line_width=3.0, feature_angle=False)
-            if hasattr(self.plotter, "add_silhouette")
-            else None
+        if emphasis.selected not in self._outline_cache:
+            self._outline_cache[emphasis.selected] = outline_shell(mesh)
+        self.outline = self._add(
+            self._outline_cache[emphasis.selected], SELECTION_COLOR, ambient=1.0, diffuse=0.0, specular=0.0
         )
-        if self.outline is not None:
-            self.outline.SetPickable(False)
-        labels = [Label(structure_anchor(mesh), selected.name, SELECTION_COLOR, bold=True)]
+        self.outline.prop.culling = "front"
+
+        by_role: dict[str, list[pv.PolyData]] = {}
         for attachment in emphasis.attachments:
-            color = ORIGIN_COLOR if attachment.role == "origin" else INSERTION_COLOR
-            if emphasis.focus_attachment is not None and attachment == emphasis.focus_attachment:
-                color = FOCUS_COLOR
-            actor = self.plotter.add_mesh(
-                self.patch_mesh(attachment),
-                color=color,
-                smooth_shading=True,
-                ambient=0.35,
-                pickable=False,
-                reset_camera=False,
-                render=False,
-            )
-            self.patches[attachment] = actor
+            role = "focus" if attachment == emphasis.focus_attachment else attachment.role
+            by_role.setdefault(role, []).append(self.patch_mesh(attachment))
+        colors = {"origin": ORIGIN_COLOR, "insertion": INSERTION_COLOR, "focus": FOCUS_COLOR}
+        for role, meshes in by_role.items():
+            merged = meshes[0] if len(meshes) == 1 else pv.merge(meshes)
+            self.patches[role] = self._add(merged, colors[role], smooth_shading=True, ambient=0.35)
+
+        focus = np.asarray(self.plotter.camera.focal_point)
+        labels = [Label(structure_anchor(mesh, focus), selected.name, SELECTION_COLOR, bold=True)]
         for name, group in _label_groups(emphasis.attachments, selected.kind.value == "muscle").items():
             anchor_points = np.vstack([np.asarray(a.points) for a in group])
             centre = anchor_points.mean(axis=0)
-            _, i = _nearest(anchor_points, centre[None, :])
-            role = group[0].role
-            labels.append(
-                Label(
-                    tuple(anchor_points[int(i[0])]),
-                    name,
-                    ORIGIN_COLOR if role == "origin" else INSERTION_COLOR,
-                )
-            )
+            anchor = anchor_points[int(np.argmin(np.linalg.norm(anchor_points - centre, axis=1)))]
+            color = ORIGIN_COLOR if group[0].role == "origin" else INSERTION_COLOR
+            labels.append(Label(tuple(anchor), name, color))
         for vertebra in emphasis.root_levels:
             level = vertebra.split("_")[1].upper()
-            labels.append(
-                Label(structure_anchor(self.sr.meshes[vertebra]), f"{level} root level", ROOT_LEVEL_COLOR)
-            )
+            anchor = structure_anchor(self.sr.meshes[vertebra])
+            labels.append(Label(anchor, f"{level} root level", ROOT_LEVEL_COLOR))
         self.labels.set_labels(labels[:12])
-        entries = [[selected.name, SELECTION_COLOR]]
+
+        entries = [("Selected", SELECTION_COLOR)]
         roles = {a.role for a in emphasis.attachments}
         if "origin" in roles:
-            entries.append(["Origin", ORIGIN_COLOR])
+            entries.append(("Origin", ORIGIN_COLOR))
         if "insertion" in roles:
-            entries.append(["Insertion", INSERTION_COLOR])
+            entries.append(("Insertion", INSERTION_COLOR))
         if emphasis.root_levels:
-            entries.append(["Nerve root levels", ROOT_LEVEL_COLOR])
-        self.plotter.add_legend(
-            entries,
-            bcolor=(0.08, 0.09, 0.12),
-            border=True,
-            loc="lower right",
-            size=(0.2, 0.04 * len(entries) + 0.02),
-            face="rectangle",
-        )
-        self.legend_shown = True
+            entries.append(("Nerve root level", ROOT_LEVEL_COLOR))
+        self.legend.SetNumberOfEntries(len(entries))
+        for i, (text, color) in enumerate(entries):
+            self.legend.SetEntry(i, self._square, text, pv.Color(color).float_rgb)
+        self.legend.GetPosition2Coordinate().SetValue(0.16, 0.035 * len(entries) + 0.01)
+        self.legend.SetVisibility(True)
 
     def structure_color(self, structure_id: str) -> str:
         """The colour a structure's own actor takes under the current emphasis."""
@@ -178,9 +194,6 @@ class EmphasisLayer:
         return self.sr.scene.is_visible(structure_id) or structure_id in self.current.reveal
 
 
-_LEVEL = re.compile(r"^((?:T12|L[1-5]|S1)(?:/(?:T12|L[1-5]|S1))?)\s+(.*)$")
-
-
 def _label_groups(attachments: tuple[Attachment, ...], by_site: bool) -> dict[str, list[Attachment]]:
     """One label per kind of site: a muscle's slips are grouped ("Discs T12/L1, L1/L2, ...");
     a bone's attachments are labelled by muscle and role."""
@@ -196,10 +209,10 @@ def _label_groups(attachments: tuple[Attachment, ...], by_site: bool) -> dict[st
             muscle = a.muscle.replace("_left", "").replace("_right", "").replace("_", " ")
             key = f"{muscle.capitalize()} ({a.role})"
         groups.setdefault(key, []).append(a)
+    plural = {"body": "Bodies", "disc": "Discs", "transverse process": "Transverse processes"}
     named = {}
     for key, group in groups.items():
         if key in levels:
-            plural = {"body": "Bodies", "disc": "Discs", "transverse process": "Transverse processes"}
             named[f"{plural.get(key, key.capitalize())} {', '.join(dict.fromkeys(levels[key]))}"] = group
         else:
             named[key] = group

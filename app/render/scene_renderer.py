@@ -94,15 +94,22 @@ class SceneRenderer:
         self._render()
 
     def _on_opacity(self, structure_id: str, opacity: float) -> None:
-        self.actors[structure_id].prop.opacity = self.emphasis.structure_opacity(structure_id)
+        self._set_opacity(self.actors[structure_id], self.emphasis.structure_opacity(structure_id))
         self._render()
+
+    @staticmethod
+    def _set_opacity(actor: pv.Actor, opacity: float) -> None:
+        # Without depth peeling a translucent surface's own back faces show through as
+        # stripes; culling them leaves a clean see-through shell.
+        actor.prop.opacity = opacity
+        actor.prop.backface_culling = opacity < 1.0
 
     def _on_emphasis(self, emphasis: Emphasis, render: bool = True) -> None:
         """Draw the selection's emphasis and restyle every actor for it."""
         self.emphasis.show(emphasis)
         for sid, actor in self.actors.items():
             actor.prop.color = self.emphasis.structure_color(sid)
-            actor.prop.opacity = self.emphasis.structure_opacity(sid)
+            self._set_opacity(actor, self.emphasis.structure_opacity(sid))
             actor.visibility = self.emphasis.structure_visible(sid)
         if render:
             self._render()

@@ -1,0 +1,198 @@
+"""``psoas-atlas bench``: how fast the viewer is, measured in the real window.
+
+Everything runs in one process under the current display (Xvfb here), so the numbers are
+compared as ratios within one run: the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (Linux: from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with open("/proc/self/stat") as handle:
+        start = int(handle.read().rsplit(")", 1)[1].split()[19]) / ticks
+    with open("/proc/uptime") as handle:
+        uptime = float(handle.read().split()[0])
+    return uptime - start
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000.0 for s in samples)
+    return {
+        "median_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], 1),
+        "n": len(ms),
+    }
+
+
+@dataclass
+class BenchResult:
+    size: tuple[int, int]
+    triangles: int
+    first_frame_s: float = 0.0
+    still: dict[str, float] = field(default_factory=dict)
+    drag: dict[str, float] = field(default_factory=dict)
+    click: dict[str, float] = field(default_factory=dict)
+    bare_still: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+
+    def ratios(self) -> dict[str, float]:
+        bare = self.bare_still.get("median_ms") or float("nan")
+        return {
+            "still_vs_bare": round(self.still["median_ms"] / bare, 2),
+            "drag_vs_bare": round(self.drag["median_ms"] / bare, 2),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ratios"] = self.ratios()
+        return data
+
+    def table(self) -> str:
+        rows = [
+            ("first complete frame", f"{self.first_frame_s:.2f} s", "≤ 2.5 s"),
+            ("still frame, full detail (median)", f"{self.still['median_ms']} ms", ""),
+            ("bare pyvista frame, same meshes (median)", f"{self.bare_still['median_ms']} ms", ""),
+            ("still / bare", f"{self.ratios()['still_vs_bare']}", "≤ 1.2"),
+            ("drag frame (median / p95)", f"{self.drag['median_ms']} / {self.drag['p95_ms']} ms", "≤ 33 / 50 ms"),
+            (
+                f"click to highlighted frame (median of {self.click['n']})",
+                f"{self.click['median_ms']} ms (p95 {self.click['p95_ms']})",
+                "≤ 100 ms",
+            ),
+            ("peak resident memory", f"{self.peak_rss_mb:.0f} MB", "≤ 500 MB"),
+        ]
+        width = max(len(r[0]) for r in rows)
+        head = f"Psoas Atlas benchmark: {self.size[0]}x{self.size[1]}, {self.triangles:,} triangles"
+        lines = [head, "-" * len(head)]
+        lines += [f"{name.ljust(width)}  {value.ljust(24)} {target}".rstrip() for name, value, target in rows]
+        return "\n".join(lines)
+
+
+def run(size: tuple[int, int] = (1280, 800), clicks: int = 50, drag_frames: int = 60) -> BenchResult:
+    """Open the real window, let it draw, then time stills, drags and clicks."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from app import paths
+    from app.cli import load_scene
+    from app.model.content import load_library
+    from app.qt.main_window import MainWindow
+
+    application = QApplication.instance() or QApplication([])
+    scene = load_scene()
+    library, _ = load_library(paths.annotations_dir(), scene.catalogue)
+    window = MainWindow(scene, library)
+    window.show()
+    frames: list[float] = []
+    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
+    # Size the 3D view itself, not the window around it.
+    view = window.plotter.interactor
+    window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
+    while not frames:
+        application.processEvents()
+    first_frame = process_age_s()
+    window.plotter.render()
+    application.processEvents()
+    result = BenchResult(size=(view.width(), view.height()), triangles=sum(m.n_cells for m in window.renderer.meshes.values()))
+    result.first_frame_s = round(first_frame, 2)
+
+    render_window = window.plotter.render_window
+    result.still = summary(_time(render_window.Render, 20))
+
+    centre = QPoint(view.width() // 2, view.height() // 2)
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    samples = []
+    for i in range(drag_frames):
+        angle = 2 * np.pi * i / drag_frames
+        target = centre + QPoint(int(150 * np.cos(angle)), int(60 * np.sin(angle)))
+        before = len(frames)
+        start = time.perf_counter()
+        QTest.mouseMove(view, target)
+        application.processEvents()
+        if len(frames) > before:
+            samples.append(frames[-1] - start)
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    result.drag = summary(samples)
+
+    scene.set_view("anterior")
+    application.processEvents()
+    targets = _click_targets(window)
+    samples = []
+    for i in range(clicks):
+        structure_id, point = targets[i % len(targets)]
+        if scene.selected == structure_id:
+            scene.select(None)
+        before = len(frames)
+        start = time.perf_counter()
+        QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+        application.processEvents()
+        if len(frames) > before and scene.selected == structure_id:
+            samples.append(frames[-1] - start)
+    result.click = summary(samples)
+    window.close()
+
+    result.bare_still = _bare_pyvista(window.renderer.meshes, window.scene, result.size)
+    result.peak_rss_mb = round(peak_rss_mb(), 0)
+    return result
+
+
+def _time(func, repeats: int) -> list[float]:
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _click_targets(window) -> list[tuple[str, Any]]:
+    """A pixel for each structure the picker can hit in the current view."""
+    from PySide6.QtCore import QPoint
+    from vtkmodules.vtkRenderingCore import vtkCoordinate
+
+    view = window.plotter.interactor
+    ratio = view.devicePixelRatioF()
+    coordinate = vtkCoordinate()
+    coordinate.SetCoordinateSystemToWorld()
+    targets = []
+    for structure_id in window.scene.visible_ids:
+        mesh = window.renderer.meshes[structure_id]
+        for point in mesh.points[:: max(1, mesh.n_points // 60)]:
+            coordinate.SetValue(*point)
+            x, y = coordinate.GetComputedDoubleDisplayValue(window.plotter.renderer)
+            qt = QPoint(round(x / ratio), round(view.height() - 1 - y / ratio))
+            if 5 < qt.x() < view.width() - 5 and 5 < qt.y() < view.height() - 5:
+                if window.clicks.pick_at(qt) == structure_id:
+                    targets.append((structure_id, qt))
+                    break
+    return targets
+
+
+def _bare_pyvista(meshes, scene, size: tuple[int, int]) -> dict[str, float]:
+    """The same meshes in a plain off-screen pyvista plotter (default look, no MSAA)."""
+    import pyvista as pv
+
+    plotter = pv.Plotter(off_screen=True, window_size=list(size))
+    plotter.render_window.SetMultiSamples(0)
+    for structure_id in scene.visible_ids:
+        plotter.add_mesh(meshes[structure_id], color=scene.catalogue[structure_id].color, smooth_shading=True)
+    plotter.screenshot(return_img=True)
+    samples = _time(plotter.render_window.Render, 20)
+    plotter.close()
+    return summary(samples)

@@ -1,0 +1,111 @@
+"""Mouse handling on the 3D view: a click selects, a drag only rotates, hovering names.
+
+A press and release with (almost) no movement between them is a click: it picks the
+structure under the cursor and selects it, or clears the selection on empty space. Any
+drag is left to VTK's camera interaction, as in MNE-Python's brain viewer: the press is
+handed to VTK only once the mouse has moved past a few pixels.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+
+from app.model.scene import SceneModel
+
+if TYPE_CHECKING:
+    from app.render.scene_renderer import SceneRenderer
+
+CLICK_SLOP_PX = 4
+HOVER_INTERVAL_S = 0.05
+
+
+class ClickSelector(QObject):
+    """Event filter on the interactor widget that turns clicks into ``scene.select``."""
+
+    def __init__(self, widget: QWidget, scene: SceneModel, renderer: SceneRenderer):
+        super().__init__(widget)
+        self.widget = widget
+        self.scene = scene
+        self.renderer = renderer
+        self._pressed_at: QPoint | None = None
+        self._press_event: QMouseEvent | None = None
+        self._dragging = False
+        self._replaying = False
+        self._last_hover = 0.0
+        self.hovered: str | None = None
+        widget.setMouseTracking(True)
+        widget.installEventFilter(self)
+
+    def pick_at(self, pos: QPoint) -> str | None:
+        """The structure under a widget position (Qt's origin is top-left, VTK's bottom-left)."""
+        ratio = self.widget.devicePixelRatioF()
+        x = pos.x() * ratio
+        y = (self.widget.height() - 1 - pos.y()) * ratio
+        return self.renderer.pick(x, y)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Hold a left press back from VTK until the mouse moves: a click then costs one
+        frame (the highlighted one) instead of VTK's end-of-rotation frame as well."""
+        if self._replaying or not isinstance(event, QMouseEvent):
+            if event.type() == QEvent.Type.Leave:
+                self.hovered = None
+                QToolTip.hideText()
+            return False
+        kind = event.type()
+        left = event.button() == Qt.MouseButton.LeftButton
+        if kind == QEvent.Type.MouseButtonPress and left:
+            self._pressed_at = event.position().toPoint()
+            self._press_event = QMouseEvent(
+                event.type(), event.position(), event.globalPosition(), event.button(),
+                event.buttons(), event.modifiers(),
+            )  # fmt: skip
+            self._dragging = False
+            return True
+        if kind == QEvent.Type.MouseMove:
+            if self._pressed_at is not None and not self._dragging:
+                moved = (event.position().toPoint() - self._pressed_at).manhattanLength()
+                if moved <= CLICK_SLOP_PX:
+                    return True
+                self._dragging = True  # a drag after all: give VTK the press it missed
+                self._replay(self._press_event)
+            elif event.buttons() == Qt.MouseButton.NoButton:
+                self._hover(event)
+            return False
+        if kind == QEvent.Type.MouseButtonRelease and left and self._pressed_at is not None:
+            point, dragging = self._pressed_at, self._dragging
+            self._pressed_at, self._dragging = None, False
+            if dragging:
+                return False
+            self.scene.select(self.pick_at(point))
+            return True
+        return False
+
+    def _replay(self, event: QMouseEvent | None) -> None:
+        if event is None:
+            return
+        self._replaying = True
+        try:
+            QApplication.sendEvent(self.widget, event)
+        finally:
+            self._replaying = False
+
+    def _hover(self, event: QMouseEvent) -> None:
+        now = time.perf_counter()
+        if now - self._last_hover < HOVER_INTERVAL_S:
+            return
+        self._last_hover = now
+        structure_id = self.pick_at(event.position().toPoint())
+        if structure_id == self.hovered:
+            return
+        self.hovered = structure_id
+        if structure_id is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(
+                event.globalPosition().toPoint(), self.scene.catalogue[structure_id].name, self.widget
+            )
