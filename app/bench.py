@@ -68,7 +68,11 @@ class BenchResult:
             ("still frame, full detail (median)", f"{self.still['median_ms']} ms", ""),
             ("bare pyvista frame, same meshes (median)", f"{self.bare_still['median_ms']} ms", ""),
             ("still / bare", f"{self.ratios()['still_vs_bare']}", "≤ 1.2"),
-            ("drag frame (median / p95)", f"{self.drag['median_ms']} / {self.drag['p95_ms']} ms", "≤ 33 / 50 ms"),
+            (
+                "drag frame (median / p95)",
+                f"{self.drag['median_ms']} / {self.drag['p95_ms']} ms",
+                "≤ 33 / 50 ms",
+            ),
             (
                 f"click to highlighted frame (median of {self.click['n']})",
                 f"{self.click['median_ms']} ms (p95 {self.click['p95_ms']})",
@@ -109,7 +113,9 @@ def run(size: tuple[int, int] = (1280, 800), clicks: int = 50, drag_frames: int 
     first_frame = process_age_s()
     window.plotter.render()
     application.processEvents()
-    result = BenchResult(size=(view.width(), view.height()), triangles=sum(m.n_cells for m in window.renderer.meshes.values()))
+    result = BenchResult(
+        size=(view.width(), view.height()), triangles=sum(m.n_cells for m in window.renderer.meshes.values())
+    )
     result.first_frame_s = round(first_frame, 2)
 
     render_window = window.plotter.render_window

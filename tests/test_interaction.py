@@ -58,7 +58,15 @@ def test_click_selects_and_everything_agrees(window, scene, qtbot):
     assert scene.selected == "psoas_major_left"
     assert window.tree.currentItem() is window.tree.items["psoas_major_left"]
     html = window.info.toHtml()
-    for heading in ("Left psoas major", "Musculus psoas major", "Origin", "Insertion", "Action", "Nerve supply", "Sources"):
+    for heading in (
+        "Left psoas major",
+        "Musculus psoas major",
+        "Origin",
+        "Insertion",
+        "Action",
+        "Nerve supply",
+        "Sources",
+    ):
         assert heading in html
     assert "Gray" in html  # the sources are listed in full
     # Its origins and insertion are painted on the bones in two colours, with a legend.
@@ -110,7 +118,7 @@ def test_labels_do_not_overlap_and_stay_in_view(window, scene, qtbot):
     assert len(boxes) >= 4
     width, height = window.plotter.renderer.GetSize()
     for i, (x, y, w, h) in enumerate(boxes):
-        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+        assert x >= 0 and x + w <= width and y >= 0 and y + h <= height
         for x2, y2, w2, h2 in boxes[i + 1 :]:
             overlap = min(x + w, x2 + w2) > max(x, x2) and min(y + h, y2 + h2) > max(y, y2)
             assert not overlap, "two labels overlap"

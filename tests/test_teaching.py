@@ -40,7 +40,16 @@ def test_clinical_topics_users_ask_about_are_covered(library):
         for entry in library.entries.values()
         for _, item in entry.facts()
     ).lower()
-    for topic in ("sit-up", "thomas test", "meralgia", "stretch", "lumbar curve", "pelvic tilt", "bends", "abscess"):
+    for topic in (
+        "sit-up",
+        "thomas test",
+        "meralgia",
+        "stretch",
+        "lumbar curve",
+        "pelvic tilt",
+        "bends",
+        "abscess",
+    ):
         assert topic in text, f"no content about {topic}"
 
 
@@ -182,7 +191,9 @@ def test_validate_command_reports_every_problem_and_fails(tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{broken}:8: unknown structure id") for line in lines)
-    assert any(line.startswith(f"{broken}:6: 'psoas_major': unknown source 'nobody2020'") is False for line in lines)
+    assert any(
+        line.startswith(f"{broken}:6: 'psoas_major': unknown source 'nobody2020'") is False for line in lines
+    )
     assert any(line.startswith(f"{bad_yaml}:3: invalid YAML") for line in lines)
     assert "problem(s)" in result.stderr
 
@@ -191,7 +202,10 @@ def test_validate_command_accepts_the_shipped_files():
     files = [paths.structures_file(), paths.annotations_dir() / "sources.yaml"]
     files += sorted(Path(paths.annotations_dir() / "content").glob("*.yaml"))
     result = subprocess.run(
-        [sys.executable, "-m", "app", "validate", *map(str, files)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "app", "validate", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout
     assert f"{len(files)} file(s) valid" in result.stdout

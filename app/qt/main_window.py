@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from pyvistaqt import QtInteractor
 
 from app import __version__, paths
 from app.export import export_scene
@@ -36,6 +35,7 @@ from app.model.content import Library
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
 from app.qt.info_panel import InfoPanel
+from app.qt.interactor import AtlasInteractor
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         # Frames are drawn on model events; no periodic re-render burning CPU while idle.
-        self.plotter = QtInteractor(self, auto_update=False)
+        self.plotter = AtlasInteractor(self, auto_update=False)
         # No multisampling: 8x MSAA costs three times the frame with software OpenGL.
         self.plotter.render_window.SetMultiSamples(0)
         # VTK's own one-letter keys (w: wireframe, e/q: quit, 3: stereo...) would surprise users.
