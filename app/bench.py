@@ -34,7 +34,7 @@ def summary(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000.0 for s in samples)
     return {
         "median_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], 1),
+        "p95_ms": round(ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], 1),
         "n": len(ms),
     }
 
@@ -169,25 +169,8 @@ def _time(func, repeats: int) -> list[float]:
 
 def _click_targets(window) -> list[tuple[str, Any]]:
     """A pixel for each structure the picker can hit in the current view."""
-    from PySide6.QtCore import QPoint
-    from vtkmodules.vtkRenderingCore import vtkCoordinate
-
-    view = window.plotter.interactor
-    ratio = view.devicePixelRatioF()
-    coordinate = vtkCoordinate()
-    coordinate.SetCoordinateSystemToWorld()
-    targets = []
-    for structure_id in window.scene.visible_ids:
-        mesh = window.renderer.meshes[structure_id]
-        for point in mesh.points[:: max(1, mesh.n_points // 60)]:
-            coordinate.SetValue(*point)
-            x, y = coordinate.GetComputedDoubleDisplayValue(window.plotter.renderer)
-            qt = QPoint(round(x / ratio), round(view.height() - 1 - y / ratio))
-            if 5 < qt.x() < view.width() - 5 and 5 < qt.y() < view.height() - 5:
-                if window.clicks.pick_at(qt) == structure_id:
-                    targets.append((structure_id, qt))
-                    break
-    return targets
+    found = ((sid, window.clicks.pixel_of(sid, samples=60)) for sid in window.scene.visible_ids)
+    return [(sid, point) for sid, point in found if point is not None]
 
 
 def _bare_pyvista(meshes, scene, size: tuple[int, int]) -> dict[str, float]:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtWidgets import QApplication
-from vtkmodules.vtkRenderingCore import vtkCoordinate
 
 from app import paths
 from app.model.anatomy import AnnotationError
@@ -31,21 +30,9 @@ def window(qtbot, scene, catalogue):
 
 
 def widget_point(window: MainWindow, structure_id: str) -> QPoint:
-    """A widget pixel where the picker finds ``structure_id`` (searched over its vertices)."""
-    widget = window.plotter.interactor
-    renderer = window.plotter.renderer
-    ratio = widget.devicePixelRatioF()
-    mesh = window.renderer.meshes[structure_id]
-    coordinate = vtkCoordinate()
-    coordinate.SetCoordinateSystemToWorld()
-    for point in mesh.points[:: max(1, mesh.n_points // 300)]:
-        coordinate.SetValue(*point)
-        x, y = coordinate.GetComputedDoubleDisplayValue(renderer)
-        qt = QPoint(round(x / ratio), round(widget.height() - 1 - y / ratio))
-        if 5 < qt.x() < widget.width() - 5 and 5 < qt.y() < widget.height() - 5:
-            if window.clicks.pick_at(qt) == structure_id:
-                return qt
-    raise AssertionError(f"{structure_id} is not visible anywhere in the view")
+    point = window.clicks.pixel_of(structure_id)
+    assert point is not None, f"{structure_id} is not visible anywhere in the view"
+    return point
 
 
 def click(qtbot, window: MainWindow, point: QPoint) -> None:

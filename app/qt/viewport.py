@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+from vtkmodules.vtkRenderingCore import vtkCoordinate
 
 from app.model.scene import SceneModel
 
@@ -47,6 +48,23 @@ class ClickSelector(QObject):
         x = pos.x() * ratio
         y = (self.widget.height() - 1 - pos.y()) * ratio
         return self.renderer.pick(x, y)
+
+    def pixel_of(self, structure_id: str, samples: int = 300) -> QPoint | None:
+        """A widget pixel where a click would pick ``structure_id`` (searched over its
+        vertices), or None when it is not visible in the view. Used by tests and the bench."""
+        ratio = self.widget.devicePixelRatioF()
+        renderer = self.renderer.plotter.renderer
+        coordinate = vtkCoordinate()
+        coordinate.SetCoordinateSystemToWorld()
+        mesh = self.renderer.meshes[structure_id]
+        for point in mesh.points[:: max(1, mesh.n_points // samples)]:
+            coordinate.SetValue(*point)
+            x, y = coordinate.GetComputedDoubleDisplayValue(renderer)
+            qt = QPoint(round(x / ratio), round(self.widget.height() - 1 - y / ratio))
+            inside = 5 < qt.x() < self.widget.width() - 5 and 5 < qt.y() < self.widget.height() - 5
+            if inside and self.pick_at(qt) == structure_id:
+                return qt
+        return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         """Hold a left press back from VTK until the mouse moves: a click then costs one

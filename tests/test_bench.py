@@ -1,0 +1,25 @@
+"""The benchmark runs in the real window and measures what it names (short form)."""
+
+from __future__ import annotations
+
+from app.bench import run, summary
+
+
+def test_summary_statistics():
+    stats = summary([0.010, 0.020, 0.030, 0.040, 1.0])
+    assert stats == {"median_ms": 30.0, "p95_ms": 1000.0, "n": 5}
+
+
+def test_bench_short_run_in_the_window(qtbot):
+    result = run(size=(640, 400), clicks=6, drag_frames=8)
+    assert result.size == (640, 400)
+    assert result.triangles > 100_000
+    assert result.click["n"] >= 5, "clicks must land on structures and highlight them"
+    assert 0 < result.still["median_ms"] < 2000 and 0 < result.drag["median_ms"] < 2000
+    assert result.bare_still["median_ms"] > 0
+    assert 0 < result.first_frame_s < 60
+    assert result.peak_rss_mb > 100
+    table = result.table()
+    for line in ("first complete frame", "click to highlighted frame", "still / bare", "peak resident memory"):
+        assert line in table
+    assert set(result.as_json()["ratios"]) == {"still_vs_bare", "drag_vs_bare"}
