@@ -86,7 +86,7 @@ class NerveBuilder:
             if toward == "anterior":
                 front = pts[np.argmax(pts[:, 1])]
                 return centre + 0.35 * (front - centre)
-            return centre + 0.25 * (back - centre)
+            return centre + 0.1 * (back - centre)
         direction = {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
         extreme = pts[np.argmax(pts @ direction)]
         if border == "anterior":
