@@ -31,6 +31,10 @@ BONE_TRIANGLES = {
     **{f"vertebra_l{i}": 5000 for i in range(1, 6)},
 }
 
+#: Low-detail copies for camera motion: ``meshes/lod/`` mirrors the other folders.
+LOD_DIR = "lod"
+LOD_FRACTION = 0.25
+
 PROVENANCE: dict[str, Any] = {
     "source": {
         "package": "myo-sim",
@@ -59,9 +63,16 @@ PROVENANCE: dict[str, Any] = {
         "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "
         "pelvic brim), blended distance field, carved out of bone, contoured, Taubin-smoothed",
         "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, swept into tubes",
+        f"lod/: every mesh decimated to {LOD_FRACTION:.0%} of its triangles, drawn while the camera moves",
     ],
     "command": "psoas-atlas build-meshes",
 }
+
+
+def _lod(mesh: pv.PolyData) -> pv.PolyData:
+    """The low-detail version drawn while the camera moves (a third of the triangles)."""
+    clean = pv.PolyData(mesh.points, faces=mesh.faces).clean()
+    return clean.decimate(1.0 - LOD_FRACTION, volume_preservation=True)
 
 
 def _ply_bytes(mesh: pv.PolyData) -> bytes:
@@ -103,10 +114,12 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     groups = (("bones", bones), ("discs", discs), ("muscles", tissue.muscles), ("nerves", tissue.nerves))
     for group, meshes in groups:
         for sid, mesh in meshes.items():
-            data = _ply_bytes(mesh)
-            rel = f"{group}/{sid}.ply"
-            atomic_write_bytes(out_dir / rel, data)
-            checksums[rel] = hashlib.sha256(data).hexdigest()
+            for rel, data in (
+                (f"{group}/{sid}.ply", _ply_bytes(mesh)),
+                (f"{LOD_DIR}/{group}/{sid}.ply", _ply_bytes(_lod(mesh))),
+            ):
+                atomic_write_bytes(out_dir / rel, data)
+                checksums[rel] = hashlib.sha256(data).hexdigest()
 
     points = landmarks.compute_landmarks(bones, bodies, src.sites)
     points.update({name: [round(float(c), 2) for c in p] for name, p in tissue.landmarks.items()})

@@ -10,7 +10,7 @@ from pathlib import Path
 os.environ.setdefault("QT_API", "pyside6")
 
 from PIL import Image
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCompleter,
@@ -75,6 +75,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plotter.interactor)
         self.renderer = SceneRenderer(self.plotter, scene)
         self.clicks = ClickSelector(self.plotter.interactor, scene, self.renderer)
+        # Level of detail while the camera moves; the low-detail actors are made once the
+        # first frame is up, so they do not delay it.
+        style = self.plotter.iren.interactor.GetInteractorStyle()
+        style.AddObserver("StartInteractionEvent", self.renderer.begin_interaction)
+        style.AddObserver("EndInteractionEvent", self.renderer.end_interaction)
+        QTimer.singleShot(0, self.renderer.enable_lod)
 
         self.tree = StructureTree(scene, self)
         self.structures_dock = self._dock("Structures", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, 270)

@@ -17,3 +17,12 @@ def _load(path: str) -> pv.PolyData:
 def load_mesh(meshes_dir: Path, relative: str) -> pv.PolyData:
     """The mesh at ``meshes_dir / relative``, shared between plotters (never modify it)."""
     return _load(str((Path(meshes_dir) / relative).resolve()))
+
+
+def load_lod_mesh(meshes_dir: Path, relative: str) -> pv.PolyData | None:
+    """The low-detail copy of a mesh (``meshes/lod/...``), or None if the build made none."""
+    path = Path(meshes_dir) / LOD_DIR / relative
+    return _load(str(path.resolve())) if path.is_file() else None
+
+
+LOD_DIR = "lod"

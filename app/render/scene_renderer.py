@@ -16,7 +16,7 @@ from app.model.scene import SceneModel
 from app.model.teaching import Emphasis
 from app.model.views import View
 from app.render.emphasis import SELECTION_COLOR, EmphasisLayer  # noqa: F401 - re-exported
-from app.render.meshes import load_mesh
+from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.picking import StructurePicker
 
 BACKGROUND_BOTTOM = "#1b1f27"
@@ -42,6 +42,8 @@ class SceneRenderer:
         self.scene = scene
         self.meshes_dir = meshes_dir or paths.meshes_dir()
         self.actors: dict[str, pv.Actor] = {}
+        self.lod_actors: dict[str, pv.Actor] = {}
+        self.interacting = False
         self.meshes: dict[str, pv.PolyData] = {}
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         # A head light and a key light from above-right: shows form as a light kit does,
@@ -107,7 +109,7 @@ class SceneRenderer:
         # Without depth peeling a translucent surface's own back faces show through as
         # stripes; culling them leaves a clean see-through shell.
         actor.prop.opacity = opacity
-        actor.prop.backface_culling = opacity < 1.0
+        actor.prop.culling = "back" if opacity < 1.0 else "none"
 
     def _on_emphasis(self, emphasis: Emphasis, render: bool = True) -> None:
         """Draw the selection's emphasis and restyle every actor for it."""
@@ -118,6 +120,51 @@ class SceneRenderer:
             actor.visibility = self.emphasis.structure_visible(sid)
         if render:
             self._render()
+
+    # level of detail
+    def enable_lod(self) -> None:
+        """Create (hidden) low-detail actors, drawn instead of the full ones while the camera
+        moves: both stay uploaded, so switching costs no re-upload."""
+        if self.lod_actors:
+            return
+        for structure in self.scene.catalogue:
+            mesh = load_lod_mesh(self.meshes_dir, structure.mesh)
+            if mesh is None:
+                continue
+            actor = self.plotter.add_mesh(
+                mesh,
+                color=structure.color,
+                smooth_shading=True,
+                pickable=False,
+                reset_camera=False,
+                render=False,
+                **MATERIALS[structure.kind.value],
+            )
+            actor.visibility = False
+            self.lod_actors[structure.id] = actor
+
+    def begin_interaction(self, *_args: object) -> None:
+        """Swap in the low-detail actors (same colour, opacity and visibility)."""
+        if self.interacting or not self.lod_actors:
+            return
+        self.interacting = True
+        for sid, lod in self.lod_actors.items():
+            full = self.actors[sid]
+            lod.prop.color = full.prop.color
+            lod.prop.opacity = full.prop.opacity
+            lod.prop.culling = full.prop.culling
+            lod.visibility = full.visibility
+            full.visibility = False
+
+    def end_interaction(self, *_args: object) -> None:
+        """Back to full detail when the camera stops."""
+        if not self.interacting:
+            return
+        self.interacting = False
+        for sid, lod in self.lod_actors.items():
+            lod.visibility = False
+            self.actors[sid].visibility = self.emphasis.structure_visible(sid)
+        self._render()
 
     def pick(self, x: float, y: float) -> str | None:
         """The visible structure under display pixel (x, y) (VTK's origin: bottom-left)."""
