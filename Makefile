@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-packages lint typecheck pytest meshes screenshots clean
+.PHONY: run test setup system-packages lint typecheck pytest soak bench meshes clean
 
 run: setup
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then $(BIN)/psoas-atlas; \
@@ -34,6 +34,15 @@ typecheck:
 
 pytest:
 	$(BIN)/python -m pytest
+
+# The full stamina run: 2000 random user actions in the window (the suite runs a short one).
+soak: setup
+	$(BIN)/python -m pytest tests/test_soak.py --soak-actions 2000 -s
+
+# Frame times, click latency and memory in the real window (see README, Speed).
+bench: setup
+	@if [ -n "$$DISPLAY" ]; then $(BIN)/psoas-atlas bench; \
+	else xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/psoas-atlas bench; fi
 
 # Regenerate meshes/ from the installed myo-sim (reproducible; see meshes/PROVENANCE.json).
 meshes: setup

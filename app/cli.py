@@ -21,7 +21,7 @@ from app.model.views import DEFAULT_VIEW, VIEWS
 
 MAX_SIDE = 16384
 #: Top-level keys that tell annotation files apart.
-KINDS = ("structures", "sources", "content")
+KINDS = ("structures", "sources", "content", "steps")
 
 
 class UsageError(Exception):
@@ -108,26 +108,85 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     out = _writable_file(Path(args.out))
     if out.suffix.lower() != ".png":
         raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
-    from app.render.snapshot import save_screenshot
+    from app.render.snapshot import Annotations, save_screenshot
 
     scene = load_scene()
-    scene.set_view(args.view)
+    unknown = [sid for sid in args.select if sid not in scene.catalogue]
+    if unknown:
+        raise UsageError(f"unknown structure id {unknown[0]!r} (psoas-atlas list shows the ids)")
+    notes = Annotations(labels=args.labels, title=args.title, transparent=args.transparent)
+    if args.lesson:
+        notes = apply_lesson_step(scene, Path(args.lesson), args.step, notes)
+    else:
+        scene.set_view(args.view)
+        if args.select:
+            scene.select_many(args.select)
     try:
-        save_screenshot(scene, out, args.size)
+        save_screenshot(scene, out, args.size, notes)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {args.view})")
+    print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
+    return 0
+
+
+def read_lesson(scene: SceneModel, path: Path):
+    """A valid lesson, or a UsageError that lists its problems as file:line: message."""
+    from app.model.lessons import load_lesson
+
+    lesson, errors = load_lesson(path, scene.catalogue)
+    if lesson is None:
+        raise UsageError("invalid lesson:\n" + "\n".join(str(e) for e in errors))
+    return lesson
+
+
+def apply_lesson_step(scene: SceneModel, path: Path, step: int, notes):
+    """Put a lesson step's view, visibility and selection on the scene; return its notes."""
+    from dataclasses import replace
+
+    from app.model.lessons import apply_step
+
+    lesson = read_lesson(scene, path)
+    if not 1 <= step <= len(lesson.steps):
+        raise UsageError(f"{path} has steps 1 to {len(lesson.steps)}, not {step}")
+    chosen = lesson.steps[step - 1]
+    apply_step(scene, chosen)
+    return replace(
+        notes,
+        title=notes.title or f"{lesson.title} — {chosen.title}",
+        caption=chosen.caption,
+        labels=notes.labels and chosen.labels,
+    )
+
+
+def cmd_render_lesson(args: argparse.Namespace) -> int:
+    from app.render.handout import render_lesson
+
+    lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"cannot write to {out_dir}: it is a file")
+    scene = load_scene()
+    lesson = read_lesson(scene, lesson_path)
+    try:
+        written = render_lesson(scene, lesson, out_dir, args.size)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+    print(f"wrote {len(written) - 1} step images and {written[-1]}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.export import export_scene
+    from app.export import export_glb, export_scene
 
     out_dir = Path(args.outdir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"cannot export to {out_dir}: it is a file")
     scene = load_scene()
     try:
+        if args.format == "glb":
+            out_dir.mkdir(parents=True, exist_ok=True)
+            glb = export_glb(scene, paths.meshes_dir(), out_dir / "psoas-atlas.glb")
+            print(f"wrote {glb} ({len(scene.visible_ids)} structures)")
+            return 0
         scene_file = export_scene(scene, paths.meshes_dir(), out_dir)
     except OSError as exc:
         raise UsageError(f"cannot export to {out_dir}: {exc.strerror or exc}") from exc
@@ -159,6 +218,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += source_errors
     _, content_errors = load_content([p for p in files if kinds[p] in ("content", "")], catalogue, sources)
     errors += content_errors
+    from app.model.lessons import load_lesson
+
+    for lesson_path in (p for p in files if kinds[p] == "steps"):
+        errors += load_lesson(lesson_path, catalogue)[1]
     for error in errors:
         print(error)
     if errors:
@@ -210,15 +273,32 @@ def make_parser() -> argparse.ArgumentParser:
     shot.add_argument("out", metavar="OUT.png")
     shot.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW)
     shot.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
+    shot.add_argument("--select", nargs="+", default=[], metavar="ID", help="structures to highlight")
+    shot.add_argument(
+        "--labels", action=argparse.BooleanOptionalAction, default=True, help="labels and leader lines"
+    )
+    shot.add_argument("--title", help="title drawn at the top of the image")
+    shot.add_argument("--transparent", action="store_true", help="transparent background")
+    shot.add_argument("--lesson", metavar="FILE", help="take the scene from a lesson step")
+    shot.add_argument("--step", type=int, default=1, metavar="N", help="lesson step (from 1)")
     shot.set_defaults(func=cmd_screenshot)
 
     export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")
     export.add_argument("outdir", metavar="OUTDIR")
+    export.add_argument(
+        "--format", choices=["ply", "glb"], default="ply", help="PLY files + scene.json, or one glTF binary"
+    )
     export.set_defaults(func=cmd_export)
 
     validate = sub.add_parser("validate", help="check annotation files; print file:line: message")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=cmd_validate)
+
+    lesson = sub.add_parser("render-lesson", help="one annotated PNG per lesson step, plus a PDF handout")
+    lesson.add_argument("lesson", metavar="LESSON.yaml")
+    lesson.add_argument("outdir", metavar="OUTDIR")
+    lesson.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
+    lesson.set_defaults(func=cmd_render_lesson)
 
     bench = sub.add_parser("bench", help="measure frame times, click latency and memory in the window")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")

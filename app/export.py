@@ -1,4 +1,6 @@
-"""Export the visible scene as PLY files (mm, RAS) plus ``scene.json``. No Qt, no VTK."""
+"""Export the visible scene: PLY files (mm, RAS) plus ``scene.json``, or one glTF binary.
+
+No Qt, no VTK: the meshes are copied or read with trimesh."""
 
 from __future__ import annotations
 
@@ -56,3 +58,27 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
     scene_file = out_dir / "scene.json"
     atomic_write_text(scene_file, json.dumps(document, indent=2) + "\n")
     return scene_file
+
+
+def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:
+    """Write the visible scene as one glTF binary: a named node per structure, with its colour.
+
+    Blender and web viewers open it; coordinates stay RAS millimetres (glTF viewers assume
+    metres and +y up, so a viewer may show it large and lying on its back).
+    """
+    import trimesh
+
+    gltf = trimesh.Scene()
+    for structure_id in scene.visible_ids:
+        structure = scene.catalogue[structure_id]
+        mesh = trimesh.load(Path(meshes_dir) / structure.mesh, file_type="ply", process=False, force="mesh")
+        rgb = [int(structure.color[i : i + 2], 16) for i in (1, 3, 5)]
+        mesh.visual = trimesh.visual.TextureVisuals(
+            material=trimesh.visual.material.PBRMaterial(
+                name=structure.id, baseColorFactor=[*rgb, 255], metallicFactor=0.0, roughnessFactor=0.7
+            )
+        )
+        gltf.add_geometry(mesh, node_name=structure.id, geom_name=structure.id)
+    out = Path(out)
+    atomic_write_bytes(out, gltf.export(file_type="glb"))
+    return out

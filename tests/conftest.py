@@ -39,3 +39,12 @@ def meshes(catalogue):
     import pyvista as pv
 
     return {s.id: pv.read(paths.meshes_dir() / s.mesh) for s in catalogue}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--soak-actions",
+        type=int,
+        default=250,
+        help="random user actions in the soak test (the full run uses 2000 or more)",
+    )

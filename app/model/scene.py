@@ -22,6 +22,7 @@ class SceneModel:
     selection_changed = Signal(object)  # the selected id, or None
     emphasis_changed = Signal(object)  # an Emphasis, after every selection or focus change
     view_changed = Signal(object)  # a View
+    camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class SceneModel:
         self._opacity = {s.id: 1.0 for s in catalogue}
         self._selected: str | None = None
         self._focus: Attachment | None = None
+        self._also: tuple[str, ...] = ()
         self._view: View = VIEWS[DEFAULT_VIEW]
 
     def attachments_of(self, structure_id: str) -> list[Attachment]:
@@ -89,13 +91,23 @@ class SceneModel:
             return
         self._selected = structure_id
         self._focus = None
+        self._also = ()
         self.selection_changed.emit(structure_id)
+        self.emphasis_changed.emit(self.emphasis)
+
+    def select_many(self, structure_ids: list[str]) -> None:
+        """Select the first structure and highlight the others with it (for figures)."""
+        for structure_id in structure_ids:
+            self.catalogue[structure_id]
+            self.set_visible(structure_id, True)
+        self.select(structure_ids[0] if structure_ids else None)
+        self._also = tuple(structure_ids[1:])
         self.emphasis_changed.emit(self.emphasis)
 
     @property
     def emphasis(self) -> Emphasis:
         """What the current selection paints, reveals and makes see-through."""
-        return emphasis(self.catalogue, self.attachments, self._selected, self._focus)
+        return emphasis(self.catalogue, self.attachments, self._selected, self._focus, self._also)
 
     def focus_attachment(self, attachment: Attachment | None) -> None:
         """Single out one of the painted attachments (from the panel's list)."""
@@ -127,6 +139,10 @@ class SceneModel:
     @property
     def view(self) -> View:
         return self._view
+
+    def set_camera(self, pose: object) -> None:
+        """Go to an exact camera pose (a lessons.CameraPose)."""
+        self.camera_changed.emit(pose)
 
     def set_view(self, name: str) -> None:
         """Go to a standard view; emits even when it is the current one (the user moved away)."""

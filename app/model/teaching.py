@@ -35,6 +35,7 @@ class Emphasis:
     reveal: frozenset[str] = frozenset()  # structures shown even if hidden (the plexus path)
     root_levels: tuple[str, ...] = ()  # vertebrae lit for a nerve's roots
     focus_attachment: Attachment | None = None
+    also: tuple[str, ...] = ()  # further structures highlighted and labelled with the selection
 
 
 def side_of(structure: Structure) -> str | None:
@@ -50,6 +51,7 @@ def emphasis(
     attachments: list[Attachment],
     selected: str | None,
     focus: Attachment | None = None,
+    also: tuple[str, ...] = (),
 ) -> Emphasis:
     """The emphasis rules.
 
@@ -81,6 +83,7 @@ def emphasis(
         reveal=frozenset(reveal),
         root_levels=roots,
         focus_attachment=focus if focus in painted else None,
+        also=tuple(a for a in also if a != selected),
     )
 
 

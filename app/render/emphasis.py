@@ -76,10 +76,10 @@ def structure_anchor(mesh: pv.PolyData, toward: np.ndarray | None = None) -> tup
 class EmphasisLayer:
     """Keeps the extra actors of the current emphasis on a scene renderer's plotter."""
 
-    def __init__(self, scene_renderer: SceneRenderer):
+    def __init__(self, scene_renderer: SceneRenderer, label_scale: float = 1.0):
         self.sr = scene_renderer
         self.plotter = scene_renderer.plotter
-        self.labels = LabelLayer(self.plotter)
+        self.labels = LabelLayer(self.plotter, label_scale)
         self.patches: dict[str, pv.Actor] = {}  # role ("origin", "insertion", "focus") -> actor
         self.outline: pv.Actor | None = None
         self._patch_cache: dict[Attachment, pv.PolyData] = {}
@@ -87,9 +87,9 @@ class EmphasisLayer:
         self.legend = vtkLegendBoxActor()
         self.legend.SetNumberOfEntries(4)
         self.legend.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
-        self.legend.GetPositionCoordinate().SetValue(0.83, 0.02)
+        self.legend.GetPositionCoordinate().SetValue(0.785, 0.025)
         self.legend.GetPosition2Coordinate().SetCoordinateSystemToNormalizedViewport()
-        self.legend.GetPosition2Coordinate().SetValue(0.16, 0.14)
+        self.legend.GetPosition2Coordinate().SetValue(0.2, 0.14)
         self.legend.UseBackgroundOn()
         self.legend.SetBackgroundColor(0.08, 0.09, 0.12)
         self.legend.SetBackgroundOpacity(0.85)
@@ -156,6 +156,11 @@ class EmphasisLayer:
             anchor = anchor_points[int(np.argmin(np.linalg.norm(anchor_points - centre, axis=1)))]
             color = ORIGIN_COLOR if group[0].role == "origin" else INSERTION_COLOR
             labels.append(Label(tuple(anchor), name, color))
+        for other in emphasis.also:
+            name = self.sr.scene.catalogue[other].name
+            labels.append(
+                Label(structure_anchor(self.sr.meshes[other], focus), name, SELECTION_COLOR, bold=True)
+            )
         for vertebra in emphasis.root_levels:
             level = vertebra.split("_")[1].upper()
             anchor = structure_anchor(self.sr.meshes[vertebra])
@@ -173,12 +178,12 @@ class EmphasisLayer:
         self.legend.SetNumberOfEntries(len(entries))
         for i, (text, color) in enumerate(entries):
             self.legend.SetEntry(i, self._square, text, pv.Color(color).float_rgb)
-        self.legend.GetPosition2Coordinate().SetValue(0.16, 0.035 * len(entries) + 0.01)
+        self.legend.GetPosition2Coordinate().SetValue(0.2, 0.035 * len(entries) + 0.01)
         self.legend.SetVisibility(True)
 
     def structure_color(self, structure_id: str) -> str:
         """The colour a structure's own actor takes under the current emphasis."""
-        if structure_id == self.current.selected:
+        if structure_id == self.current.selected or structure_id in self.current.also:
             return SELECTION_COLOR
         if structure_id in self.current.root_levels:
             return ROOT_LEVEL_COLOR

@@ -31,10 +31,13 @@ class Label:
 class LabelLayer:
     """Draws a set of :class:`Label` on a plotter's renderer and re-lays them out each frame."""
 
-    def __init__(self, plotter: pv.Plotter, font_size: int = 15):
+    def __init__(self, plotter: pv.Plotter, scale: float = 1.0):
+        """``scale`` sizes text, lines and gaps for the output: 1 on screen, about
+        height/800 for an exported image, so labels are crisp at any resolution."""
         self.plotter = plotter
         self.renderer = plotter.renderer
-        self.font_size = font_size
+        self.scale = scale
+        self.font_size = round(15 * scale)
         self.labels: list[Label] = []
         self._texts: list[vtkTextActor] = []
         self._lines = vtkPolyData()
@@ -42,7 +45,7 @@ class LabelLayer:
         mapper.SetInputData(self._lines)
         self._line_actor = vtkActor2D()
         self._line_actor.SetMapper(mapper)
-        self._line_actor.GetProperty().SetLineWidth(1.5)
+        self._line_actor.GetProperty().SetLineWidth(1.5 * scale)
         self._line_actor.GetProperty().SetColor(0.95, 0.95, 0.95)
         self.renderer.AddViewProp(self._line_actor)
         self._observer = self.renderer.AddObserver("StartEvent", self._layout)
@@ -93,31 +96,32 @@ class LabelLayer:
         for actor in self._texts:
             box = [0.0, 0.0, 0.0, 0.0]
             actor.GetBoundingBox(self.renderer, box)
-            sizes.append((box[1] - box[0] + 8, box[3] - box[2] + 6))
+            sizes.append((box[1] - box[0] + 8 * self.scale, box[3] - box[2] + 6 * self.scale))
         # Start each box beside its anchor, pushed away from the labels' centre.
         placed = []
         for anchor, (w, h) in zip(anchors, sizes, strict=True):
             side = 1.0 if anchor[0] >= centre[0] else -1.0
-            x = anchor[0] + side * 60 - (w if side < 0 else 0)
+            x = anchor[0] + side * 60 * self.scale - (w if side < 0 else 0)
             y = anchor[1] + 0.35 * (anchor[1] - centre[1]) - h / 2
             placed.append([x, y, w, h, side])
         # Resolve overlaps: per column (left / right), sort by height and push apart.
         for side in (-1.0, 1.0):
             column = sorted((p for p in placed if p[4] == side), key=lambda p: p[1])
             for lower, upper in itertools.pairwise(column):
-                if upper[1] < lower[1] + lower[3] + GAP:
-                    upper[1] = lower[1] + lower[3] + GAP
-            top_limit = height - MARGIN
+                if upper[1] < lower[1] + lower[3] + GAP * self.scale:
+                    upper[1] = lower[1] + lower[3] + GAP * self.scale
+            top_limit = height - MARGIN * self.scale
             for box in reversed(column):  # then pull back inside the top edge
                 if box[1] + box[3] > top_limit:
                     box[1] = top_limit - box[3]
-                top_limit = box[1] - GAP
+                top_limit = box[1] - GAP * self.scale
         points = vtkPoints()
         cells = vtkCellArray()
         for actor, anchor, (x, y, w, h, side) in zip(self._texts, anchors, placed, strict=True):
-            x = float(np.clip(x, MARGIN, width - w - MARGIN))
-            y = float(np.clip(y, MARGIN, height - h - MARGIN))
-            actor.SetPosition(x + 4, y + 3)
+            margin = MARGIN * self.scale
+            x = float(np.clip(x, margin, width - w - margin))
+            y = float(np.clip(y, margin, height - h - margin))
+            actor.SetPosition(x + 4 * self.scale, y + 3 * self.scale)
             self.boxes.append((x, y, w, h))
             edge = (x if side > 0 else x + w, y + h / 2)
             a = points.InsertNextPoint(anchor[0], anchor[1], 0.0)

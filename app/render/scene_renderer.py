@@ -37,7 +37,13 @@ MATERIALS: dict[str, dict[str, float]] = {
 class SceneRenderer:
     """Keeps a plotter's actors in step with a :class:`SceneModel`."""
 
-    def __init__(self, plotter: pv.Plotter, scene: SceneModel, meshes_dir: Path | None = None):
+    def __init__(
+        self,
+        plotter: pv.Plotter,
+        scene: SceneModel,
+        meshes_dir: Path | None = None,
+        label_scale: float = 1.0,
+    ):
         self.plotter = plotter
         self.scene = scene
         self.meshes_dir = meshes_dir or paths.meshes_dir()
@@ -72,11 +78,12 @@ class SceneRenderer:
             self.actors[structure.id] = actor
         self._by_actor = {id(a): sid for sid, a in self.actors.items()}
         self.picker = StructurePicker(plotter.renderer, self.actors)
-        self.emphasis = EmphasisLayer(self)
+        self.emphasis = EmphasisLayer(self, label_scale)
         scene.visibility_changed.connect(self._on_visibility)
         scene.opacity_changed.connect(self._on_opacity)
         scene.emphasis_changed.connect(self._on_emphasis)
         scene.view_changed.connect(self.apply_view)
+        scene.camera_changed.connect(self.apply_camera)
         if scene.selected is not None:
             self._on_emphasis(scene.emphasis, render=False)
         self.apply_view(scene.view, render=False)
@@ -87,6 +94,7 @@ class SceneRenderer:
         self.scene.opacity_changed.disconnect(self._on_opacity)
         self.scene.emphasis_changed.disconnect(self._on_emphasis)
         self.scene.view_changed.disconnect(self.apply_view)
+        self.scene.camera_changed.disconnect(self.apply_camera)
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""
@@ -190,6 +198,20 @@ class SceneRenderer:
                 stacked[:, 5].max(),
             ]
         )
+
+    def apply_camera(self, pose, render: bool = True) -> None:
+        """Put the camera exactly where a pose says."""
+        camera = self.plotter.camera
+        camera.position = pose.position
+        camera.focal_point = pose.focal_point
+        camera.up = pose.up
+        self.plotter.renderer.ResetCameraClippingRange()
+        if render:
+            self._render()
+
+    def camera_pose(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+        camera = self.plotter.camera
+        return tuple(camera.position), tuple(camera.focal_point), tuple(camera.up)
 
     def apply_view(self, view: View, render: bool = True) -> None:
         """Look at the visible structures from ``view``'s direction, framing them."""

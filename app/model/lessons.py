@@ -1,0 +1,158 @@
+"""Lessons: a title and ordered steps, each a view, what is shown, selected, and a caption.
+
+A lesson is a YAML file under ``annotations/lessons/`` (schema in ``annotations/README.md``),
+validated like every annotation file; applying a step only calls the scene model, so the
+same lesson drives the window, presentation mode and ``render-lesson``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.model.anatomy import AnnotationError, Catalogue, Kind
+from app.model.content import SIDE_SUFFIXES
+from app.model.scene import SceneModel
+from app.model.views import VIEWS
+from app.model.yaml_lines import Located, load_located, plain
+
+XRAY_OPACITY = 0.25
+
+
+class CameraPose(BaseModel):
+    """An exact camera (RAS mm): where it is, what it looks at, which way is up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    up: tuple[float, float, float]
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=1)
+    caption: str = Field(min_length=10)
+    view: str = "oblique"
+    camera: CameraPose | None = None
+    show: Literal["all"] | tuple[str, ...] = "all"
+    hide: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    xray: bool = False
+    labels: bool = True
+
+    @field_validator("view")
+    @classmethod
+    def _known_view(cls, value: str) -> str:
+        if value not in VIEWS:
+            raise ValueError(f"unknown view {value!r}; use one of {', '.join(VIEWS)}")
+        return value
+
+
+class Lesson(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=3)
+    summary: str = ""
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
+    """Structure ids, where an id without its side stands for both sides."""
+    out: list[str] = []
+    for sid in ids:
+        if sid in catalogue:
+            out.append(sid)
+        else:
+            out.extend(sid + s for s in SIDE_SUFFIXES if sid + s in catalogue)
+    return out
+
+
+def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[AnnotationError]]:
+    """Read and check a lesson; every problem is reported with its line."""
+    path = Path(path)
+    try:
+        document = load_located(path)
+    except OSError as exc:
+        return None, [AnnotationError(path, 0, f"cannot read file: {exc.strerror}")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [AnnotationError(path, mark.line + 1 if mark else 0, f"invalid YAML: {problem}")]
+    if not isinstance(document, Located) or "steps" not in document.value:
+        return None, [AnnotationError(path, 1, "expected a mapping with 'title:' and 'steps:'")]
+    errors: list[AnnotationError] = []
+    try:
+        lesson = Lesson.model_validate(plain(document))
+    except ValidationError as exc:
+        for item in exc.errors():
+            errors.append(AnnotationError(path, _line(document, item["loc"]), _message(item)))
+        return None, errors
+    steps = document.value["steps"]
+    for index, step in enumerate(lesson.steps):
+        raw = steps[index]
+        for field in ("show", "hide", "select"):
+            ids = getattr(step, field)
+            if ids == "all":
+                continue
+            for sid in ids:
+                if not expand_ids((sid,), catalogue):
+                    line = raw.line_of(field) if isinstance(raw, Located) else document.line
+                    errors.append(
+                        AnnotationError(path, line, f"step {index + 1}: unknown structure id '{sid}'")
+                    )
+    return (lesson if not errors else None), errors
+
+
+def _line(document: Located, loc: tuple) -> int:
+    """The line of the deepest located mapping along a pydantic error location."""
+    node: object = document
+    line = document.line
+    for key in loc:
+        if isinstance(node, Located):
+            line = node.line_of(key)
+            node = node.value.get(str(key))
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+            if isinstance(node, Located):
+                line = node.line
+        else:
+            break
+    return line
+
+
+def _message(item: Any) -> str:
+    where = ".".join(str(p) for p in item["loc"])
+    if item["type"] == "extra_forbidden":
+        return f"'{where}': unknown field"
+    if item["type"] == "missing":
+        return f"'{where}': missing required field"
+    return f"'{where}': {item['msg']}"
+
+
+def apply_step(scene: SceneModel, step: Step) -> None:
+    """Show, hide, select and look as the step says."""
+    catalogue = scene.catalogue
+    shown = set(catalogue.ids) if step.show == "all" else set(expand_ids(step.show, catalogue))
+    if step.show == "all":
+        shown = {s.id for s in catalogue if s.visible}
+    shown -= set(expand_ids(step.hide, catalogue))
+    for sid in catalogue.ids:
+        scene.set_visible(sid, sid in shown)
+    for structure in catalogue:
+        bony = structure.kind in (Kind.bone, Kind.disc)
+        scene.set_opacity(structure.id, XRAY_OPACITY if step.xray and bony else 1.0)
+    selected = expand_ids(step.select, catalogue)
+    if selected:
+        scene.select_many(selected)
+    else:
+        scene.select(None)
+    if step.camera is not None:
+        scene.set_camera(step.camera)
+    else:
+        scene.set_view(step.view)
+
+
+def lesson_files(annotations_dir: Path) -> list[Path]:
+    return sorted((Path(annotations_dir) / "lessons").glob("*.yaml"))

@@ -1,0 +1,60 @@
+"""Render a lesson: one annotated PNG per step and a PDF handout of images and captions.
+
+The PDF is laid out with matplotlib (already a dependency of pyvista): one A4 landscape
+page per step, the image above its caption, written atomically like every output.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+from app.files import atomic_write_bytes
+from app.model.lessons import Lesson, apply_step
+from app.model.scene import SceneModel
+from app.render.snapshot import Annotations, metadata, png_bytes, render_image
+
+A4_LANDSCAPE_IN = (11.69, 8.27)
+
+
+def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int]) -> list[Path]:
+    """Write ``step-01.png``... and ``handout.pdf`` into ``out_dir``; return their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    pdf_buffer = io.BytesIO()
+    with PdfPages(pdf_buffer) as pdf:
+        info = pdf.infodict()
+        info["Title"] = lesson.title
+        info["Creator"] = "Psoas Atlas"
+        for number, step in enumerate(lesson.steps, start=1):
+            apply_step(scene, step)
+            notes = Annotations(labels=step.labels, title=f"{number}. {step.title}")
+            image = render_image(scene, size, notes)
+            path = out_dir / f"step-{number:02d}.png"
+            atomic_write_bytes(
+                path, png_bytes(image, metadata(scene, size, notes) | {"lesson": lesson.title})
+            )
+            written.append(path)
+
+            page = Figure(figsize=A4_LANDSCAPE_IN)
+            page.text(0.05, 0.95, lesson.title, fontsize=16, weight="bold", va="top")
+            page.text(0.95, 0.95, f"Step {number} of {len(lesson.steps)}", fontsize=10, ha="right", va="top")
+            axes = page.add_axes((0.05, 0.22, 0.9, 0.68))
+            axes.imshow(image)
+            axes.set_axis_off()
+            caption = "\n".join(textwrap.wrap(f"{step.title}. {step.caption}", 120))
+            page.text(0.05, 0.18, caption, fontsize=11, va="top")
+            page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
+            pdf.savefig(page)
+    handout = out_dir / "handout.pdf"
+    atomic_write_bytes(handout, pdf_buffer.getvalue())
+    written.append(handout)
+    return written

@@ -1,0 +1,133 @@
+"""Stamina: thousands of random user actions in the real window, no errors, no leak.
+
+Short by default; the full run is ``pytest tests/test_soak.py --soak-actions 2000``
+(``make soak``).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import numpy as np
+import pytest
+import pyvista as pv
+from PySide6.QtCore import QPoint, Qt
+
+from app import paths
+from app.model.anatomy import Group, Kind
+from app.model.content import load_library
+from app.model.views import VIEWS
+from app.qt.main_window import MainWindow
+
+TYPOS = {
+    "psoas major": "psoaz majr",
+    "femoral nerve": "femral nerv",
+    "iliacus": "iliakus",
+    "sacrum": "sacrun",
+}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.qt_log_level_fail("WARNING")
+def test_random_user_actions(qtbot, scene, catalogue, tmp_path, request, monkeypatch):
+    # Exceptions raised in VTK observer callbacks are printed through sys.excepthook, not
+    # raised: record them so that they fail the test.
+    raised: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: raised.append(value))
+    actions = request.config.getoption("--soak-actions")
+    library, _ = load_library(paths.annotations_dir(), catalogue)
+    window = MainWindow(scene, library)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    view = window.plotter.interactor
+    rng = random.Random(20261121)
+    ids = catalogue.ids
+    counts: dict[str, int] = {}
+
+    def click_structure():
+        point = window.clicks.pixel_of(rng.choice(scene.visible_ids or ids), samples=40)
+        if point is not None:
+            qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=point)
+
+    def click_empty():
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(4, 4))
+
+    def drag():
+        start = QPoint(rng.randint(100, view.width() - 100), rng.randint(100, view.height() - 100))
+        qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+        for step in range(1, 7):
+            qtbot.mouseMove(view, start + QPoint(rng.randint(-15, 15) * step, rng.randint(-8, 8) * step))
+        qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start + QPoint(5, 5))
+
+    def toggle_visibility():
+        sid = rng.choice(ids)
+        scene.set_visible(sid, not scene.is_visible(sid))
+
+    def opacity():
+        scene.set_opacity(rng.choice(ids), rng.choice([1.0, 0.6, 0.3, 0.1]))
+
+    def group_opacity():
+        window.set_group_opacity(rng.choice(list(Group)), rng.choice([1.0, 0.5, 0.2]))
+
+    def search():
+        name = rng.choice([*TYPOS.values(), catalogue[rng.choice(ids)].latin])
+        window.find_structure(name)
+
+    def view_change():
+        scene.set_view(rng.choice(list(VIEWS)))
+
+    def hide_isolate_show():
+        choice = rng.random()
+        if scene.selected and choice < 0.4:
+            window.isolate_selected()
+        elif scene.selected and choice < 0.7:
+            window.hide_selected()
+        else:
+            scene.show_all()
+
+    def xray():
+        window.xray_action.trigger()
+
+    def focus_site():
+        painted = scene.emphasis.attachments
+        if painted:
+            scene.focus_attachment(rng.choice(painted))
+
+    def screenshot():
+        window.save_screenshot(tmp_path / "soak.png")
+
+    menu = [
+        (click_structure, 25), (click_empty, 4), (drag, 15), (toggle_visibility, 10), (opacity, 8),
+        (group_opacity, 3), (search, 8), (view_change, 8), (hide_isolate_show, 6), (xray, 3),
+        (focus_site, 6), (screenshot, 4),
+    ]  # fmt: skip
+    funcs, weights = zip(*menu, strict=True)
+    warm_up = max(40, actions // 5)
+    baseline = 0.0
+    with pv.VtkErrorCatcher(raise_errors=False, send_to_logging=False) as caught:
+        for i in range(actions):
+            action = rng.choices(funcs, weights)[0]
+            action()
+            counts[action.__name__] = counts.get(action.__name__, 0) + 1
+            if i == warm_up:
+                baseline = rss_mb()
+    growth = rss_mb() - baseline
+    window.close()
+    print(f"soak: {actions} actions {counts}; memory {baseline:.0f} MB after warm-up, grew {growth:.1f} MB")
+    assert not raised, f"exceptions in callbacks: {raised[:3]}"
+    assert not caught.events, f"VTK reported: {caught.events[:3]}"
+    assert growth < 50, f"memory grew {growth:.0f} MB after warm-up over {actions} actions"
+    assert len(counts) == len(menu), f"not every kind of action ran: {counts}"
+    assert (tmp_path / "soak.png").stat().st_size > 10_000
+    assert np.isfinite(baseline)
+    assert Kind.bone in {catalogue[s].kind for s in ids}
