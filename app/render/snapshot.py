@@ -80,6 +80,8 @@ def render_image(scene: SceneModel, size: tuple[int, int], notes: Annotations = 
                 wrap=size[0] // round(10 * scale),
             )
         _text(plotter, ATTRIBUTION, (0.01, 0.008), round(10 * scale), anchor="left", opacity=0.8)
+        if notes.transparent:
+            plotter.set_background("black")  # a gradient has no alpha channel to clear
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
         renderer.disconnect()
     finally:

@@ -1,0 +1,151 @@
+"""Annotated screenshots, lessons, handouts and glTF export, all off screen."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from app import paths
+from app.model.lessons import apply_step, lesson_files, load_lesson
+from app.render.snapshot import Annotations, render_image, save_screenshot
+
+HEADLESS = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=HEADLESS, timeout=300
+    )
+
+
+def text_pixels(image: np.ndarray, box: tuple[slice, slice]) -> float:
+    """Share of near-white pixels (label and title text) in a region."""
+    region = image[box][..., :3].astype(int)
+    return float((region.min(axis=2) > 225).mean())
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (3840, 2160)])
+def test_annotated_screenshot_at_any_resolution(tmp_path, size):
+    out = tmp_path / "figure.png"
+    result = cli(
+        "screenshot", str(out), "--size", f"{size[0]}x{size[1]}", "--view", "anterior",
+        "--select", "psoas_major_right", "--title", "Psoas major",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    image = Image.open(out)
+    assert image.size == size
+    info = json.loads(image.text["Description"])
+    assert info["selected"] == "psoas_major_right" and info["view"] == "anterior"
+    assert "psoas_major_right" in info["structures"] and info["generator"].startswith("psoas-atlas")
+    assert image.text["Title"] == "Psoas major"
+    pixels = np.asarray(image)
+    # The title is drawn at the top centre, in proportion to the image.
+    top = (slice(0, size[1] // 12), slice(size[0] // 3, 2 * size[0] // 3))
+    assert 0.01 < text_pixels(pixels, top) < 0.5
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_labels_scale_with_the_output_and_can_be_turned_off(scene):
+    scene.set_view("anterior")
+    scene.select("femur_right")
+    small = render_image(scene, (640, 360), Annotations(labels=True))
+    big = render_image(scene, (1920, 1080), Annotations(labels=True))
+    bare = render_image(scene, (640, 360), Annotations(labels=False))
+    label_colour = np.array([255, 207, 64])  # the selection label's text and frame
+
+    def gold(image):
+        return (np.abs(image[..., :3].astype(int) - label_colour).sum(axis=2) < 40).sum()
+
+    assert gold(big) > 6 * gold(small) > 0, "labels are redrawn at the output size"
+    assert gold(bare) < gold(small)
+
+
+def test_transparent_background(tmp_path, scene):
+    save_screenshot(scene, tmp_path / "t.png", (320, 240), Annotations(transparent=True, labels=False))
+    image = np.asarray(Image.open(tmp_path / "t.png"))
+    assert image.shape[2] == 4
+    assert image[0, 0, 3] == 0 and image[..., 3].max() == 255
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, scene):
+    target = tmp_path / "folder_as_file"
+    target.mkdir()
+    with pytest.raises(OSError):
+        save_screenshot(scene, target, (160, 120))
+    assert [p.name for p in tmp_path.iterdir()] == ["folder_as_file"]
+    result = cli("screenshot", str(tmp_path / "x.png"), "--select", "psoas_majr")
+    assert result.returncode == 2 and "unknown structure id 'psoas_majr'" in result.stderr
+
+
+def test_shipped_lessons_are_valid_and_apply(scene, catalogue):
+    files = lesson_files(paths.annotations_dir())
+    assert len(files) >= 6
+    for path in files:
+        lesson, errors = load_lesson(path, catalogue)
+        assert errors == [] and lesson is not None, errors
+        for step in lesson.steps:
+            apply_step(scene, step)
+            assert scene.view.name == step.view
+    titles = " ".join(load_lesson(p, catalogue)[0].title.lower() for p in files)
+    for topic in ("attaches", "lesser trochanter", "leg lift", "lumbar curve", "plexus", "sit-ups"):
+        assert topic in titles
+
+
+def test_lesson_errors_name_file_and_line(tmp_path, catalogue):
+    path = tmp_path / "lesson.yaml"
+    path.write_text(
+        "title: A broken lesson\nsteps:\n  - title: One\n    caption: A caption long enough.\n"
+        "    view: sideways\n  - title: Two\n    caption: Another caption here.\n    select: [psoas_majr]\n"
+        "    colour: red\n",
+        encoding="utf-8",
+    )
+    lesson, errors = load_lesson(path, catalogue)
+    messages = [str(e) for e in errors]
+    assert lesson is None
+    assert any(m.startswith(f"{path}:5: 'steps.0.view'") and "unknown view" in m for m in messages)
+    assert f"{path}:9: 'steps.1.colour': unknown field" in messages
+    result = cli("validate", str(path))
+    assert result.returncode == 1 and f"{path}:5:" in result.stdout
+
+
+def test_render_lesson_writes_steps_and_a_pdf(tmp_path):
+    lesson = paths.annotations_dir() / "lessons" / "02-iliopsoas-and-the-lesser-trochanter.yaml"
+    result = cli("render-lesson", str(lesson), str(tmp_path / "out"), "--size", "480x270")
+    assert result.returncode == 0, result.stderr
+    pngs = sorted((tmp_path / "out").glob("step-*.png"))
+    assert len(pngs) == 4
+    assert Image.open(pngs[0]).size == (480, 270)
+    assert json.loads(Image.open(pngs[1]).text["Description"])["lesson"].startswith("The iliopsoas")
+    pdf = (tmp_path / "out" / "handout.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 4
+
+
+def test_screenshot_from_a_lesson_step(tmp_path):
+    lesson = paths.annotations_dir() / "lessons" / "05-the-lumbar-plexus-and-nerve-compression.yaml"
+    out = tmp_path / "step.png"
+    result = cli("screenshot", str(out), "--lesson", str(lesson), "--step", "4", "--size", "480x270")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(Image.open(out).text["Description"])
+    assert info["selected"] == "femoral_nerve_right"
+    result = cli("screenshot", str(out), "--lesson", str(lesson), "--step", "9")
+    assert result.returncode == 2 and "has steps 1 to 5" in result.stderr
+
+
+def test_glb_export_reads_back_with_named_coloured_nodes(tmp_path, catalogue):
+    result = cli("export", str(tmp_path), "--format", "glb")
+    assert result.returncode == 0, result.stderr
+    gltf = trimesh.load(tmp_path / "psoas-atlas.glb")
+    visible = [s.id for s in catalogue if s.visible]
+    assert sorted(gltf.geometry) == sorted(visible)
+    assert set(gltf.graph.nodes_geometry) == set(visible)
+    psoas = gltf.geometry["psoas_major_left"]
+    assert list(psoas.visual.material.baseColorFactor[:3]) == [0xB0, 0x46, 0x3C]
+    assert psoas.faces.shape[0] > 1000
