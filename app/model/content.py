@@ -111,7 +111,8 @@ def _targets(key: str, catalogue: Catalogue) -> list[str]:
     return [key + suffix for suffix in SIDE_SUFFIXES if key + suffix in catalogue]
 
 
-def _load(path: Path) -> tuple[Located | None, list[AnnotationError]]:
+def read_mapping(path: Path) -> tuple[Located | None, list[AnnotationError]]:
+    """Parse an annotation file whose top level must be a mapping; problems carry lines."""
     try:
         document = load_located(path)
     except OSError as exc:
@@ -127,7 +128,7 @@ def _load(path: Path) -> tuple[Located | None, list[AnnotationError]]:
 
 def load_sources(path: Path) -> tuple[dict[str, str], list[AnnotationError]]:
     """The bibliography: ``sources: {key: full citation}``."""
-    document, errors = _load(Path(path))
+    document, errors = read_mapping(Path(path))
     if document is None:
         return {}, errors
     table = document.value.get("sources")
@@ -168,7 +169,7 @@ def load_content(
     errors: list[AnnotationError] = []
     for path in paths:
         path = Path(path)
-        document, problems = _load(path)
+        document, problems = read_mapping(path)
         errors.extend(problems)
         if document is None:
             continue

@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.model.anatomy import AnnotationError, Catalogue, Kind
-from app.model.content import SIDE_SUFFIXES
+from app.model.content import SIDE_SUFFIXES, read_mapping
 from app.model.scene import SceneModel
 from app.model.views import VIEWS
-from app.model.yaml_lines import Located, load_located, plain
+from app.model.yaml_lines import Located, plain
 
 XRAY_OPACITY = 0.25
 
@@ -72,15 +71,10 @@ def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
 def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[AnnotationError]]:
     """Read and check a lesson; every problem is reported with its line."""
     path = Path(path)
-    try:
-        document = load_located(path)
-    except OSError as exc:
-        return None, [AnnotationError(path, 0, f"cannot read file: {exc.strerror}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [AnnotationError(path, mark.line + 1 if mark else 0, f"invalid YAML: {problem}")]
-    if not isinstance(document, Located) or "steps" not in document.value:
+    document, problems = read_mapping(path)
+    if document is None:
+        return None, problems
+    if "steps" not in document.value:
         return None, [AnnotationError(path, 1, "expected a mapping with 'title:' and 'steps:'")]
     errors: list[AnnotationError] = []
     try:
