@@ -7,7 +7,8 @@ import pytest
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app.render.scene_renderer import BACKGROUND_BOTTOM, SELECTION_COLOR, SceneRenderer
+from app.render.emphasis import SELECTION_COLOR
+from app.render.scene_renderer import BACKGROUND_BOTTOM, SceneRenderer
 
 
 @pytest.fixture

@@ -102,11 +102,12 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         for disc_id, (upper, lower) in spine.DISCS.items()
     }
 
+    points = landmarks.compute_landmarks(bones, bodies, src.sites)
     skeleton = Skeleton(
         bones={**bones, **discs},
         bodies=bodies,
         sites=src.sites,
-        landmarks={k: np.array(v) for k, v in landmarks.compute_landmarks(bones, bodies, src.sites).items()},
+        landmarks={k: np.array(v) for k, v in points.items()},
     )
     tissue = build_soft_tissue(skeleton, recipes_dir)
 
@@ -121,7 +122,6 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
                 atomic_write_bytes(out_dir / rel, data)
                 checksums[rel] = hashlib.sha256(data).hexdigest()
 
-    points = landmarks.compute_landmarks(bones, bodies, src.sites)
     points.update({name: [round(float(c), 2) for c in p] for name, p in tissue.landmarks.items()})
     documents = {
         "landmarks.json": {"units": "mm", "frame": "RAS", "landmarks": points},

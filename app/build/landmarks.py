@@ -57,7 +57,7 @@ def sacral_ala(sacrum: pv.PolyData, l5: VertebralBody, sign: float) -> np.ndarra
     return np.asarray(band[np.argmax(band[:, 2])], dtype=float)
 
 
-def _foramen(upper: VertebralBody, lower_top: float, sign: float) -> np.ndarray:
+def foramen_point(upper: VertebralBody, lower_top: float, sign: float) -> np.ndarray:
     """Intervertebral foramen: behind the bodies, lateral to the canal, at the disc's upper part.
 
     The foramen is bounded by the pedicles above and below, the bodies and disc in front and
@@ -90,7 +90,7 @@ def compute_landmarks(
         points[f"vertebral_body_center_{level}"] = bodies[f"vertebra_{level}"].center
     for upper, lower in itertools.pairwise(LEVELS):
         for side, (_, sign) in SIDES.items():
-            points[f"intervertebral_foramen_{upper}_{lower}_{side}"] = _foramen(
+            points[f"intervertebral_foramen_{upper}_{lower}_{side}"] = foramen_point(
                 bodies[f"vertebra_{upper}"], bodies[f"vertebra_{lower}"].superior, sign
             )
     return {name: [round(float(c), 2) for c in p] for name, p in points.items()}

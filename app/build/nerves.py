@@ -16,15 +16,9 @@ import pyvista as pv
 from scipy import ndimage
 
 from app.build.fields import smooth_curve
-from app.build.landmarks import SIDES, _foramen, snap
+from app.build.landmarks import SIDES, foramen_point
 from app.build.muscles import Skeleton, X, Y
-from app.build.spine import LEVELS
-
-
-def _hits(mesh: pv.PolyData, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    points, _ = mesh.ray_trace(start, end)
-    points = np.asarray(points).reshape(-1, 3)
-    return points[np.argsort(np.linalg.norm(points - start, axis=1))]
+from app.build.spine import ray_hits
 
 
 def _tube(curve: np.ndarray, radius: float) -> pv.PolyData:
@@ -124,7 +118,7 @@ class NerveBuilder:
         for i, dx in enumerate(xs):
             for j, dz in enumerate(zs):
                 p = hjc + np.array([-self.sign * dx, 10.0, dz])
-                free[i, j] = len(_hits(self.hip, p - axis * 200, p + axis * 200)) == 0
+                free[i, j] = len(ray_hits(self.hip, p - axis * 200, p + axis * 200)) == 0
         labels, count = ndimage.label(free)
         border = set(labels[0]) | set(labels[-1]) | set(labels[:, 0]) | set(labels[:, -1])
         holes = [k for k in range(1, count + 1) if k not in border]
@@ -148,7 +142,7 @@ class NerveBuilder:
             name = spec["foramen"]
             if name == "l5_s1":
                 l5 = self.sk.bodies["vertebra_l5"]
-                base = _foramen(l5, l5.inferior - 10.0, self.sign)
+                base = foramen_point(l5, l5.inferior - 10.0, self.sign)
             else:
                 base = np.asarray(self.sk.landmarks[f"intervertebral_foramen_{name}_{self.side}"])
         elif "psoas" in spec:
@@ -157,7 +151,7 @@ class NerveBuilder:
             )
         elif "iliacus" in spec:
             start = np.array([self.sign * spec["lateral"], 250.0, spec["z"]])
-            hits = _hits(self.iliacus, start, start - Y * 400)
+            hits = ray_hits(self.iliacus, start, start - Y * 400)
             if not len(hits):
                 raise ValueError(f"no iliacus surface at {spec}")
             base = hits[0] + Y * spec.get("out", 0.0)
@@ -176,7 +170,7 @@ class NerveBuilder:
         elif "sacrum_front" in spec:
             ala = self._ala()
             start = np.array([self.sign * spec["lateral"], 250.0, ala[2] - spec["sacrum_front"]])
-            hits = _hits(self.sacrum, start, start - Y * 400)
+            hits = ray_hits(self.sacrum, start, start - Y * 400)
             if not len(hits):
                 raise ValueError(f"no sacrum surface at {spec}")
             base = hits[0] + Y * spec.get("out", 0.0)
@@ -223,6 +217,3 @@ class NerveBuilder:
                 mesh = pv.merge([mesh, joined]).triangulate().clean()
             out[f"{name}_{self.side}"] = (mesh, curve, list(spec["roots"]))
         return out
-
-
-__all__ = ["LEVELS", "NerveBuilder", "snap"]

@@ -49,7 +49,8 @@ class VertebralBody:
     inferior: float  # z of the inferior endplate at the centre
 
 
-def _hits(mesh: pv.PolyData, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def ray_hits(mesh: pv.PolyData, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Where the segment start-end crosses the surface, nearest to ``start`` first."""
     points, _ = mesh.ray_trace(start, end)
     if len(points) == 0:
         return np.empty((0, 3))
@@ -64,13 +65,13 @@ def measure_body(mesh: pv.PolyData) -> VertebralBody:
     near_midline = np.abs(pts[:, 0] - x0) < 8.0
     front = float(pts[near_midline, 1].max())
     z0 = float(pts[pts[:, 1] > front - 12.0, 2].mean())
-    along_y = _hits(mesh, np.array([x0, front + 20, z0]), np.array([x0, front - 150, z0]))
+    along_y = ray_hits(mesh, np.array([x0, front + 20, z0]), np.array([x0, front - 150, z0]))
     y0 = float((along_y[0, 1] + along_y[1, 1]) / 2)
     half_depth = float((along_y[0, 1] - along_y[1, 1]) / 2)
-    down = _hits(mesh, np.array([x0, y0, z0 + 80]), np.array([x0, y0, z0 - 80]))
+    down = ray_hits(mesh, np.array([x0, y0, z0 + 80]), np.array([x0, y0, z0 - 80]))
     superior, inferior = float(down[0, 2]), float(down[-1, 2])
     zc = (superior + inferior) / 2
-    along_x = _hits(mesh, np.array([x0 - 80, y0, zc]), np.array([x0 + 80, y0, zc]))
+    along_x = ray_hits(mesh, np.array([x0 - 80, y0, zc]), np.array([x0 + 80, y0, zc]))
     half_width = float((along_x[-1, 0] - along_x[0, 0]) / 2)
     return VertebralBody(
         center=np.array([x0, y0, zc]),
@@ -136,10 +137,10 @@ def build_disc(upper: pv.PolyData, lower: pv.PolyData, body: VertebralBody, axis
                 continue
             start = body.center + a * u + b * v
             end = start + w * reach * 2
-            up_hits = _hits(upper, start, end)
+            up_hits = ray_hits(upper, start, end)
             if len(up_hits) % 2 != 1:  # the start must lie inside the upper body
                 continue
-            lo_hits = _hits(lower, start, end)
+            lo_hits = ray_hits(lower, start, end)
             if len(lo_hits) == 0:
                 continue
             t_top = float((up_hits[0] - start) @ w)

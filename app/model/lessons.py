@@ -12,13 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from app.model.anatomy import AnnotationError, Catalogue, Kind
+from app.model.anatomy import AnnotationError, Catalogue
 from app.model.content import SIDE_SUFFIXES, read_mapping
 from app.model.scene import SceneModel
 from app.model.views import VIEWS
 from app.model.yaml_lines import Located, plain
-
-XRAY_OPACITY = 0.25
 
 
 class CameraPose(BaseModel):
@@ -128,15 +126,16 @@ def _message(item: Any) -> str:
 def apply_step(scene: SceneModel, step: Step) -> None:
     """Show, hide, select and look as the step says."""
     catalogue = scene.catalogue
-    shown = set(catalogue.ids) if step.show == "all" else set(expand_ids(step.show, catalogue))
     if step.show == "all":
         shown = {s.id for s in catalogue if s.visible}
+    else:
+        shown = set(expand_ids(step.show, catalogue))
     shown -= set(expand_ids(step.hide, catalogue))
     for sid in catalogue.ids:
         scene.set_visible(sid, sid in shown)
     for structure in catalogue:
-        bony = structure.kind in (Kind.bone, Kind.disc)
-        scene.set_opacity(structure.id, XRAY_OPACITY if step.xray and bony else 1.0)
+        scene.set_opacity(structure.id, 1.0)
+    scene.set_xray(step.xray)
     selected = expand_ids(step.select, catalogue)
     if selected:
         scene.select_many(selected)

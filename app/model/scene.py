@@ -10,7 +10,7 @@ from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
 from app.model.landmarks import Attachment
-from app.model.teaching import Emphasis, Match, context_of, emphasis, search
+from app.model.teaching import XRAY_OPACITY, Emphasis, Match, context_of, emphasis, search
 from app.model.views import DEFAULT_VIEW, VIEWS, View
 
 
@@ -131,6 +131,11 @@ class SceneModel:
         for structure in self.catalogue:
             if structure.kind is kind:
                 self.set_opacity(structure.id, opacity)
+
+    def set_xray(self, on: bool) -> None:
+        """Bones and discs see-through (X-ray mode), or back to opaque."""
+        for kind in (Kind.bone, Kind.disc):
+            self.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
 
     def search(self, query: str, limit: int = 10) -> list[Match]:
         return search(self.catalogue, query, limit)

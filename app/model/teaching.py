@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from app.model.anatomy import Catalogue, Kind, Structure
 from app.model.landmarks import Attachment
 
+#: Opacity of bones and discs in the X-ray mode.
+XRAY_OPACITY = 0.25
 #: Opacity of a muscle made see-through so the nerves inside it show.
 SEE_THROUGH = 0.3
 ROOT_VERTEBRA = {

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app import __version__, paths
 from app.export import export_scene
 from app.files import atomic_write_bytes
-from app.model.anatomy import AnnotationError, Group, Kind
+from app.model.anatomy import AnnotationError, Group
 from app.model.content import Library
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
@@ -40,7 +40,6 @@ from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
 
-XRAY_OPACITY = 0.25
 MOUSE_HELP = [
     ("Left drag", "rotate"),
     ("Left click", "select (click empty space to clear)"),
@@ -257,9 +256,7 @@ class MainWindow(QMainWindow):
             self.scene.isolate(self.scene.selected)
 
     def toggle_xray(self, checked: bool | None = None) -> None:
-        on = self.xray_action.isChecked() if checked is None else bool(checked)
-        for kind in (Kind.bone, Kind.disc):
-            self.scene.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
+        self.scene.set_xray(self.xray_action.isChecked() if checked is None else bool(checked))
 
     def set_group_opacity(self, group: Group, opacity: float) -> None:
         for structure in self.scene.catalogue.in_group(group):

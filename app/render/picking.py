@@ -34,7 +34,11 @@ class StructurePicker:
         """The structure at display pixel (x, y), origin bottom-left, or None."""
         if not self.picker.Pick(x, y, 0.0, self.renderer):
             return None
-        return self._by_actor.get(id(self.picker.GetActor()))
+        return self.structure_of(self.picker.GetActor())
+
+    def structure_of(self, actor: object) -> str | None:
+        """The structure id an actor draws, or None."""
+        return self._by_actor.get(id(actor))
 
     def pick_point(self) -> tuple[float, float, float]:
         return tuple(self.picker.GetPickPosition())  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from app import paths
 from app.model.scene import SceneModel
 from app.model.teaching import Emphasis
 from app.model.views import View
-from app.render.emphasis import SELECTION_COLOR, EmphasisLayer  # noqa: F401 - re-exported
+from app.render.emphasis import EmphasisLayer
 from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.picking import StructurePicker
 
@@ -76,7 +76,6 @@ class SceneRenderer:
             actor.visibility = scene.is_visible(structure.id)
             actor.prop.opacity = scene.opacity(structure.id)
             self.actors[structure.id] = actor
-        self._by_actor = {id(a): sid for sid, a in self.actors.items()}
         self.picker = StructurePicker(plotter.renderer, self.actors)
         self.emphasis = EmphasisLayer(self, label_scale)
         scene.visibility_changed.connect(self._on_visibility)
@@ -98,7 +97,7 @@ class SceneRenderer:
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""
-        return self._by_actor.get(id(actor))
+        return self.picker.structure_of(actor)
 
     def _render(self) -> None:
         if getattr(self.plotter, "render_window", None) is not None:
