@@ -108,8 +108,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     out = _writable_file(Path(args.out))
     if out.suffix.lower() != ".png":
         raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
-    from app.render.snapshot import Annotations, save_screenshot
+    from app.render.snapshot import Annotations, ensure_headless_vtk, save_screenshot
 
+    ensure_headless_vtk()
     scene = load_scene()
     unknown = [sid for sid in args.select if sid not in scene.catalogue]
     if unknown:
@@ -160,6 +161,9 @@ def apply_lesson_step(scene: SceneModel, path: Path, step: int, notes):
 
 def cmd_render_lesson(args: argparse.Namespace) -> int:
     from app.render.handout import render_lesson
+    from app.render.snapshot import ensure_headless_vtk
+
+    ensure_headless_vtk()
 
     lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
     if out_dir.exists() and not out_dir.is_dir():

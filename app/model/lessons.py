@@ -10,22 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.content import SIDE_SUFFIXES, read_mapping
 from app.model.scene import SceneModel
-from app.model.views import VIEWS
+from app.model.views import VIEWS, CameraPose
 from app.model.yaml_lines import Located, plain
-
-
-class CameraPose(BaseModel):
-    """An exact camera (RAS mm): where it is, what it looks at, which way is up."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    position: tuple[float, float, float]
-    focal_point: tuple[float, float, float]
-    up: tuple[float, float, float]
 
 
 class Step(BaseModel):
@@ -38,6 +30,7 @@ class Step(BaseModel):
     hide: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     xray: bool = False
+    opacity: dict[str, float] = Field(default_factory=dict)
     labels: bool = True
 
     @field_validator("view")
@@ -45,6 +38,14 @@ class Step(BaseModel):
     def _known_view(cls, value: str) -> str:
         if value not in VIEWS:
             raise ValueError(f"unknown view {value!r}; use one of {', '.join(VIEWS)}")
+        return value
+
+    @field_validator("opacity")
+    @classmethod
+    def _fractions(cls, value: dict[str, float]) -> dict[str, float]:
+        for sid, opacity in value.items():
+            if not 0.05 <= opacity <= 1.0:
+                raise ValueError(f"opacity of {sid!r} must be between 0.05 and 1, got {opacity}")
         return value
 
 
@@ -84,7 +85,7 @@ def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[A
     steps = document.value["steps"]
     for index, step in enumerate(lesson.steps):
         raw = steps[index]
-        for field in ("show", "hide", "select"):
+        for field in ("show", "hide", "select", "opacity"):
             ids = getattr(step, field)
             if ids == "all":
                 continue
@@ -136,6 +137,9 @@ def apply_step(scene: SceneModel, step: Step) -> None:
     for structure in catalogue:
         scene.set_opacity(structure.id, 1.0)
     scene.set_xray(step.xray)
+    for sid, opacity in step.opacity.items():
+        for each in expand_ids((sid,), catalogue):
+            scene.set_opacity(each, opacity)
     selected = expand_ids(step.select, catalogue)
     if selected:
         scene.select_many(selected)
@@ -145,6 +149,24 @@ def apply_step(scene: SceneModel, step: Step) -> None:
         scene.set_camera(step.camera)
     else:
         scene.set_view(step.view)
+
+
+def lesson_yaml(lesson: Lesson) -> str:
+    """A lesson as the YAML that :func:`load_lesson` reads back (defaults left out)."""
+    data = lesson.model_dump(mode="json", exclude_defaults=True)
+    return yaml.dump(data, Dumper=_LessonDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _LessonDumper(yaml.SafeDumper):
+    """Lists of plain values (ids, coordinates) on one line, as lessons are written by hand."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+    flow = all(not isinstance(item, dict | list) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_LessonDumper.add_representer(list, _represent_list)
 
 
 def lesson_files(annotations_dir: Path) -> list[Path]:

@@ -13,6 +13,9 @@ from app.model.landmarks import Attachment
 from app.model.teaching import XRAY_OPACITY, Emphasis, Match, context_of, emphasis, search
 from app.model.views import DEFAULT_VIEW, VIEWS, View
 
+#: The kinds made see-through by X-ray mode.
+XRAY_KINDS = (Kind.bone, Kind.disc)
+
 
 class SceneModel:
     """Visibility, opacity, selection and view of the structures in a catalogue."""
@@ -39,6 +42,7 @@ class SceneModel:
         self._focus: Attachment | None = None
         self._also: tuple[str, ...] = ()
         self._view: View = VIEWS[DEFAULT_VIEW]
+        self._camera: object | None = None
 
     def attachments_of(self, structure_id: str) -> list[Attachment]:
         """Origins and insertions of a muscle, or what attaches to a bone."""
@@ -105,6 +109,11 @@ class SceneModel:
         self.emphasis_changed.emit(self.emphasis)
 
     @property
+    def highlighted(self) -> tuple[str, ...]:
+        """The selection followed by the structures highlighted with it."""
+        return (self._selected, *self._also) if self._selected else ()
+
+    @property
     def emphasis(self) -> Emphasis:
         """What the current selection paints, reveals and makes see-through."""
         return emphasis(self.catalogue, self.attachments, self._selected, self._focus, self._also)
@@ -134,8 +143,13 @@ class SceneModel:
 
     def set_xray(self, on: bool) -> None:
         """Bones and discs see-through (X-ray mode), or back to opaque."""
-        for kind in (Kind.bone, Kind.disc):
+        for kind in XRAY_KINDS:
             self.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
+
+    @property
+    def xray(self) -> bool:
+        """Whether every bone and disc is at the X-ray opacity."""
+        return all(self.opacity(s.id) == XRAY_OPACITY for s in self.catalogue if s.kind in XRAY_KINDS)
 
     def search(self, query: str, limit: int = 10) -> list[Match]:
         return search(self.catalogue, query, limit)
@@ -145,8 +159,14 @@ class SceneModel:
     def view(self) -> View:
         return self._view
 
+    @property
+    def camera(self) -> object | None:
+        """The exact camera pose last asked for, or None when a standard view is in use."""
+        return self._camera
+
     def set_camera(self, pose: object) -> None:
         """Go to an exact camera pose (a lessons.CameraPose)."""
+        self._camera = pose
         self.camera_changed.emit(pose)
 
     def set_view(self, name: str) -> None:
@@ -154,4 +174,5 @@ class SceneModel:
         if name not in VIEWS:
             raise KeyError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
         self._view = VIEWS[name]
+        self._camera = None
         self.view_changed.emit(self._view)

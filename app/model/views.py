@@ -1,4 +1,4 @@
-"""Standard camera views as plain data, in the RAS frame.
+"""Standard camera views and exact camera poses as plain data, in the RAS frame.
 
 ``direction`` points from the target toward the camera, so the anterior view has its camera
 in front of the subject (+y) looking back.
@@ -7,6 +7,9 @@ in front of the subject (+y) looking back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 
 @dataclass(frozen=True)
@@ -32,3 +35,62 @@ VIEWS: dict[str, View] = {
 }
 #: The view the atlas opens with and that "Reset view" returns to.
 DEFAULT_VIEW = "oblique"
+
+
+class CameraPose(BaseModel):
+    """An exact camera (RAS mm): where it is, what it looks at, which way is up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    up: tuple[float, float, float]
+
+
+def interpolate(start: CameraPose, end: CameraPose, t: float) -> CameraPose:
+    """The camera a fraction ``t`` of the way from ``start`` to ``end``.
+
+    The camera swings around the moving focal point (its direction turns on a great circle,
+    its distance changes geometrically) instead of cutting through the anatomy, as a straight
+    line between the two positions would.
+    """
+    t = min(1.0, max(0.0, float(t)))
+    f0, f1 = np.asarray(start.focal_point), np.asarray(end.focal_point)
+    o0 = np.asarray(start.position) - f0
+    o1 = np.asarray(end.position) - f1
+    d0, d1 = np.linalg.norm(o0), np.linalg.norm(o1)
+    u0, u1 = np.asarray(start.up, dtype=float), np.asarray(end.up, dtype=float)
+    direction = _slerp(o0 / d0, o1 / d1, t, fallback_axis=u0)
+    up = _slerp(u0 / np.linalg.norm(u0), u1 / np.linalg.norm(u1), t, fallback_axis=direction)
+    up = up - direction * float(up @ direction)  # keep the up vector square to the view
+    if np.linalg.norm(up) < 1e-6:
+        up = _any_perpendicular(direction)
+    focal = f0 + (f1 - f0) * t
+    distance = d0 * (d1 / d0) ** t
+    return CameraPose(
+        position=tuple(float(c) for c in focal + direction * distance),
+        focal_point=tuple(float(c) for c in focal),
+        up=tuple(float(c) for c in up / np.linalg.norm(up)),
+    )
+
+
+def _slerp(a: np.ndarray, b: np.ndarray, t: float, fallback_axis: np.ndarray) -> np.ndarray:
+    """Unit vector a fraction ``t`` along the great circle from ``a`` to ``b``; opposite vectors
+    turn about ``fallback_axis`` (made square to ``a``)."""
+    cos = float(np.clip(a @ b, -1.0, 1.0))
+    if cos > 1 - 1e-9:
+        return b.copy()
+    axis = np.cross(a, b)
+    if np.linalg.norm(axis) < 1e-6:
+        axis = fallback_axis - a * float(fallback_axis @ a)
+        if np.linalg.norm(axis) < 1e-6:
+            axis = _any_perpendicular(a)
+    axis = axis / np.linalg.norm(axis)
+    angle = np.arccos(cos) * t
+    # Rodrigues' rotation of a about axis (axis is square to a).
+    return a * np.cos(angle) + np.cross(axis, a) * np.sin(angle)
+
+
+def _any_perpendicular(v: np.ndarray) -> np.ndarray:
+    other = np.array([1.0, 0.0, 0.0]) if abs(v[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    p = np.cross(v, other)
+    return p / np.linalg.norm(p)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 from html import escape
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from PIL import Image
 from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCompleter,
     QDockWidget,
     QFileDialog,
@@ -31,14 +30,21 @@ from app import __version__, paths
 from app.export import export_scene
 from app.files import atomic_write_bytes
 from app.model.anatomy import AnnotationError, Group
+from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
+from app.model.lessons import Lesson, lesson_files, load_lesson
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
+from app.qt.bookmarks_panel import BookmarksPanel
+from app.qt.export_dialog import ExportImageDialog
+from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
 from app.qt.interactor import AtlasInteractor
+from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
+from app.render.snapshot import Annotations, render_png
 
 MOUSE_HELP = [
     ("Left drag", "rotate"),
@@ -57,11 +63,16 @@ class MainWindow(QMainWindow):
         library: Library | None = None,
         problems: list[AnnotationError] | None = None,
         parent=None,
+        bookmarks: BookmarkStore | None = None,
     ):
         super().__init__(parent)
         self.scene = scene
         self.library = library or Library()
         self.problems = list(problems or [])
+        self.lessons = self._load_lessons()
+        self.presentation: Presentation | None = None
+        bookmarks = bookmarks if bookmarks is not None else BookmarkStore.default(scene.catalogue)
+        self.problems.extend(bookmarks.problems)
         self.setWindowTitle("Psoas Atlas")
         self.resize(1280, 800)
 
@@ -80,9 +91,18 @@ class MainWindow(QMainWindow):
         style.AddObserver("StartInteractionEvent", self.renderer.begin_interaction)
         style.AddObserver("EndInteractionEvent", self.renderer.end_interaction)
         QTimer.singleShot(0, self.renderer.enable_lod)
+        self.flight = CameraFlight(self.renderer, self)
 
         self.tree = StructureTree(scene, self)
         self.structures_dock = self._dock("Structures", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+        self.bookmarks = BookmarksPanel(bookmarks, self.flight, self)
+        self.bookmarks.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.bookmarks.present_requested.connect(self.present)
+        self.bookmarks_dock = self._dock(
+            "Bookmarks", self.bookmarks, Qt.DockWidgetArea.LeftDockWidgetArea, 270
+        )
+        self.tabifyDockWidget(self.structures_dock, self.bookmarks_dock)
+        self.structures_dock.raise_()
         self.info = InfoPanel(scene, self.library, self)
         self.info_dock = self._dock(
             "Information", self._info_widget(), Qt.DockWidgetArea.RightDockWidgetArea, 360
@@ -149,14 +169,22 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self._action
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(a("screenshot", "Save &Screenshot…", "Ctrl+E", self.save_screenshot_dialog))
-        file_menu.addAction(a("export", "&Export Scene…", "Ctrl+Shift+E", self.export_dialog))
+        file_menu.addAction(
+            a(
+                "screenshot",
+                "&Export Image…",
+                "Ctrl+E",
+                self.export_image_dialog,
+                "Save an annotated PNG at slide or print resolution",
+            )
+        )
+        file_menu.addAction(a("export", "Export &3D Scene…", "Ctrl+Shift+E", self.export_dialog))
         file_menu.addSeparator()
         file_menu.addAction(a("quit", "&Quit", QKeySequence.StandardKey.Quit, self.close))
 
         edit_menu = self.menuBar().addMenu("&Selection")
         edit_menu.addAction(a("find", "&Find Structure…", "Ctrl+F", self._focus_search))
-        edit_menu.addAction(a("clear", "&Clear Selection", "Esc", lambda: self.scene.select(None)))
+        edit_menu.addAction(a("clear", "&Clear Selection", "Esc", self._escape))
         edit_menu.addSeparator()
         edit_menu.addAction(a("hide", "&Hide Selected", "H", self.hide_selected))
         edit_menu.addAction(
@@ -204,6 +232,38 @@ class MainWindow(QMainWindow):
         for dock in (self.structures_dock, self.info_dock):
             view_menu.addAction(dock.toggleViewAction())
 
+        marks = self.menuBar().addMenu("&Bookmarks")
+        marks.addAction(a("bookmark", "&Add Bookmark…", "Ctrl+D", self.bookmarks.add_dialog))
+        marks.addAction(
+            a("bookmarks_lesson", "Save Bookmarks as &Lesson…", None, self.bookmarks.save_lesson_dialog)
+        )
+        marks.addAction(a("present_bookmarks", "&Present Bookmarks", None, self.present_bookmarks))
+        marks.addSeparator()
+        marks.addAction(self.bookmarks_dock.toggleViewAction())
+
+        lessons = self.menuBar().addMenu("&Lessons")
+        lessons.addAction(
+            a(
+                "present",
+                "&Present Lesson",
+                "F5",
+                self.present_default,
+                "Present the first lesson full screen",
+            )
+        )
+        lessons.addSeparator()
+        for number, (_path, lesson) in enumerate(self.lessons, start=1):
+            lessons.addAction(
+                a(
+                    f"lesson_{number}",
+                    f"{number}. {lesson.title}",
+                    None,
+                    lambda _=False, chosen=lesson: self.present(chosen),
+                )
+            )
+        lessons.addSeparator()
+        lessons.addAction(a("open_lesson", "&Open Lesson File…", "Ctrl+O", self.open_lesson_dialog))
+
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(a("shortcuts", "&Keyboard Shortcuts", "F1", self.show_shortcuts))
         help_menu.addAction(a("problems", "Annotation &Problems", None, self.show_problems))
@@ -225,6 +285,9 @@ class MainWindow(QMainWindow):
         self.search_box.setCompleter(completer)
         self.search_box.returnPressed.connect(lambda: self.find_structure(self.search_box.text()))
         bar.addWidget(self.search_box)
+        bar.addSeparator()
+        for name in ("screenshot", "bookmark", "present"):
+            bar.addAction(self.actions_by_name[name])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     # commands
@@ -302,25 +365,43 @@ class MainWindow(QMainWindow):
             self.opacity_slider.blockSignals(False)
 
     # files
-    def save_screenshot(self, path: Path) -> None:
-        """Write what the 3D view shows now as a PNG (atomically)."""
-        image = self.plotter.screenshot(return_img=True)
-        buffer = io.BytesIO()
-        Image.fromarray(image).save(buffer, format="PNG")
-        atomic_write_bytes(Path(path), buffer.getvalue())
+    def view_size(self) -> tuple[int, int]:
+        size = self.plotter.interactor.size()
+        return size.width(), size.height()
 
-    def save_screenshot_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save Screenshot", "psoas-atlas.png", "PNG images (*.png)"
-        )
+    def save_screenshot(
+        self, path: Path, size: tuple[int, int] | None = None, notes: Annotations | None = None
+    ) -> None:
+        """Write what the 3D view shows, from the window's camera, as an annotated PNG
+        rendered off screen at ``size`` (the view's own size by default), atomically."""
+        size = size or self.view_size()
+        notes = notes or Annotations()
+        data = render_png(self.scene, size, notes, camera=self.renderer.camera_pose())
+        atomic_write_bytes(Path(path), data)
+
+    def export_image_dialog(self) -> None:
+        selected = self.scene.selected
+        title = self.scene.catalogue[selected].name if selected else ""
+        dialog = ExportImageDialog(self.view_size(), title, self)
+        if dialog.exec() != ExportImageDialog.DialogCode.Accepted:
+            return
+        size, notes = dialog.options()
+        name, _ = QFileDialog.getSaveFileName(self, "Export Image", "psoas-atlas.png", "PNG images (*.png)")
         if not name:
             return
+        if not name.lower().endswith(".png"):
+            name += ".png"
+        self.statusBar().showMessage(f"Rendering {size[0]} x {size[1]}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.save_screenshot(Path(name))
+            self.save_screenshot(Path(name), size, notes)
         except OSError as exc:
-            QMessageBox.warning(self, "Screenshot not saved", f"Cannot write {name}:\n{exc.strerror or exc}")
+            QMessageBox.warning(self, "Image not saved", f"Cannot write {name}:\n{exc.strerror or exc}")
+            self.statusBar().clearMessage()
             return
-        self.statusBar().showMessage(f"Saved {name}", 5000)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.statusBar().showMessage(f"Saved {name} ({size[0]} x {size[1]})", 8000)
 
     def export_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export Scene To Folder")
@@ -333,15 +414,82 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported {len(self.scene.visible_ids)} meshes to {folder}", 5000)
 
+    # lessons and presentation
+    def _load_lessons(self) -> list[tuple[Path, Lesson]]:
+        """The shipped lessons that read; the others' problems join the window's list."""
+        lessons = []
+        for path in lesson_files(paths.annotations_dir()):
+            lesson, errors = load_lesson(path, self.scene.catalogue)
+            self.problems.extend(errors)
+            if lesson is not None:
+                lessons.append((path, lesson))
+        return lessons
+
+    def present(self, lesson: Lesson) -> Presentation:
+        """Present ``lesson`` full screen (Esc leaves)."""
+        if self.presentation is not None:
+            self.presentation.stop()
+        self.presentation = Presentation(self, lesson)
+        self.presentation.finished.connect(self._presentation_ended)
+        self.presentation.start()
+        return self.presentation
+
+    def present_bookmarks(self) -> None:
+        if len(self.bookmarks.store):
+            self.present(self.bookmarks.lesson("Bookmarks"))
+        else:
+            self.statusBar().showMessage("No bookmarks yet: Bookmarks ▸ Add Bookmark (Ctrl+D)", 5000)
+
+    def present_default(self) -> None:
+        if self.lessons:
+            self.present(self.lessons[0][1])
+
+    def _presentation_ended(self) -> None:
+        self.presentation = None
+        self.statusBar().showMessage("Presentation ended", 4000)
+
+    def open_lesson_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open Lesson", str(paths.annotations_dir() / "lessons"), "Lessons (*.yaml *.yml)"
+        )
+        if not name:
+            return
+        lesson, errors = load_lesson(Path(name), self.scene.catalogue)
+        if lesson is None:
+            QMessageBox.warning(self, "Lesson not opened", "\n".join(str(e) for e in errors))
+            return
+        self.present(lesson)
+
+    def _escape(self) -> None:
+        """Escape leaves presentation mode, or else clears the selection."""
+        if self.presentation is not None:
+            self.presentation.stop()
+        else:
+            self.scene.select(None)
+
+    def docks(self) -> list[QDockWidget]:
+        return self.findChildren(QDockWidget)
+
+    def toolbars(self) -> list[QToolBar]:
+        return self.findChildren(QToolBar)
+
     # dialogs
     def shortcuts_html(self) -> str:
-        rows = [f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in MOUSE_HELP]
+        def names(keys: tuple[Qt.Key, ...]) -> str:
+            native = QKeySequence.SequenceFormat.NativeText
+            return ", ".join(QKeySequence(key).toString(native) for key in keys)
+
+        pairs = list(MOUSE_HELP)
         for action in self.actions_by_name.values():
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if key:
-                rows.append(
-                    f"<tr><td><b>{escape(key)}</b></td><td>{escape(action.text().replace('&', ''))}</td></tr>"
-                )
+                pairs.append((key, action.text().replace("&", "")))
+        pairs += [
+            (names(NEXT_KEYS), "Presentation: next step"),
+            (names(PREVIOUS_KEYS), "Presentation: previous step"),
+            ("Esc", "Presentation: leave"),
+        ]
+        rows = [f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in pairs]
         return "<table cellspacing='4'>" + "".join(rows) + "</table>"
 
     def show_shortcuts(self) -> None:
@@ -351,8 +499,12 @@ class MainWindow(QMainWindow):
 
     def show_problems(self) -> None:
         text = "\n".join(str(p) for p in self.problems) or "All annotation files are valid."
-        box = QMessageBox(QMessageBox.Icon.Warning if self.problems else QMessageBox.Icon.Information,
-                          "Annotation Problems", text, parent=self)  # fmt: skip
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if self.problems else QMessageBox.Icon.Information,
+            "Annotation Problems",
+            text,
+            parent=self,
+        )
         box.setModal(False)
         box.show()
         self.problems_box = box
@@ -367,6 +519,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.presentation is not None:
+            self.presentation.stop()
+        self.flight.finish()
         self.renderer.disconnect()
         self.plotter.close()
         super().closeEvent(event)

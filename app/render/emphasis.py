@@ -97,6 +97,8 @@ class EmphasisLayer:
         self.legend.SetVisibility(False)
         self.legend.PickableOff()
         self.plotter.renderer.AddViewProp(self.legend)
+        self.labels.keep_clear.append(self.legend_rects)
+        self.legend_on_top = False
         self._square = pv.Plane(i_resolution=1, j_resolution=1).extract_surface(algorithm="dataset_surface")
         self.current = Emphasis()
 
@@ -179,7 +181,22 @@ class EmphasisLayer:
         for i, (text, color) in enumerate(entries):
             self.legend.SetEntry(i, self._square, text, pv.Color(color).float_rgb)
         self.legend.GetPosition2Coordinate().SetValue(0.2, 0.035 * len(entries) + 0.01)
+        self.place_legend(self.legend_on_top)
         self.legend.SetVisibility(True)
+
+    def place_legend(self, on_top: bool) -> None:
+        """Bottom right, or top right (under the title) when a caption takes the bottom."""
+        self.legend_on_top = on_top
+        height = self.legend.GetPosition2Coordinate().GetValue()[1]
+        self.legend.GetPositionCoordinate().SetValue(0.785, 0.9 - height if on_top else 0.025)
+
+    def legend_rects(self) -> list[tuple[float, float, float, float]]:
+        if not self.legend.GetVisibility():
+            return []
+        width, height = self.plotter.renderer.GetSize()
+        x, y = self.legend.GetPositionCoordinate().GetValue()[:2]
+        w, h = self.legend.GetPosition2Coordinate().GetValue()[:2]
+        return [(x * width, y * height, (x + w) * width, (y + h) * height)]
 
     def structure_color(self, structure_id: str) -> str:
         """The colour a structure's own actor takes under the current emphasis."""

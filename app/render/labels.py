@@ -7,7 +7,7 @@ apart from each other, and kept inside the view, so labels stay readable from an
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkTextActor
 
+Rect = tuple[float, float, float, float]
 MARGIN = 8  # pixels kept free at the view's edges
 GAP = 6  # pixels between two boxes
 
@@ -36,20 +37,29 @@ class LabelLayer:
         height/800 for an exported image, so labels are crisp at any resolution."""
         self.plotter = plotter
         self.renderer = plotter.renderer
-        self.scale = scale
-        self.font_size = round(15 * scale)
         self.labels: list[Label] = []
+        #: Sources of screen rectangles (x0, y0, x1, y1 in pixels) that labels keep clear of:
+        #: the legend, a title, a caption.
+        self.keep_clear: list[Callable[[], list[Rect]]] = []
         self._texts: list[vtkTextActor] = []
         self._lines = vtkPolyData()
         mapper = vtkPolyDataMapper2D()
         mapper.SetInputData(self._lines)
         self._line_actor = vtkActor2D()
         self._line_actor.SetMapper(mapper)
-        self._line_actor.GetProperty().SetLineWidth(1.5 * scale)
         self._line_actor.GetProperty().SetColor(0.95, 0.95, 0.95)
         self.renderer.AddViewProp(self._line_actor)
+        self.set_scale(scale)
         self._observer = self.renderer.AddObserver("StartEvent", self._layout)
         self.boxes: list[tuple[float, float, float, float]] = []  # last layout, for tests
+
+    def set_scale(self, scale: float) -> None:
+        """Resize text, lines and gaps (presentation mode uses large labels)."""
+        self.scale = scale
+        self.font_size = round(15 * scale)
+        self._line_actor.GetProperty().SetLineWidth(1.5 * scale)
+        if self._texts:
+            self.set_labels(self.labels)
 
     def set_labels(self, labels: list[Label]) -> None:
         for actor in self._texts:
@@ -104,21 +114,35 @@ class LabelLayer:
             x = anchor[0] + side * 60 * self.scale - (w if side < 0 else 0)
             y = anchor[1] + 0.35 * (anchor[1] - centre[1]) - h / 2
             placed.append([x, y, w, h, side])
-        # Resolve overlaps: per column (left / right), sort by height and push apart.
+        # Resolve overlaps per column (left / right): keep clear of the title, caption and
+        # legend beside the column, push boxes apart upward, then pull them back under the top.
+        margin = MARGIN * self.scale
+        gap = GAP * self.scale
+        obstacles = [rect for source in self.keep_clear for rect in source()]
         for side in (-1.0, 1.0):
             column = sorted((p for p in placed if p[4] == side), key=lambda p: p[1])
-            for lower, upper in itertools.pairwise(column):
-                if upper[1] < lower[1] + lower[3] + GAP * self.scale:
-                    upper[1] = lower[1] + lower[3] + GAP * self.scale
-            top_limit = height - MARGIN * self.scale
-            for box in reversed(column):  # then pull back inside the top edge
+            if not column:
+                continue
+            left = min(float(np.clip(p[0], margin, width - p[2] - margin)) for p in column)
+            right = max(float(np.clip(p[0], margin, width - p[2] - margin)) + p[2] for p in column)
+            floor, top_limit = margin, height - margin
+            for x_lo, y_lo, x_hi, y_hi in obstacles:
+                if x_hi < left or x_lo > right:
+                    continue
+                if (y_lo + y_hi) / 2 < height / 2:
+                    floor = max(floor, y_hi + gap)
+                else:
+                    top_limit = min(top_limit, y_lo - gap)
+            for box in column:
+                box[1] = max(box[1], floor)
+                floor = box[1] + box[3] + gap
+            for box in reversed(column):
                 if box[1] + box[3] > top_limit:
                     box[1] = top_limit - box[3]
-                top_limit = box[1] - GAP * self.scale
+                top_limit = box[1] - gap
         points = vtkPoints()
         cells = vtkCellArray()
         for actor, anchor, (x, y, w, h, side) in zip(self._texts, anchors, placed, strict=True):
-            margin = MARGIN * self.scale
             x = float(np.clip(x, margin, width - w - margin))
             y = float(np.clip(y, margin, height - h - margin))
             actor.SetPosition(x + 4 * self.scale, y + 3 * self.scale)

@@ -6,6 +6,8 @@ Works with any pyvista plotter, so the same code draws in the Qt window (pyvista
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ import pyvista as pv
 from app import paths
 from app.model.scene import SceneModel
 from app.model.teaching import Emphasis
-from app.model.views import View
+from app.model.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
 from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.picking import StructurePicker
@@ -50,6 +52,8 @@ class SceneRenderer:
         self.actors: dict[str, pv.Actor] = {}
         self.lod_actors: dict[str, pv.Actor] = {}
         self.interacting = False
+        self._held = 0
+        self._pending = False
         self.meshes: dict[str, pv.PolyData] = {}
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         # A head light and a key light from above-right: shows form as a light kit does,
@@ -85,10 +89,15 @@ class SceneRenderer:
         scene.camera_changed.connect(self.apply_camera)
         if scene.selected is not None:
             self._on_emphasis(scene.emphasis, render=False)
-        self.apply_view(scene.view, render=False)
+        if scene.camera is not None:
+            self.apply_camera(scene.camera, render=False)
+        else:
+            self.apply_view(scene.view, render=False)
 
     def disconnect(self) -> None:
-        """Stop listening to the model (before the plotter is closed)."""
+        """Stop listening to the model, and let VTK drop its callbacks into this object
+        (they would keep the whole plotter alive: a leak per off-screen export)."""
+        self.emphasis.labels.remove()
         self.scene.visibility_changed.disconnect(self._on_visibility)
         self.scene.opacity_changed.disconnect(self._on_opacity)
         self.scene.emphasis_changed.disconnect(self._on_emphasis)
@@ -99,17 +108,33 @@ class SceneRenderer:
         """The structure id drawn by ``actor`` (for picking), or None."""
         return self.picker.structure_of(actor)
 
-    def _render(self) -> None:
-        if getattr(self.plotter, "render_window", None) is not None:
+    def render(self) -> None:
+        if self._held:
+            self._pending = True
+        elif getattr(self.plotter, "render_window", None) is not None:
             self.plotter.render()
+
+    @contextmanager
+    def hold(self, render: bool = True) -> Iterator[None]:
+        """Draw nothing while many model changes arrive (a lesson step, a bookmark), then
+        one frame at the end if anything changed and ``render`` is true."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                self._pending = False
+                if render:
+                    self.render()
 
     def _on_visibility(self, structure_id: str, visible: bool) -> None:
         self.actors[structure_id].visibility = self.emphasis.structure_visible(structure_id)
-        self._render()
+        self.render()
 
     def _on_opacity(self, structure_id: str, opacity: float) -> None:
         self._set_opacity(self.actors[structure_id], self.emphasis.structure_opacity(structure_id))
-        self._render()
+        self.render()
 
     @staticmethod
     def _set_opacity(actor: pv.Actor, opacity: float) -> None:
@@ -126,7 +151,7 @@ class SceneRenderer:
             self._set_opacity(actor, self.emphasis.structure_opacity(sid))
             actor.visibility = self.emphasis.structure_visible(sid)
         if render:
-            self._render()
+            self.render()
 
     # level of detail
     def enable_lod(self) -> None:
@@ -171,7 +196,7 @@ class SceneRenderer:
         for sid, lod in self.lod_actors.items():
             lod.visibility = False
             self.actors[sid].visibility = self.emphasis.structure_visible(sid)
-        self._render()
+        self.render()
 
     def pick(self, x: float, y: float) -> str | None:
         """The visible structure under display pixel (x, y) (VTK's origin: bottom-left)."""
@@ -206,11 +231,18 @@ class SceneRenderer:
         camera.up = pose.up
         self.plotter.renderer.ResetCameraClippingRange()
         if render:
-            self._render()
+            self.render()
 
-    def camera_pose(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    def camera_pose(self) -> CameraPose:
+        """Where the camera is now (to 0.01 mm), as bookmarks and exports record it."""
         camera = self.plotter.camera
-        return tuple(camera.position), tuple(camera.focal_point), tuple(camera.up)
+
+        def rounded(values) -> tuple[float, float, float]:
+            return tuple(round(float(v), 2) for v in values)  # type: ignore[return-value]
+
+        return CameraPose(
+            position=rounded(camera.position), focal_point=rounded(camera.focal_point), up=rounded(camera.up)
+        )
 
     def apply_view(self, view: View, render: bool = True) -> None:
         """Look at the visible structures from ``view``'s direction, framing them."""
@@ -226,4 +258,4 @@ class SceneRenderer:
         self.plotter.reset_camera(bounds=bounds)
         self.plotter.camera.zoom(1.0)
         if render:
-            self._render()
+            self.render()

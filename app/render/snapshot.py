@@ -8,6 +8,7 @@ temporary file and renamed.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from app import __version__
 from app.files import atomic_write_bytes
 from app.model.scene import SceneModel
+from app.model.views import CameraPose
 
 ATTRIBUTION = (
     f"Psoas Atlas {__version__} · bone geometry: myo-sim (Apache-2.0) · soft tissue and notes: Psoas Atlas"
@@ -41,12 +43,16 @@ class Annotations:
     transparent: bool = False
 
 
-def metadata(scene: SceneModel, size: tuple[int, int], notes: Annotations) -> dict[str, Any]:
+def metadata(
+    scene: SceneModel, size: tuple[int, int], notes: Annotations, camera: CameraPose | None = None
+) -> dict[str, Any]:
     """What the image shows, stored in the PNG so that it can be reproduced."""
+    camera = camera or scene.camera  # type: ignore[assignment]
     return {
         "generator": f"psoas-atlas {__version__}",
         "size": list(size),
         "view": scene.view.name,
+        "camera": camera.model_dump(mode="json") if camera is not None else None,
         "selected": scene.selected,
         "structures": scene.visible_ids,
         "title": notes.title,
@@ -54,67 +60,45 @@ def metadata(scene: SceneModel, size: tuple[int, int], notes: Annotations) -> di
     }
 
 
-def render_image(scene: SceneModel, size: tuple[int, int], notes: Annotations = Annotations()) -> Any:
-    """Render the scene with its annotations off screen; return an RGB(A) numpy image."""
-    ensure_headless_vtk()
+def render_image(
+    scene: SceneModel,
+    size: tuple[int, int],
+    notes: Annotations = Annotations(),
+    camera: CameraPose | None = None,
+) -> Any:
+    """Render the scene with its annotations off screen; return an RGB(A) numpy image.
+
+    The camera is ``camera`` (the window's, when exporting from it), else the scene's exact
+    pose or standard view. The command line calls :func:`ensure_headless_vtk` first.
+    """
     import pyvista as pv
 
+    from app.render.overlay import TextOverlay
     from app.render.scene_renderer import SceneRenderer
 
     scale = max(1.0, size[1] / REFERENCE_HEIGHT)
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
         renderer = SceneRenderer(plotter, scene, label_scale=scale)
-        renderer.apply_view(scene.view, render=False)
+        if camera is not None:
+            renderer.apply_camera(camera, render=False)
         if not notes.labels:
             renderer.emphasis.labels.set_labels([])
-        if notes.title:
-            _text(plotter, notes.title, (0.5, 0.975), round(26 * scale), bold=True, anchor="top")
-        if notes.caption:
-            _text(
-                plotter,
-                notes.caption,
-                (0.5, 0.045),
-                round(17 * scale),
-                anchor="bottom",
-                wrap=size[0] // round(10 * scale),
-            )
-        _text(plotter, ATTRIBUTION, (0.01, 0.008), round(10 * scale), anchor="left", opacity=0.8)
+        overlay = TextOverlay(plotter, scale)
+        overlay.set(title=notes.title, caption=notes.caption, footnote=ATTRIBUTION)
+        overlay.make_room(renderer.emphasis.labels)
+        renderer.emphasis.place_legend(on_top=bool(notes.caption))
         if notes.transparent:
             plotter.set_background("black")  # a gradient has no alpha channel to clear
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
+        overlay.remove()
         renderer.disconnect()
     finally:
         plotter.close()
+        # The plotter, its actors and VTK's callbacks form reference cycles that hold the
+        # render window's memory; collect them now, not whenever Python's counters say.
+        gc.collect()
     return image
-
-
-def _text(plotter, text: str, position: tuple[float, float], size: int, bold: bool = False,
-          anchor: str = "top", opacity: float = 1.0, wrap: int | None = None) -> None:  # fmt: skip
-    """A 2D text in normalised viewport coordinates, with a shadow for any background."""
-    from vtkmodules.vtkRenderingCore import vtkTextActor
-
-    if wrap:
-        import textwrap
-
-        text = "\n".join(textwrap.wrap(text, wrap))
-    actor = vtkTextActor()
-    actor.SetInput(text)
-    actor.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
-    actor.GetPositionCoordinate().SetValue(*position)
-    prop = actor.GetTextProperty()
-    prop.SetFontSize(size)
-    prop.SetBold(bold)
-    prop.SetColor(1.0, 1.0, 1.0)
-    prop.SetOpacity(opacity)
-    prop.SetShadow(True)
-    if anchor == "left":
-        prop.SetJustificationToLeft()
-        prop.SetVerticalJustificationToBottom()
-    else:
-        prop.SetJustificationToCentered()
-        prop.SetVerticalJustificationToTop() if anchor == "top" else prop.SetVerticalJustificationToBottom()
-    plotter.renderer.AddViewProp(actor)
 
 
 def png_bytes(image: Any, info: dict[str, Any]) -> bytes:
@@ -132,12 +116,21 @@ def png_bytes(image: Any, info: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def render_png(scene: SceneModel, size: tuple[int, int], notes: Annotations = Annotations()) -> bytes:
-    return png_bytes(render_image(scene, size, notes), metadata(scene, size, notes))
+def render_png(
+    scene: SceneModel,
+    size: tuple[int, int],
+    notes: Annotations = Annotations(),
+    camera: CameraPose | None = None,
+) -> bytes:
+    return png_bytes(render_image(scene, size, notes, camera), metadata(scene, size, notes, camera))
 
 
 def save_screenshot(
-    scene: SceneModel, out: Path, size: tuple[int, int], notes: Annotations = Annotations()
+    scene: SceneModel,
+    out: Path,
+    size: tuple[int, int],
+    notes: Annotations = Annotations(),
+    camera: CameraPose | None = None,
 ) -> None:
     """Render and write ``out`` atomically (no partial file on failure)."""
-    atomic_write_bytes(Path(out), render_png(scene, size, notes))
+    atomic_write_bytes(Path(out), render_png(scene, size, notes, camera))

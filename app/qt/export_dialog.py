@@ -1,0 +1,70 @@
+"""The Export Image dialog: size, labels, title, caption and background of an annotated PNG.
+
+The image itself is rendered off screen at the chosen size by
+:func:`app.render.snapshot.render_png`, so labels, legend and text are drawn at the output
+resolution, not scaled up from the screen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QWidget,
+)
+
+from app.render.snapshot import Annotations
+
+#: Sizes offered, from slides to print (A4 landscape at 300 dpi).
+SIZES: list[tuple[str, tuple[int, int]]] = [
+    ("HD slide — 1280 x 720", (1280, 720)),
+    ("Full HD slide — 1920 x 1080", (1920, 1080)),
+    ("4K — 3840 x 2160", (3840, 2160)),
+    ("A4 print, 300 dpi — 3508 x 2480", (3508, 2480)),
+]
+
+
+class ExportImageDialog(QDialog):
+    """Asks how to export; :meth:`options` gives the size and the annotations."""
+
+    def __init__(self, window_size: tuple[int, int], title: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Export Image")
+        self.size_box = QComboBox(self)
+        self.size_box.addItem(f"Window — {window_size[0]} x {window_size[1]}", window_size)
+        for text, size in SIZES:
+            self.size_box.addItem(text, size)
+        self.size_box.setCurrentIndex(3)  # 4K: crisp on slides and in print
+        self.labels = QCheckBox("Labels, leader lines and legend", self)
+        self.labels.setChecked(True)
+        self.title = QLineEdit(title, self)
+        self.title.setPlaceholderText("Optional title at the top")
+        self.caption = QLineEdit(self)
+        self.caption.setPlaceholderText("Optional caption at the bottom")
+        self.transparent = QCheckBox("Transparent background", self)
+        form = QFormLayout(self)
+        form.addRow("Size", self.size_box)
+        form.addRow("", self.labels)
+        form.addRow("Title", self.title)
+        form.addRow("Caption", self.caption)
+        form.addRow("", self.transparent)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def options(self) -> tuple[tuple[int, int], Annotations]:
+        size = tuple(self.size_box.currentData())
+        notes = Annotations(
+            labels=self.labels.isChecked(),
+            title=self.title.text().strip() or None,
+            caption=self.caption.text().strip() or None,
+            transparent=self.transparent.isChecked(),
+        )
+        return size, notes

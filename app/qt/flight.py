@@ -1,0 +1,79 @@
+"""Go to a lesson step or a bookmark with a smooth camera move instead of a cut.
+
+The step is applied to the model while the renderer holds its frames, so the scene changes
+in one go; then the camera swings from where it was to where the step puts it
+(:func:`app.model.views.interpolate`) with low-detail meshes, and the last frame is drawn at
+full detail.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
+
+from app.model.lessons import Step, apply_step
+from app.model.views import CameraPose, interpolate
+from app.render.scene_renderer import SceneRenderer
+
+FLIGHT_MS = 700
+
+
+class CameraFlight(QObject):
+    """Applies steps to a scene and animates the camera between them."""
+
+    landed = Signal()
+
+    def __init__(self, renderer: SceneRenderer, parent: QObject | None = None, duration_ms: int = FLIGHT_MS):
+        super().__init__(parent)
+        self.renderer = renderer
+        self.scene = renderer.scene
+        self.frames = 0  # frames drawn by the last flight (for tests and the bench)
+        self._start: CameraPose | None = None
+        self._end: CameraPose | None = None
+        self.animation = QVariantAnimation(self)
+        self.animation.setDuration(duration_ms)
+        self.animation.setStartValue(0.0)
+        self.animation.setEndValue(1.0)
+        self.animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        self.animation.valueChanged.connect(self._frame)
+        self.animation.finished.connect(self._land)
+
+    @property
+    def flying(self) -> bool:
+        return self.animation.state() == QVariantAnimation.State.Running
+
+    def go(self, step: Step, animate: bool = True) -> None:
+        """Apply ``step``; move the camera there smoothly, or cut when ``animate`` is false."""
+        self.finish()
+        start = self.renderer.camera_pose()
+        with self.renderer.hold(render=not animate):
+            apply_step(self.scene, step)
+        if not animate:
+            self.landed.emit()
+            return
+        self._start, self._end = start, self.renderer.camera_pose()
+        self.renderer.apply_camera(start, render=False)
+        self.frames = 0
+        self.renderer.begin_interaction()
+        self.animation.start()
+
+    def finish(self) -> None:
+        """Jump to the end of a flight under way (a key pressed again, mode left)."""
+        if self.flying:
+            self.animation.stop()
+            self._land()
+
+    def _frame(self, t: object) -> None:
+        if self._start is None or self._end is None:
+            return
+        self.renderer.apply_camera(interpolate(self._start, self._end, float(t)))  # type: ignore[arg-type]
+        self.frames += 1
+
+    def _land(self) -> None:
+        if self._end is not None:
+            self.renderer.apply_camera(self._end, render=False)
+        self._start = self._end = None
+        if self.renderer.interacting:
+            self.renderer.end_interaction()  # full detail again, and the final frame
+        else:
+            self.renderer.render()
+        self.landed.emit()

@@ -1,0 +1,174 @@
+"""Presentation mode, bookmarks and image export in the real window (pytest-qt under Xvfb)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from app.model.bookmarks import BookmarkStore
+from app.model.lessons import load_lesson
+from app.qt.export_dialog import ExportImageDialog
+from app.qt.main_window import MainWindow
+from app.qt.presentation import PRESENTATION_SCALE
+
+
+def open_window(qtbot, scene, store):
+    w = MainWindow(scene, bookmarks=store)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    # Xvfb has no window manager to activate the window; shortcuts need an active window.
+    w.windowHandle().requestActivate()
+    qtbot.waitUntil(w.isActiveWindow)
+    return w
+
+
+@pytest.fixture
+def store(tmp_path, catalogue):
+    return BookmarkStore(tmp_path / "bookmarks.yaml", catalogue)
+
+
+@pytest.fixture
+def window(qtbot, scene, store):
+    w = open_window(qtbot, scene, store)
+    yield w
+    w.close()
+
+
+def press(qtbot, window, key):
+    qtbot.keyClick(window.plotter.interactor, key)
+
+
+def test_presentation_steps_with_clicker_keys_and_leaves_with_escape(window, qtbot, scene):
+    lesson = window.lessons[1][1]  # the iliopsoas and the lesser trochanter, 4 steps
+    assert window.actions_by_name["present"].shortcut().toString() == "F5"
+    presentation = window.present(lesson)
+    qtbot.waitUntil(window.isFullScreen)
+    hidden = [window.menuBar(), window.statusBar(), *window.toolbars(), *window.docks()]
+    assert not any(widget.isVisible() for widget in hidden)
+    assert presentation.index == 0 and presentation.overlay is not None
+    assert presentation.overlay.title.GetInput() == lesson.steps[0].title
+    assert "step 1 of 4" in presentation.overlay.footnote.GetInput()
+    assert presentation.overlay.caption.GetTextProperty().GetFontSize() >= round(17 * PRESENTATION_SCALE)
+    assert window.renderer.emphasis.labels.font_size >= round(15 * PRESENTATION_SCALE)
+
+    # Page Down (a clicker), space and the right arrow go forward, each with a smooth move.
+    for key, expected in ((Qt.Key.Key_PageDown, 1), (Qt.Key.Key_Space, 2), (Qt.Key.Key_Right, 3)):
+        start = window.renderer.camera_pose()
+        with qtbot.waitSignal(presentation.flight.landed, timeout=5000):
+            press(qtbot, window, key)
+        assert presentation.index == expected
+        assert presentation.flight.frames >= 3, "the camera moved in steps, not a cut"
+        assert presentation.overlay.title.GetInput() == lesson.steps[expected].title
+        step = lesson.steps[expected]
+        assert scene.selected == (step.select[0] if step.select else None) or step.select[0] in scene.selected
+        if step.view != lesson.steps[expected - 1].view:
+            assert window.renderer.camera_pose() != start
+    assert not window.renderer.interacting, "full detail once the camera stops"
+    press(qtbot, window, Qt.Key.Key_Right)  # past the end: stays, says so
+    assert presentation.index == 3 and "End of the lesson" in presentation.overlay.footnote.GetInput()
+    # Page Up and the left arrow go back.
+    for key, expected in ((Qt.Key.Key_PageUp, 2), (Qt.Key.Key_Left, 1)):
+        with qtbot.waitSignal(presentation.flight.landed, timeout=5000):
+            press(qtbot, window, key)
+        assert presentation.index == expected
+
+    selected = scene.selected
+    press(qtbot, window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert window.presentation is None
+    assert all(widget.isVisible() for widget in (window.menuBar(), window.statusBar(), *window.toolbars()))
+    assert window.structures_dock.isVisible() or window.bookmarks_dock.isVisible()
+    assert window.renderer.emphasis.labels.font_size == 15
+    assert scene.selected == selected, "Escape left the mode; it did not also clear the selection"
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert scene.selected is None
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_presentation_frames_are_captioned_and_labels_keep_clear(window, qtbot):
+    presentation = window.present(window.lessons[0][1])
+    qtbot.waitUntil(window.isFullScreen)
+    presentation.go(2, animate=False)  # the lesser trochanter's label sits low, by the caption
+    image = window.plotter.screenshot(return_img=True)
+    height = image.shape[0]
+    bottom = image[int(height * 0.8) :, :, :3].astype(int)
+    assert (bottom.min(axis=2) > 225).mean() > 0.005, "no caption text at the bottom"
+    labels = window.renderer.emphasis.labels
+    texts = presentation.overlay.rects() + window.renderer.emphasis.legend_rects()
+    assert len(labels.boxes) >= 3 and len(texts) == 4
+    for x, y, w, h in labels.boxes:
+        for rect in texts:
+            assert not overlaps((x, y, x + w, y + h), rect), f"a label covers {rect}"
+    presentation.stop()
+
+
+def test_bookmarks_add_restore_delete_and_survive_a_restart(window, qtbot, scene, store, catalogue):
+    panel = window.bookmarks
+    scene.select("femoral_nerve_right")
+    scene.set_view("anterior")
+    window.plotter.camera.Azimuth(25)
+    pose = window.renderer.camera_pose()
+    assert panel.add("Femoral nerve")
+    assert panel.list.count() == 1 and panel.list.item(0).text() == "Femoral nerve"
+
+    scene.select(None)
+    scene.set_view("posterior")
+    scene.set_visible("sacrum", False)
+    with qtbot.waitSignal(window.flight.landed, timeout=5000):
+        panel.restore("Femoral nerve")
+    assert scene.selected == "femoral_nerve_right" and scene.is_visible("sacrum")
+    assert np.allclose(window.renderer.camera_pose().position, pose.position, atol=0.05)
+
+    window.close()
+    reopened = open_window(qtbot, scene, BookmarkStore(store.path, catalogue))
+    assert [reopened.bookmarks.list.item(i).text() for i in range(reopened.bookmarks.list.count())] == [
+        "Femoral nerve"
+    ]
+    reopened.bookmarks.add("Second")
+    reopened.bookmarks.delete(["Femoral nerve"])
+    assert BookmarkStore(store.path, catalogue).names() == ["Second"]
+    reopened.close()
+
+
+def test_bookmarks_save_as_a_lesson_and_present(window, qtbot, scene, tmp_path, catalogue):
+    panel = window.bookmarks
+    for name, view in (("From the front", "anterior"), ("From the side", "left")):
+        scene.set_view(view)
+        panel.add(name, f"The region seen {name.lower()[5:]}.")
+    assert panel.save_lesson(tmp_path / "my-lesson.yaml", "My lesson")
+    lesson, errors = load_lesson(tmp_path / "my-lesson.yaml", catalogue)
+    assert errors == [] and [s.title for s in lesson.steps] == ["From the front", "From the side"]
+    panel.buttons["present"].click()
+    assert window.presentation is not None and len(window.presentation.lesson.steps) == 2
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert window.presentation is None
+
+
+def test_export_image_from_the_window(window, tmp_path, scene):
+    dialog = ExportImageDialog(window.view_size(), "Right psoas major", window)
+    sizes = [dialog.size_box.itemData(i) for i in range(dialog.size_box.count())]
+    assert (3840, 2160) in [tuple(s) for s in sizes] and dialog.labels.isChecked()
+    dialog.size_box.setCurrentIndex(1)
+    size, notes = dialog.options()
+    assert size == (1280, 720) and notes.title == "Right psoas major" and notes.labels
+    scene.select("psoas_major_right")
+    window.plotter.camera.Azimuth(30)
+    out = tmp_path / "figure.png"
+    window.save_screenshot(out, size, notes)
+    image = Image.open(out)
+    assert image.size == (1280, 720)
+    info = json.loads(image.text["Description"])
+    assert info["selected"] == "psoas_major_right" and info["title"] == "Right psoas major"
+    assert np.allclose(info["camera"]["position"], window.renderer.camera_pose().position)
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]
+    with pytest.raises(OSError):
+        window.save_screenshot(tmp_path, size, notes)  # a folder: nothing half-written
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]
