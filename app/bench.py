@@ -50,11 +50,25 @@ class BenchResult:
     bare_still: dict[str, float] = field(default_factory=dict)
     bare_drag: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    screenshot_size: tuple[int, int] = (3840, 2160)
+    screenshot: dict[str, float] = field(default_factory=dict)
+    bare_screenshot: dict[str, float] = field(default_factory=dict)
+    peak_rss_with_export_mb: float = 0.0
+    high_triangles: int = 0
+    high_still: dict[str, float] = field(default_factory=dict)
+    high_drag: dict[str, float] = field(default_factory=dict)
 
     def ratios(self) -> dict[str, float]:
+        def ratio(a: dict[str, float], b: dict[str, float]) -> float:
+            return round(a["median_ms"] / b["median_ms"], 2)
+
         return {
-            "still_vs_bare": round(self.still["median_ms"] / self.bare_still["median_ms"], 2),
-            "drag_vs_bare": round(self.drag["median_ms"] / self.bare_drag["median_ms"], 2),
+            "still_vs_bare": ratio(self.still, self.bare_still),
+            "drag_vs_bare": ratio(self.drag, self.bare_drag),
+            "screenshot_vs_bare": ratio(self.screenshot, self.bare_screenshot),
+            "high_vs_standard_triangles": round(self.high_triangles / self.triangles, 2),
+            "high_vs_standard_drag": ratio(self.high_drag, self.drag),
+            "high_vs_standard_still": ratio(self.high_still, self.still),
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -63,6 +77,8 @@ class BenchResult:
         return data
 
     def table(self) -> str:
+        r = self.ratios()
+        w, h = self.screenshot_size
         rows = [
             ("first complete frame", f"{self.first_frame_s:.2f} s", "≤ 2.5 s"),
             ("still frame, full detail (median)", f"{self.still['median_ms']} ms", ""),
@@ -85,6 +101,26 @@ class BenchResult:
                 "≤ 100 ms",
             ),
             ("peak resident memory", f"{self.peak_rss_mb:.0f} MB", "≤ 500 MB"),
+            (
+                f"annotated screenshot {w}x{h} (median)",
+                f"{self.screenshot['median_ms']:.0f} ms",
+                "",
+            ),
+            (f"bare pyvista screenshot {w}x{h}", f"{self.bare_screenshot['median_ms']:.0f} ms", ""),
+            ("annotated / bare screenshot", f"{r['screenshot_vs_bare']}", "≤ 1.3"),
+            ("peak memory with the 4K export", f"{self.peak_rss_with_export_mb:.0f} MB", ""),
+            (
+                f"high detail: {self.high_triangles:,} triangles",
+                f"{r['high_vs_standard_triangles']} times standard",
+                "",
+            ),
+            (
+                "high-detail drag frame (median / p95)",
+                f"{self.high_drag['median_ms']} / {self.high_drag['p95_ms']} ms",
+                "",
+            ),
+            ("high / standard drag frame", f"{r['high_vs_standard_drag']}", "< 2"),
+            ("high / standard still frame", f"{r['high_vs_standard_still']}", ""),
         ]
         width = max(len(r[0]) for r in rows)
         head = f"Psoas Atlas benchmark: {self.size[0]}x{self.size[1]}, {self.triangles:,} triangles"
@@ -93,8 +129,15 @@ class BenchResult:
         return "\n".join(lines)
 
 
-def run(size: tuple[int, int] = (1280, 800), clicks: int = 50, drag_frames: int = 60) -> BenchResult:
-    """Open the real window, let it draw, then time stills, drags and clicks."""
+def run(
+    size: tuple[int, int] = (1280, 800),
+    clicks: int = 50,
+    drag_frames: int = 60,
+    screenshot_size: tuple[int, int] = (3840, 2160),
+    screenshots: int = 3,
+) -> BenchResult:
+    """Open the real window, let it draw, then time stills, drags, clicks, annotated
+    screenshots, and the same window with high-detail meshes."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -145,14 +188,80 @@ def run(size: tuple[int, int] = (1280, 800), clicks: int = 50, drag_frames: int 
         if len(frames) > before and scene.selected == structure_id:
             samples.append(frames[-1] - start)
     result.click = summary(samples)
-    # The viewer's own peak, before the comparison plotter adds a second GL context.
+    # The viewer's own peak, before exports and comparison plotters add GL contexts.
     result.peak_rss_mb = round(peak_rss_mb(), 0)
+
+    result.screenshot_size = screenshot_size
+    result.screenshot, result.bare_screenshot = _screenshots(window, screenshot_size, screenshots)
+    result.peak_rss_with_export_mb = round(peak_rss_mb(), 0)
     window.close()
 
     result.bare_still, result.bare_drag = _bare_pyvista(
         window.renderer.meshes, window.scene, result.size, application
     )
+    result.high_triangles, result.high_still, result.high_drag = _high_detail(
+        scene, library, size, application, drag_frames
+    )
     return result
+
+
+def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dict]:
+    """Time an annotated export from the window (selection, labels, legend, title) against a
+    plain pyvista off-screen screenshot of the same visible meshes, both written as PNG files,
+    taken in turn so that both see the same machine load."""
+    import tempfile
+    from pathlib import Path
+
+    import pyvista as pv
+
+    from app.render.snapshot import Annotations
+
+    scene = window.scene
+    scene.set_view("anterior")
+    scene.select("psoas_major_right")
+    notes = Annotations(labels=True, title="Right psoas major")
+    ours, bare = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(repeats):
+            start = time.perf_counter()
+            window.save_screenshot(Path(folder) / f"atlas-{i}.png", size, notes)
+            ours.append(time.perf_counter() - start)
+
+            start = time.perf_counter()
+            plotter = pv.Plotter(off_screen=True, window_size=list(size))
+            for sid in scene.visible_ids:
+                plotter.add_mesh(
+                    window.renderer.meshes[sid], color=scene.catalogue[sid].color, smooth_shading=True
+                )
+            plotter.screenshot(str(Path(folder) / f"bare-{i}.png"))
+            plotter.close()
+            bare.append(time.perf_counter() - start)
+    return summary(ours), summary(bare)
+
+
+def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[int, dict, dict]:
+    """Still and drag frames of the same window with the high-detail meshes (twice the
+    triangles), for the growth target: the drag frame must not double."""
+    from app.qt.main_window import MainWindow
+
+    scene.select(None)
+    scene.set_view("oblique")
+    window = MainWindow(scene, library, detail="high")
+    window.show()
+    frames: list[float] = []
+    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
+    view = window.plotter.interactor
+    window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
+    while not frames:
+        application.processEvents()
+    window.renderer.enable_lod()
+    window.plotter.render()
+    application.processEvents()
+    triangles = sum(m.n_cells for m in window.renderer.meshes.values())
+    still = summary(_time(window.plotter.render_window.Render, 20))
+    drag = summary(_drag(view, application, frames, drag_frames))
+    window.close()
+    return triangles, still, drag
 
 
 def _drag(view, application, frames: list[float], count: int) -> list[float]:

@@ -75,7 +75,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     problems += content_problems
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return run_viewer(_scene(catalogue), library, problems, view=args.view)
+    return run_viewer(_scene(catalogue), library, problems, view=args.view, detail=args.detail)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -240,7 +240,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError("bench measures the real window: run it under a display (e.g. xvfb-run -a)")
     from app.bench import run
 
-    result = run(size=args.size, clicks=args.clicks)
+    result = run(size=args.size, clicks=args.clicks, screenshot_size=args.screenshot_size)
     print(json.dumps(result.as_json(), indent=2) if args.json else result.table())
     return 0
 
@@ -262,11 +262,17 @@ def make_parser() -> argparse.ArgumentParser:
         description="A 3D atlas of the lumbar spine, pelvis, iliopsoas and lumbar plexus.",
     )
     parser.add_argument("--version", action="version", version=f"psoas-atlas {__version__}")
-    parser.set_defaults(func=cmd_view, view=DEFAULT_VIEW)
+    parser.set_defaults(func=cmd_view, view=DEFAULT_VIEW, detail="standard")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     view = sub.add_parser("view", help="open the viewer (the default)")
     view.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW, help="initial view")
+    view.add_argument(
+        "--detail",
+        choices=["standard", "high"],
+        default="standard",
+        help="mesh detail: high doubles the triangles, for a machine with a real GPU",
+    )
     view.set_defaults(func=cmd_view)
 
     lister = sub.add_parser("list", help="list the structures")
@@ -308,6 +314,9 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="3D view size")
     bench.add_argument("--clicks", type=int, default=50, help="clicks to time (at least 50)")
+    bench.add_argument(
+        "--screenshot-size", type=_size, default=(3840, 2160), metavar="WxH", help="annotated export size"
+    )
     bench.set_defaults(func=cmd_bench)
 
     build = sub.add_parser("build-meshes", help="regenerate meshes/ from the installed myo-sim")

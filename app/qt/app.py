@@ -16,6 +16,7 @@ def run_viewer(
     library: Library | None = None,
     problems: list[AnnotationError] | None = None,
     view: str | None = None,
+    detail: str = "standard",
 ) -> int:
     """Open the main window on ``scene`` and run Qt's event loop until it closes.
 
@@ -27,7 +28,7 @@ def run_viewer(
     application = QApplication.instance() or QApplication(sys.argv)
     application.setApplicationName("Psoas Atlas")
     application.setOrganizationName("Psoas Atlas")
-    window = MainWindow(scene, library, problems)
+    window = MainWindow(scene, library, problems, detail=detail)
     if view:
         scene.set_view(view)
     window.show()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -43,6 +44,11 @@ class BookmarksPanel(QWidget):
         self.store = store
         self.flight = flight
         self.scene = flight.scene
+        self.empty_hint = QLabel(
+            "No bookmarks yet.\nSet up a view (rotate, select, hide, X-ray) and press Add… (Ctrl+D).", self
+        )
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: palette(mid); padding: 6px;")
         self.list = QListWidget(self)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setToolTip("Double-click to go back to a view; select several to save them as a lesson")
@@ -73,6 +79,7 @@ class BookmarksPanel(QWidget):
             self.buttons[name] = button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.list)
         for row in rows:
             layout.addLayout(row)
@@ -89,6 +96,7 @@ class BookmarksPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
+        self.empty_hint.setVisible(len(self.store) == 0)
         chosen = bool(self.list.selectedItems())
         self.buttons["restore"].setEnabled(len(self.list.selectedItems()) == 1)
         self.buttons["delete"].setEnabled(chosen)

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         problems: list[AnnotationError] | None = None,
         parent=None,
         bookmarks: BookmarkStore | None = None,
+        detail: str = "standard",
     ):
         super().__init__(parent)
         self.scene = scene
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
         # VTK's own one-letter keys (w: wireframe, e/q: quit, 3: stereo...) would surprise users.
         self.plotter.iren.interactor.RemoveObservers("CharEvent")
         self.setCentralWidget(self.plotter.interactor)
-        self.renderer = SceneRenderer(self.plotter, scene)
+        self.renderer = SceneRenderer(self.plotter, scene, detail=detail)
         self.clicks = ClickSelector(self.plotter.interactor, scene, self.renderer)
         # Level of detail while the camera moves; the low-detail actors are made once the
         # first frame is up, so they do not delay it.
@@ -376,7 +377,7 @@ class MainWindow(QMainWindow):
         rendered off screen at ``size`` (the view's own size by default), atomically."""
         size = size or self.view_size()
         notes = notes or Annotations()
-        data = render_png(self.scene, size, notes, camera=self.renderer.camera_pose())
+        data = render_png(self.scene, size, notes, self.renderer.camera_pose(), self.renderer.detail)
         atomic_write_bytes(Path(path), data)
 
     def export_image_dialog(self) -> None:

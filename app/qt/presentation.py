@@ -40,6 +40,7 @@ class Presentation(QObject):
         self.flight = CameraFlight(window.renderer, self)
         self.overlay: TextOverlay | None = None
         self._hidden: list = []
+        self._in_front: list = []
         self._geometry = QByteArray()
         self._actions = [
             self._action("Next Step", NEXT_KEYS, self.next),
@@ -65,13 +66,15 @@ class Presentation(QObject):
         self._geometry = w.saveGeometry()
         chrome = [w.menuBar(), w.statusBar(), *w.toolbars(), *w.docks()]
         self._hidden = [widget for widget in chrome if widget.isVisible()]
+        # Of tabbed docks only the front one has a visible region: bring it back to the front.
+        self._in_front = [d for d in w.docks() if d.isVisible() and not d.visibleRegion().isEmpty()]
         for widget in self._hidden:
             widget.hide()
         for action in self._actions:
             w.addAction(action)
-        w.showFullScreen()
         if w.screen() is not None:  # with no window manager (a bare X server) nothing else sizes it
             w.setGeometry(w.screen().geometry())
+        w.showFullScreen()
         scale = self.scale
         w.renderer.emphasis.labels.set_scale(scale)
         self.overlay = TextOverlay(w.plotter, scale)
@@ -97,6 +100,8 @@ class Presentation(QObject):
         w.restoreGeometry(self._geometry)
         for widget in self._hidden:
             widget.show()
+        for dock in self._in_front:
+            dock.raise_()
         w.renderer.render()
         self.finished.emit()
 

@@ -45,8 +45,10 @@ class SceneRenderer:
         scene: SceneModel,
         meshes_dir: Path | None = None,
         label_scale: float = 1.0,
+        detail: str = "standard",
     ):
         self.plotter = plotter
+        self.detail = detail
         self.scene = scene
         self.meshes_dir = meshes_dir or paths.meshes_dir()
         self.actors: dict[str, pv.Actor] = {}
@@ -65,7 +67,7 @@ class SceneRenderer:
         )
         # No depth peeling: with Mesa llvmpipe it drops translucent surfaces altogether.
         for structure in scene.catalogue:
-            mesh = load_mesh(self.meshes_dir, structure.mesh)
+            mesh = load_mesh(self.meshes_dir, structure.mesh, detail)
             self.meshes[structure.id] = mesh
             actor = plotter.add_mesh(
                 mesh,
@@ -160,7 +162,7 @@ class SceneRenderer:
         if self.lod_actors:
             return
         for structure in self.scene.catalogue:
-            mesh = load_lod_mesh(self.meshes_dir, structure.mesh)
+            mesh = load_lod_mesh(self.meshes_dir, structure.mesh, self.detail)
             if mesh is None:
                 continue
             actor = self.plotter.add_mesh(

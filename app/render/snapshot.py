@@ -24,6 +24,11 @@ from app.model.views import CameraPose
 ATTRIBUTION = (
     f"Psoas Atlas {__version__} · bone geometry: myo-sim (Apache-2.0) · soft tissue and notes: Psoas Atlas"
 )
+#: The export background: the middle of the window's gradient.
+EXPORT_BACKGROUND = "#2a313d"
+#: zlib level for PNG files: 1 writes a 4K image four times faster than the default 6,
+#: for files about a quarter larger (6 MB rather than 4.8 MB at 3840x2160).
+PNG_COMPRESSION = 1
 #: Text scale of an export relative to the 800-pixel-high screen it is designed on.
 REFERENCE_HEIGHT = 800
 
@@ -65,6 +70,7 @@ def render_image(
     size: tuple[int, int],
     notes: Annotations = Annotations(),
     camera: CameraPose | None = None,
+    detail: str = "standard",
 ) -> Any:
     """Render the scene with its annotations off screen; return an RGB(A) numpy image.
 
@@ -77,9 +83,13 @@ def render_image(
     from app.render.scene_renderer import SceneRenderer
 
     scale = max(1.0, size[1] / REFERENCE_HEIGHT)
+    # FXAA, not pyvista's default 8x multisampling: at 3840x2160 the multisampled buffers
+    # take over half a gigabyte and most of the frame time with software OpenGL.
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
+    plotter.render_window.SetMultiSamples(0)
+    plotter.enable_anti_aliasing("fxaa")
     try:
-        renderer = SceneRenderer(plotter, scene, label_scale=scale)
+        renderer = SceneRenderer(plotter, scene, label_scale=scale, detail=detail)
         if camera is not None:
             renderer.apply_camera(camera, render=False)
         if not notes.labels:
@@ -88,8 +98,9 @@ def render_image(
         overlay.set(title=notes.title, caption=notes.caption, footnote=ATTRIBUTION)
         overlay.make_room(renderer.emphasis.labels)
         renderer.emphasis.place_legend(on_top=bool(notes.caption))
-        if notes.transparent:
-            plotter.set_background("black")  # a gradient has no alpha channel to clear
+        # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
+        # third of a second to fill and zlib as long again to compress.
+        plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
         overlay.remove()
         renderer.disconnect()
@@ -112,7 +123,7 @@ def png_bytes(image: Any, info: dict[str, Any]) -> bytes:
         chunks.add_text("Title", str(info["title"]))
     chunks.add_text("Description", json.dumps(info))
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", pnginfo=chunks)
+    Image.fromarray(image).save(buffer, format="PNG", pnginfo=chunks, compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
@@ -121,8 +132,10 @@ def render_png(
     size: tuple[int, int],
     notes: Annotations = Annotations(),
     camera: CameraPose | None = None,
+    detail: str = "standard",
 ) -> bytes:
-    return png_bytes(render_image(scene, size, notes, camera), metadata(scene, size, notes, camera))
+    image = render_image(scene, size, notes, camera, detail)
+    return png_bytes(image, metadata(scene, size, notes, camera))
 
 
 def save_screenshot(
