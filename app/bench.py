@@ -107,6 +107,11 @@ class BenchResult:
                 "",
             ),
             (f"bare pyvista screenshot {w}x{h}", f"{self.bare_screenshot['median_ms']:.0f} ms", ""),
+            (
+                "first export / first bare screenshot",
+                f"{self.screenshot['first_ms']} / {self.screenshot['bare_first_ms']} ms",
+                "",
+            ),
             ("annotated / bare screenshot", f"{r['screenshot_vs_bare']}", "≤ 1.3"),
             ("peak memory with the 4K export", f"{self.peak_rss_with_export_mb:.0f} MB", ""),
             (
@@ -207,8 +212,10 @@ def run(
 
 def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dict]:
     """Time an annotated export from the window (selection, labels, legend, title) against a
-    plain pyvista off-screen screenshot of the same visible meshes, both written as PNG files,
-    taken in turn so that both see the same machine load."""
+    plain pyvista off-screen screenshot of the same visible meshes at the same size, both
+    written as PNG files and taken in turn, so that both see the same machine load. Each
+    side keeps its plotter between shots, as a user exporting several figures would; the
+    first shot of each (context, upload, shaders) is timed apart."""
     import tempfile
     from pathlib import Path
 
@@ -220,23 +227,23 @@ def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dic
     scene.set_view("anterior")
     scene.select("psoas_major_right")
     notes = Annotations(labels=True, title="Right psoas major")
+    plain = pv.Plotter(off_screen=True)
+    for sid in scene.visible_ids:
+        plain.add_mesh(window.renderer.meshes[sid], color=scene.catalogue[sid].color, smooth_shading=True)
+    plain.camera_position = "xz"
     ours, bare = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for i in range(repeats):
+        for i in range(repeats + 1):
             start = time.perf_counter()
             window.save_screenshot(Path(folder) / f"atlas-{i}.png", size, notes)
             ours.append(time.perf_counter() - start)
 
             start = time.perf_counter()
-            plotter = pv.Plotter(off_screen=True, window_size=list(size))
-            for sid in scene.visible_ids:
-                plotter.add_mesh(
-                    window.renderer.meshes[sid], color=scene.catalogue[sid].color, smooth_shading=True
-                )
-            plotter.screenshot(str(Path(folder) / f"bare-{i}.png"))
-            plotter.close()
+            plain.screenshot(str(Path(folder) / f"bare-{i}.png"), window_size=list(size))
             bare.append(time.perf_counter() - start)
-    return summary(ours), summary(bare)
+    plain.close()
+    first = {"first_ms": round(ours[0] * 1000), "bare_first_ms": round(bare[0] * 1000)}
+    return summary(ours[1:]) | first, summary(bare[1:])
 
 
 def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[int, dict, dict]:

@@ -12,6 +12,14 @@ from app import paths
 from app.model import SceneModel, load_attachments, load_catalogue, load_landmarks
 
 
+@pytest.fixture(autouse=True, scope="session")
+def user_data_folder(tmp_path_factory):
+    """Bookmarks written by tests go to a temporary folder, never the user's own."""
+    folder = tmp_path_factory.mktemp("user-data")
+    os.environ["PSOAS_ATLAS_DATA"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     catalogue, errors = load_catalogue(paths.structures_file(), paths.meshes_dir())

@@ -44,7 +44,7 @@ from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
-from app.render.snapshot import Annotations, render_png
+from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
 
 MOUSE_HELP = [
     ("Left drag", "rotate"),
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.problems = list(problems or [])
         self.lessons = self._load_lessons()
         self.presentation: Presentation | None = None
+        self.exporter: Exporter | None = None
         bookmarks = bookmarks if bookmarks is not None else BookmarkStore.default(scene.catalogue)
         self.problems.extend(bookmarks.problems)
         self.setWindowTitle("Psoas Atlas")
@@ -377,8 +378,11 @@ class MainWindow(QMainWindow):
         rendered off screen at ``size`` (the view's own size by default), atomically."""
         size = size or self.view_size()
         notes = notes or Annotations()
-        data = render_png(self.scene, size, notes, self.renderer.camera_pose(), self.renderer.detail)
-        atomic_write_bytes(Path(path), data)
+        if self.exporter is None:  # made at the first export, kept: no re-upload after that
+            self.exporter = Exporter(self.scene, self.renderer.detail)
+        camera = self.renderer.camera_pose()
+        image = self.exporter.render(size, notes, camera)
+        atomic_write_bytes(Path(path), png_bytes(image, metadata(self.scene, size, notes, camera)))
 
     def export_image_dialog(self) -> None:
         selected = self.scene.selected
@@ -523,6 +527,9 @@ class MainWindow(QMainWindow):
         if self.presentation is not None:
             self.presentation.stop()
         self.flight.finish()
+        if self.exporter is not None:
+            self.exporter.close()
+            self.exporter = None
         self.renderer.disconnect()
         self.plotter.close()
         super().closeEvent(event)

@@ -13,7 +13,7 @@ from pathlib import Path
 from app.files import atomic_write_bytes
 from app.model.lessons import Lesson, apply_step
 from app.model.scene import SceneModel
-from app.render.snapshot import Annotations, metadata, png_bytes, render_image
+from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
@@ -30,6 +30,7 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pdf_buffer = io.BytesIO()
+    exporter = Exporter(scene)
     with PdfPages(pdf_buffer) as pdf:
         info = pdf.infodict()
         info["Title"] = lesson.title
@@ -37,7 +38,7 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
         for number, step in enumerate(lesson.steps, start=1):
             apply_step(scene, step)
             notes = Annotations(labels=step.labels, title=f"{number}. {step.title}")
-            image = render_image(scene, size, notes)
+            image = exporter.render(size, notes)
             path = out_dir / f"step-{number:02d}.png"
             atomic_write_bytes(
                 path, png_bytes(image, metadata(scene, size, notes) | {"lesson": lesson.title})
@@ -54,6 +55,7 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
             page.text(0.05, 0.18, caption, fontsize=11, va="top")
             page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
             pdf.savefig(page)
+    exporter.close()
     handout = out_dir / "handout.pdf"
     atomic_write_bytes(handout, pdf_buffer.getvalue())
     written.append(handout)

@@ -97,14 +97,23 @@ class SceneRenderer:
             self.apply_view(scene.view, render=False)
 
     def disconnect(self) -> None:
-        """Stop listening to the model, and let VTK drop its callbacks into this object
-        (they would keep the whole plotter alive: a leak per off-screen export)."""
-        self.emphasis.labels.remove()
+        """Stop listening to the model (before the plotter is closed, or to catch up with
+        it only when asked, by :meth:`sync`)."""
         self.scene.visibility_changed.disconnect(self._on_visibility)
         self.scene.opacity_changed.disconnect(self._on_opacity)
         self.scene.emphasis_changed.disconnect(self._on_emphasis)
         self.scene.view_changed.disconnect(self.apply_view)
         self.scene.camera_changed.disconnect(self.apply_camera)
+
+    def sync(self, label_scale: float | None = None) -> None:
+        """Catch up with the whole model at once: visibility, opacity, emphasis, camera."""
+        if label_scale is not None:
+            self.emphasis.labels.set_scale(label_scale)
+        if self.scene.camera is not None:
+            self.apply_camera(self.scene.camera, render=False)
+        else:
+            self.apply_view(self.scene.view, render=False)
+        self._on_emphasis(self.scene.emphasis, render=False)  # labels anchor on the new view
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""

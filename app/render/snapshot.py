@@ -65,6 +65,66 @@ def metadata(
     }
 
 
+class Exporter:
+    """An off-screen plotter kept for exports: meshes are uploaded and shaders compiled once,
+    then each image only re-reads the model, resizes and renders (the window keeps one, and
+    a lesson handout renders all its steps with one).
+
+    It does not follow the model between exports (no work on every click); :meth:`render`
+    catches up with it. Between exports the buffers shrink back, so a 4K frame does not stay
+    in memory.
+    """
+
+    IDLE_SIZE = (64, 64)
+
+    def __init__(self, scene: SceneModel, detail: str = "standard"):
+        import pyvista as pv
+
+        from app.render.overlay import TextOverlay
+        from app.render.scene_renderer import SceneRenderer
+
+        self.scene = scene
+        self.plotter = pv.Plotter(off_screen=True, window_size=list(self.IDLE_SIZE))
+        # FXAA, not pyvista's default 8x multisampling: at 3840x2160 the multisampled buffers
+        # take over half a gigabyte and most of the frame time with software OpenGL.
+        self.plotter.render_window.SetMultiSamples(0)
+        self.plotter.enable_anti_aliasing("fxaa")
+        self.renderer = SceneRenderer(self.plotter, scene, detail=detail)
+        self.renderer.disconnect()
+        self.overlay = TextOverlay(self.plotter)
+        self.overlay.make_room(self.renderer.emphasis.labels)
+
+    def render(
+        self, size: tuple[int, int], notes: Annotations = Annotations(), camera: CameraPose | None = None
+    ) -> Any:
+        """The scene as the model says now, annotated, at ``size``: an RGB(A) numpy image."""
+        scale = max(1.0, size[1] / REFERENCE_HEIGHT)
+        renderer, plotter = self.renderer, self.plotter
+        plotter.window_size = list(size)
+        renderer.sync(scale)
+        if camera is not None:
+            renderer.apply_camera(camera, render=False)
+        if not notes.labels:
+            renderer.emphasis.labels.set_labels([])
+        self.overlay.set_scale(scale)
+        self.overlay.set(title=notes.title, caption=notes.caption, footnote=ATTRIBUTION)
+        renderer.emphasis.place_legend(on_top=bool(notes.caption))
+        # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
+        # third of a second to fill and zlib as long again to compress.
+        plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
+        image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
+        plotter.window_size = list(self.IDLE_SIZE)
+        return image
+
+    def close(self) -> None:
+        self.overlay.remove()
+        self.renderer.emphasis.labels.remove()
+        self.plotter.close()
+        # The plotter, its actors and VTK's callbacks form reference cycles that hold the
+        # render window's memory; collect them now, not whenever Python's counters say.
+        gc.collect()
+
+
 def render_image(
     scene: SceneModel,
     size: tuple[int, int],
@@ -72,44 +132,16 @@ def render_image(
     camera: CameraPose | None = None,
     detail: str = "standard",
 ) -> Any:
-    """Render the scene with its annotations off screen; return an RGB(A) numpy image.
+    """Render the scene with its annotations off screen, once; return an RGB(A) numpy image.
 
     The camera is ``camera`` (the window's, when exporting from it), else the scene's exact
     pose or standard view. The command line calls :func:`ensure_headless_vtk` first.
     """
-    import pyvista as pv
-
-    from app.render.overlay import TextOverlay
-    from app.render.scene_renderer import SceneRenderer
-
-    scale = max(1.0, size[1] / REFERENCE_HEIGHT)
-    # FXAA, not pyvista's default 8x multisampling: at 3840x2160 the multisampled buffers
-    # take over half a gigabyte and most of the frame time with software OpenGL.
-    plotter = pv.Plotter(off_screen=True, window_size=list(size))
-    plotter.render_window.SetMultiSamples(0)
-    plotter.enable_anti_aliasing("fxaa")
+    exporter = Exporter(scene, detail)
     try:
-        renderer = SceneRenderer(plotter, scene, label_scale=scale, detail=detail)
-        if camera is not None:
-            renderer.apply_camera(camera, render=False)
-        if not notes.labels:
-            renderer.emphasis.labels.set_labels([])
-        overlay = TextOverlay(plotter, scale)
-        overlay.set(title=notes.title, caption=notes.caption, footnote=ATTRIBUTION)
-        overlay.make_room(renderer.emphasis.labels)
-        renderer.emphasis.place_legend(on_top=bool(notes.caption))
-        # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
-        # third of a second to fill and zlib as long again to compress.
-        plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
-        image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
-        overlay.remove()
-        renderer.disconnect()
+        return exporter.render(size, notes, camera)
     finally:
-        plotter.close()
-        # The plotter, its actors and VTK's callbacks form reference cycles that hold the
-        # render window's memory; collect them now, not whenever Python's counters say.
-        gc.collect()
-    return image
+        exporter.close()
 
 
 def png_bytes(image: Any, info: dict[str, Any]) -> bytes:
