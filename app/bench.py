@@ -150,20 +150,11 @@ def run(
     from app import paths
     from app.cli import load_scene
     from app.model.content import load_library
-    from app.qt.main_window import MainWindow
 
     application = QApplication.instance() or QApplication([])
     scene = load_scene()
     library, _ = load_library(paths.annotations_dir(), scene.catalogue)
-    window = MainWindow(scene, library)
-    window.show()
-    frames: list[float] = []
-    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
-    # Size the 3D view itself, not the window around it.
-    view = window.plotter.interactor
-    window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
-    while not frames:
-        application.processEvents()
+    window, view, frames = _open_window(scene, library, size, application)
     first_frame = process_age_s()
     window.plotter.render()
     application.processEvents()
@@ -249,18 +240,9 @@ def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dic
 def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[int, dict, dict]:
     """Still and drag frames of the same window with the high-detail meshes (twice the
     triangles), for the growth target: the drag frame must not double."""
-    from app.qt.main_window import MainWindow
-
     scene.select(None)
     scene.set_view("oblique")
-    window = MainWindow(scene, library, detail="high")
-    window.show()
-    frames: list[float] = []
-    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
-    view = window.plotter.interactor
-    window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
-    while not frames:
-        application.processEvents()
+    window, view, frames = _open_window(scene, library, size, application, detail="high")
     window.renderer.enable_lod()
     window.plotter.render()
     application.processEvents()
@@ -269,6 +251,23 @@ def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[i
     drag = summary(_drag(view, application, frames, drag_frames))
     window.close()
     return triangles, still, drag
+
+
+def _open_window(scene, library, size: tuple[int, int], application, detail: str = "standard"):
+    """Show the main window with its 3D view at ``size``, wait for its first frame; return
+    the window, the view and the list that every rendered frame appends its end time to."""
+    from app.qt.main_window import MainWindow
+
+    window = MainWindow(scene, library, detail=detail)
+    window.show()
+    frames: list[float] = []
+    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
+    # Size the 3D view itself, not the window around it.
+    view = window.plotter.interactor
+    window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
+    while not frames:
+        application.processEvents()
+    return window, view, frames
 
 
 def _drag(view, application, frames: list[float], count: int) -> list[float]:

@@ -56,3 +56,28 @@ def pytest_addoption(parser):
         default=250,
         help="random user actions in the soak test (the full run uses 2000 or more)",
     )
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """Open main windows that are shown, active (for shortcuts) and closed after the test."""
+    from app.qt.main_window import MainWindow
+
+    opened = []
+
+    def open_(scene, *args, size: tuple[int, int] | None = None, **kwargs):
+        w = MainWindow(scene, *args, **kwargs)
+        qtbot.addWidget(w)
+        if size is not None:
+            w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        # Xvfb has no window manager to activate the window; shortcuts need an active window.
+        w.windowHandle().requestActivate()
+        qtbot.waitUntil(w.isActiveWindow)
+        opened.append(w)
+        return w
+
+    yield open_
+    for w in opened:
+        w.close()

@@ -15,18 +15,11 @@ from app.render.emphasis import INSERTION_COLOR, ORIGIN_COLOR
 
 
 @pytest.fixture
-def window(qtbot, scene, catalogue):
+def window(open_window, scene, catalogue):
     library, errors = load_library(paths.annotations_dir(), catalogue)
-    w = MainWindow(scene, library, errors)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    w.windowHandle().requestActivate()
-    qtbot.waitUntil(w.isActiveWindow)
+    w = open_window(scene, library, errors, size=(1280, 800))
     w.plotter.render()
-    yield w
-    w.close()
+    return w
 
 
 def widget_point(window: MainWindow, structure_id: str) -> QPoint:

@@ -12,19 +12,7 @@ from PySide6.QtCore import Qt
 from app.model.bookmarks import BookmarkStore
 from app.model.lessons import load_lesson
 from app.qt.export_dialog import ExportImageDialog
-from app.qt.main_window import MainWindow
 from app.qt.presentation import PRESENTATION_SCALE
-
-
-def open_window(qtbot, scene, store):
-    w = MainWindow(scene, bookmarks=store)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    # Xvfb has no window manager to activate the window; shortcuts need an active window.
-    w.windowHandle().requestActivate()
-    qtbot.waitUntil(w.isActiveWindow)
-    return w
 
 
 @pytest.fixture
@@ -33,10 +21,8 @@ def store(tmp_path, catalogue):
 
 
 @pytest.fixture
-def window(qtbot, scene, store):
-    w = open_window(qtbot, scene, store)
-    yield w
-    w.close()
+def window(open_window, scene, store):
+    return open_window(scene, bookmarks=store)
 
 
 def press(qtbot, window, key):
@@ -110,7 +96,9 @@ def test_presentation_frames_are_captioned_and_labels_keep_clear(window, qtbot):
     presentation.stop()
 
 
-def test_bookmarks_add_restore_delete_and_survive_a_restart(window, qtbot, scene, store, catalogue):
+def test_bookmarks_add_restore_delete_and_survive_a_restart(
+    window, open_window, qtbot, scene, store, catalogue
+):
     panel = window.bookmarks
     scene.select("femoral_nerve_right")
     scene.set_view("anterior")
@@ -128,14 +116,13 @@ def test_bookmarks_add_restore_delete_and_survive_a_restart(window, qtbot, scene
     assert np.allclose(window.renderer.camera_pose().position, pose.position, atol=0.05)
 
     window.close()
-    reopened = open_window(qtbot, scene, BookmarkStore(store.path, catalogue))
+    reopened = open_window(scene, bookmarks=BookmarkStore(store.path, catalogue))
     assert [reopened.bookmarks.list.item(i).text() for i in range(reopened.bookmarks.list.count())] == [
         "Femoral nerve"
     ]
     reopened.bookmarks.add("Second")
     reopened.bookmarks.delete(["Femoral nerve"])
     assert BookmarkStore(store.path, catalogue).names() == ["Second"]
-    reopened.close()
 
 
 def test_bookmarks_save_as_a_lesson_and_present(window, qtbot, scene, tmp_path, catalogue):

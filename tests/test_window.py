@@ -9,20 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.model.anatomy import Group
-from app.qt.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, scene):
-    w = MainWindow(scene)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    # Xvfb has no window manager to activate the window; shortcuts need an active window.
-    w.windowHandle().requestActivate()
-    qtbot.waitUntil(w.isActiveWindow)
-    yield w
-    w.close()
+def window(open_window, scene):
+    return open_window(scene)
 
 
 def to_array(image: QImage) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The Export Image dialog: size, labels, title, caption and background of an annotated PNG.
 
 The image itself is rendered off screen at the chosen size by
-:func:`app.render.snapshot.render_png`, so labels, legend and text are drawn at the output
+:class:`app.render.snapshot.Exporter`, so labels, legend and text are drawn at the output
 resolution, not scaled up from the screen.
 """
 

@@ -44,7 +44,7 @@ from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
-from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
+from app.render.snapshot import Annotations, Exporter
 
 MOUSE_HELP = [
     ("Left drag", "rotate"),
@@ -380,9 +380,7 @@ class MainWindow(QMainWindow):
         notes = notes or Annotations()
         if self.exporter is None:  # made at the first export, kept: no re-upload after that
             self.exporter = Exporter(self.scene, self.renderer.detail)
-        camera = self.renderer.camera_pose()
-        image = self.exporter.render(size, notes, camera)
-        atomic_write_bytes(Path(path), png_bytes(image, metadata(self.scene, size, notes, camera)))
+        atomic_write_bytes(Path(path), self.exporter.png(size, notes, self.renderer.camera_pose()))
 
     def export_image_dialog(self) -> None:
         selected = self.scene.selected

@@ -30,8 +30,7 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pdf_buffer = io.BytesIO()
-    exporter = Exporter(scene)
-    with PdfPages(pdf_buffer) as pdf:
+    with Exporter(scene) as exporter, PdfPages(pdf_buffer) as pdf:
         info = pdf.infodict()
         info["Title"] = lesson.title
         info["Creator"] = "Psoas Atlas"
@@ -55,7 +54,6 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
             page.text(0.05, 0.18, caption, fontsize=11, va="top")
             page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
             pdf.savefig(page)
-    exporter.close()
     handout = out_dir / "handout.pdf"
     atomic_write_bytes(handout, pdf_buffer.getvalue())
     written.append(handout)

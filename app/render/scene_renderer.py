@@ -89,12 +89,7 @@ class SceneRenderer:
         scene.emphasis_changed.connect(self._on_emphasis)
         scene.view_changed.connect(self.apply_view)
         scene.camera_changed.connect(self.apply_camera)
-        if scene.selected is not None:
-            self._on_emphasis(scene.emphasis, render=False)
-        if scene.camera is not None:
-            self.apply_camera(scene.camera, render=False)
-        else:
-            self.apply_view(scene.view, render=False)
+        self.sync()
 
     def disconnect(self) -> None:
         """Stop listening to the model (before the plotter is closed, or to catch up with
@@ -105,12 +100,14 @@ class SceneRenderer:
         self.scene.view_changed.disconnect(self.apply_view)
         self.scene.camera_changed.disconnect(self.apply_camera)
 
-    def sync(self, label_scale: float | None = None) -> None:
-        """Catch up with the whole model at once: visibility, opacity, emphasis, camera."""
+    def sync(self, label_scale: float | None = None, camera: CameraPose | None = None) -> None:
+        """Catch up with the whole model at once: visibility, opacity, emphasis and the
+        camera (``camera`` if given, else the model's exact pose or standard view)."""
         if label_scale is not None:
             self.emphasis.labels.set_scale(label_scale)
-        if self.scene.camera is not None:
-            self.apply_camera(self.scene.camera, render=False)
+        camera = camera or self.scene.camera  # type: ignore[assignment]
+        if camera is not None:
+            self.apply_camera(camera, render=False)
         else:
             self.apply_view(self.scene.view, render=False)
         self._on_emphasis(self.scene.emphasis, render=False)  # labels anchor on the new view

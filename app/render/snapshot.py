@@ -101,9 +101,7 @@ class Exporter:
         scale = max(1.0, size[1] / REFERENCE_HEIGHT)
         renderer, plotter = self.renderer, self.plotter
         plotter.window_size = list(size)
-        renderer.sync(scale)
-        if camera is not None:
-            renderer.apply_camera(camera, render=False)
+        renderer.sync(scale, camera)
         if not notes.labels:
             renderer.emphasis.labels.set_labels([])
         self.overlay.set_scale(scale)
@@ -115,6 +113,18 @@ class Exporter:
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
         plotter.window_size = list(self.IDLE_SIZE)
         return image
+
+    def png(
+        self, size: tuple[int, int], notes: Annotations = Annotations(), camera: CameraPose | None = None
+    ) -> bytes:
+        """:meth:`render` encoded as PNG, with what it shows in its metadata."""
+        return png_bytes(self.render(size, notes, camera), metadata(self.scene, size, notes, camera))
+
+    def __enter__(self) -> Exporter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.overlay.remove()
@@ -130,18 +140,14 @@ def render_image(
     size: tuple[int, int],
     notes: Annotations = Annotations(),
     camera: CameraPose | None = None,
-    detail: str = "standard",
 ) -> Any:
     """Render the scene with its annotations off screen, once; return an RGB(A) numpy image.
 
-    The camera is ``camera`` (the window's, when exporting from it), else the scene's exact
-    pose or standard view. The command line calls :func:`ensure_headless_vtk` first.
+    The camera is ``camera`` if given, else the scene's exact pose or standard view. The
+    command line calls :func:`ensure_headless_vtk` first.
     """
-    exporter = Exporter(scene, detail)
-    try:
+    with Exporter(scene) as exporter:
         return exporter.render(size, notes, camera)
-    finally:
-        exporter.close()
 
 
 def png_bytes(image: Any, info: dict[str, Any]) -> bytes:
@@ -164,10 +170,9 @@ def render_png(
     size: tuple[int, int],
     notes: Annotations = Annotations(),
     camera: CameraPose | None = None,
-    detail: str = "standard",
 ) -> bytes:
-    image = render_image(scene, size, notes, camera, detail)
-    return png_bytes(image, metadata(scene, size, notes, camera))
+    with Exporter(scene) as exporter:
+        return exporter.png(size, notes, camera)
 
 
 def save_screenshot(
