@@ -86,9 +86,12 @@ class Exporter:
         self.scene = scene
         self.plotter = pv.Plotter(off_screen=True, window_size=list(self.IDLE_SIZE))
         # FXAA, not pyvista's default 8x multisampling: at 3840x2160 the multisampled buffers
-        # take over half a gigabyte and most of the frame time with software OpenGL.
+        # take over half a gigabyte and most of the frame time with software OpenGL. Set on
+        # VTK's renderer directly: pyvista's enable_anti_aliasing("fxaa") swaps in a costly
+        # supersampling pass (with a warning) whenever VTK was built with EGL, as here, though
+        # VTK's FXAA works there.
         self.plotter.render_window.SetMultiSamples(0)
-        self.plotter.enable_anti_aliasing("fxaa")
+        self.plotter.renderer.SetUseFXAA(True)
         self.renderer = SceneRenderer(self.plotter, scene, detail=detail)
         self.renderer.disconnect()
         self.overlay = TextOverlay(self.plotter)
@@ -110,6 +113,9 @@ class Exporter:
         # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
         # third of a second to fill and zlib as long again to compress.
         plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
+        # pyvista's screenshot reads the last frame drawn and renders only the first time:
+        # without this frame every export after the first showed the one before it.
+        plotter.render()
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
         plotter.window_size = list(self.IDLE_SIZE)
         return image
