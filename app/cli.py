@@ -12,14 +12,20 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from app import __version__, paths
-from app.model.anatomy import Catalogue, load_catalogue
-from app.model.landmarks import load_attachments, load_landmarks
+from app.files import FolderInUseError
+from app.fonts import text_problem
+from app.model.atlas import Atlas
+from app.model.lessons import MAX_CAPTION, MAX_TITLE
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
 
-MAX_SIDE = 16384
+#: The largest image drawn: 8K on a side and 40 megapixels (A3 at 300 dpi is 17). An image
+#: of 30 megapixels takes about 16 s and 2.5 GB with software OpenGL.
+MAX_SIDE = 8192
+MAX_PIXELS = 40_000_000
 #: Top-level keys that tell annotation files apart.
 KINDS = ("structures", "sources", "content", "steps")
 
@@ -37,22 +43,44 @@ def _size(text: str) -> tuple[int, int]:
         ) from None
     if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE):
         raise argparse.ArgumentTypeError(f"invalid size {text!r}: each side must be 16 to {MAX_SIDE} pixels")
+    if width * height > MAX_PIXELS:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: at most {MAX_PIXELS // 1_000_000} megapixels (e.g. 8192x4608)"
+        )
     return width, height
 
 
-def load_scene(report: bool = True) -> SceneModel:
-    """The scene of the shipped data; annotation problems are printed, valid entries kept."""
-    catalogue, errors = load_catalogue(paths.structures_file(), paths.meshes_dir())
-    if report:
-        for error in errors:
-            print(f"warning: {error}", file=sys.stderr)
-    return _scene(catalogue)
+def _text(limit: int):
+    """An argument type for text drawn on an image: at most ``limit`` characters."""
+
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise argparse.ArgumentTypeError(f"too long: {len(text):,} characters (at most {limit})")
+        return text
+
+    return check
 
 
-def _scene(catalogue: Catalogue) -> SceneModel:
-    return SceneModel(
-        catalogue, load_landmarks(paths.landmarks_file()), load_attachments(paths.attachments_file())
-    )
+def load_atlas() -> Atlas:
+    """The shipped data set; its problems are printed as warnings and the valid part is
+    kept; with no structure at all there is nothing to do (exit status 2)."""
+    atlas = Atlas.load()
+    for problem in atlas.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not atlas.usable:
+        first = atlas.problems[0] if atlas.problems else paths.structures_file()
+        raise UsageError(f"no structures to show ({first})")
+    return atlas
+
+
+def load_scene() -> SceneModel:
+    """A scene of the shipped data set (see :func:`load_atlas`)."""
+    return load_atlas().scene()
+
+
+def _status(atlas: Atlas) -> int:
+    """Exit status of a command that did its work: 1 if the data set had problems."""
+    return 1 if atlas.problems else 0
 
 
 def _writable_file(path: Path) -> Path:
@@ -70,16 +98,16 @@ def cmd_view(args: argparse.Namespace) -> int:
     from app.model.content import load_library
     from app.qt.app import run_viewer
 
-    catalogue, problems = load_catalogue(paths.structures_file(), paths.meshes_dir())
-    library, content_problems = load_library(paths.annotations_dir(), catalogue)
-    problems += content_problems
-    for problem in problems:
+    atlas = load_atlas()
+    library, content_problems = load_library(paths.annotations_dir(), atlas.catalogue)
+    for problem in content_problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return run_viewer(_scene(catalogue), library, problems, view=args.view, detail=args.detail)
+    problems = atlas.problems + content_problems
+    return run_viewer(atlas.scene(), library, problems, view=args.view, detail=args.detail)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    scene = load_scene()
+    atlas = load_atlas()
     rows = [
         {
             "id": s.id,
@@ -90,44 +118,54 @@ def cmd_list(args: argparse.Namespace) -> int:
             "group": s.group.value,
             **({"roots": list(s.roots)} if s.roots else {}),
         }
-        for s in scene.catalogue
+        for s in atlas.catalogue
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
-        return 0
+        return _status(atlas)
     columns = ["id", "name", "latin", "kind", "side", "group", "roots"]
     table = [[", ".join(r.get(c, [])) if c == "roots" else str(r[c]) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(columns)]
     print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return 0
+    return _status(atlas)
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     out = _writable_file(Path(args.out))
     if out.suffix.lower() != ".png":
         raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
-    from app.render.snapshot import Annotations, ensure_headless_vtk, save_screenshot
+    if args.step is not None and not args.lesson:
+        raise UsageError("--step needs --lesson (the lesson whose step to draw)")
+    if args.title and (problem := text_problem(args.title)):
+        raise UsageError(f"cannot draw the title: {problem}")
+    from app.render.snapshot import Annotations, RenderError, ensure_headless_vtk, save_screenshot
 
     ensure_headless_vtk()
-    scene = load_scene()
+    atlas = load_atlas()
+    scene = atlas.scene()
     unknown = [sid for sid in args.select if sid not in scene.catalogue]
     if unknown:
         raise UsageError(f"unknown structure id {unknown[0]!r} (psoas-atlas list shows the ids)")
-    notes = Annotations(labels=args.labels, title=args.title, transparent=args.transparent)
+    notes = Annotations(
+        labels=args.labels, title=args.title, caption=args.caption, transparent=args.transparent
+    )
     if args.lesson:
-        notes = apply_lesson_step(scene, Path(args.lesson), args.step, notes)
-    else:
-        scene.set_view(args.view)
-        if args.select:
-            scene.select_many(args.select)
+        notes = apply_lesson_step(scene, Path(args.lesson), args.step or 1, notes)
+    # Given with a lesson, --view and --select take the place of the step's.
+    if args.view or not args.lesson:
+        scene.set_view(args.view or DEFAULT_VIEW)
+    if args.select:
+        scene.select_many(args.select)
     try:
         save_screenshot(scene, out, args.size, notes)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    except RenderError as exc:
+        raise UsageError(f"cannot render {out}: {exc}") from exc
     print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
-    return 0
+    return _status(atlas)
 
 
 def read_lesson(scene: SceneModel, path: Path):
@@ -136,7 +174,8 @@ def read_lesson(scene: SceneModel, path: Path):
 
     lesson, errors = load_lesson(path, scene.catalogue)
     if lesson is None:
-        raise UsageError("invalid lesson:\n" + "\n".join(str(e) for e in errors))
+        more = f" (and {len(errors) - 1} more: psoas-atlas validate lists them)" if len(errors) > 1 else ""
+        raise UsageError(f"invalid lesson: {errors[0]}{more}")
     return lesson
 
 
@@ -154,51 +193,69 @@ def apply_lesson_step(scene: SceneModel, path: Path, step: int, notes):
     return replace(
         notes,
         title=notes.title or f"{lesson.title} — {chosen.title}",
-        caption=chosen.caption,
+        caption=notes.caption or chosen.caption,
         labels=notes.labels and chosen.labels,
     )
 
 
 def cmd_render_lesson(args: argparse.Namespace) -> int:
     from app.render.handout import render_lesson
-    from app.render.snapshot import ensure_headless_vtk
+    from app.render.snapshot import RenderError, ensure_headless_vtk
 
     ensure_headless_vtk()
 
     lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"cannot write to {out_dir}: it is a file")
-    scene = load_scene()
+    _output_folder(out_dir)
+    atlas = load_atlas()
+    scene = atlas.scene()
     lesson = read_lesson(scene, lesson_path)
     try:
         written = render_lesson(scene, lesson, out_dir, args.size)
+    except FolderInUseError as exc:
+        raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+    except RenderError as exc:
+        raise UsageError(f"cannot render {lesson_path}: {exc}") from exc
     print(f"wrote {len(written) - 1} step images and {written[-1]}")
-    return 0
+    return _status(atlas)
+
+
+def _output_folder(out_dir: Path) -> None:
+    """Refuse an output folder that cannot be made: a file, or one under a missing folder."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"cannot write to {out_dir}: it is a file")
+    parent = out_dir.resolve().parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write to {out_dir}: folder {parent} does not exist")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app.export import export_glb, export_scene
 
     out_dir = Path(args.outdir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"cannot export to {out_dir}: it is a file")
-    scene = load_scene()
+    _output_folder(out_dir)
+    atlas = load_atlas()
+    scene = atlas.scene()
+    if not scene.visible_ids:
+        raise UsageError("nothing to export: no structure is visible")
     try:
         if args.format == "glb":
-            out_dir.mkdir(parents=True, exist_ok=True)
-            glb = export_glb(scene, paths.meshes_dir(), out_dir / "psoas-atlas.glb")
+            out_dir.mkdir(exist_ok=True)
+            glb = export_glb(scene, atlas.meshes_dir, out_dir / "psoas-atlas.glb")
             print(f"wrote {glb} ({len(scene.visible_ids)} structures)")
-            return 0
-        scene_file = export_scene(scene, paths.meshes_dir(), out_dir)
+        else:
+            scene_file = export_scene(scene, atlas.meshes_dir, out_dir)
+            print(f"wrote {len(scene.visible_ids)} meshes and {scene_file}")
+    except FolderInUseError as exc:
+        raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot export to {out_dir}: {exc.strerror or exc}") from exc
-    print(f"wrote {len(scene.visible_ids)} meshes and {scene_file}")
-    return 0
+    return _status(atlas)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from app.model.anatomy import load_catalogue
     from app.model.content import load_content, load_sources
     from app.model.yaml_lines import Located, load_located
 
@@ -256,14 +313,21 @@ def cmd_build_meshes(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (the usage is for --help), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="psoas-atlas",
         description="A 3D atlas of the lumbar spine, pelvis, iliopsoas and lumbar plexus.",
     )
     parser.add_argument("--version", action="version", version=f"psoas-atlas {__version__}")
     parser.set_defaults(func=cmd_view, view=DEFAULT_VIEW, detail="standard")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     view = sub.add_parser("view", help="open the viewer (the default)")
     view.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW, help="initial view")
@@ -281,16 +345,17 @@ def make_parser() -> argparse.ArgumentParser:
 
     shot = sub.add_parser("screenshot", help="render a PNG with no display")
     shot.add_argument("out", metavar="OUT.png")
-    shot.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW)
+    shot.add_argument("--view", choices=list(VIEWS), help=f"standard view (default: {DEFAULT_VIEW})")
     shot.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
     shot.add_argument("--select", nargs="+", default=[], metavar="ID", help="structures to highlight")
     shot.add_argument(
         "--labels", action=argparse.BooleanOptionalAction, default=True, help="labels and leader lines"
     )
-    shot.add_argument("--title", help="title drawn at the top of the image")
+    shot.add_argument("--title", type=_text(MAX_TITLE), help="title drawn at the top of the image")
+    shot.add_argument("--caption", type=_text(MAX_CAPTION), help="caption drawn in a box at the bottom")
     shot.add_argument("--transparent", action="store_true", help="transparent background")
     shot.add_argument("--lesson", metavar="FILE", help="take the scene from a lesson step")
-    shot.add_argument("--step", type=int, default=1, metavar="N", help="lesson step (from 1)")
+    shot.add_argument("--step", type=int, metavar="N", help="lesson step (from 1; default 1)")
     shot.set_defaults(func=cmd_screenshot)
 
     export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")

@@ -8,23 +8,36 @@ import json
 from pathlib import Path
 
 from app import __version__
-from app.files import atomic_write_bytes, atomic_write_text
+from app.files import atomic_write_bytes, atomic_write_text, folder_replaced_whole
 from app.model.scene import SceneModel
+
+SCENE_FILE = "scene.json"
 
 
 def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
     """Write one PLY per visible structure and ``scene.json`` into ``out_dir``; return its path.
 
     The meshes are stored in millimetres in the RAS frame already, so they are copied as
-    they are (byte for byte, atomically).
+    they are (byte for byte). The folder is written whole or not at all: a full disk leaves
+    the previous export as it was, and an export over an earlier one leaves none of its
+    files behind.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def ours(name: str) -> bool:
+        return name == SCENE_FILE or (name.endswith(".ply") and name[:-4] in scene.catalogue)
+
+    with folder_replaced_whole(out_dir, ours) as folder:
+        _write_scene(scene, Path(meshes_dir), folder)
+    return out_dir / SCENE_FILE
+
+
+def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
     structures = []
     for structure_id in scene.visible_ids:
         structure = scene.catalogue[structure_id]
         file_name = f"{structure.id}.ply"
-        atomic_write_bytes(out_dir / file_name, (Path(meshes_dir) / structure.mesh).read_bytes())
+        atomic_write_bytes(out_dir / file_name, (meshes_dir / structure.mesh).read_bytes())
         structures.append(
             {
                 "id": structure.id,
@@ -55,9 +68,8 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
             for a in scene.attachments
         ],
     }
-    scene_file = out_dir / "scene.json"
-    atomic_write_text(scene_file, json.dumps(document, indent=2) + "\n")
-    return scene_file
+    # allow_nan=False: a NaN would make the file invalid JSON; the loaders keep NaN out.
+    atomic_write_text(out_dir / SCENE_FILE, json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
 def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:

@@ -1,21 +1,43 @@
-"""Atomic file writing: a user's file is never left half-written."""
+"""Atomic file writing: a user's file or folder is never left half-written.
+
+A file is written to a temporary name beside it and renamed into place, keeping the mode of
+the file it replaces; a set of files (an export, a rendered lesson) is written into a
+temporary folder that replaces the output folder only once everything is in it.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+
+class FolderInUseError(Exception):
+    """An output folder that holds files the command did not write: it is not replaced."""
+
+
+def _new_mode(existing: Path, default: int) -> int:
+    """The mode a replacement takes: the replaced file's, else the default less the umask."""
+    try:
+        return stat.S_IMODE(existing.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return default & ~umask
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_mode(path, 0o666)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
     try:
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -29,3 +51,41 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextmanager
+def folder_replaced_whole(target: Path, ours: Callable[[str], bool]) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``target``; when the block succeeds it becomes
+    ``target``, replacing the folder of an earlier run, so no file of that run is left over.
+    When the block fails, ``target`` is as it was and the temporary folder is gone.
+
+    ``ours(name)`` says which file names the command itself writes: a folder holding any
+    other file is refused with :class:`FolderInUseError`, never deleted.
+    """
+    target = Path(target).resolve()
+    if target.exists():
+        others = sorted(p.name for p in target.iterdir() if not (p.is_file() and ours(p.name)))
+        if others:
+            listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise FolderInUseError(
+                f"cannot write to {target}: it holds other files ({listed}); choose a new or empty folder"
+            )
+    mode = _new_mode(target, 0o777)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield fresh
+        os.chmod(fresh, mode)
+        if target.exists():
+            old = fresh.with_name(fresh.name + ".old")
+            target.rename(old)
+            try:
+                fresh.rename(target)
+            except BaseException:
+                old.rename(target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            fresh.rename(target)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise

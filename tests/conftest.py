@@ -29,12 +29,16 @@ def catalogue():
 
 @pytest.fixture(scope="session")
 def landmarks():
-    return load_landmarks(paths.landmarks_file())
+    landmarks, errors = load_landmarks(paths.landmarks_file())
+    assert errors == []
+    return landmarks
 
 
 @pytest.fixture(scope="session")
 def attachments():
-    return load_attachments(paths.attachments_file())
+    attachments, errors = load_attachments(paths.attachments_file())
+    assert errors == []
+    return attachments
 
 
 @pytest.fixture

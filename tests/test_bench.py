@@ -17,7 +17,7 @@ def test_bench_short_run_in_the_window(qtbot):
     assert result.click["n"] >= 5, "clicks must land on structures and highlight them"
     assert 0 < result.still["median_ms"] < 2000 and 0 < result.drag["median_ms"] < 2000
     assert result.bare_still["median_ms"] > 0 and result.bare_drag["median_ms"] > 0
-    assert 0 < result.first_frame_s < 60
+    assert result.first_frame_s > 0  # the age of the process: of the whole test run here
     assert result.peak_rss_mb > 100
     table = result.table()
     for line in ("first complete frame", "click to highlighted frame", "still / bare", "peak resident"):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.model.bookmarks import BookmarkStore, capture, write_lesson
-from app.model.lessons import apply_step, load_lesson
+from app.model.lessons import Step, apply_step, load_lesson
 from app.model.scene import SceneModel
 from app.model.views import CameraPose, interpolate
 
@@ -71,7 +77,7 @@ def test_bookmarks_become_a_valid_lesson(tmp_path, catalogue, scene):
 
 def test_an_unreadable_file_is_reported_and_set_aside(tmp_path, catalogue, scene):
     path = tmp_path / "bookmarks.yaml"
-    path.write_text("title: Bookmarks\nsteps:\n  - title: Broken\n    caption: x\n", encoding="utf-8")
+    path.write_text("title: Bookmarks\nsteps:\n  - title: Broken\n    caption: a: b\n", encoding="utf-8")
     store = BookmarkStore(path, catalogue)
     assert store.names() == []
     assert store.problems and str(store.problems[0]).startswith(f"{path}:4:")
@@ -97,7 +103,7 @@ def test_a_failed_write_changes_nothing(tmp_path, catalogue, scene):
     finally:
         path.parent.chmod(0o700)
     assert store.names() == ["Kept"] and path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["b.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "b.yaml.lock"]  # no temporary file
 
 
 def test_a_failed_write_changes_nothing_even_as_root(tmp_path, catalogue, scene, monkeypatch):
@@ -112,7 +118,7 @@ def test_a_failed_write_changes_nothing_even_as_root(tmp_path, catalogue, scene,
     with pytest.raises(OSError, match="No space"):
         store.save(capture(scene, POSE, "Lost"))
     assert store.names() == ["Kept"] and (tmp_path / "b.yaml").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["b.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "b.yaml.lock"]  # no temporary file
 
 
 def test_camera_flight_path():
@@ -141,3 +147,187 @@ def test_camera_flight_path():
         pose = interpolate(anterior, superior, t)
         view = np.subtract(pose.focal_point, pose.position)
         assert abs(np.dot(view, pose.up)) < 1e-6 and np.isclose(np.linalg.norm(pose.up), 1)
+
+
+# A bookmarks file is the user's data: every step in it survives, whatever else is wrong with it,
+# and two windows writing it at once lose nothing.
+
+FRONT = "    caption: The region seen from the front.\n    view: anterior\n"
+
+
+def steps_on_disk(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["steps"]
+
+
+def test_bookmarks_with_the_same_title_are_both_kept(tmp_path, catalogue, scene):
+    path = tmp_path / "bookmarks.yaml"
+    path.write_text(
+        "title: Bookmarks\nsteps:\n"
+        "  - title: Front\n    caption: The first view from the front.\n    view: anterior\n"
+        "  - title: Side\n    caption: The region seen from the left.\n    view: left\n"
+        "  - title: Front\n    caption: The second view from the front.\n    view: posterior\n",
+        encoding="utf-8",
+    )
+    store = BookmarkStore(path, catalogue)
+    assert store.names() == ["Front", "Side", "Front (2)"]
+    assert store.get("Front").caption == "The first view from the front."
+    assert store.get("Front (2)").view == "posterior"
+    assert len(store.problems) == 1 and str(store.problems[0]).startswith(f"{path}:9: ")
+    assert "Front (2)" in store.problems[0].message
+    store.save(capture(scene, POSE, "New"))
+    assert [s["title"] for s in steps_on_disk(path)] == ["Front", "Side", "Front (2)", "New"]
+    again = BookmarkStore(path, catalogue)
+    assert again.names() == ["Front", "Side", "Front (2)", "New"] and again.problems == []
+    assert again.get("Front (2)").caption == "The second view from the front."
+
+
+BAD_STEPS = {
+    "an unknown structure id": ("  - title: Typo\n" + FRONT + "    select: [psoas_majr_right]\n", 9),
+    "a caption too short": ("  - title: Short\n    caption: Hi\n", 7),
+    "an unknown field": ("  - title: Extra\n" + FRONT + "    zoom: 3\n", 9),
+    "not a mapping": ("  - just some text\n", 2),  # a plain value has no line of its own: 'steps:'
+}
+
+
+@pytest.mark.parametrize("bad", BAD_STEPS, ids=list(BAD_STEPS))
+def test_one_bad_bookmark_hides_only_itself_and_stays_in_the_file(tmp_path, catalogue, scene, bad):
+    text, line = BAD_STEPS[bad]
+    path = tmp_path / "bookmarks.yaml"
+    path.write_text(
+        "title: Bookmarks\nsteps:\n  - title: First\n" + FRONT + text + "  - title: Last\n" + FRONT,
+        encoding="utf-8",
+    )
+    original = steps_on_disk(path)
+    store = BookmarkStore(path, catalogue)
+    assert store.names() == ["First", "Last"]
+    assert len(store.problems) == 1, store.problems
+    assert str(store.problems[0]).startswith(f"{path}:{line}: ")
+    store.save(capture(scene, POSE, "New"))
+    assert steps_on_disk(path)[:3] == original and steps_on_disk(path)[3]["title"] == "New"
+    assert [p.name for p in tmp_path.iterdir() if "unreadable" in p.name] == []
+    again = BookmarkStore(path, catalogue)
+    assert again.names() == ["First", "Last", "New"] and len(again.problems) == 1
+    again.delete("First")
+    assert steps_on_disk(path)[0] == original[1]
+
+
+def test_two_windows_adding_bookmarks_lose_none(tmp_path, catalogue, scene):
+    path = tmp_path / "bookmarks.yaml"
+    one, two = BookmarkStore(path, catalogue), BookmarkStore(path, catalogue)
+    one.save(capture(scene, POSE, "One A"))
+    two.save(capture(scene, POSE, "Two A"))
+    one.save(capture(scene, POSE, "One B"))
+    two.save(capture(scene, POSE, "Two B"))
+    everything = ["One A", "Two A", "One B", "Two B"]
+    assert BookmarkStore(path, catalogue).names() == everything
+    assert two.names() == everything and one.names() == everything[:3]
+    one.refresh()
+    assert one.names() == everything
+    # Both windows save a new bookmark under the same name (each offers "View 5"): both are kept.
+    assert one.save(capture(scene, POSE, "View 5", "Saved in the first window.")) == "View 5"
+    assert two.save(capture(scene, POSE, "View 5", "Saved in the second window.")) == "View 5 (2)"
+    again = BookmarkStore(path, catalogue)
+    assert again.names() == [*everything, "View 5", "View 5 (2)"]
+    assert again.get("View 5").caption == "Saved in the first window."
+    assert again.get("View 5 (2)").caption == "Saved in the second window."
+
+
+def test_a_delete_in_one_window_neither_loses_nor_revives_the_others_bookmarks(tmp_path, catalogue, scene):
+    path = tmp_path / "bookmarks.yaml"
+    one = BookmarkStore(path, catalogue)
+    one.save(capture(scene, POSE, "Old"))
+    one.save(capture(scene, POSE, "Shared", "The first version of it."))
+    two = BookmarkStore(path, catalogue)
+    one.save(capture(scene, POSE, "New in one"))
+    two.delete("Old")
+    assert BookmarkStore(path, catalogue).names() == ["Shared", "New in one"]
+    assert two.names() == ["Shared", "New in one"]
+    assert one.delete("Old") is False  # the other window deleted it already: nothing revived
+    assert BookmarkStore(path, catalogue).names() == ["Shared", "New in one"]
+    one.save(capture(scene, POSE, "Another in one"))
+    assert BookmarkStore(path, catalogue).names() == ["Shared", "New in one", "Another in one"]
+    # One window replaces a bookmark; the other, which had not seen that, deletes or replaces it:
+    # the change it never saw is kept.
+    two.refresh()
+    one.save(capture(scene, POSE, "Shared", "The second version of it."))
+    assert two.delete("Shared") is False
+    assert two.get("Shared").caption == "The second version of it."
+    one.refresh()
+    two.save(capture(scene, POSE, "Shared", "The third version of it."))
+    assert one.save(capture(scene, POSE, "Shared", "The fourth version of it.")) == "Shared (2)"
+    again = BookmarkStore(path, catalogue)
+    assert again.get("Shared").caption == "The third version of it."
+    assert again.get("Shared (2)").caption == "The fourth version of it."
+
+
+VALID_TITLES = ["Front", "Side", "Front (2)", "Nerve", "Ünïcode ✓"]
+
+
+def _valid_step(title: str, view: str) -> dict:
+    return {"title": title, "caption": f"The view called {title}.", "view": view, "select": ["psoas_major"]}
+
+
+_BAD_STEP = st.one_of(
+    st.builds(lambda t: {"title": t, "caption": "A view with a typo in it.", "select": ["psoaz"]}, st.text()),
+    st.builds(lambda t: {"title": t, "caption": "short"}, st.text(max_size=5)),
+    st.builds(lambda t: {"title": t, "caption": "An unknown view name here.", "view": "sideways"}, st.text()),
+    st.builds(lambda n: {"title": "Zoomed", "caption": "An unknown field in it.", "zoom": n}, st.integers()),
+    st.builds(lambda: {"caption": "No title at all in this one."}),
+    st.text(max_size=20),
+    st.integers(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+)
+_STEP = st.one_of(
+    st.builds(_valid_step, st.sampled_from(VALID_TITLES), st.sampled_from(["anterior", "left", "oblique"])),
+    _BAD_STEP,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(_STEP, max_size=8))
+def test_loading_and_saving_keeps_every_step_of_any_file(catalogue, steps):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bookmarks.yaml"
+        path.write_text(yaml.safe_dump({"title": "Bookmarks", "steps": steps}), encoding="utf-8")
+        store = BookmarkStore(path, catalogue)
+        assert len(store.names()) == len(set(store.names()))
+        store.save(Step(title="One more", caption="One more bookmark, saved last."))
+        on_disk = steps_on_disk(path)
+        assert len(on_disk) == len(steps) + 1 and on_disk[-1]["title"] == "One more"
+        for before, after in zip(steps, on_disk, strict=False):
+            if isinstance(before, dict) and before.get("title") in VALID_TITLES:
+                # a bookmark: the same, but for a number added to a repeated title
+                assert {**after, "title": before["title"]} == before
+                assert after["title"] == before["title"] or after["title"].startswith(before["title"] + " (")
+            else:
+                assert after == before
+        assert BookmarkStore(path, catalogue).names() == store.names()
+
+
+def test_windows_saving_at_the_same_moment_lose_nothing(tmp_path, catalogue):
+    path = tmp_path / "bookmarks.yaml"
+    stores = [BookmarkStore(path, catalogue) for _ in range(3)]
+    failures: list[BaseException] = []
+
+    def add_many(store: BookmarkStore, window: int) -> None:
+        try:
+            for n in range(12):
+                store.save(Step(title=f"Window {window} view {n}", caption="Saved while the others saved."))
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=add_many, args=(s, i)) for i, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    names = BookmarkStore(path, catalogue).names()
+    assert sorted(names) == sorted(f"Window {w} view {n}" for w in range(3) for n in range(12))
+    for window, store in enumerate(stores):  # each window's own order is kept
+        store.refresh()
+        assert store.names() == names
+        assert [n for n in names if n.startswith(f"Window {window} ")] == [
+            f"Window {window} view {n}" for n in range(12)
+        ]

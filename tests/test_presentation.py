@@ -10,7 +10,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from app.model.bookmarks import BookmarkStore
-from app.model.lessons import load_lesson
+from app.model.lessons import Step, load_lesson
 from app.qt.export_dialog import ExportImageDialog
 from app.qt.presentation import PRESENTATION_SCALE
 
@@ -159,3 +159,25 @@ def test_export_image_from_the_window(window, tmp_path, scene):
     with pytest.raises(OSError):
         window.save_screenshot(tmp_path, size, notes)  # a folder: nothing half-written
     assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]
+
+
+def test_bookmarks_saved_by_another_window_join_the_list(window, qtbot, store, catalogue):
+    panel = window.bookmarks
+    other = BookmarkStore(store.path, catalogue)  # another window on the same file
+    assert panel.add("Mine")
+    other.save(Step(title="Theirs", caption="Saved in the other window."))
+    other.save(Step(title="View 4", caption="Saved in the other window too."))
+    with qtbot.waitSignal(panel.message) as said:
+        assert panel.add("Mine again")
+    assert said.args == ["Bookmark “Mine again” saved (2 added by another window)"]
+    listed = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert listed == ["Mine", "Theirs", "View 4", "Mine again"]
+    other.save(Step(title="Latest", caption="Saved in the other window last."))
+    panel.hide()
+    panel.show()  # shown again (its tab chosen): the list is read again
+    assert panel.list.item(panel.list.count() - 1).text() == "Latest"
+    other.save(Step(title="View 6", caption="The other window's sixth view."))
+    with qtbot.waitSignal(panel.message) as said:
+        assert panel.add("View 6")  # the same name, chosen in both windows: both kept
+    assert "View 6 (2)" in said.args[0]
+    assert BookmarkStore(store.path, catalogue).names() == [*listed, "Latest", "View 6", "View 6 (2)"]

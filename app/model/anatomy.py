@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.model.yaml_lines import Located, load_located, plain
+from app.model.meshfile import check_mesh
+from app.model.yaml_lines import AnnotationError, Located, plain, pydantic_problems, read_mapping
+
+__all__ = ["AnnotationError", "Catalogue", "Group", "Kind", "Side", "Structure", "load_catalogue"]
 
 
 class Kind(StrEnum):
@@ -52,13 +53,13 @@ class Structure(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(description="stable identifier, lower_snake_case")
-    name: str = Field(min_length=1, description="English name")
-    latin: str = Field(min_length=1, description="Terminologia Anatomica name")
+    name: str = Field(min_length=1, max_length=80, description="English name")
+    latin: str = Field(min_length=1, max_length=120, description="Terminologia Anatomica name")
     kind: Kind
     side: Side
     group: Group
     color: str = Field(description="display colour, #rrggbb")
-    mesh: str = Field(description="mesh path relative to meshes/")
+    mesh: str = Field(max_length=300, description="mesh path relative to meshes/")
     visible: bool = Field(default=True, description="shown when the atlas opens")
     variant: bool = Field(default=False, description="present in only part of the population")
     roots: tuple[str, ...] = Field(default=(), description="spinal nerve roots of a nerve, e.g. L2")
@@ -94,26 +95,6 @@ class Structure(BaseModel):
         return value.lower()
 
 
-@dataclass(frozen=True)
-class AnnotationError:
-    """A problem in an annotation file, printed as ``file:line: message``."""
-
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class AnnotationFileError(Exception):
-    """Raised when an annotation file has problems and the caller asked for strictness."""
-
-    def __init__(self, errors: list[AnnotationError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
-
-
 class Catalogue:
     """The structures, indexed by id, in file order."""
 
@@ -143,48 +124,23 @@ class Catalogue:
         return [s for s in self if s.group == group]
 
 
-def _pydantic_messages(error: ValidationError, entry: Located) -> list[tuple[int, str]]:
-    found = []
-    for item in error.errors():
-        key = item["loc"][0] if item["loc"] else None
-        label = f"'{key}': " if key is not None else ""
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif item["type"] == "missing":
-            message = "missing required field"
-        elif item["type"] == "enum":
-            message = f"must be one of {item.get('ctx', {}).get('expected', '')}"
-        found.append((entry.line_of(key) if key is not None else entry.line, f"{label}{message}"))
-    return found
-
-
 def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogue, list[AnnotationError]]:
     """Read a structures file; return the valid structures and every problem found.
 
-    ``meshes_dir``, when given, is checked for each structure's mesh file.
+    ``meshes_dir``, when given, must hold each structure's mesh, inside it (symlinks
+    resolved), as a well-formed PLY file: a structure whose mesh is missing, outside or
+    broken is left out with its problem, so that the viewer goes on without it.
     """
     path = Path(path)
-    errors: list[AnnotationError] = []
-    try:
-        document = load_located(path)
-    except OSError as exc:
-        return Catalogue([]), [AnnotationError(path, 0, f"cannot read file: {exc.strerror}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        return Catalogue([]), [AnnotationError(path, line, f"invalid YAML: {problem}")]
-
-    if not isinstance(document, Located) or "structures" not in document.value:
-        line = document.line if isinstance(document, Located) else 1
-        return Catalogue([]), [AnnotationError(path, line, "expected a mapping with 'structures:'")]
+    document, errors = read_mapping(path, expected="structures")
+    if document is None:
+        return Catalogue([]), errors
     entries = document.value["structures"]
     if not isinstance(entries, list):
         return Catalogue([]), [
             AnnotationError(path, document.line_of("structures"), "'structures' must be a list")
         ]
-
+    fields = Structure.model_fields
     structures: list[Structure] = []
     seen: dict[str, int] = {}
     for entry in entries:
@@ -195,7 +151,9 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
         try:
             structure = Structure.model_validate(plain(entry))
         except ValidationError as exc:
-            errors.extend(AnnotationError(path, ln, msg) for ln, msg in _pydantic_messages(exc, entry))
+            for loc, message in pydantic_problems(exc.errors(), fields):
+                line = entry.line_of(loc[0]) if loc else entry.line
+                errors.append(AnnotationError(path, line, message))
             continue
         if structure.id in seen:
             errors.append(
@@ -206,11 +164,26 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
                 )
             )
             continue
-        if meshes_dir is not None and not (Path(meshes_dir) / structure.mesh).is_file():
-            errors.append(
-                AnnotationError(path, entry.line_of("mesh"), f"'mesh': file not found: {structure.mesh}")
-            )
-            continue
+        if meshes_dir is not None:
+            problem = mesh_problem(Path(meshes_dir), structure.mesh)
+            if problem:
+                errors.append(AnnotationError(path, entry.line_of("mesh"), f"'mesh': {problem}"))
+                continue
         seen[structure.id] = entry.line_of("id")
         structures.append(structure)
     return Catalogue(structures), errors
+
+
+def mesh_problem(meshes_dir: Path, relative: str) -> str | None:
+    """Why ``relative`` is not a usable mesh inside ``meshes_dir``, or None.
+
+    The path must stay inside the folder (``../`` and symlinks out of it are refused: an
+    export would copy whatever they point at), and the file must be a well-formed PLY."""
+    root = Path(meshes_dir).resolve()
+    target = (root / relative).resolve()
+    if Path(relative).is_absolute() or not target.is_relative_to(root):
+        return f"{relative} is outside the meshes folder"
+    if not target.is_file():
+        return f"file not found: {relative}"
+    problem = check_mesh(target)
+    return f"{relative}: {problem}" if problem else None

@@ -3,24 +3,44 @@
 A bookmark *is* a lesson step (camera, what is shown, selected, X-ray, opacities, a caption)
 whose title is its name: restoring one is applying a step, and a set of them is a lesson.
 They are kept as one lesson file, ``bookmarks.yaml`` in the user's data folder, written
-atomically; a file that does not read is set aside, never overwritten.
+atomically under a lock, so windows open at once never lose each other's bookmarks; a bad
+bookmark in it is kept as it is, and a file that does not read is set aside, never overwritten.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+import yaml
+from filelock import FileLock
 from platformdirs import user_data_dir
 
 from app.files import atomic_write_text
 from app.model.anatomy import AnnotationError, Catalogue
-from app.model.lessons import CameraPose, Lesson, Step, lesson_yaml, load_lesson
+from app.model.lessons import (
+    MAX_TITLE,
+    CameraPose,
+    Lesson,
+    Step,
+    check_step,
+    lesson_data_yaml,
+    lesson_yaml,
+)
 from app.model.scene import XRAY_KINDS, SceneModel
 from app.model.teaching import XRAY_OPACITY
+from app.model.yaml_lines import Located, plain, read_mapping
 
 BOOKMARKS_TITLE = "Bookmarks"
+#: How long a change waits for another window's change to the file to finish.
+LOCK_TIMEOUT_S = 10.0
+
+_T = TypeVar("_T")
+_UNREAD = object()  # a file this store has not read (or could not)
 
 
 def data_dir() -> Path:
@@ -55,75 +75,271 @@ def describe(scene: SceneModel) -> str:
     return f"{', '.join(names)} selected; {shown}."
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One step of the bookmarks file: its data as written there, and the bookmark it is
+    (``None`` for a step that is not valid, which is kept and written back as it is)."""
+
+    data: Any
+    step: Step | None = None
+
+
+def _numbered(name: str, taken: set[str]) -> str:
+    """``name (2)``, ``name (3)``, ...: the first not in ``taken`` (within the title length)."""
+    number = 2
+    while True:
+        suffix = f" ({number})"
+        candidate = name[: MAX_TITLE - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two bookmarks' data are the same (as YAML, so NaN is NaN)."""
+    return a == b or yaml.safe_dump(a, sort_keys=True) == yaml.safe_dump(b, sort_keys=True)
+
+
+def _bad_step(path: Path, index: int, data: Any, errors: list[AnnotationError]) -> AnnotationError:
+    """One problem for a bookmark that is not valid: where its first problem is, and all of them."""
+    title = data.get("title") if isinstance(data, dict) else None
+    name = f"bookmark '{title}'" if isinstance(title, str) and title else "a bookmark"
+    details = "; ".join(
+        error.message.removeprefix(f"step {index + 1}: ").replace(f"'steps.{index}.", "'") for error in errors
+    )
+    return AnnotationError(
+        path, errors[0].line, f"{name} (step {index + 1}) is kept in the file but not shown: {details}"
+    )
+
+
+def _aside_name(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+    number = 2
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{number}")
+        number += 1
+    return aside
+
+
 class BookmarkStore:
-    """The user's bookmarks, in the order saved, mirrored to a lesson file on every change."""
+    """The user's bookmarks, in file order, mirrored to a lesson file on every change.
+
+    Every step of the file is checked on its own: a valid one is a bookmark, a bad one is
+    reported (``file:line: message``) and kept as it is, so the next write puts it back
+    unchanged. A repeated title gets a number (``Name (2)``). Only a file that does not read
+    at all is set aside, as ``bookmarks.yaml.unreadable-<time>``, when the store next writes.
+
+    Several windows (processes) may share the file: every change is a read-modify-write under
+    a lock file beside it (``bookmarks.yaml.lock``). When the file changed since this store
+    last read or wrote it, the store reads it again and makes its own change on what it finds,
+    so no window's bookmarks are lost; :meth:`refresh` reads another window's changes without
+    writing.
+    """
 
     def __init__(self, path: Path, catalogue: Catalogue):
         self.path = Path(path)
         self.catalogue = catalogue
         self.problems: list[AnnotationError] = []
-        self._steps: dict[str, Step] = {}
+        #: Bookmarks another window had added, found by the last save or delete.
+        self.merged: list[str] = []
+        self._entries: list[_Entry] = []
+        self._header: dict[str, Any] = {"title": BOOKMARKS_TITLE}
         self._unreadable = False
-        if self.path.exists():
-            lesson, self.problems = load_lesson(self.path, catalogue)
-            if lesson is None:
-                self._unreadable = True
-            else:
-                self._steps = {step.title: step for step in lesson.steps}
+        self._seen: object = _UNREAD  # the file's bytes as last read or written (None: no file)
+        self.refresh()
 
     @classmethod
     def default(cls, catalogue: Catalogue) -> BookmarkStore:
         return cls(data_dir() / "bookmarks.yaml", catalogue)
 
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
     def names(self) -> list[str]:
-        return list(self._steps)
+        return [entry.step.title for entry in self._entries if entry.step is not None]
 
     def __contains__(self, name: str) -> bool:
-        return name in self._steps
+        return self._index(name) is not None
 
     def __len__(self) -> int:
-        return len(self._steps)
+        return len(self.names())
 
     def get(self, name: str) -> Step:
+        index = self._index(name)
+        if index is None:
+            raise KeyError(f"no bookmark named {name!r}")
+        step = self._entries[index].step
+        assert step is not None
+        return step
+
+    def refresh(self) -> list[str]:
+        """Read the file again if it changed since this store last read or wrote it (another
+        window saved); the names of the bookmarks that appeared."""
         try:
-            return self._steps[name]
-        except KeyError:
-            raise KeyError(f"no bookmark named {name!r}") from None
+            data: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            data = None
+        except OSError as exc:  # as a file that does not parse: set aside at the next write
+            self._clear()
+            self.problems = [AnnotationError(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
+            self._unreadable = True
+            self._seen = _UNREAD
+            return []
+        if data == self._seen:
+            return []
+        before = set(self.names())
+        self._load(data)
+        return [name for name in self.names() if name not in before]
 
-    def save(self, step: Step) -> None:
-        """Add a bookmark, or replace the one with the same name (it keeps its place)."""
-        self._change(lambda steps: steps.__setitem__(step.title, step))
+    def save(self, step: Step) -> str:
+        """Add a bookmark, or replace the one with the same name (it keeps its place); the name
+        it is saved under. If another window saved a bookmark of that name since this store
+        last looked (a new one, or a change this store has not seen), that one is kept and this
+        one is saved beside it with a number: ``Name (2)``."""
+        seen = self._data(step.title)
 
-    def delete(self, name: str) -> None:
-        self.get(name)
-        self._change(lambda steps: steps.pop(name))
+        def edit() -> str:
+            index = self._index(step.title)
+            saved = step
+            if index is not None and not _same(self._entries[index].data, seen):
+                saved = step.model_copy(update={"title": self._unique(step.title)})
+                index = None
+            entry = _Entry(saved.model_dump(mode="json", exclude_defaults=True), saved)
+            if index is None:
+                self._entries.append(entry)
+            else:
+                self._entries[index] = entry
+            return saved.title
 
-    def _change(self, edit) -> None:
-        """Edit the bookmarks and write them; if writing fails, nothing changed."""
-        before = dict(self._steps)
-        edit(self._steps)
-        try:
-            self._write()
-        except OSError:
-            self._steps = before
-            raise
+        return self._change(edit)
+
+    def delete(self, name: str) -> bool:
+        """Delete a bookmark; False if another window deleted it already, or changed it since
+        this store last looked (that change is kept)."""
+        seen = self._data(name)
+        if seen is None:
+            raise KeyError(f"no bookmark named {name!r}")
+
+        def edit() -> bool:
+            index = self._index(name)
+            if index is None or not _same(self._entries[index].data, seen):
+                return False
+            del self._entries[index]
+            return True
+
+        return self._change(edit)
 
     def as_lesson(self, title: str, names: list[str] | None = None) -> Lesson:
         """Some bookmarks (all by default), in order, as a lesson."""
         chosen = self.names() if names is None else names
         return Lesson(title=title, steps=tuple(self.get(name) for name in chosen))
 
-    def _write(self) -> None:
-        if self._unreadable:
-            # Keep the file that did not read: the user may want to mend it by hand.
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-            self.path.replace(aside)
-            self.problems.append(AnnotationError(self.path, 1, f"could not be read; kept as {aside.name}"))
-            self._unreadable = False
-        if not self._steps:
-            self.path.unlink(missing_ok=True)
+    # reading
+    def _clear(self) -> None:
+        self._entries = []
+        self._header = {"title": BOOKMARKS_TITLE}
+        self._unreadable = False
+        self.problems = []
+
+    def _load(self, data: bytes | None) -> None:
+        """Take the file's contents (``data``, as read just before) as this store's."""
+        self._clear()
+        self._seen = data
+        if data is None:
             return
-        write_lesson(self.path, Lesson(title=BOOKMARKS_TITLE, steps=tuple(self._steps.values())))
+        document, self.problems = read_mapping(self.path, expected="steps")
+        steps = document.value["steps"] if document is not None else None
+        if document is None or not isinstance(steps, list):
+            if document is not None:
+                line = document.line_of("steps")
+                self.problems = [
+                    AnnotationError(self.path, line, "expected 'steps:' with a list of bookmarks")
+                ]
+            self._unreadable = True
+            return
+        self._header = {"title": BOOKMARKS_TITLE} | {
+            key: plain(value) for key, value in document.value.items() if key != "steps"
+        }
+        checked = [check_step(self.path, document, index, self.catalogue) for index in range(len(steps))]
+        taken = {step.title for step, _ in checked if step is not None}
+        first: dict[str, int] = {}
+        for index, (step, errors) in enumerate(checked):
+            raw = steps[index]
+            kept = plain(raw)
+            if step is None:
+                self._entries.append(_Entry(kept))
+                self.problems.append(_bad_step(self.path, index, kept, errors))
+            elif step.title in first:
+                title = _numbered(step.title, taken)
+                taken.add(title)
+                line = raw.line_of("title") if isinstance(raw, Located) else document.line
+                self.problems.append(
+                    AnnotationError(
+                        self.path,
+                        line,
+                        f"bookmark '{step.title}' (step {index + 1}) has the title of step "
+                        f"{first[step.title] + 1}; it is kept as '{title}'",
+                    )
+                )
+                self._entries.append(
+                    _Entry({**kept, "title": title}, step.model_copy(update={"title": title}))
+                )
+            else:
+                first[step.title] = index
+                self._entries.append(_Entry(kept, step))
+
+    def _index(self, name: str) -> int | None:
+        for index, entry in enumerate(self._entries):
+            if entry.step is not None and entry.step.title == name:
+                return index
+        return None
+
+    def _data(self, name: str) -> Any:
+        index = self._index(name)
+        return None if index is None else self._entries[index].data
+
+    def _unique(self, name: str) -> str:
+        return _numbered(name, {entry.step.title for entry in self._entries if entry.step is not None})
+
+    # writing
+    def _change(self, edit: Callable[[], _T]) -> _T:
+        """Under the lock: read what other windows wrote, edit, write; if writing fails,
+        the file is as it was and so is this store (with the other windows' changes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(self.lock_path, timeout=LOCK_TIMEOUT_S):
+            self.merged = self.refresh()
+            before = list(self._entries)
+            result = edit()
+            try:
+                self._write()
+            except OSError:
+                self._entries = before
+                raise
+        return result
+
+    def _write(self) -> None:
+        aside = None
+        if self._unreadable and self.path.exists():
+            # Keep the file that did not read: the user may want to mend it by hand.
+            aside = _aside_name(self.path)
+            self.path.replace(aside)
+        try:
+            if self._entries:
+                text = lesson_data_yaml({**self._header, "steps": [entry.data for entry in self._entries]})
+                atomic_write_text(self.path, text)
+                self._seen = text.encode("utf-8")
+            else:
+                self.path.unlink(missing_ok=True)
+                self._seen = None
+        except OSError:
+            if aside is not None and not self.path.exists():
+                aside.replace(self.path)
+            raise
+        if aside is not None:
+            self.problems.append(AnnotationError(self.path, 1, f"could not be read; kept as {aside.name}"))
+        self._unreadable = False
 
 
 def write_lesson(path: Path, lesson: Lesson) -> None:

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.model.anatomy import AnnotationError, Catalogue, Kind
-from app.model.yaml_lines import Located, load_located, plain
+from app.model.yaml_lines import Located, plain, pydantic_problems, read_mapping
+
+#: Longest text of one fact, correction or citation (the longest shipped is under 700).
+MAX_TEXT = 4000
 
 SIDE_SUFFIXES = ("_left", "_right")
 
@@ -25,21 +27,21 @@ class Fact(BaseModel):
     """One statement in the project's own words, with the sources that support it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    text: str = Field(min_length=10)
+    text: str = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
 class Clinical(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=3)
-    text: str = Field(min_length=10)
+    title: str = Field(min_length=3, max_length=200)
+    text: str = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
 class Misconception(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    claim: str = Field(min_length=5)
-    correction: str = Field(min_length=10)
+    claim: str = Field(min_length=5, max_length=MAX_TEXT)
+    correction: str = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
@@ -82,6 +84,13 @@ REQUIRED: dict[Kind, tuple[str, ...]] = {
 ALLOWED: dict[Kind, set[str]] = {
     kind: set(fields) | {"summary", "clinical", "misconceptions"} for kind, fields in REQUIRED.items()
 }
+#: Every field name in a content entry, for spelling hints.
+CONTENT_FIELDS = {
+    *Entry.model_fields,
+    *Fact.model_fields,
+    *Clinical.model_fields,
+    *Misconception.model_fields,
+}
 
 
 @dataclass
@@ -111,24 +120,9 @@ def _targets(key: str, catalogue: Catalogue) -> list[str]:
     return [key + suffix for suffix in SIDE_SUFFIXES if key + suffix in catalogue]
 
 
-def read_mapping(path: Path) -> tuple[Located | None, list[AnnotationError]]:
-    """Parse an annotation file whose top level must be a mapping; problems carry lines."""
-    try:
-        document = load_located(path)
-    except OSError as exc:
-        return None, [AnnotationError(path, 0, f"cannot read file: {exc.strerror}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [AnnotationError(path, mark.line + 1 if mark else 0, f"invalid YAML: {problem}")]
-    if not isinstance(document, Located):
-        return None, [AnnotationError(path, 1, "expected a mapping at the top of the file")]
-    return document, []
-
-
 def load_sources(path: Path) -> tuple[dict[str, str], list[AnnotationError]]:
     """The bibliography: ``sources: {key: full citation}``."""
-    document, errors = read_mapping(Path(path))
+    document, errors = read_mapping(Path(path), expected="sources")
     if document is None:
         return {}, errors
     table = document.value.get("sources")
@@ -136,7 +130,7 @@ def load_sources(path: Path) -> tuple[dict[str, str], list[AnnotationError]]:
         return {}, [AnnotationError(Path(path), document.line, "expected 'sources:' with key: citation")]
     out = {}
     for key, value in table.value.items():
-        if not isinstance(value, str) or len(value) < 10:
+        if not isinstance(value, str) or not 10 <= len(value) <= MAX_TEXT:
             errors.append(
                 AnnotationError(Path(path), table.line_of(key), f"source '{key}': give the full citation")
             )
@@ -169,7 +163,7 @@ def load_content(
     errors: list[AnnotationError] = []
     for path in paths:
         path = Path(path)
-        document, problems = read_mapping(path)
+        document, problems = read_mapping(path, expected="content")
         errors.extend(problems)
         if document is None:
             continue
@@ -191,14 +185,9 @@ def load_content(
             try:
                 entry = Entry.model_validate(plain(raw))
             except ValidationError as exc:
-                for item in exc.errors():
-                    loc = item["loc"]
+                for loc, message in pydantic_problems(exc.errors(), CONTENT_FIELDS, prefix=f"{key}."):
                     field_line = raw.line_of(loc[0]) if loc else raw.line
-                    where = ".".join(str(p) for p in loc)
-                    message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
-                    if item["type"] == "missing":
-                        message = "missing required field"
-                    errors.append(AnnotationError(path, field_line, f"'{key}.{where}': {message}"))
+                    errors.append(AnnotationError(path, field_line, message))
                 continue
             kind = catalogue[targets[0]].kind
             bad_fields = [f for f in raw.value if f not in ALLOWED[kind]]

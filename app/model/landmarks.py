@@ -1,21 +1,24 @@
-"""Named points and attachment regions (RAS mm) that the mesh build writes into ``meshes/``."""
+"""Named points and attachment regions (RAS mm) that the mesh build writes into ``meshes/``.
+
+Both files are read entry by entry, like the annotation files: a bad entry (wrong shape,
+not a finite number) is reported as ``file:line: message`` and left out, the rest is kept,
+so a damaged file never stops the viewer and never puts NaN into an export.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from app.model.yaml_lines import AnnotationError, DocumentError, read_text
 
-def load_landmarks(path: Path) -> dict[str, tuple[float, float, float]]:
-    """Read landmarks; raise ``ValueError`` naming the file on a bad file."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("units") != "mm" or data.get("frame") != "RAS":
-            raise ValueError("expected units 'mm' and frame 'RAS'")
-        return {str(k): (float(v[0]), float(v[1]), float(v[2])) for k, v in data["landmarks"].items()}
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, IndexError, ValueError) as exc:
-        raise ValueError(f"{path}: bad landmarks file: {exc}") from exc
+Point = tuple[float, float, float]
+#: Farthest a landmark or attachment point may lie from the origin (mm): the atlas spans
+#: under a metre.
+MAX_COORDINATE_MM = 5_000.0
 
 
 @dataclass(frozen=True)
@@ -26,22 +29,110 @@ class Attachment:
     role: str  # "origin" or "insertion"
     bone: str
     name: str
-    points: tuple[tuple[float, float, float], ...]
+    points: tuple[Point, ...]
 
 
-def load_attachments(path: Path) -> list[Attachment]:
-    """Read the attachment regions written by the mesh build; raise ``ValueError`` naming the file."""
+def _read_json(path: Path, key: str) -> tuple[Any, str, list[AnnotationError]]:
+    """The ``key`` member of a JSON data file in mm and RAS and the file's text, or the one
+    problem that stops it."""
+    path = Path(path)
+    text = ""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return [
-            Attachment(
-                muscle=str(a["muscle"]),
-                role=str(a["role"]),
-                bone=str(a["bone"]),
-                name=str(a["name"]),
-                points=tuple((float(p[0]), float(p[1]), float(p[2])) for p in a["points"]),
+        text = read_text(path, limit=16_000_000)
+        data = json.loads(text)
+    except OSError as exc:
+        return None, text, [AnnotationError(path, 0, f"cannot read file: {exc.strerror or exc}")]
+    except DocumentError as exc:
+        return None, text, [AnnotationError(path, exc.line, exc.message)]
+    except json.JSONDecodeError as exc:
+        return None, text, [AnnotationError(path, exc.lineno, f"invalid JSON: {exc.msg}")]
+    except RecursionError:
+        return None, text, [AnnotationError(path, 0, "invalid JSON: nested too deeply")]
+    if not isinstance(data, dict) or key not in data:
+        return None, text, [AnnotationError(path, 1, f"expected an object with '{key}'")]
+    if data.get("units") != "mm" or data.get("frame") != "RAS":
+        return None, text, [AnnotationError(path, 1, "expected units 'mm' and frame 'RAS'")]
+    return data[key], text, []
+
+
+def _point(value: object) -> Point | None:
+    """A finite 3D point within reach, or None."""
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        return None
+    if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in value):
+        return None
+    point = (float(value[0]), float(value[1]), float(value[2]))
+    if not all(math.isfinite(c) and abs(c) <= MAX_COORDINATE_MM for c in point):
+        return None
+    return point
+
+
+def _line_of(text: str, needle: str) -> int:
+    """The line where ``needle`` first appears (JSON keeps no lines; good enough for a name)."""
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]:
+    """The landmarks that are finite points; every bad one is reported."""
+    path = Path(path)
+    table, text, errors = _read_json(path, "landmarks")
+    if table is None:
+        return {}, errors
+    if not isinstance(table, dict):
+        return {}, [AnnotationError(path, 1, "'landmarks' must map names to [x, y, z]")]
+    landmarks: dict[str, Point] = {}
+    for name, value in table.items():
+        point = _point(value)
+        if point is None:
+            line = _line_of(text, json.dumps(name))
+            errors.append(AnnotationError(path, line, f"landmark '{name}': expected [x, y, z], finite mm"))
+        else:
+            landmarks[str(name)] = point
+    return landmarks, errors
+
+
+def load_attachments(path: Path) -> tuple[list[Attachment], list[AnnotationError]]:
+    """The attachment regions that are well formed; every bad one is reported."""
+    path = Path(path)
+    entries, _text, errors = _read_json(path, "attachments")
+    if entries is None:
+        return [], errors
+    if not isinstance(entries, list):
+        return [], [AnnotationError(path, 1, "'attachments' must be a list")]
+    out: list[Attachment] = []
+    for index, entry in enumerate(entries):
+        attachment = _attachment(entry)
+        if attachment is None:
+            errors.append(
+                AnnotationError(
+                    path,
+                    1,
+                    f"attachment {index + 1}: expected muscle, role (origin or insertion), bone, "
+                    "name and points [[x, y, z], ...] in finite mm",
+                )
             )
-            for a in data["attachments"]
-        ]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, IndexError, ValueError) as exc:
-        raise ValueError(f"{path}: bad attachments file: {exc}") from exc
+        else:
+            out.append(attachment)
+    return out, errors
+
+
+def _attachment(entry: object) -> Attachment | None:
+    if not isinstance(entry, dict):
+        return None
+    names = [entry.get(key) for key in ("muscle", "role", "bone", "name")]
+    if not all(isinstance(n, str) and 0 < len(n) <= 200 for n in names):
+        return None
+    raw = entry.get("points")
+    if not isinstance(raw, list) or not raw:
+        return None
+    points = [_point(p) for p in raw]
+    if entry["role"] not in ("origin", "insertion") or any(p is None for p in points):
+        return None
+    return Attachment(
+        muscle=entry["muscle"],
+        role=entry["role"],
+        bone=entry["bone"],
+        name=entry["name"],
+        points=tuple(p for p in points if p is not None),
+    )

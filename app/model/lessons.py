@@ -13,17 +13,22 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from app.fonts import text_problem
 from app.model.anatomy import AnnotationError, Catalogue
-from app.model.content import SIDE_SUFFIXES, read_mapping
+from app.model.content import SIDE_SUFFIXES
 from app.model.scene import SceneModel
 from app.model.views import VIEWS, CameraPose
-from app.model.yaml_lines import Located, plain
+from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
+
+#: Longest step title and caption: what fits on a slide (and renders in bounded time).
+MAX_TITLE = 120
+MAX_CAPTION = 1200
 
 
 class Step(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=1)
-    caption: str = Field(min_length=10)
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    caption: str = Field(min_length=10, max_length=MAX_CAPTION)
     view: str = "oblique"
     camera: CameraPose | None = None
     show: Literal["all"] | tuple[str, ...] = "all"
@@ -51,9 +56,13 @@ class Step(BaseModel):
 
 class Lesson(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=3)
-    summary: str = ""
-    steps: tuple[Step, ...] = Field(min_length=1)
+    title: str = Field(min_length=3, max_length=MAX_TITLE)
+    summary: str = Field(default="", max_length=MAX_CAPTION)
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=200)
+
+
+#: Every field name of a lesson, for spelling hints.
+LESSON_FIELDS = {*Lesson.model_fields, *Step.model_fields, *CameraPose.model_fields}
 
 
 def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
@@ -70,58 +79,72 @@ def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
 def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[AnnotationError]]:
     """Read and check a lesson; every problem is reported with its line."""
     path = Path(path)
-    document, problems = read_mapping(path)
+    document, problems = read_mapping(path, expected="steps")
     if document is None:
         return None, problems
-    if "steps" not in document.value:
-        return None, [AnnotationError(path, 1, "expected a mapping with 'title:' and 'steps:'")]
     errors: list[AnnotationError] = []
     try:
         lesson = Lesson.model_validate(plain(document))
     except ValidationError as exc:
-        for item in exc.errors():
-            errors.append(AnnotationError(path, _line(document, item["loc"]), _message(item)))
+        for loc, message in pydantic_problems(exc.errors(), LESSON_FIELDS):
+            errors.append(AnnotationError(path, line_at(document, loc), message))
         return None, errors
-    steps = document.value["steps"]
+    problem = text_problem(lesson.title)
+    if problem:
+        errors.append(AnnotationError(path, document.line_of("title"), f"'title': {problem}"))
     for index, step in enumerate(lesson.steps):
-        raw = steps[index]
-        for field in ("show", "hide", "select", "opacity"):
-            ids = getattr(step, field)
-            if ids == "all":
-                continue
-            for sid in ids:
-                if not expand_ids((sid,), catalogue):
-                    line = raw.line_of(field) if isinstance(raw, Located) else document.line
-                    errors.append(
-                        AnnotationError(path, line, f"step {index + 1}: unknown structure id '{sid}'")
-                    )
+        errors.extend(step_problems(path, document, index, step, catalogue))
     return (lesson if not errors else None), errors
 
 
-def _line(document: Located, loc: tuple) -> int:
-    """The line of the deepest located mapping along a pydantic error location."""
-    node: object = document
-    line = document.line
-    for key in loc:
-        if isinstance(node, Located):
-            line = node.line_of(key)
-            node = node.value.get(str(key))
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-            if isinstance(node, Located):
-                line = node.line
-        else:
+def check_step(
+    path: Path, document: Located, index: int, catalogue: Catalogue
+) -> tuple[Step | None, list[AnnotationError]]:
+    """Step ``index`` of a lesson file checked on its own, with :func:`load_lesson`'s messages
+    and lines: the step, or ``None`` and its problems (bookmarks keep the others)."""
+    errors: list[AnnotationError] = []
+    try:
+        step = Step.model_validate(plain(document.value["steps"][index]))
+    except ValidationError as exc:
+        located = [{**item, "loc": ("steps", index, *item["loc"])} for item in exc.errors()]
+        for loc, message in pydantic_problems(located, LESSON_FIELDS):
+            errors.append(AnnotationError(path, line_at(document, loc), message))
+        return None, errors
+    errors = step_problems(path, document, index, step, catalogue)
+    return (None if errors else step), errors
+
+
+def step_problems(
+    path: Path, document: Located, index: int, step: Step, catalogue: Catalogue
+) -> list[AnnotationError]:
+    """What the model alone cannot check in step ``index`` (valid as a :class:`Step`) of a
+    lesson file: that its structure ids exist and its texts can be drawn."""
+    errors: list[AnnotationError] = []
+    raw = document.value["steps"][index]
+
+    def line_of(field: str) -> int:
+        return raw.line_of(field) if isinstance(raw, Located) else document.line
+
+    title = document.value.get("title")
+    for field, text in (
+        ("title", step.title),
+        ("caption", step.caption),
+        ("title", f"{title} — {step.title}"),
+    ):
+        problem = text_problem(text)
+        if problem:  # the combined title is what a screenshot of the step draws
+            errors.append(AnnotationError(path, line_of(field), f"step {index + 1}: '{field}': {problem}"))
             break
-    return line
-
-
-def _message(item: Any) -> str:
-    where = ".".join(str(p) for p in item["loc"])
-    if item["type"] == "extra_forbidden":
-        return f"'{where}': unknown field"
-    if item["type"] == "missing":
-        return f"'{where}': missing required field"
-    return f"'{where}': {item['msg']}"
+    for field in ("show", "hide", "select", "opacity"):
+        ids = getattr(step, field)
+        if ids == "all":
+            continue
+        for sid in ids:
+            if not expand_ids((sid,), catalogue):
+                errors.append(
+                    AnnotationError(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
+                )
+    return errors
 
 
 def apply_step(scene: SceneModel, step: Step) -> None:
@@ -153,7 +176,11 @@ def apply_step(scene: SceneModel, step: Step) -> None:
 
 def lesson_yaml(lesson: Lesson) -> str:
     """A lesson as the YAML that :func:`load_lesson` reads back (defaults left out)."""
-    data = lesson.model_dump(mode="json", exclude_defaults=True)
+    return lesson_data_yaml(lesson.model_dump(mode="json", exclude_defaults=True))
+
+
+def lesson_data_yaml(data: dict[str, Any]) -> str:
+    """Plain lesson data (``title``, ``steps``, ...) as YAML, written as lessons are by hand."""
     return yaml.dump(data, Dumper=_LessonDumper, sort_keys=False, allow_unicode=True, width=100)
 
 

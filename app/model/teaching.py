@@ -77,7 +77,8 @@ def emphasis(
             see_through.add(psoas)
         reveal |= _plexus_path(catalogue, side)
     if structure.kind is Kind.nerve:
-        roots = tuple(ROOT_VERTEBRA[r] for r in structure.roots if r in ROOT_VERTEBRA)
+        levels = (ROOT_VERTEBRA.get(r) for r in structure.roots)
+        roots = tuple(v for v in levels if v is not None and v in catalogue)
     return Emphasis(
         selected=selected,
         attachments=painted,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,44 @@ VIEWS: dict[str, View] = {
 DEFAULT_VIEW = "oblique"
 
 
+#: How far from the origin a camera may be (mm): a kilometre, far beyond any useful view.
+MAX_CAMERA_MM = 1_000_000.0
+#: Nearest the camera may be to what it looks at (mm).
+MIN_CAMERA_DISTANCE_MM = 0.01
+#: Smallest angle between the up vector and the line of sight (degrees).
+MIN_UP_ANGLE_DEG = 1.0
+
+
 class CameraPose(BaseModel):
-    """An exact camera (RAS mm): where it is, what it looks at, which way is up."""
+    """An exact camera (RAS mm): where it is, what it looks at, which way is up.
+
+    Only a camera that can draw a picture is valid: finite and within reach of the atlas,
+    looking at a point apart from itself, with an up vector that is not along the view."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     position: tuple[float, float, float]
     focal_point: tuple[float, float, float]
     up: tuple[float, float, float]
+
+    @model_validator(mode="after")
+    def _can_see(self) -> CameraPose:
+        points = np.array([self.position, self.focal_point], dtype=float)
+        up = np.array(self.up, dtype=float)
+        if not (np.isfinite(points).all() and np.isfinite(up).all()):
+            raise ValueError("camera values must be finite numbers")
+        if np.abs(points).max() > MAX_CAMERA_MM:
+            raise ValueError(f"camera position and focal point must be within {MAX_CAMERA_MM:g} mm")
+        sight = points[1] - points[0]
+        distance = float(np.linalg.norm(sight))
+        if distance < MIN_CAMERA_DISTANCE_MM:
+            raise ValueError("camera position and focal point must be apart")
+        length = float(np.linalg.norm(up))
+        if length < 1e-9:
+            raise ValueError("camera up vector must not be zero")
+        sine = float(np.linalg.norm(np.cross(sight / distance, up / length)))
+        if sine < np.sin(np.radians(MIN_UP_ANGLE_DEG)):
+            raise ValueError("camera up vector must not point along the line of sight")
+        return self
 
 
 def interpolate(start: CameraPose, end: CameraPose, t: float) -> CameraPose:

@@ -2,7 +2,8 @@
 turn a set of bookmarks into a lesson file or present them.
 
 The list and the file are the :class:`~app.model.bookmarks.BookmarkStore`'s; this widget only
-asks for names and shows errors.
+asks for names and shows errors. Other windows may save to the same file: the list is read
+again whenever it is shown or changed, so it shows their bookmarks too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.bookmarks import BookmarkStore, capture, write_lesson
-from app.model.lessons import Lesson
+from app.model.lessons import MAX_TITLE, Lesson
 from app.qt.flight import CameraFlight
 
 
@@ -85,15 +87,25 @@ class BookmarksPanel(QWidget):
             layout.addLayout(row)
         self.refresh()
 
-    def refresh(self, current: str | None = None) -> None:
+    def refresh(self, current: str | None = None) -> list[str]:
+        """List the bookmarks, reading the file again first if another window changed it (the
+        selection is kept); the names another window added since."""
+        added = self.store.refresh()
+        selected = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
         self.list.clear()
         for name in self.store.names():
             item = QListWidgetItem(name, self.list)
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setToolTip(self.store.get(name).caption)
+            item.setSelected(name in selected)
             if name == current:  # shown, not selected: a selection narrows Save and Present
                 self.list.scrollToItem(item)
         self._update_buttons()
+        return added
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.refresh()
 
     def _update_buttons(self) -> None:
         self.empty_hint.setVisible(len(self.store) == 0)
@@ -117,12 +129,17 @@ class BookmarksPanel(QWidget):
             return False
         step = capture(self.scene, self.flight.renderer.camera_pose(), name, note)
         try:
-            self.store.save(step)
+            saved = self.store.save(step)
         except OSError as exc:
             self._cannot_write(self.store.path, exc)
             return False
-        self.refresh(current=name)
-        self.message.emit(f"Bookmark “{name}” saved")
+        merged = self.store.merged
+        self.refresh(current=saved)
+        if saved != name:
+            text = f"Bookmark saved as “{saved}”: another window saved one named “{name}”"
+        else:
+            text = f"Bookmark “{name}” saved"
+        self.message.emit(text + _by_others(merged))
         return True
 
     def restore(self, name: str, animate: bool = True) -> None:
@@ -130,13 +147,24 @@ class BookmarksPanel(QWidget):
         self.message.emit(f"Bookmark “{name}”")
 
     def delete(self, names: list[str]) -> None:
+        kept: list[str] = []
+        merged: list[str] = []
         for name in names:
+            if name not in self.store:  # another window deleted it already
+                continue
             try:
-                self.store.delete(name)
+                if not self.store.delete(name) and name in self.store:
+                    kept.append(name)  # changed by another window since: that change is kept
             except OSError as exc:
                 self._cannot_write(self.store.path, exc)
                 break
+            merged += self.store.merged
         self.refresh()
+        if kept:
+            listed = ", ".join(f"“{name}”" for name in kept)
+            self.message.emit(f"Not deleted: another window changed {listed} since" + _by_others(merged))
+        elif merged:
+            self.message.emit("Bookmarks deleted" + _by_others(merged))
 
     def lesson(self, title: str) -> Lesson:
         return self.store.as_lesson(title, self.chosen())
@@ -152,9 +180,11 @@ class BookmarksPanel(QWidget):
 
     # dialogs
     def add_dialog(self) -> None:
+        self.refresh()  # another window may have saved since: the next free name, and Replace?
         dialog = QDialog(self)
         dialog.setWindowTitle("Add Bookmark")
         name = QLineEdit(f"View {len(self.store) + 1}", dialog)
+        name.setMaxLength(MAX_TITLE)
         name.selectAll()
         note = QLineEdit(dialog)
         note.setPlaceholderText("Optional: what this view shows (the caption in a lesson)")
@@ -194,3 +224,10 @@ class BookmarksPanel(QWidget):
 
     def _cannot_write(self, path: Path, exc: OSError) -> None:
         QMessageBox.warning(self, "Not saved", f"Cannot write {path}:\n{exc.strerror or exc}")
+
+
+def _by_others(names: list[str]) -> str:
+    """`` (2 added by another window)`` for bookmarks another window had saved, or ``""``."""
+    if not names:
+        return ""
+    return f" ({len(names)} added by another window)"

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QWidget,
 )
 
+from app.fonts import text_problem
 from app.render.snapshot import Annotations
 
 #: Sizes offered, from slides to print (A4 landscape at 300 dpi).
@@ -57,7 +59,27 @@ class ExportImageDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        #: Why the title or caption cannot be drawn (right-to-left script, no font has it).
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c0392b")
+        form.addRow("", self.problem)
         form.addRow(buttons)
+        for field in (self.title, self.caption):
+            field.textChanged.connect(self._check_text)
+        self._check_text()
+
+    def _check_text(self) -> None:
+        """Save only text that can be drawn; say why not."""
+        problems = [
+            f"{name}: {problem}"
+            for name, field in (("Title", self.title), ("Caption", self.caption))
+            if (problem := text_problem(field.text()))
+        ]
+        self.problem.setText(problems[0] if problems else "")
+        self.problem.setVisible(bool(problems))
+        self.save.setEnabled(not problems)
 
     def options(self) -> tuple[tuple[int, int], Annotations]:
         size = tuple(self.size_box.currentData())

@@ -17,6 +17,7 @@ import pyvista as pv
 from vtkmodules.vtkCommonDataModel import vtkStaticPointLocator
 from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
 
+from app.fonts import use_font
 from app.model.landmarks import Attachment
 from app.model.teaching import SEE_THROUGH, Emphasis
 from app.render.labels import Label, LabelLayer
@@ -180,6 +181,7 @@ class EmphasisLayer:
         self.legend.SetNumberOfEntries(len(entries))
         for i, (text, color) in enumerate(entries):
             self.legend.SetEntry(i, self._square, text, pv.Color(color).float_rgb)
+        use_font(self.legend.GetEntryTextProperty(), " ".join(text for text, _ in entries))
         self.legend.GetPosition2Coordinate().SetValue(0.2, 0.035 * len(entries) + 0.01)
         self.place_legend(self.legend_on_top)
         self.legend.SetVisibility(True)

@@ -7,10 +7,11 @@ page per step, the image above its caption, written atomically like every output
 from __future__ import annotations
 
 import io
-import textwrap
+import re
 from pathlib import Path
 
-from app.files import atomic_write_bytes
+from app.files import atomic_write_bytes, folder_replaced_whole
+from app.fonts import matplotlib_font, wrap
 from app.model.lessons import Lesson, apply_step
 from app.model.scene import SceneModel
 from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
@@ -18,16 +19,28 @@ from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
 
+#: What ``render-lesson`` writes into its folder, and so may replace there.
+OUTPUT_NAME = re.compile(r"^(step-\d+\.png|handout\.pdf)$")
+
+
 def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int]) -> list[Path]:
-    """Write ``step-01.png``... and ``handout.pdf`` into ``out_dir``; return their paths."""
+    """Write ``step-01.png``... and ``handout.pdf`` into ``out_dir``; return their paths.
+
+    The folder is written whole or not at all (see :func:`folder_replaced_whole`): no step
+    image of an earlier, longer lesson is left beside these, and a failure leaves the
+    folder as it was."""
+    with folder_replaced_whole(Path(out_dir), lambda name: bool(OUTPUT_NAME.match(name))) as folder:
+        written = _render_into(scene, lesson, folder, size)
+    return [Path(out_dir) / path.name for path in written]
+
+
+def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int]) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pdf_buffer = io.BytesIO()
     with Exporter(scene) as exporter, PdfPages(pdf_buffer) as pdf:
@@ -45,13 +58,14 @@ def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[
             written.append(path)
 
             page = Figure(figsize=A4_LANDSCAPE_IN)
-            page.text(0.05, 0.95, lesson.title, fontsize=16, weight="bold", va="top")
+            title_font = matplotlib_font(lesson.title, bold=True)
+            page.text(0.05, 0.95, lesson.title, fontproperties=title_font, fontsize=16, va="top")
             page.text(0.95, 0.95, f"Step {number} of {len(lesson.steps)}", fontsize=10, ha="right", va="top")
             axes = page.add_axes((0.05, 0.22, 0.9, 0.68))
             axes.imshow(image)
             axes.set_axis_off()
-            caption = "\n".join(textwrap.wrap(f"{step.title}. {step.caption}", 120))
-            page.text(0.05, 0.18, caption, fontsize=11, va="top")
+            caption = "\n".join(wrap(f"{step.title}. {step.caption}", 120))
+            page.text(0.05, 0.18, caption, fontproperties=matplotlib_font(caption), fontsize=11, va="top")
             page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
             pdf.savefig(page)
     handout = out_dir / "handout.pdf"

@@ -16,6 +16,8 @@ from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkTextActor
 
+from app.fonts import use_font
+
 Rect = tuple[float, float, float, float]
 MARGIN = 8  # pixels kept free at the view's edges
 GAP = 6  # pixels between two boxes
@@ -72,6 +74,7 @@ class LabelLayer:
             prop = actor.GetTextProperty()
             prop.SetFontSize(self.font_size)
             prop.SetBold(label.bold)
+            use_font(prop, label.text, label.bold)
             prop.SetColor(pv.Color(label.color).float_rgb)
             prop.SetBackgroundColor(0.08, 0.09, 0.12)
             prop.SetBackgroundOpacity(0.82)

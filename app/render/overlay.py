@@ -7,11 +7,10 @@ print and a full-screen projector.
 
 from __future__ import annotations
 
-import textwrap
-
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
+from app.fonts import use_font, wrap
 from app.render.labels import LabelLayer, Rect
 
 #: Points of each text at scale 1.
@@ -76,8 +75,10 @@ class TextOverlay:
     def set(self, title: str | None = None, caption: str | None = None, footnote: str | None = None) -> None:
         """Show these texts (None hides one)."""
         for actor, text in ((self.title, title), (self.footnote, footnote)):
+            use_font(actor.GetTextProperty(), text or "", bold=actor is self.title)
             actor.SetInput(text or "")
             actor.SetVisibility(bool(text))
+        use_font(self.caption.GetTextProperty(), caption or "")
         self._caption_text = caption or ""
         self.caption.SetVisibility(bool(caption))
         self._wrapped_for = 0
@@ -91,7 +92,7 @@ class TextOverlay:
         self._wrapped_for = width
         char_px = 0.52 * CAPTION_PT * self.scale  # mean advance of a proportional font
         columns = max(30, int(0.8 * max(width, 1) / char_px))
-        self.caption.SetInput("\n".join(textwrap.wrap(self._caption_text, columns)))
+        self.caption.SetInput("\n".join(wrap(self._caption_text, columns)))
 
     def rects(self) -> list[Rect]:
         """Screen rectangles (x0, y0, x1, y1 in pixels) of the texts shown, for labels to avoid."""

@@ -33,6 +33,10 @@ PNG_COMPRESSION = 1
 REFERENCE_HEIGHT = 800
 
 
+class RenderError(Exception):
+    """A picture that could not be drawn (never written as a blank file)."""
+
+
 def ensure_headless_vtk() -> None:
     """Make VTK render through EGL so no X server is needed (before the first render window)."""
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
@@ -118,6 +122,11 @@ class Exporter:
         plotter.render()
         image = plotter.screenshot(return_img=True, transparent_background=notes.transparent)
         plotter.window_size = list(self.IDLE_SIZE)
+        # Every picture has at least the attribution on its background: one flat colour
+        # means OpenGL could not draw at this size (an incomplete framebuffer), and a blank
+        # file must never be written.
+        if not (image != image[0, 0]).any():
+            raise RenderError(f"OpenGL drew nothing at {size[0]}x{size[1]} (try a smaller size)")
         return image
 
     def png(
