@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -470,3 +471,42 @@ def test_misspelled_keys_get_a_hint_and_merge_keys_work(tmp_path, catalogue):
         ("One", "right", ("psoas_major_right",)),
         ("Two", "anterior", ("psoas_major_right",)),
     ]
+
+
+# The viewer -------------------------------------------------------------------------------------
+
+
+def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtbot, data_root, monkeypatch):
+    """A truncated femur, a content file, a lesson and the bookmarks not UTF-8: the window
+    opens with the rest, lists each problem, and selecting what attached to the femur works."""
+    from PySide6.QtCore import Qt
+
+    from app.model.atlas import Atlas
+    from app.model.bookmarks import BookmarkStore
+
+    monkeypatch.setenv("PSOAS_ATLAS_ROOT", str(data_root))
+    _damage(data_root / "meshes" / "bones" / "femur_right.ply", "truncated")
+    for path in (
+        data_root / "annotations" / "content" / "bones.yaml",
+        data_root / "annotations" / "lessons" / LESSON_3.name,
+    ):
+        path.write_bytes(path.read_text().replace("femur", "fémur").encode("latin-1"))
+    bookmarks = data_root / "bookmarks.yaml"
+    bookmarks.write_bytes("title: Bookmarks\nsteps: []  # café\n".encode("utf-16"))
+    atlas = Atlas.load()
+    library, problems = load_library(atlas.annotations_dir, atlas.catalogue)
+    store = BookmarkStore(bookmarks, atlas.catalogue)
+    window = open_window(atlas.scene(), library, atlas.problems + problems, bookmarks=store)
+    listed = "\n".join(str(p) for p in window.problems)
+    assert "femur_right.ply: broken PLY file" in listed
+    for name in ("bones.yaml", LESSON_3.name):
+        assert re.search(rf"{re.escape(name)}:\d+: not UTF-8 text", listed), name
+    assert "bookmarks.yaml:1: not UTF-8 text" in listed
+    assert "femur_right" not in window.renderer.actors
+    assert len(window.lessons) == 5  # those that name the right femur show without it
+    scene = window.scene
+    scene.select("psoas_major_right")  # its insertion was on the missing femur
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_I)
+    assert scene.is_visible("psoas_major_right") and "femur_right" not in scene.visible_ids
+    scene.select("femoral_nerve_right")
+    assert window.renderer.emphasis.current.root_levels

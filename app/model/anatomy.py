@@ -96,10 +96,14 @@ class Structure(BaseModel):
 
 
 class Catalogue:
-    """The structures, indexed by id, in file order."""
+    """The structures, indexed by id, in file order.
 
-    def __init__(self, structures: list[Structure]):
+    ``left_out`` holds the ids of structures described correctly whose mesh could not be
+    used: lessons and bookmarks that name them still work, without them."""
+
+    def __init__(self, structures: list[Structure], left_out: frozenset[str] = frozenset()):
         self._by_id = {s.id: s for s in structures}
+        self.left_out = left_out - set(self._by_id)
 
     def __iter__(self) -> Iterator[Structure]:
         return iter(self._by_id.values())
@@ -142,6 +146,7 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
         ]
     fields = Structure.model_fields
     structures: list[Structure] = []
+    left_out: set[str] = set()
     seen: dict[str, int] = {}
     for entry in entries:
         if not isinstance(entry, Located):
@@ -168,10 +173,11 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
             problem = mesh_problem(Path(meshes_dir), structure.mesh)
             if problem:
                 errors.append(AnnotationError(path, entry.line_of("mesh"), f"'mesh': {problem}"))
+                left_out.add(structure.id)
                 continue
         seen[structure.id] = entry.line_of("id")
         structures.append(structure)
-    return Catalogue(structures), errors
+    return Catalogue(structures, frozenset(left_out)), errors
 
 
 def mesh_problem(meshes_dir: Path, relative: str) -> str | None:

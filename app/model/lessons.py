@@ -140,7 +140,8 @@ def step_problems(
         if ids == "all":
             continue
         for sid in ids:
-            if not expand_ids((sid,), catalogue):
+            left_out = {sid, *(sid + suffix for suffix in SIDE_SUFFIXES)} & catalogue.left_out
+            if not expand_ids((sid,), catalogue) and not left_out:  # left out: reported already
                 errors.append(
                     AnnotationError(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
                 )
