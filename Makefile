@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml
 lint:
 	$(BIN)/ruff check app tests
 	$(BIN)/ruff format --check app tests
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy app

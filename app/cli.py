@@ -148,16 +148,20 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     unknown = [sid for sid in args.select if sid not in scene.catalogue]
     if unknown:
         raise UsageError(f"unknown structure id {unknown[0]!r} (psoas-atlas list shows the ids)")
-    notes = Annotations(
-        labels=args.labels, title=args.title, caption=args.caption, transparent=args.transparent
-    )
     if args.lesson:
-        notes = apply_lesson_step(scene, Path(args.lesson), args.step or 1, notes)
+        show_lesson_step(scene, Path(args.lesson), 1 if args.step is None else args.step)
     # Given with a lesson, --view and --select take the place of the step's.
     if args.view or not args.lesson:
         scene.set_view(args.view or DEFAULT_VIEW)
     if args.select:
         scene.select_many(args.select)
+    picture = scene.picture
+    scene.set_picture(
+        title=args.title or picture.title,
+        caption=args.caption or picture.caption,
+        labels=args.labels and picture.labels,
+    )
+    notes = Annotations(transparent=args.transparent)
     try:
         save_screenshot(scene, out, args.size, notes)
     except OSError as exc:
@@ -179,23 +183,14 @@ def read_lesson(scene: SceneModel, path: Path):
     return lesson
 
 
-def apply_lesson_step(scene: SceneModel, path: Path, step: int, notes):
-    """Put a lesson step's view, visibility and selection on the scene; return its notes."""
-    from dataclasses import replace
-
-    from app.model.lessons import apply_step
+def show_lesson_step(scene: SceneModel, path: Path, step: int) -> None:
+    """Put a lesson step (from 1) on the scene, with its picture."""
+    from app.model.lessons import show_step
 
     lesson = read_lesson(scene, path)
     if not 1 <= step <= len(lesson.steps):
         raise UsageError(f"{path} has steps 1 to {len(lesson.steps)}, not {step}")
-    chosen = lesson.steps[step - 1]
-    apply_step(scene, chosen)
-    return replace(
-        notes,
-        title=notes.title or f"{lesson.title} — {chosen.title}",
-        caption=notes.caption or chosen.caption,
-        labels=notes.labels and chosen.labels,
-    )
+    show_step(scene, lesson, step - 1)
 
 
 def cmd_render_lesson(args: argparse.Namespace) -> int:

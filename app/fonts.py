@@ -13,8 +13,8 @@ VTK cannot do, and characters that no installed font has would be missing (VTK l
 blank, matplotlib draws a box): :func:`text_problem` says why a text cannot be rendered,
 for the command line, the export dialog and lesson validation to refuse it in one line.
 
-Imports neither Qt nor VTK (the VTK helper imports VTK when called); fonts are looked up
-and their character maps read once per process, on first use.
+Imports neither Qt nor VTK (``app.render.fonts`` hands the chosen files to VTK and
+matplotlib); fonts are looked up and their character maps read once per process, on first use.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 #: The Debian package that ``scripts/install-system-packages`` installs for CJK text.
 CJK_PACKAGE = "fonts-wqy-microhei"
@@ -169,32 +168,6 @@ def text_problem(text: str) -> str | None:
     best = max(available, key=lambda have: len(needed & have))
     apart = [chr(c) for c in sorted(needed - best)]
     return f"no single installed font has all the characters of the text ({_listing(apart)} only in another)"
-
-
-def use_font(text_property: Any, text: str, bold: bool = False) -> None:
-    """Make a ``vtkTextProperty`` draw ``text`` in :func:`font_for` (call it when the text is set).
-
-    VTK ignores ``SetBold`` for a font file: boldness comes from the file chosen.
-    """
-    from vtkmodules.vtkCommonCore import VTK_FONT_FILE
-
-    font = font_for(text, bold)
-    if font.path.is_file():
-        text_property.SetFontFamily(VTK_FONT_FILE)
-        text_property.SetFontFile(str(font.path))
-    else:  # no DejaVu Sans anywhere: VTK's own font, which has Latin
-        text_property.SetFontFamilyToArial()
-
-
-def matplotlib_font(text: str, bold: bool = False) -> Any:
-    """A matplotlib ``FontProperties`` for ``text`` (pass as ``fontproperties``; a ``fontsize``
-    given beside it still applies)."""
-    from matplotlib.font_manager import FontProperties
-
-    font = font_for(text, bold)
-    if not font.path.is_file():
-        return FontProperties(family="sans-serif", weight="bold" if bold else "normal")
-    return FontProperties(fname=font.path)
 
 
 def _wide(c: str) -> bool:

@@ -83,25 +83,25 @@ def _scene():
 
 def test_every_step_image_is_its_own_step(rendered_lessons):
     """Each step-NN.png is the picture of step NN: the same pixels as that step drawn on its
-    own, and its metadata names that step's title, selection and camera."""
-    from app.model.lessons import apply_step
-    from app.render.snapshot import Annotations, render_image
+    own (as screenshot --lesson draws it), and its metadata names that step's title,
+    selection and camera."""
+    from app.model.lessons import show_step
+    from app.render.snapshot import render_image
 
     for lesson, folder in rendered_lessons.values():
         images = sorted(folder.glob("step-*.png"))
         assert len(images) == len(lesson.steps), (lesson.title, images)
-        for number, (step, image_path) in enumerate(zip(lesson.steps, images, strict=True), start=1):
+        for index, (step, image_path) in enumerate(zip(lesson.steps, images, strict=True)):
             scene = _scene()
-            apply_step(scene, step)
-            alone = render_image(
-                scene, (320, 180), Annotations(labels=step.labels, title=f"{number}. {step.title}")
-            )
+            show_step(scene, lesson, index)
+            alone = render_image(scene, (320, 180))
             written = Image.open(image_path)
             difference = np.abs(np.asarray(written, dtype=int) - np.asarray(alone, dtype=int)).mean()
-            assert difference < 1.0, f"{image_path.name} of {lesson.title!r} is not step {number}"
+            assert difference < 1.0, f"{image_path.name} of {lesson.title!r} is not step {index + 1}"
             info = json.loads(written.text["Description"])
-            assert written.text["Title"] == f"{number}. {step.title}"
-            assert info["selected"] == scene.selected and info["structures"] == scene.visible_ids
+            assert written.text["Title"] == step.title == info["title"] and info["step"] == index + 1
+            assert info["caption"] == step.caption
+            assert info["selected"] == scene.selected and info["structures"] == scene.shown_ids
             if step.camera is not None:
                 assert info["camera"] == step.camera.model_dump(mode="json")
             else:
@@ -446,7 +446,7 @@ def test_select_and_view_with_a_lesson_are_honoured(tmp_path):
     assert result.returncode == 0, result.stderr
     info = json.loads(Image.open(out).text["Description"])
     assert info["selected"] == "iliacus_left" and info["view"] == "posterior"
-    assert info["title"].endswith("Leg lift")
+    assert info["title"] == "Leg lift"
     result = run_cli("screenshot", str(out), "--step", "2")
     assert result.returncode == 2 and "--step needs --lesson" in one_line_error(result)
 

@@ -158,7 +158,7 @@ def test_handout_fonts_have_every_glyph_and_are_embedded(tmp_path):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from app.fonts import matplotlib_font
+    from app.render.fonts import matplotlib_font
 
     page = Figure(figsize=(6, 3))
     for i, text in enumerate((GREEK, CYRILLIC, CJK)):

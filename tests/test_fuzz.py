@@ -252,10 +252,19 @@ def bad_command(draw, tmp: Path) -> list[str]:
 
 @pytest.fixture
 def restore_vtk_window(monkeypatch):
-    """Commands choose EGL for their renders; keep that choice out of later window tests."""
+    """Commands choose EGL for their renders: keep that choice out of later window tests; and
+    a bad command must fail before anything is drawn, so drawing is an error here."""
     import os
 
+    from app.render import handout, snapshot
+
     monkeypatch.setenv("VTK_DEFAULT_OPENGL_WINDOW", os.environ.get("VTK_DEFAULT_OPENGL_WINDOW", ""))
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("a bad command went on to draw")
+
+    monkeypatch.setattr(snapshot, "save_screenshot", drawn)
+    monkeypatch.setattr(handout, "render_lesson", drawn)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -32,14 +32,22 @@ def press(qtbot, window, key):
 def test_presentation_steps_with_clicker_keys_and_leaves_with_escape(window, qtbot, scene):
     lesson = window.lessons[1][1]  # the iliopsoas and the lesser trochanter, 4 steps
     assert window.actions_by_name["present"].shortcut().toString() == "F5"
+    # The scene as the user left it: restored on Escape.
+    scene.select("obturator_nerve_left")
+    scene.set_visible("femur_right", False)
+    scene.set_opacity("hip_bone_left", 0.4)
+    window.plotter.camera.azimuth = 23.0
+    window.renderer.render()
+    before, camera_before = scene.state(), window.renderer.camera_pose()
     presentation = window.present(lesson)
     qtbot.waitUntil(window.isFullScreen)
     hidden = [window.menuBar(), window.statusBar(), *window.toolbars(), *window.docks()]
     assert not any(widget.isVisible() for widget in hidden)
-    assert presentation.index == 0 and presentation.overlay is not None
-    assert presentation.overlay.title.GetInput() == lesson.steps[0].title
-    assert "step 1 of 4" in presentation.overlay.footnote.GetInput()
-    assert presentation.overlay.caption.GetTextProperty().GetFontSize() >= round(17 * PRESENTATION_SCALE)
+    overlay = window.renderer.overlay
+    assert presentation.index == 0
+    assert overlay.title.GetInput() == lesson.steps[0].title
+    assert "step 1 of 4" in overlay.footnote.GetInput()
+    assert overlay.caption.GetTextProperty().GetFontSize() >= round(17 * PRESENTATION_SCALE)
     assert window.renderer.emphasis.labels.font_size >= round(15 * PRESENTATION_SCALE)
 
     # Page Down (a clicker), space and the right arrow go forward, each with a smooth move.
@@ -49,14 +57,14 @@ def test_presentation_steps_with_clicker_keys_and_leaves_with_escape(window, qtb
             press(qtbot, window, key)
         assert presentation.index == expected
         assert presentation.flight.frames >= 3, "the camera moved in steps, not a cut"
-        assert presentation.overlay.title.GetInput() == lesson.steps[expected].title
+        assert overlay.title.GetInput() == lesson.steps[expected].title
         step = lesson.steps[expected]
         assert scene.selected == (step.select[0] if step.select else None) or step.select[0] in scene.selected
         if step.view != lesson.steps[expected - 1].view:
             assert window.renderer.camera_pose() != start
     assert not window.renderer.interacting, "full detail once the camera stops"
     press(qtbot, window, Qt.Key.Key_Right)  # past the end: stays, says so
-    assert presentation.index == 3 and "End of the lesson" in presentation.overlay.footnote.GetInput()
+    assert presentation.index == 3 and "End of the lesson" in overlay.footnote.GetInput()
     # Page Up and the left arrow go back.
     for key, expected in ((Qt.Key.Key_PageUp, 2), (Qt.Key.Key_Left, 1)):
         with qtbot.waitSignal(presentation.flight.landed, timeout=5000):
@@ -70,7 +78,11 @@ def test_presentation_steps_with_clicker_keys_and_leaves_with_escape(window, qtb
     assert all(widget.isVisible() for widget in (window.menuBar(), window.statusBar(), *window.toolbars()))
     assert window.structures_dock.isVisible() or window.bookmarks_dock.isVisible()
     assert window.renderer.emphasis.labels.font_size == 15
-    assert scene.selected == selected, "Escape left the mode; it did not also clear the selection"
+    assert selected != "obturator_nerve_left"
+    assert scene.state() == before, "the scene is back as it was before presenting"
+    assert window.renderer.camera_pose() == camera_before
+    assert not overlay.title.GetVisibility() and not overlay.caption.GetVisibility()
+    assert "Custom view" in window.status_label.text()
     press(qtbot, window, Qt.Key.Key_Escape)
     assert scene.selected is None
 
@@ -88,7 +100,7 @@ def test_presentation_frames_are_captioned_and_labels_keep_clear(window, qtbot):
     bottom = image[int(height * 0.8) :, :, :3].astype(int)
     assert (bottom.min(axis=2) > 225).mean() > 0.005, "no caption text at the bottom"
     labels = window.renderer.emphasis.labels
-    texts = presentation.overlay.rects() + window.renderer.emphasis.legend_rects()
+    texts = window.renderer.overlay.rects() + window.renderer.emphasis.legend_rects()
     assert len(labels.boxes) >= 3 and len(texts) == 4
     for x, y, w, h in labels.boxes:
         for rect in texts:

@@ -9,18 +9,22 @@ bookmark in it is kept as it is, and a file that does not read is set aside, nev
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import yaml
 from filelock import FileLock
 from platformdirs import user_data_dir
 
-from app.files import atomic_write_text
+from app.files import atomic_write_bytes, atomic_write_text
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.lessons import (
     MAX_TITLE,
@@ -33,9 +37,28 @@ from app.model.lessons import (
 )
 from app.model.scene import XRAY_KINDS, SceneModel
 from app.model.teaching import XRAY_OPACITY
+from app.model.views import VIEWS
 from app.model.yaml_lines import Located, plain, read_mapping
 
 BOOKMARKS_TITLE = "Bookmarks"
+#: A bookmark's picture in the list (pixels; drawn at half this size, sharp on high-DPI screens).
+THUMBNAIL_SIZE = (256, 144)
+#: Bigger than any thumbnail: a file over this is not read.
+MAX_THUMBNAIL_BYTES = 2_000_000
+#: How a standard view is named in a proposed bookmark name ("anterior view").
+VIEW_PHRASES = {
+    "anterior": "anterior",
+    "posterior": "posterior",
+    "left": "left lateral",
+    "right": "right lateral",
+    "superior": "superior",
+    "inferior": "inferior",
+    "oblique": "oblique",
+}
+#: How far (degrees) a camera may look, and roll, from a standard view and still be in it
+#: (as the window's status bar counts it).
+VIEW_TOLERANCE_DEG = 3.0
+ROLL_TOLERANCE_DEG = 15.0
 #: How long a change waits for another window's change to the file to finish.
 LOCK_TIMEOUT_S = 10.0
 
@@ -73,6 +96,47 @@ def describe(scene: SceneModel) -> str:
     if not names:
         return f"Nothing selected; {shown}."
     return f"{', '.join(names)} selected; {shown}."
+
+
+def standard_view(camera: CameraPose) -> str | None:
+    """The standard view (its name) that ``camera`` looks from, zoomed or panned as may be,
+    or ``None`` when it was turned away from every one."""
+    sight = np.subtract(camera.position, camera.focal_point)
+    sight = sight / np.linalg.norm(sight)
+    up = np.asarray(camera.up, dtype=float)
+    up = up - sight * float(up @ sight)
+    up = up / np.linalg.norm(up)
+    limit, roll = np.cos(np.radians(VIEW_TOLERANCE_DEG)), np.cos(np.radians(ROLL_TOLERANCE_DEG))
+    for view in VIEWS.values():
+        direction = np.asarray(view.direction, dtype=float)
+        direction = direction / np.linalg.norm(direction)
+        view_up = np.asarray(view.up, dtype=float)
+        view_up = view_up - direction * float(view_up @ direction)
+        view_up = view_up / np.linalg.norm(view_up)
+        if float(sight @ direction) >= limit and float(up @ view_up) >= roll:
+            return view.name
+    return None
+
+
+def proposed_name(scene: SceneModel, camera: CameraPose, taken: Collection[str] = ()) -> str:
+    """A name for a new bookmark from what is selected and the view: ``Right psoas major —
+    anterior view``, ``Whole region — oblique view``, ``... — custom view`` when the camera
+    was turned away from the standard views; numbered (``(2)``) when ``taken`` has it."""
+    names = [scene.catalogue[sid].name for sid in scene.highlighted]
+    if not names:
+        subject = "Whole region"
+    elif len(names) == 1:
+        subject = names[0]
+    elif len(names) == 2:
+        subject = f"{names[0]} and {names[1]}"
+    else:
+        subject = f"{names[0]} and {len(names) - 1} more"
+    view = standard_view(camera)
+    phrase = f"{VIEW_PHRASES.get(view, view)} view" if view else "custom view"
+    name = f"{subject} — {phrase}"
+    if len(name) > MAX_TITLE:
+        name = subject[: MAX_TITLE - len(phrase) - 4].rstrip() + f"… — {phrase}"
+    return _numbered(name, set(taken)) if name in taken else name
 
 
 @dataclass(frozen=True)
@@ -156,6 +220,11 @@ class BookmarkStore:
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def thumbnails(self) -> ThumbnailFiles:
+        """The bookmarks' pictures, in a folder beside the file (``bookmarks-thumbnails``)."""
+        return ThumbnailFiles(self.path.with_name(f"{self.path.stem}-thumbnails"))
 
     def names(self) -> list[str]:
         return [entry.step.title for entry in self._entries if entry.step is not None]
@@ -340,6 +409,55 @@ class BookmarkStore:
         if aside is not None:
             self.problems.append(AnnotationError(self.path, 1, f"could not be read; kept as {aside.name}"))
         self._unreadable = False
+
+
+def thumbnail_key(step: Step) -> str:
+    """What a bookmark's picture depends on, as a short hash: the same for two bookmarks that
+    show the same (their names and captions are not drawn), another once a bookmark changes."""
+    drawn = step.model_dump(mode="json", exclude={"title", "caption"})
+    text = json.dumps({"size": THUMBNAIL_SIZE, "step": drawn}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+class ThumbnailFiles:
+    """Bookmark pictures as PNG files named by :func:`thumbnail_key`, so that every window
+    sharing the bookmarks shares them. They are a cache: a file that is missing, cannot be
+    read or written is no error (the picture is drawn again, or the list shows none)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def path(self, step: Step) -> Path:
+        return self.folder / f"{thumbnail_key(step)}.png"
+
+    def read(self, step: Step) -> bytes | None:
+        """The PNG saved for ``step``, or ``None``."""
+        path = self.path(step)
+        try:
+            if path.stat().st_size > MAX_THUMBNAIL_BYTES:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def write(self, step: Step, png: bytes) -> bool:
+        """Save ``png`` for ``step`` (atomically); False if it could not be written."""
+        try:
+            atomic_write_bytes(self.path(step), png)
+        except OSError:
+            return False
+        return True
+
+    def prune(self, steps: list[Step]) -> None:
+        """Delete the pictures of bookmarks that are gone (or changed since)."""
+        keep = {f"{thumbnail_key(step)}.png" for step in steps}
+        try:
+            files = [p for p in self.folder.iterdir() if p.suffix == ".png" and p.name not in keep]
+        except OSError:
+            return
+        for path in files:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
 
 def write_lesson(path: Path, lesson: Lesson) -> None:

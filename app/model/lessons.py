@@ -7,6 +7,7 @@ same lesson drives the window, presentation mode and ``render-lesson``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.fonts import text_problem
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.content import SIDE_SUFFIXES
-from app.model.scene import SceneModel
+from app.model.scene import Picture, SceneModel
 from app.model.views import VIEWS, CameraPose
 from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
 
@@ -148,31 +149,49 @@ def step_problems(
     return errors
 
 
-def apply_step(scene: SceneModel, step: Step) -> None:
-    """Show, hide, select and look as the step says."""
+def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None) -> None:
+    """Show, hide, select and look as the step says (and draw ``picture``), as one change.
+
+    The one interpreter of a step: the window (bookmarks), presentation mode, ``screenshot
+    --lesson``, ``render-lesson`` and the handout all come through here."""
     catalogue = scene.catalogue
     if step.show == "all":
         shown = {s.id for s in catalogue if s.visible}
     else:
         shown = set(expand_ids(step.show, catalogue))
     shown -= set(expand_ids(step.hide, catalogue))
-    for sid in catalogue.ids:
-        scene.set_visible(sid, sid in shown)
-    for structure in catalogue:
-        scene.set_opacity(structure.id, 1.0)
-    scene.set_xray(step.xray)
-    for sid, opacity in step.opacity.items():
-        for each in expand_ids((sid,), catalogue):
-            scene.set_opacity(each, opacity)
-    selected = expand_ids(step.select, catalogue)
-    if selected:
-        scene.select_many(selected)
-    else:
-        scene.select(None)
-    if step.camera is not None:
-        scene.set_camera(step.camera)
-    else:
-        scene.set_view(step.view)
+    with scene.batch():
+        for sid in catalogue.ids:
+            scene.set_visible(sid, sid in shown)
+        for structure in catalogue:
+            scene.set_opacity(structure.id, 1.0)
+        scene.set_xray(step.xray)
+        for sid, opacity in step.opacity.items():
+            for each in expand_ids((sid,), catalogue):
+                scene.set_opacity(each, opacity)
+        scene.select_many(expand_ids(step.select, catalogue))
+        if step.camera is not None:
+            scene.set_camera(step.camera)
+        else:
+            scene.set_view(step.view)
+        if picture is not None:
+            scene.set_picture(picture)
+
+
+def step_picture(lesson: Lesson, index: int, **changes: Any) -> Picture:
+    """What a picture of step ``index`` (from 0) says: the step's title and caption, the
+    lesson and the step's number in the footnote; ``changes`` adjust it (presentation mode
+    draws it larger)."""
+    step = lesson.steps[index]
+    counter = f"{lesson.title} · step {index + 1} of {len(lesson.steps)}"
+    return replace(
+        Picture(title=step.title, caption=step.caption, footnote=counter, labels=step.labels), **changes
+    )
+
+
+def show_step(scene: SceneModel, lesson: Lesson, index: int, **changes: Any) -> None:
+    """Put step ``index`` (from 0) of ``lesson`` on the scene, with its picture."""
+    apply_step(scene, lesson.steps[index], step_picture(lesson, index, **changes))
 
 
 def lesson_yaml(lesson: Lesson) -> str:
@@ -199,3 +218,16 @@ _LessonDumper.add_representer(list, _represent_list)
 
 def lesson_files(annotations_dir: Path) -> list[Path]:
     return sorted((Path(annotations_dir) / "lessons").glob("*.yaml"))
+
+
+def load_lessons(
+    annotations_dir: Path, catalogue: Catalogue
+) -> tuple[list[tuple[Path, Lesson]], list[AnnotationError]]:
+    """The shipped lessons that read, and the problems of the others."""
+    lessons, problems = [], []
+    for path in lesson_files(annotations_dir):
+        lesson, errors = load_lesson(path, catalogue)
+        problems.extend(errors)
+        if lesson is not None:
+            lessons.append((path, lesson))
+    return lessons, problems

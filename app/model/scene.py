@@ -1,24 +1,66 @@
-"""The scene state: what is visible, selected, how opaque, and from where it is seen.
+"""The scene state: what is visible, selected, how opaque, from where it is seen, and what
+the picture says beside the anatomy (title, caption, footnote, labels).
 
 Widgets and the renderer never talk to each other: they call this model and listen to its
-signals (psygnal, the Qt-free event library napari uses).
+signals (psygnal, the Qt-free event library napari uses). Every change emits
+:attr:`SceneModel.changed` with the aspects it touched; inside ``with scene.batch():`` it is
+emitted once, at the end, so isolating, showing all or applying a lesson step is one event
+and one frame. The renderer and the widgets listen to ``changed`` only; the finer signals
+(``visibility_changed``...) say exactly what changed, as it happens.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
 from app.model.landmarks import Attachment
-from app.model.teaching import XRAY_OPACITY, Emphasis, Match, context_of, emphasis, search
-from app.model.views import DEFAULT_VIEW, VIEWS, View
+from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, Match, context_of, emphasis, search
+from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
 
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
+#: The aspects a change can touch, as :attr:`SceneModel.changed` names them.
+ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture"})
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a picture of the scene shows beside the anatomy. The window, presentation mode,
+    ``screenshot``, ``render-lesson`` and the handout all draw it the same way."""
+
+    title: str | None = None
+    caption: str | None = None
+    footnote: str | None = None
+    labels: bool = True
+    #: Size of labels and texts relative to the window's (presentation mode draws them large).
+    label_scale: float = 1.0
+    #: The legend at the top right (under the title) instead of the bottom right; it moves
+    #: there anyway when a caption takes the bottom.
+    legend_on_top: bool = False
+
+
+@dataclass(frozen=True)
+class SceneState:
+    """Everything :class:`SceneModel` holds, frozen: for undo, and to put a scene back as it
+    was (leaving presentation mode)."""
+
+    visible: frozenset[str]
+    opacity: tuple[tuple[str, float], ...]
+    selected: str | None
+    also: tuple[str, ...]
+    focus: Attachment | None
+    view: str
+    camera: CameraPose | None
+    picture: Picture
 
 
 class SceneModel:
-    """Visibility, opacity, selection and view of the structures in a catalogue."""
+    """Visibility, opacity, selection, view and picture of the structures in a catalogue."""
 
     visibility_changed = Signal(str, bool)
     opacity_changed = Signal(str, float)
@@ -26,6 +68,11 @@ class SceneModel:
     emphasis_changed = Signal(object)  # an Emphasis, after every selection or focus change
     view_changed = Signal(object)  # a View
     camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
+    picture_changed = Signal(object)  # a Picture
+    #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
+    changed = Signal(frozenset)
+    #: Frame what is shown, keeping the direction of view (after isolating).
+    framing_requested = Signal()
 
     def __init__(
         self,
@@ -41,8 +88,33 @@ class SceneModel:
         self._selected: str | None = None
         self._focus: Attachment | None = None
         self._also: tuple[str, ...] = ()
+        self._emphasis = Emphasis()
         self._view: View = VIEWS[DEFAULT_VIEW]
-        self._camera: object | None = None
+        self._camera: CameraPose | None = None
+        self._picture = Picture()
+        self._batch = 0
+        self._touched: set[str] = set()
+
+    # events
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make many changes one: :attr:`changed` is emitted once, when the outermost batch
+        ends, with every aspect touched."""
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            if not self._batch and self._touched:
+                touched, self._touched = frozenset(self._touched), set()
+                self.changed.emit(touched)
+
+    def _emit(self, aspect: str, signal: object, *args: object) -> None:
+        signal.emit(*args)  # type: ignore[attr-defined]
+        if self._batch:
+            self._touched.add(aspect)
+        else:
+            self.changed.emit(frozenset({aspect}))
 
     def attachments_of(self, structure_id: str) -> list[Attachment]:
         """Origins and insertions of a muscle, or what attaches to a bone."""
@@ -50,6 +122,7 @@ class SceneModel:
 
     # visibility
     def is_visible(self, structure_id: str) -> bool:
+        """Whether the user shows it (see :meth:`shown` for what is drawn)."""
         self.catalogue[structure_id]
         return structure_id in self._visible
 
@@ -57,23 +130,40 @@ class SceneModel:
     def visible_ids(self) -> list[str]:
         return [sid for sid in self.catalogue.ids if sid in self._visible]
 
+    def shown(self, structure_id: str) -> bool:
+        """Whether it is drawn: shown by the user, or revealed by the selection (the plexus
+        through a selected psoas). The tree, the count, the drawing and exports use this."""
+        return self.is_visible(structure_id) or structure_id in self._emphasis.reveal
+
+    @property
+    def shown_ids(self) -> list[str]:
+        return [sid for sid in self.catalogue.ids if self.shown(sid)]
+
     def set_visible(self, structure_id: str, visible: bool) -> None:
         if self.is_visible(structure_id) == visible:
             return
         (self._visible.add if visible else self._visible.discard)(structure_id)
-        self.visibility_changed.emit(structure_id, visible)
+        self._emit("visibility", self.visibility_changed, structure_id, visible)
 
     def set_group_visible(self, group: Group, visible: bool) -> None:
-        for structure in self.catalogue.in_group(group):
-            self.set_visible(structure.id, visible)
+        with self.batch():
+            for structure in self.catalogue.in_group(group):
+                self.set_visible(structure.id, visible)
 
     def show_all(self) -> None:
-        for structure_id in self.catalogue.ids:
-            self.set_visible(structure_id, True)
+        with self.batch():
+            for structure_id in self.catalogue.ids:
+                self.set_visible(structure_id, True)
 
     # opacity
     def opacity(self, structure_id: str) -> float:
         return self._opacity[self.catalogue[structure_id].id]
+
+    def drawn_opacity(self, structure_id: str) -> float:
+        """The opacity it is drawn with: its own, or less when the selection makes it
+        see-through (psoas with the plexus inside)."""
+        opacity = self.opacity(structure_id)
+        return min(opacity, SEE_THROUGH) if structure_id in self._emphasis.see_through else opacity
 
     def set_opacity(self, structure_id: str, opacity: float) -> None:
         if not 0.0 <= opacity <= 1.0:
@@ -81,7 +171,12 @@ class SceneModel:
         if self.opacity(structure_id) == opacity:
             return
         self._opacity[structure_id] = opacity
-        self.opacity_changed.emit(structure_id, opacity)
+        self._emit("opacity", self.opacity_changed, structure_id, opacity)
+
+    def set_group_opacity(self, group: Group, opacity: float) -> None:
+        with self.batch():
+            for structure in self.catalogue.in_group(group):
+                self.set_opacity(structure.id, opacity)
 
     # selection
     @property
@@ -89,24 +184,37 @@ class SceneModel:
         return self._selected
 
     def select(self, structure_id: str | None) -> None:
+        """Select a structure (showing it, if it was hidden), or nothing."""
         if structure_id is not None:
             self.catalogue[structure_id]
-        if structure_id == self._selected:
+        if structure_id == self._selected and not self._also:
+            if structure_id is not None:
+                self.set_visible(structure_id, True)
             return
-        self._selected = structure_id
-        self._focus = None
-        self._also = ()
-        self.selection_changed.emit(structure_id)
-        self.emphasis_changed.emit(self.emphasis)
+        with self.batch():
+            if structure_id is not None:
+                self.set_visible(structure_id, True)
+            self._set_selection(structure_id, (), None)
 
     def select_many(self, structure_ids: list[str]) -> None:
         """Select the first structure and highlight the others with it (for figures)."""
         for structure_id in structure_ids:
             self.catalogue[structure_id]
-            self.set_visible(structure_id, True)
-        self.select(structure_ids[0] if structure_ids else None)
-        self._also = tuple(structure_ids[1:])
-        self.emphasis_changed.emit(self.emphasis)
+        with self.batch():
+            for structure_id in structure_ids:
+                self.set_visible(structure_id, True)
+            first = structure_ids[0] if structure_ids else None
+            self._set_selection(first, tuple(s for s in structure_ids[1:] if s != first), None)
+
+    def _set_selection(self, selected: str | None, also: tuple[str, ...], focus: Attachment | None) -> None:
+        if (selected, also, focus) == (self._selected, self._also, self._focus):
+            return
+        was_selected = self._selected
+        self._selected, self._also, self._focus = selected, also, focus
+        self._emphasis = emphasis(self.catalogue, self.attachments, selected, focus, also)
+        if selected != was_selected:
+            self._emit("selection", self.selection_changed, selected)
+        self._emit("selection", self.emphasis_changed, self._emphasis)
 
     @property
     def highlighted(self) -> tuple[str, ...]:
@@ -116,35 +224,39 @@ class SceneModel:
     @property
     def emphasis(self) -> Emphasis:
         """What the current selection paints, reveals and makes see-through."""
-        return emphasis(self.catalogue, self.attachments, self._selected, self._focus, self._also)
+        return self._emphasis
 
     def focus_attachment(self, attachment: Attachment | None) -> None:
         """Single out one of the painted attachments (from the panel's list)."""
-        self._focus = attachment
-        self.emphasis_changed.emit(self.emphasis)
+        self._set_selection(self._selected, self._also, attachment)
 
     # showing what you want
     def hide(self, structure_id: str) -> None:
-        self.set_visible(structure_id, False)
-        if self._selected == structure_id:
-            self.select(None)
+        with self.batch():
+            self.set_visible(structure_id, False)
+            if self._selected == structure_id:
+                self.select(None)
 
     def isolate(self, structure_id: str) -> None:
-        """Show only a structure and its context (see :func:`context_of`)."""
+        """Show only a structure and its context (see :func:`context_of`), framed."""
         keep = context_of(self.catalogue, self.attachments, structure_id)
-        for sid in self.catalogue.ids:
-            self.set_visible(sid, sid in keep)
+        with self.batch():
+            for sid in self.catalogue.ids:
+                self.set_visible(sid, sid in keep)
+        self.framing_requested.emit()
 
     def set_kind_opacity(self, kind: Kind, opacity: float) -> None:
         """Opacity of every structure of a kind (bones at 0.25 is the X-ray mode)."""
-        for structure in self.catalogue:
-            if structure.kind is kind:
-                self.set_opacity(structure.id, opacity)
+        with self.batch():
+            for structure in self.catalogue:
+                if structure.kind is kind:
+                    self.set_opacity(structure.id, opacity)
 
     def set_xray(self, on: bool) -> None:
         """Bones and discs see-through (X-ray mode), or back to opaque."""
-        for kind in XRAY_KINDS:
-            self.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
+        with self.batch():
+            for kind in XRAY_KINDS:
+                self.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
 
     @property
     def xray(self) -> bool:
@@ -160,14 +272,14 @@ class SceneModel:
         return self._view
 
     @property
-    def camera(self) -> object | None:
+    def camera(self) -> CameraPose | None:
         """The exact camera pose last asked for, or None when a standard view is in use."""
         return self._camera
 
-    def set_camera(self, pose: object) -> None:
-        """Go to an exact camera pose (a lessons.CameraPose)."""
+    def set_camera(self, pose: CameraPose) -> None:
+        """Go to an exact camera pose."""
         self._camera = pose
-        self.camera_changed.emit(pose)
+        self._emit("view", self.camera_changed, pose)
 
     def set_view(self, name: str) -> None:
         """Go to a standard view; emits even when it is the current one (the user moved away)."""
@@ -175,4 +287,45 @@ class SceneModel:
             raise KeyError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
         self._view = VIEWS[name]
         self._camera = None
-        self.view_changed.emit(self._view)
+        self._emit("view", self.view_changed, self._view)
+
+    # the picture
+    @property
+    def picture(self) -> Picture:
+        return self._picture
+
+    def set_picture(self, picture: Picture | None = None, **changes: object) -> None:
+        """Replace the picture, or change some of its fields (``labels=False``)."""
+        new = replace(picture or self._picture, **changes)  # type: ignore[arg-type]
+        if new != self._picture:
+            self._picture = new
+            self._emit("picture", self.picture_changed, new)
+
+    # the whole state
+    def state(self) -> SceneState:
+        return SceneState(
+            visible=frozenset(self._visible),
+            opacity=tuple(sorted(self._opacity.items())),
+            selected=self._selected,
+            also=self._also,
+            focus=self._focus,
+            view=self._view.name,
+            camera=self._camera,
+            picture=self._picture,
+        )
+
+    def restore(self, state: SceneState) -> None:
+        """Put the scene back as ``state`` says, as one change."""
+        with self.batch():
+            for sid in self.catalogue.ids:
+                self.set_visible(sid, sid in state.visible)
+            for sid, opacity in state.opacity:
+                if sid in self.catalogue:
+                    self.set_opacity(sid, opacity)
+            keep = [s for s in (state.selected, *state.also) if s is not None and s in self.catalogue]
+            self._set_selection(keep[0] if keep else None, tuple(keep[1:]), state.focus if keep else None)
+            if state.camera is not None:
+                self.set_camera(state.camera)
+            elif (state.view, None) != (self._view.name, self._camera):
+                self.set_view(state.view)
+            self.set_picture(state.picture)

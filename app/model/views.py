@@ -125,3 +125,26 @@ def _any_perpendicular(v: np.ndarray) -> np.ndarray:
     other = np.array([1.0, 0.0, 0.0]) if abs(v[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
     p = np.cross(v, other)
     return p / np.linalg.norm(p)
+
+
+#: How far (degrees) the camera may be from a standard view and still be called by its name.
+VIEW_TOLERANCE_DEG = 3.0
+
+
+def view_named(direction: tuple[float, float, float], up: tuple[float, float, float]) -> View | None:
+    """The standard view a camera is in (within a few degrees, up included), or None when it
+    is in a view of its own ("custom view"). ``direction`` points from the target to the camera."""
+    d = np.asarray(direction, dtype=float)
+    u = np.asarray(up, dtype=float)
+    if np.linalg.norm(d) < 1e-9 or np.linalg.norm(u) < 1e-9:
+        return None
+    d, u = d / np.linalg.norm(d), u / np.linalg.norm(u)
+    for view in VIEWS.values():
+        vd = np.asarray(view.direction, dtype=float)
+        vd /= np.linalg.norm(vd)
+        vu = np.asarray(view.up, dtype=float)
+        vu = vu - vd * float(vu @ vd)
+        vu /= np.linalg.norm(vu)
+        if d @ vd > np.cos(np.radians(VIEW_TOLERANCE_DEG)) and u @ vu > np.cos(np.radians(15)):
+            return view
+    return None

@@ -7,6 +7,9 @@ resolution, not scaled up from the screen.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +31,31 @@ SIZES: list[tuple[str, tuple[int, int]]] = [
     ("4K — 3840 x 2160", (3840, 2160)),
     ("A4 print, 300 dpi — 3508 x 2480", (3508, 2480)),
 ]
+
+#: Longest file name proposed from a title, before the extension.
+MAX_STEM = 80
+#: Names Windows keeps for devices: never proposed as a file name.
+_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+
+
+def file_stem(title: str | None, fallback: str = "psoas-atlas") -> str:
+    """A file name (without extension) made from a title: ``Right psoas major`` ->
+    ``right-psoas-major``. Latin letters lose their accents (``Psóas`` -> ``psoas``), letters
+    and digits of other scripts are kept, everything else (spaces, punctuation, slashes,
+    dots) becomes one hyphen, and it is cut at :data:`MAX_STEM` characters; ``fallback``
+    when nothing is left."""
+    text = "".join(_plain_latin(c) for c in unicodedata.normalize("NFKC", title or "")).casefold()
+    stem = re.sub(r"[^\w]+|_+", "-", text).strip("-")
+    stem = stem[:MAX_STEM].rstrip("-")
+    if not stem or stem in _DEVICE_NAMES:
+        return fallback
+    return stem
+
+
+def _plain_latin(char: str) -> str:
+    """``é`` -> ``e``: a Latin letter without its accent; any other character as it is."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base.isascii() and base.isalpha() else char
 
 
 class ExportImageDialog(QDialog):
@@ -80,6 +108,10 @@ class ExportImageDialog(QDialog):
         self.problem.setText(problems[0] if problems else "")
         self.problem.setVisible(bool(problems))
         self.save.setEnabled(not problems)
+
+    def file_name(self) -> str:
+        """The file name to propose: from the title (``right-psoas-major.png``)."""
+        return f"{file_stem(self.title.text())}.png"
 
     def options(self) -> tuple[tuple[int, int], Annotations]:
         size = tuple(self.size_box.currentData())

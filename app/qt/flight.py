@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
 
 from app.model.lessons import Step, apply_step
+from app.model.scene import Picture
 from app.model.views import CameraPose, interpolate
 from app.render.scene_renderer import SceneRenderer
 
@@ -41,12 +42,13 @@ class CameraFlight(QObject):
     def flying(self) -> bool:
         return self.animation.state() == QVariantAnimation.State.Running
 
-    def go(self, step: Step, animate: bool = True) -> None:
-        """Apply ``step``; move the camera there smoothly, or cut when ``animate`` is false."""
+    def go(self, step: Step, animate: bool = True, picture: Picture | None = None) -> None:
+        """Apply ``step`` (with ``picture``, if given); move the camera there smoothly, or cut
+        when ``animate`` is false."""
         self.finish()
         start = self.renderer.camera_pose()
         with self.renderer.hold(render=not animate):
-            apply_step(self.scene, step)
+            apply_step(self.scene, step, picture)
         if not animate:
             self.landed.emit()
             return

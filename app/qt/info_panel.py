@@ -127,10 +127,14 @@ class InfoPanel(QTextBrowser):
             " p.meta { color: #555; } sup { color: #666; } ol.sources { font-size: small; }"
         )
         self.anchorClicked.connect(self._on_link)
-        scene.emphasis_changed.connect(self._refresh)
+        scene.changed.connect(self._on_changed)
         self._refresh()
 
-    def _refresh(self, *_args) -> None:
+    def _on_changed(self, aspects: frozenset[str]) -> None:
+        if "selection" in aspects:
+            self._refresh()
+
+    def _refresh(self) -> None:
         selected = self.scene.selected
         same = selected is not None and selected == getattr(self, "_shown", None)
         scroll = self.verticalScrollBar().value()

@@ -8,7 +8,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,13 +30,14 @@ from PySide6.QtWidgets import (
 
 from app import __version__, paths
 from app.export import export_scene
-from app.files import atomic_write_bytes
+from app.files import FolderInUseError, atomic_write_bytes
 from app.model.anatomy import AnnotationError, Group
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
-from app.model.lessons import Lesson, lesson_files, load_lesson
+from app.model.history import History
+from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.scene import SceneModel
-from app.model.views import DEFAULT_VIEW, VIEWS
+from app.model.views import DEFAULT_VIEW, VIEWS, view_named
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import ExportImageDialog
 from app.qt.flight import CameraFlight
@@ -45,6 +48,7 @@ from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
 from app.render.snapshot import Annotations, Exporter
+from app.render.thumbnails import StepThumbnails
 
 MOUSE_HELP = [
     ("Left drag", "rotate"),
@@ -52,6 +56,60 @@ MOUSE_HELP = [
     ("Right drag / wheel", "zoom"),
     ("Middle drag / Shift+left drag", "pan"),
 ]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One thing the user can do: a menu item, maybe a key and a toolbar button. The menus,
+    the toolbar and the F1 list are all made from :data:`COMMANDS`."""
+
+    name: str
+    menu: str
+    text: str
+    slot: str  # a MainWindow method
+    key: str | QKeySequence.StandardKey | None = None
+    tip: str = ""
+    checkable: bool = False
+    toolbar: bool = False
+    needs_selection: bool = False
+    separator: bool = False  # a separator before it
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("screenshot", "&File", "&Export Image…", "export_image_dialog", "Ctrl+E",
+            "Save an annotated PNG at slide or print resolution", toolbar=True),
+    Command("export", "&File", "Export &3D Scene…", "export_dialog", "Ctrl+Shift+E"),
+    Command("quit", "&File", "&Quit", "close", QKeySequence.StandardKey.Quit, separator=True),
+    Command("undo", "&Edit", "&Undo", "undo", "Ctrl+Z", "Undo the last change of the scene"),
+    Command("redo", "&Edit", "&Redo", "redo", "Ctrl+Shift+Z", "Redo what was undone"),
+    Command("find", "&Selection", "&Find…", "focus_search", "Ctrl+F",
+            "Find a structure or a landmark by name"),
+    Command("clear", "&Selection", "&Clear Selection", "escape", "Esc"),
+    Command("hide", "&Selection", "&Hide Selected", "hide_selected", "H", needs_selection=True,
+            separator=True),
+    Command("isolate", "&Selection", "&Isolate Selected", "isolate_selected", "I",
+            "Show only the selection and its context, framed", needs_selection=True),
+    Command("show_all", "&Selection", "Show &All", "show_all", "A"),
+    Command("more_opaque", "&Selection", "More &Opaque", "more_opaque", "]", needs_selection=True,
+            separator=True),
+    Command("less_opaque", "&Selection", "More &Transparent", "less_opaque", "[", needs_selection=True),
+    Command("reset", "&View", "&Reset View", "reset_view", "Home", separator=True),
+    Command("xray", "&View", "&X-ray Bones", "toggle_xray", "X", "See through the bones", checkable=True,
+            separator=True),
+    Command("labels", "&View", "&Labels", "toggle_labels", "L", "Labels and leader lines on or off",
+            checkable=True),
+    Command("bookmark", "&Bookmarks", "&Add Bookmark…", "add_bookmark", "Ctrl+D", toolbar=True),
+    Command("bookmarks_lesson", "&Bookmarks", "Save Bookmarks as &Lesson…", "save_bookmarks_lesson"),
+    Command("present_bookmarks", "&Bookmarks", "&Present Bookmarks", "present_bookmarks"),
+    Command("present", "&Lessons", "&Present Lesson", "present_default", "F5",
+            "Present the first lesson full screen", toolbar=True),
+    Command("open_lesson", "&Lessons", "&Open Lesson File…", "open_lesson_dialog", "Ctrl+O"),
+    Command("shortcuts", "&Help", "&Keyboard Shortcuts", "show_shortcuts", "F1"),
+    Command("problems", "&Help", "Annotation &Problems", "show_problems"),
+    Command("about", "&Help", "&About Psoas Atlas", "show_about"),
+)  # fmt: skip
+#: Menus in the menu bar, in order.
+MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Help")
 
 
 class MainWindow(QMainWindow):
@@ -65,14 +123,19 @@ class MainWindow(QMainWindow):
         parent=None,
         bookmarks: BookmarkStore | None = None,
         detail: str = "standard",
+        lessons: list[tuple[Path, Lesson]] | None = None,
     ):
         super().__init__(parent)
         self.scene = scene
         self.library = library or Library()
         self.problems = list(problems or [])
-        self.lessons = self._load_lessons()
+        if lessons is None:
+            lessons, lesson_problems = load_lessons(paths.annotations_dir(), scene.catalogue)
+            self.problems += lesson_problems
+        self.lessons = lessons
         self.presentation: Presentation | None = None
         self.exporter: Exporter | None = None
+        self.history = History(scene)
         bookmarks = bookmarks if bookmarks is not None else BookmarkStore.default(scene.catalogue)
         self.problems.extend(bookmarks.problems)
         self.setWindowTitle("Psoas Atlas")
@@ -92,12 +155,14 @@ class MainWindow(QMainWindow):
         style = self.plotter.iren.interactor.GetInteractorStyle()
         style.AddObserver("StartInteractionEvent", self.renderer.begin_interaction)
         style.AddObserver("EndInteractionEvent", self.renderer.end_interaction)
+        style.AddObserver("EndInteractionEvent", self._update_status)
         QTimer.singleShot(0, self.renderer.enable_lod)
         self.flight = CameraFlight(self.renderer, self)
+        self.flight.landed.connect(self._update_status)
 
         self.tree = StructureTree(scene, self)
         self.structures_dock = self._dock("Structures", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
-        self.bookmarks = BookmarksPanel(bookmarks, self.flight, self)
+        self.bookmarks = BookmarksPanel(bookmarks, self.flight, self, thumbnail=StepThumbnails(scene))
         self.bookmarks.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.bookmarks.present_requested.connect(self.present)
         self.bookmarks_dock = self._dock(
@@ -113,15 +178,16 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
         self.actions_by_name: dict[str, QAction] = {}
+        self._chrome: list[QWidget] = []
+        self._front_docks: list[QDockWidget] = []
+        self._geometry = QByteArray()
         self._build_menus()
         self._build_toolbar()
 
-        scene.visibility_changed.connect(self._update_status)
-        scene.view_changed.connect(self._update_status)
-        scene.selection_changed.connect(self._on_selection)
-        scene.opacity_changed.connect(self._on_opacity)
-        self._update_status()
-        self._on_selection(scene.selected)
+        scene.changed.connect(self._on_scene_changed)
+        self.history.changed.connect(self._update_undo)
+        self._on_scene_changed(frozenset({"selection", "picture"}))
+        self._update_undo()
         if self.problems:
             self.statusBar().showMessage(
                 f"{len(self.problems)} problem(s) in the annotation files: Help ▸ Annotation Problems", 15000
@@ -157,119 +223,63 @@ class MainWindow(QMainWindow):
         return box
 
     # actions
-    def _action(self, name: str, text: str, shortcut, slot, help_text: str = "") -> QAction:
+    def _action(self, name: str, text: str, key, slot, tip: str = "") -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+        if key is not None:
+            action.setShortcut(QKeySequence(key))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(help_text or text.replace("&", "").replace("…", ""))
+        action.setStatusTip(tip or text.replace("&", "").replace("…", ""))
         action.triggered.connect(slot)
         self.addAction(action)
         self.actions_by_name[name] = action
         return action
 
     def _build_menus(self) -> None:
-        a = self._action
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(
-            a(
-                "screenshot",
-                "&Export Image…",
-                "Ctrl+E",
-                self.export_image_dialog,
-                "Save an annotated PNG at slide or print resolution",
-            )
-        )
-        file_menu.addAction(a("export", "Export &3D Scene…", "Ctrl+Shift+E", self.export_dialog))
-        file_menu.addSeparator()
-        file_menu.addAction(a("quit", "&Quit", QKeySequence.StandardKey.Quit, self.close))
-
-        edit_menu = self.menuBar().addMenu("&Selection")
-        edit_menu.addAction(a("find", "&Find Structure…", "Ctrl+F", self._focus_search))
-        edit_menu.addAction(a("clear", "&Clear Selection", "Esc", self._escape))
-        edit_menu.addSeparator()
-        edit_menu.addAction(a("hide", "&Hide Selected", "H", self.hide_selected))
-        edit_menu.addAction(
-            a(
-                "isolate",
-                "&Isolate Selected",
-                "I",
-                self.isolate_selected,
-                "Show only the selection and its context",
-            )
-        )
-        edit_menu.addAction(a("show_all", "Show &All", "A", self.scene.show_all))
-        edit_menu.addSeparator()
-        edit_menu.addAction(a("more_opaque", "More &Opaque", "]", lambda: self._step_opacity(0.15)))
-        edit_menu.addAction(a("less_opaque", "More &Transparent", "[", lambda: self._step_opacity(-0.15)))
-
-        view_menu = self.menuBar().addMenu("&View")
+        menus = {title: self.menuBar().addMenu(title) for title in MENUS}
+        for command in COMMANDS:
+            menu = menus[command.menu]
+            if command.separator:
+                menu.addSeparator()
+            method = getattr(self, command.slot)
+            slot = (lambda _=False, m=method: m()) if not command.checkable else method
+            action = self._action(command.name, command.text, command.key, slot, command.tip)
+            action.setCheckable(command.checkable)
+            menu.addAction(action)
+        # Generated entries: the standard views, group opacity, the lessons, the docks.
+        view_menu, lessons_menu = menus["&View"], menus["&Lessons"]
+        first = view_menu.actions()[0]
         for view in VIEWS.values():
-            view_menu.addAction(
-                a(
-                    f"view_{view.name}",
-                    f"{view.label} View",
-                    view.shortcut,
-                    lambda _=False, n=view.name: self.scene.set_view(n),
-                )
-            )
-        view_menu.addAction(a("reset", "&Reset View", "Home", lambda: self.scene.set_view(DEFAULT_VIEW)))
-        view_menu.addSeparator()
-        self.xray_action = a("xray", "&X-ray Bones", "X", self.toggle_xray, "See through the bones")
-        self.xray_action.setCheckable(True)
-        view_menu.addAction(self.xray_action)
+            action = self._action(
+                f"view_{view.name}", f"{view.label} View", view.shortcut,
+                lambda _=False, n=view.name: self.scene.set_view(n),
+            )  # fmt: skip
+            view_menu.insertAction(first, action)
         opacity_menu = view_menu.addMenu("Group &Opacity")
         for group in Group:
             sub = opacity_menu.addMenu(group.value)
             for percent in (100, 60, 30, 10):
                 sub.addAction(
-                    a(
-                        f"opacity_{group.value}_{percent}",
-                        f"{percent}%",
-                        None,
-                        lambda _=False, g=group, p=percent: self.set_group_opacity(g, p / 100),
+                    self._action(
+                        f"opacity_{group.value}_{percent}", f"{percent}%", None,
+                        lambda _=False, g=group, p=percent: self.scene.set_group_opacity(g, p / 100),
                     )
-                )
+                )  # fmt: skip
         view_menu.addSeparator()
         for dock in (self.structures_dock, self.info_dock):
             view_menu.addAction(dock.toggleViewAction())
-
-        marks = self.menuBar().addMenu("&Bookmarks")
-        marks.addAction(a("bookmark", "&Add Bookmark…", "Ctrl+D", self.bookmarks.add_dialog))
-        marks.addAction(
-            a("bookmarks_lesson", "Save Bookmarks as &Lesson…", None, self.bookmarks.save_lesson_dialog)
-        )
-        marks.addAction(a("present_bookmarks", "&Present Bookmarks", None, self.present_bookmarks))
-        marks.addSeparator()
-        marks.addAction(self.bookmarks_dock.toggleViewAction())
-
-        lessons = self.menuBar().addMenu("&Lessons")
-        lessons.addAction(
-            a(
-                "present",
-                "&Present Lesson",
-                "F5",
-                self.present_default,
-                "Present the first lesson full screen",
-            )
-        )
-        lessons.addSeparator()
+        menus["&Bookmarks"].addSeparator()
+        menus["&Bookmarks"].addAction(self.bookmarks_dock.toggleViewAction())
+        before = self.actions_by_name["open_lesson"]
+        lessons_menu.insertSeparator(before)
         for number, (_path, lesson) in enumerate(self.lessons, start=1):
-            lessons.addAction(
-                a(
-                    f"lesson_{number}",
-                    f"{number}. {lesson.title}",
-                    None,
-                    lambda _=False, chosen=lesson: self.present(chosen),
-                )
-            )
-        lessons.addSeparator()
-        lessons.addAction(a("open_lesson", "&Open Lesson File…", "Ctrl+O", self.open_lesson_dialog))
-
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(a("shortcuts", "&Keyboard Shortcuts", "F1", self.show_shortcuts))
-        help_menu.addAction(a("problems", "Annotation &Problems", None, self.show_problems))
-        help_menu.addAction(a("about", "&About Psoas Atlas", None, self.show_about))
+            action = self._action(
+                f"lesson_{number}", f"{number}. {lesson.title}", None,
+                lambda _=False, chosen=lesson: self.present(chosen),
+            )  # fmt: skip
+            lessons_menu.insertAction(before, action)
+        lessons_menu.insertSeparator(before)
+        self.xray_action = self.actions_by_name["xray"]
+        self.labels_action = self.actions_by_name["labels"]
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Search", self)
@@ -283,13 +293,14 @@ class MainWindow(QMainWindow):
         completer = QCompleter(QStringListModel(names, self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.activated.connect(self.find_structure)
+        completer.activated.connect(self._search)
         self.search_box.setCompleter(completer)
-        self.search_box.returnPressed.connect(lambda: self.find_structure(self.search_box.text()))
+        self.search_box.returnPressed.connect(lambda: self._search(self.search_box.text()))
         bar.addWidget(self.search_box)
         bar.addSeparator()
-        for name in ("screenshot", "bookmark", "present"):
-            bar.addAction(self.actions_by_name[name])
+        for command in COMMANDS:
+            if command.toolbar:
+                bar.addAction(self.actions_by_name[command.name])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     # commands
@@ -300,17 +311,24 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"No structure matches “{text}”", 5000)
             return None
         best = matches[0]
-        if not self.scene.is_visible(best.structure_id):
-            self.scene.set_visible(best.structure_id, True)
         self.scene.select(best.structure_id)
         others = ", ".join(self.scene.catalogue[m.structure_id].name for m in matches[1:4])
         if others:
             self.statusBar().showMessage(f"Also matching: {others}", 6000)
         return best.structure_id
 
-    def _focus_search(self) -> None:
+    def _search(self, text: str) -> None:
+        """Enter in the search box: find, then give the keys back to the 3D view."""
+        self.find_structure(text)
+        self.focus_view()
+
+    def focus_search(self) -> None:
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def focus_view(self) -> None:
+        """The view and selection keys work at once (after a search, say)."""
+        self.plotter.interactor.setFocus()
 
     def hide_selected(self) -> None:
         if self.scene.selected:
@@ -320,12 +338,36 @@ class MainWindow(QMainWindow):
         if self.scene.selected:
             self.scene.isolate(self.scene.selected)
 
+    def show_all(self) -> None:
+        self.scene.show_all()
+
+    def reset_view(self) -> None:
+        self.scene.set_view(DEFAULT_VIEW)
+
     def toggle_xray(self, checked: bool | None = None) -> None:
         self.scene.set_xray(self.xray_action.isChecked() if checked is None else bool(checked))
 
+    def toggle_labels(self, checked: bool | None = None) -> None:
+        on = self.labels_action.isChecked() if checked is None else bool(checked)
+        self.scene.set_picture(labels=on)
+        self.statusBar().showMessage("Labels shown" if on else "Labels hidden (L shows them)", 3000)
+
     def set_group_opacity(self, group: Group, opacity: float) -> None:
-        for structure in self.scene.catalogue.in_group(group):
-            self.scene.set_opacity(structure.id, opacity)
+        self.scene.set_group_opacity(group, opacity)
+
+    def undo(self) -> None:
+        if not self.history.undo():
+            self.statusBar().showMessage("Nothing to undo", 3000)
+
+    def redo(self) -> None:
+        if not self.history.redo():
+            self.statusBar().showMessage("Nothing to redo", 3000)
+
+    def more_opaque(self) -> None:
+        self._step_opacity(0.15)
+
+    def less_opaque(self) -> None:
+        self._step_opacity(-0.15)
 
     def _step_opacity(self, step: float) -> None:
         if self.scene.selected:
@@ -336,16 +378,45 @@ class MainWindow(QMainWindow):
         if self.scene.selected:
             self.scene.set_opacity(self.scene.selected, value / 100)
 
+    def add_bookmark(self) -> None:
+        self.bookmarks.add_dialog()
+
+    def save_bookmarks_lesson(self) -> None:
+        self.bookmarks.save_lesson_dialog()
+
     # listeners
+    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
+        if "selection" in aspects:
+            self._on_selection(self.scene.selected)
+        if "opacity" in aspects or "selection" in aspects:
+            self._sync_slider()
+        if "opacity" in aspects:
+            self.xray_action.setChecked(self.scene.xray)
+        if "picture" in aspects:
+            self.labels_action.setChecked(self.scene.picture.labels)
+        self._update_status()
+
+    def view_name(self) -> str:
+        """What the status bar calls the camera's view: a standard view, or a custom one."""
+        pose = self.renderer.camera_pose()
+        direction = tuple(p - f for p, f in zip(pose.position, pose.focal_point, strict=True))
+        view = view_named(direction, pose.up)  # type: ignore[arg-type]
+        return f"{view.label} view" if view is not None else "Custom view"
+
     def _update_status(self, *_args) -> None:
         total = len(self.scene.catalogue)
-        visible = len(self.scene.visible_ids)
-        self.status_label.setText(f"{visible} of {total} structures shown · {self.scene.view.label} view")
+        shown = len(self.scene.shown_ids)
+        self.status_label.setText(f"{shown} of {total} structures shown · {self.view_name()}")
+
+    def _update_undo(self) -> None:
+        self.actions_by_name["undo"].setEnabled(self.history.can_undo)
+        self.actions_by_name["redo"].setEnabled(self.history.can_redo)
 
     def _on_selection(self, structure_id: str | None) -> None:
         enabled = structure_id is not None
-        for name in ("hide", "isolate", "more_opaque", "less_opaque"):
-            self.actions_by_name[name].setEnabled(enabled)
+        for command in COMMANDS:
+            if command.needs_selection:
+                self.actions_by_name[command.name].setEnabled(enabled)
         self.opacity_slider.setEnabled(enabled)
         if structure_id is None:
             self.statusBar().clearMessage()
@@ -354,11 +425,6 @@ class MainWindow(QMainWindow):
         structure = self.scene.catalogue[structure_id]
         self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
         self.opacity_label.setText(f"Opacity of {structure.name}")
-        self._sync_slider()
-
-    def _on_opacity(self, structure_id: str, _opacity: float) -> None:
-        if structure_id == self.scene.selected:
-            self._sync_slider()
 
     def _sync_slider(self) -> None:
         if self.scene.selected:
@@ -389,7 +455,7 @@ class MainWindow(QMainWindow):
         if dialog.exec() != ExportImageDialog.DialogCode.Accepted:
             return
         size, notes = dialog.options()
-        name, _ = QFileDialog.getSaveFileName(self, "Export Image", "psoas-atlas.png", "PNG images (*.png)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export Image", dialog.file_name(), "PNG images (*.png)")
         if not name:
             return
         if not name.lower().endswith(".png"):
@@ -412,27 +478,22 @@ class MainWindow(QMainWindow):
             return
         try:
             export_scene(self.scene, paths.meshes_dir(), Path(folder))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Cannot export to {folder}:\n{exc.strerror or exc}")
+        except (OSError, FolderInUseError) as exc:
+            text = (
+                str(exc)
+                if isinstance(exc, FolderInUseError)
+                else f"Cannot export to {folder}:\n{exc.strerror or exc}"
+            )
+            QMessageBox.warning(self, "Export failed", text)
             return
-        self.statusBar().showMessage(f"Exported {len(self.scene.visible_ids)} meshes to {folder}", 5000)
+        self.statusBar().showMessage(f"Exported {len(self.scene.shown_ids)} meshes to {folder}", 5000)
 
     # lessons and presentation
-    def _load_lessons(self) -> list[tuple[Path, Lesson]]:
-        """The shipped lessons that read; the others' problems join the window's list."""
-        lessons = []
-        for path in lesson_files(paths.annotations_dir()):
-            lesson, errors = load_lesson(path, self.scene.catalogue)
-            self.problems.extend(errors)
-            if lesson is not None:
-                lessons.append((path, lesson))
-        return lessons
-
     def present(self, lesson: Lesson) -> Presentation:
         """Present ``lesson`` full screen (Esc leaves)."""
         if self.presentation is not None:
             self.presentation.stop()
-        self.presentation = Presentation(self, lesson)
+        self.presentation = Presentation(self, lesson, self)
         self.presentation.finished.connect(self._presentation_ended)
         self.presentation.start()
         return self.presentation
@@ -449,6 +510,7 @@ class MainWindow(QMainWindow):
 
     def _presentation_ended(self) -> None:
         self.presentation = None
+        self._update_status()  # the camera is back where it was
         self.statusBar().showMessage("Presentation ended", 4000)
 
     def open_lesson_dialog(self) -> None:
@@ -463,12 +525,40 @@ class MainWindow(QMainWindow):
             return
         self.present(lesson)
 
-    def _escape(self) -> None:
-        """Escape leaves presentation mode, or else clears the selection."""
+    def escape(self) -> None:
+        """Escape leaves presentation mode, or the search box, or else clears the selection."""
         if self.presentation is not None:
             self.presentation.stop()
+        elif self.search_box.hasFocus():
+            self.focus_view()
         else:
             self.scene.select(None)
+
+    # the stage a presentation runs on (see app.qt.presentation.Stage)
+    def enter_full_screen(self) -> None:
+        """Only the 3D view, full screen: menus, toolbars, docks and status bar hidden."""
+        self._geometry = self.saveGeometry()
+        chrome = [self.menuBar(), self.statusBar(), *self.toolbars(), *self.docks()]
+        self._chrome = [widget for widget in chrome if widget.isVisible()]
+        # Of tabbed docks only the front one has a visible region: bring it back to the front.
+        self._front_docks = [d for d in self.docks() if d.isVisible() and not d.visibleRegion().isEmpty()]
+        for widget in self._chrome:
+            widget.hide()
+        if self.screen() is not None:  # with no window manager (a bare X server) nothing else sizes it
+            self.setGeometry(self.screen().geometry())
+        self.showFullScreen()
+        self.focus_view()
+
+    def leave_full_screen(self) -> None:
+        self.showNormal()
+        self.restoreGeometry(self._geometry)
+        for widget in self._chrome:
+            widget.show()
+        for dock in self._front_docks:
+            dock.raise_()
+
+    def screen_height(self) -> int:
+        return self.screen().size().height() if self.screen() else 800
 
     def docks(self) -> list[QDockWidget]:
         return self.findChildren(QDockWidget)
@@ -525,6 +615,7 @@ class MainWindow(QMainWindow):
         if self.presentation is not None:
             self.presentation.stop()
         self.flight.finish()
+        self.bookmarks.release_thumbnails()
         if self.exporter is not None:
             self.exporter.close()
             self.exporter = None

@@ -1,47 +1,66 @@
 """Presentation mode: a lesson full screen, one step at a time, for teaching in class.
 
-Only the 3D view stays; captions and labels are drawn large by VTK over it, so they are as
-sharp on a projector as in an export. Presentation clickers send Page Up / Page Down; the
-arrow keys, space and backspace work too; Escape leaves and gives the window back as it was.
+Only the 3D view stays; titles, captions and labels are the scene's picture drawn large by
+VTK, so they are as sharp on a projector as in an export. Presentation clickers send Page Up
+/ Page Down; the arrow keys, space and backspace work too; Escape leaves and puts the window
+and the scene back as they were before (selection, what is shown, opacities, camera).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Protocol
 
-from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.model.lessons import Lesson
+from app.model.lessons import Lesson, step_picture
+from app.model.scene import SceneModel
 from app.qt.flight import CameraFlight
-from app.render.overlay import TextOverlay
-
-if TYPE_CHECKING:
-    from app.qt.main_window import MainWindow
+from app.render.scene_renderer import SceneRenderer
 
 NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace)
 #: Text and labels in presentation mode, relative to the window's (for the back of the room).
 PRESENTATION_SCALE = 1.6
+FIRST_STEP_HINT = "Page Down, Space or Right: next · Page Up or Left: back · Esc: leave"
+
+
+class Stage(Protocol):
+    """What a presentation needs of the window it runs in."""
+
+    scene: SceneModel
+    renderer: SceneRenderer
+
+    def enter_full_screen(self) -> None:
+        """Hide everything but the 3D view and fill the screen."""
+
+    def leave_full_screen(self) -> None:
+        """Give the window back as it was."""
+
+    def screen_height(self) -> int: ...
+
+    def addAction(self, action: QAction) -> None: ...  # noqa: N802 - Qt API
+
+    def removeAction(self, action: QAction) -> None: ...  # noqa: N802 - Qt API
 
 
 class Presentation(QObject):
-    """Presents a lesson in a main window; :meth:`stop` restores the window."""
+    """Presents a lesson on a stage; :meth:`stop` restores the stage and the scene."""
 
     step_changed = Signal(int)
     finished = Signal()
 
-    def __init__(self, window: MainWindow, lesson: Lesson):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, stage: Stage, lesson: Lesson, parent: QObject | None = None):
+        super().__init__(parent)
+        self.stage = stage
+        self.scene = stage.scene
         self.lesson = lesson
         self.index = -1
         self.active = False
-        self.flight = CameraFlight(window.renderer, self)
-        self.overlay: TextOverlay | None = None
-        self._hidden: list = []
-        self._in_front: list = []
-        self._geometry = QByteArray()
+        self.flight = CameraFlight(stage.renderer, self)
+        self._before = self.scene.state()
+        self._camera_before = stage.renderer.camera_pose()
         self._actions = [
             self._action("Next Step", NEXT_KEYS, self.next),
             self._action("Previous Step", PREVIOUS_KEYS, self.previous),
@@ -56,53 +75,30 @@ class Presentation(QObject):
 
     @property
     def scale(self) -> float:
-        height = self.window.screen().size().height() if self.window.screen() else 800
-        return PRESENTATION_SCALE * max(1.0, height / 800)
+        return PRESENTATION_SCALE * max(1.0, self.stage.screen_height() / 800)
 
     def start(self) -> None:
-        """Hide menus, docks, toolbars and status bar, go full screen, show the first step."""
-        w = self.window
+        """Go full screen and show the first step."""
         self.active = True
-        self._geometry = w.saveGeometry()
-        chrome = [w.menuBar(), w.statusBar(), *w.toolbars(), *w.docks()]
-        self._hidden = [widget for widget in chrome if widget.isVisible()]
-        # Of tabbed docks only the front one has a visible region: bring it back to the front.
-        self._in_front = [d for d in w.docks() if d.isVisible() and not d.visibleRegion().isEmpty()]
-        for widget in self._hidden:
-            widget.hide()
+        self._before = self.scene.state()
+        self._camera_before = self.stage.renderer.camera_pose()
         for action in self._actions:
-            w.addAction(action)
-        if w.screen() is not None:  # with no window manager (a bare X server) nothing else sizes it
-            w.setGeometry(w.screen().geometry())
-        w.showFullScreen()
-        scale = self.scale
-        w.renderer.emphasis.labels.set_scale(scale)
-        self.overlay = TextOverlay(w.plotter, scale)
-        self.overlay.make_room(w.renderer.emphasis.labels)
-        w.renderer.emphasis.place_legend(on_top=True)
+            self.stage.addAction(action)
+        self.stage.enter_full_screen()
         self.go(0, animate=False)
 
     def stop(self) -> None:
-        """Back to the window as it was; the scene stays at the step shown last."""
+        """Back to the window and the scene as they were before presenting."""
         if not self.active:
             return
         self.active = False
-        w = self.window
         self.flight.finish()
         for action in self._actions:
-            w.removeAction(action)
-        if self.overlay is not None:
-            self.overlay.remove()
-            self.overlay = None
-        w.renderer.emphasis.place_legend(on_top=False)
-        w.renderer.emphasis.labels.set_scale(1.0)
-        w.showNormal()
-        w.restoreGeometry(self._geometry)
-        for widget in self._hidden:
-            widget.show()
-        for dock in self._in_front:
-            dock.raise_()
-        w.renderer.render()
+            self.stage.removeAction(action)
+        self.stage.leave_full_screen()
+        with self.stage.renderer.hold():
+            self.scene.restore(self._before)
+            self.stage.renderer.apply_camera(self._camera_before)
         self.finished.emit()
 
     def next(self) -> None:
@@ -118,23 +114,12 @@ class Presentation(QObject):
         count = len(self.lesson.steps)
         if not 0 <= index < count:
             edge = "End of the lesson" if index >= count else "First step"
-            self._caption(self.index, note=f"{edge} · Esc to leave")
-            self.window.renderer.render()
+            counter = step_picture(self.lesson, self.index).footnote
+            self.scene.set_picture(footnote=f"{counter}    {edge} · Esc to leave")
             return
         self.index = index
-        step = self.lesson.steps[index]
-        self._caption(index)
-        self.flight.go(step, animate=animate)
-        if not step.labels:
-            self.window.renderer.emphasis.labels.set_labels([])
+        picture = step_picture(self.lesson, index, label_scale=self.scale, legend_on_top=True)
+        if index == 0:
+            picture = replace(picture, footnote=f"{picture.footnote}    {FIRST_STEP_HINT}")
+        self.flight.go(self.lesson.steps[index], animate=animate, picture=picture)
         self.step_changed.emit(index)
-
-    def _caption(self, index: int, note: str | None = None) -> None:
-        if self.overlay is None:
-            return
-        step = self.lesson.steps[index]
-        counter = f"{self.lesson.title} · step {index + 1} of {len(self.lesson.steps)}"
-        hint = note or (
-            "Page Down, Space or Right: next · Page Up or Left: back · Esc: leave" if index == 0 else ""
-        )
-        self.overlay.set(title=step.title, caption=step.caption, footnote=f"{counter}    {hint}".rstrip())

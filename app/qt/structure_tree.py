@@ -32,18 +32,16 @@ class StructureTree(QTreeWidget):
                 item.setData(0, ID_ROLE, structure.id)
                 item.setToolTip(0, f"{structure.name}\n{structure.latin}")
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                visible = scene.is_visible(structure.id)
-                item.setCheckState(0, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
                 self.items[structure.id] = item
             if group_item.childCount() == 0:
                 group_item.setCheckState(0, Qt.CheckState.Unchecked)
                 group_item.setDisabled(True)
                 group_item.setToolTip(0, f"No {group.value.lower()} in this atlas yet")
             group_item.setExpanded(True)
+        self._show_visibility()
         self.itemChanged.connect(self._on_item_changed)
         self.currentItemChanged.connect(self._on_current_changed)
-        scene.visibility_changed.connect(self._on_visibility)
-        scene.selection_changed.connect(self._on_selection)
+        scene.changed.connect(self._on_changed)
 
     def structure_id(self, item: QTreeWidgetItem | None) -> str | None:
         return None if item is None else item.data(0, ID_ROLE)
@@ -51,18 +49,38 @@ class StructureTree(QTreeWidget):
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         structure_id = self.structure_id(item)
         if structure_id is not None:
-            self.scene.set_visible(structure_id, item.checkState(0) == Qt.CheckState.Checked)
+            # A revealed structure (partly ticked) clicked becomes shown for good.
+            self.scene.set_visible(structure_id, item.checkState(0) != Qt.CheckState.Unchecked)
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         structure_id = self.structure_id(current)
         if structure_id is not None:
             self.scene.select(structure_id)
 
-    def _on_visibility(self, structure_id: str, visible: bool) -> None:
-        state = Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked
-        item = self.items[structure_id]
-        if item.checkState(0) != state:
-            item.setCheckState(0, state)
+    def _on_changed(self, aspects: frozenset[str]) -> None:
+        if aspects & {"visibility", "selection"}:
+            self._show_visibility()
+        if "selection" in aspects:
+            self._on_selection(self.scene.selected)
+
+    def _show_visibility(self) -> None:
+        """Tick what the user shows; half-tick what the selection reveals (the plexus seen
+        through a selected psoas), so the tree says what the view draws."""
+        self.blockSignals(True)
+        for structure_id, item in self.items.items():
+            if self.scene.is_visible(structure_id):
+                state, tip = Qt.CheckState.Checked, ""
+            elif self.scene.shown(structure_id):
+                state, tip = Qt.CheckState.PartiallyChecked, " (shown with the selection)"
+            else:
+                state, tip = Qt.CheckState.Unchecked, ""
+            if item.checkState(0) != state:
+                item.setCheckState(0, state)
+            structure = self.scene.catalogue[structure_id]
+            item.setToolTip(0, f"{structure.name}\n{structure.latin}{tip}")
+        self.blockSignals(False)
+        for group_item in self.group_items.values():  # the groups' own ticks follow
+            group_item.emitDataChanged()
 
     def _on_selection(self, structure_id: str | None) -> None:
         item = self.items.get(structure_id) if structure_id else None

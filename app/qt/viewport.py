@@ -42,12 +42,12 @@ class ClickSelector(QObject):
         widget.setMouseTracking(True)
         widget.installEventFilter(self)
 
-    def pick_at(self, pos: QPoint) -> str | None:
+    def pick_at(self, pos: QPoint, tolerant: bool = True) -> str | None:
         """The structure under a widget position (Qt's origin is top-left, VTK's bottom-left)."""
         ratio = self.widget.devicePixelRatioF()
         x = pos.x() * ratio
         y = (self.widget.height() - 1 - pos.y()) * ratio
-        return self.renderer.pick(x, y)
+        return self.renderer.pick(x, y, tolerant)
 
     def pixel_of(self, structure_id: str, samples: int = 300) -> QPoint | None:
         """A widget pixel where a click would pick ``structure_id`` (searched over its
@@ -62,7 +62,7 @@ class ClickSelector(QObject):
             x, y = coordinate.GetComputedDoubleDisplayValue(renderer)
             qt = QPoint(round(x / ratio), round(self.widget.height() - 1 - y / ratio))
             inside = 5 < qt.x() < self.widget.width() - 5 and 5 < qt.y() < self.widget.height() - 5
-            if inside and self.pick_at(qt) == structure_id:
+            if inside and self.pick_at(qt, tolerant=False) == structure_id:
                 return qt
         return None
 

@@ -17,9 +17,9 @@ import pyvista as pv
 from vtkmodules.vtkCommonDataModel import vtkStaticPointLocator
 from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
 
-from app.fonts import use_font
 from app.model.landmarks import Attachment
 from app.model.teaching import SEE_THROUGH, Emphasis
+from app.render.fonts import use_font
 from app.render.labels import Label, LabelLayer
 
 if TYPE_CHECKING:

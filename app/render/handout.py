@@ -1,7 +1,9 @@
-"""Render a lesson: one annotated PNG per step and a PDF handout of images and captions.
+"""Render a lesson: one annotated PNG per step and a PDF handout of them.
 
-The PDF is laid out with matplotlib (already a dependency of pyvista): one A4 landscape
-page per step, the image above its caption, written atomically like every output.
+Each step is drawn as ``screenshot --lesson`` and presentation mode draw it (title, caption,
+footnote: :func:`app.model.lessons.show_step`). The PDF is laid out with matplotlib (already
+a dependency of pyvista): one A4 landscape page per step, its picture under the lesson's
+title, written atomically like every output.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import re
 from pathlib import Path
 
 from app.files import atomic_write_bytes, folder_replaced_whole
-from app.fonts import matplotlib_font, wrap
-from app.model.lessons import Lesson, apply_step
+from app.fonts import wrap
+from app.model.lessons import Lesson, show_step
 from app.model.scene import SceneModel
-from app.render.snapshot import Annotations, Exporter, metadata, png_bytes
+from app.render.fonts import matplotlib_font
+from app.render.snapshot import Exporter, metadata, png_bytes
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 
@@ -47,25 +50,28 @@ def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[i
         info = pdf.infodict()
         info["Title"] = lesson.title
         info["Creator"] = "Psoas Atlas"
-        for number, step in enumerate(lesson.steps, start=1):
-            apply_step(scene, step)
-            notes = Annotations(labels=step.labels, title=f"{number}. {step.title}")
-            image = exporter.render(size, notes)
+        for index in range(len(lesson.steps)):
+            number = index + 1
+            show_step(scene, lesson, index)  # as screenshot --lesson and presentation show it
+            image = exporter.render(size)
             path = out_dir / f"step-{number:02d}.png"
-            atomic_write_bytes(
-                path, png_bytes(image, metadata(scene, size, notes) | {"lesson": lesson.title})
-            )
+            info = metadata(scene, size, scene.picture) | {"lesson": lesson.title, "step": number}
+            atomic_write_bytes(path, png_bytes(image, info))
             written.append(path)
 
+            # The page is the step's picture (its title and caption are in it) under the lesson.
             page = Figure(figsize=A4_LANDSCAPE_IN)
             title_font = matplotlib_font(lesson.title, bold=True)
             page.text(0.05, 0.95, lesson.title, fontproperties=title_font, fontsize=16, va="top")
             page.text(0.95, 0.95, f"Step {number} of {len(lesson.steps)}", fontsize=10, ha="right", va="top")
-            axes = page.add_axes((0.05, 0.22, 0.9, 0.68))
+            if lesson.summary and number == 1:
+                summary = "\n".join(wrap(lesson.summary, 130))
+                page.text(
+                    0.05, 0.905, summary, fontproperties=matplotlib_font(summary), fontsize=10, va="top"
+                )
+            axes = page.add_axes((0.05, 0.08, 0.9, 0.78))
             axes.imshow(image)
             axes.set_axis_off()
-            caption = "\n".join(wrap(f"{step.title}. {step.caption}", 120))
-            page.text(0.05, 0.18, caption, fontproperties=matplotlib_font(caption), fontsize=11, va="top")
             page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
             pdf.savefig(page)
     handout = out_dir / "handout.pdf"

@@ -16,7 +16,7 @@ from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkCoordinate, vtkPolyDataMapper2D, vtkTextActor
 
-from app.fonts import use_font
+from app.render.fonts import use_font
 
 Rect = tuple[float, float, float, float]
 MARGIN = 8  # pixels kept free at the view's edges

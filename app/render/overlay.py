@@ -10,7 +10,8 @@ from __future__ import annotations
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
-from app.fonts import use_font, wrap
+from app.fonts import wrap
+from app.render.fonts import use_font
 from app.render.labels import LabelLayer, Rect
 
 #: Points of each text at scale 1.

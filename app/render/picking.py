@@ -1,22 +1,29 @@
 """Turn a pixel into a structure id: a cell picker restricted to the structures' actors.
 
 Each actor gets a static cell locator, so a pick costs well under a millisecond instead of
-a scan of every triangle; painted patches, outlines and labels are never picked.
+a scan of every triangle; painted patches, outlines and labels are never picked. Thin
+structures (nerves, a few pixels wide) are picked with a tolerance: a click that lands
+beside one, on the bone or muscle behind it, still selects it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkCellPicker, vtkRenderer
+
+#: How far from a thin structure (display pixels) a click still picks it.
+THIN_TOLERANCE_PX = 6.0
 
 
 class StructurePicker:
     """Picks the front-most visible structure under a display pixel (VTK coordinates)."""
 
-    def __init__(self, renderer: vtkRenderer, actors: Mapping[str, vtkActor]):
+    def __init__(self, renderer: vtkRenderer, actors: Mapping[str, vtkActor], thin: Collection[str] = ()):
         self.renderer = renderer
+        self.thin = frozenset(thin)
         self._by_actor = {id(actor): sid for sid, actor in actors.items()}
         self.picker = vtkCellPicker()
         self.picker.SetTolerance(0.0005)
@@ -30,8 +37,22 @@ class StructurePicker:
             self.picker.AddLocator(locator)
             self._locators.append(locator)
 
-    def pick(self, x: float, y: float) -> str | None:
-        """The structure at display pixel (x, y), origin bottom-left, or None."""
+    def pick(self, x: float, y: float, tolerant: bool = True) -> str | None:
+        """The structure at display pixel (x, y), origin bottom-left, or None; a thin
+        structure within :data:`THIN_TOLERANCE_PX` wins over what is under the pixel
+        (unless not ``tolerant``)."""
+        exact = self._pick(x, y)
+        if exact in self.thin or not self.thin or not tolerant:
+            return exact
+        for radius in (THIN_TOLERANCE_PX / 3, 2 * THIN_TOLERANCE_PX / 3, THIN_TOLERANCE_PX):
+            for k in range(12):  # every 30 degrees: gaps under 3 pixels at the outer ring
+                angle = k * math.pi / 6
+                near = self._pick(x + radius * math.cos(angle), y + radius * math.sin(angle))
+                if near in self.thin:
+                    return near
+        return self._pick(x, y) if exact is not None else None
+
+    def _pick(self, x: float, y: float) -> str | None:
         if not self.picker.Pick(x, y, 0.0, self.renderer):
             return None
         return self.structure_of(self.picker.GetActor())

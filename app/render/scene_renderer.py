@@ -14,11 +14,12 @@ import numpy as np
 import pyvista as pv
 
 from app import paths
-from app.model.scene import SceneModel
-from app.model.teaching import Emphasis
+from app.model.anatomy import Kind
+from app.model.scene import ASPECTS, Picture, SceneModel
 from app.model.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
 from app.render.meshes import load_lod_mesh, load_mesh
+from app.render.overlay import TextOverlay
 from app.render.picking import StructurePicker
 
 BACKGROUND_BOTTOM = "#1b1f27"
@@ -82,35 +83,68 @@ class SceneRenderer:
             actor.visibility = scene.is_visible(structure.id)
             actor.prop.opacity = scene.opacity(structure.id)
             self.actors[structure.id] = actor
-        self.picker = StructurePicker(plotter.renderer, self.actors)
+        nerves = [s.id for s in scene.catalogue if s.kind is Kind.nerve]
+        self.picker = StructurePicker(plotter.renderer, self.actors, thin=nerves)
         self.emphasis = EmphasisLayer(self, label_scale)
-        scene.visibility_changed.connect(self._on_visibility)
-        scene.opacity_changed.connect(self._on_opacity)
-        scene.emphasis_changed.connect(self._on_emphasis)
-        scene.view_changed.connect(self.apply_view)
-        scene.camera_changed.connect(self.apply_camera)
+        #: The title, caption and footnote of the scene's picture.
+        self.overlay = TextOverlay(plotter)
+        self.overlay.make_room(self.emphasis.labels)
+        #: Texts and labels are drawn this many times the picture's scale (exports: height / 800).
+        self.output_scale = label_scale
+        #: Added to the picture's footnote (an export's attribution).
+        self.footnote_suffix = ""
+        #: The picture drawn instead of the scene's (one export's title and caption).
+        self.picture: Picture | None = None
+        scene.changed.connect(self._on_changed)
+        scene.framing_requested.connect(self.frame_shown)
         self.sync()
 
     def disconnect(self) -> None:
         """Stop listening to the model (before the plotter is closed, or to catch up with
         it only when asked, by :meth:`sync`)."""
-        self.scene.visibility_changed.disconnect(self._on_visibility)
-        self.scene.opacity_changed.disconnect(self._on_opacity)
-        self.scene.emphasis_changed.disconnect(self._on_emphasis)
-        self.scene.view_changed.disconnect(self.apply_view)
-        self.scene.camera_changed.disconnect(self.apply_camera)
+        self.scene.changed.disconnect(self._on_changed)
+        self.scene.framing_requested.disconnect(self.frame_shown)
 
-    def sync(self, label_scale: float | None = None, camera: CameraPose | None = None) -> None:
-        """Catch up with the whole model at once: visibility, opacity, emphasis and the
-        camera (``camera`` if given, else the model's exact pose or standard view)."""
-        if label_scale is not None:
-            self.emphasis.labels.set_scale(label_scale)
-        camera = camera or self.scene.camera  # type: ignore[assignment]
-        if camera is not None:
-            self.apply_camera(camera, render=False)
-        else:
-            self.apply_view(self.scene.view, render=False)
-        self._on_emphasis(self.scene.emphasis, render=False)  # labels anchor on the new view
+    def sync(self, camera: CameraPose | None = None) -> None:
+        """Catch up with the whole model at once: visibility, opacity, emphasis, picture
+        and the camera (``camera`` if given, else the model's exact pose or standard view)."""
+        self._on_changed(ASPECTS, render=False, camera=camera)
+
+    def _on_changed(
+        self, aspects: frozenset[str], render: bool = True, camera: CameraPose | None = None
+    ) -> None:
+        """Bring the actors in line with the model: one pass, one frame, whatever changed."""
+        if "view" in aspects or camera is not None:
+            pose = camera or self.scene.camera
+            if pose is not None:
+                self.apply_camera(pose, render=False)
+            else:
+                self.apply_view(self.scene.view, render=False)
+        if aspects & {"picture", "selection"} or camera is not None:
+            self._apply_picture()  # labels anchor on the view just set
+        self._restyle()
+        if render:
+            self.render()
+
+    def _apply_picture(self) -> None:
+        picture = self.picture or self.scene.picture
+        scale = picture.label_scale * self.output_scale
+        if self.emphasis.labels.scale != scale:
+            self.emphasis.labels.set_scale(scale)
+        self.overlay.set_scale(scale)
+        self.emphasis.show(self.scene.emphasis)
+        if not picture.labels:
+            self.emphasis.labels.set_labels([])
+        footnote = "    ".join(t for t in (picture.footnote, self.footnote_suffix) if t)
+        self.overlay.set(title=picture.title, caption=picture.caption, footnote=footnote or None)
+        self.emphasis.place_legend(on_top=picture.legend_on_top or bool(picture.caption))
+
+    def _restyle(self) -> None:
+        """Colour, opacity and visibility of every structure's actor, as the model says."""
+        for sid, actor in self.actors.items():
+            actor.prop.color = self.emphasis.structure_color(sid)
+            self._set_opacity(actor, self.scene.drawn_opacity(sid))
+            actor.visibility = self.scene.shown(sid)
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""
@@ -136,30 +170,12 @@ class SceneRenderer:
                 if render:
                     self.render()
 
-    def _on_visibility(self, structure_id: str, visible: bool) -> None:
-        self.actors[structure_id].visibility = self.emphasis.structure_visible(structure_id)
-        self.render()
-
-    def _on_opacity(self, structure_id: str, opacity: float) -> None:
-        self._set_opacity(self.actors[structure_id], self.emphasis.structure_opacity(structure_id))
-        self.render()
-
     @staticmethod
     def _set_opacity(actor: pv.Actor, opacity: float) -> None:
         # Without depth peeling a translucent surface's own back faces show through as
         # stripes; culling them leaves a clean see-through shell.
         actor.prop.opacity = opacity
         actor.prop.culling = "back" if opacity < 1.0 else "none"
-
-    def _on_emphasis(self, emphasis: Emphasis, render: bool = True) -> None:
-        """Draw the selection's emphasis and restyle every actor for it."""
-        self.emphasis.show(emphasis)
-        for sid, actor in self.actors.items():
-            actor.prop.color = self.emphasis.structure_color(sid)
-            self._set_opacity(actor, self.emphasis.structure_opacity(sid))
-            actor.visibility = self.emphasis.structure_visible(sid)
-        if render:
-            self.render()
 
     # level of detail
     def enable_lod(self) -> None:
@@ -203,12 +219,13 @@ class SceneRenderer:
         self.interacting = False
         for sid, lod in self.lod_actors.items():
             lod.visibility = False
-            self.actors[sid].visibility = self.emphasis.structure_visible(sid)
+            self.actors[sid].visibility = self.scene.shown(sid)
         self.render()
 
-    def pick(self, x: float, y: float) -> str | None:
-        """The visible structure under display pixel (x, y) (VTK's origin: bottom-left)."""
-        return self.picker.pick(x, y)
+    def pick(self, x: float, y: float, tolerant: bool = True) -> str | None:
+        """The visible structure under display pixel (x, y) (VTK's origin: bottom-left);
+        thin nerves are picked with a tolerance unless not ``tolerant``."""
+        return self.picker.pick(x, y, tolerant)
 
     def visible_bounds(self) -> np.ndarray:
         """Bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the visible structures.
@@ -216,7 +233,7 @@ class SceneRenderer:
         The region taught here ends below the lesser trochanters: the femoral shafts are
         cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region.
         """
-        boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.is_visible(sid)]
+        boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.shown(sid)]
         if not boxes:
             boxes = [np.array(a.bounds) for a in self.actors.values()]
         stacked = np.array(boxes)
@@ -252,6 +269,13 @@ class SceneRenderer:
             position=rounded(camera.position), focal_point=rounded(camera.focal_point), up=rounded(camera.up)
         )
 
+    def frame_shown(self) -> None:
+        """Frame what is shown, looking from where the camera looks now (after isolating)."""
+        bounds = self.visible_bounds()
+        self.plotter.renderer.reset_camera(render=False, bounds=bounds)  # the plotter's always renders
+        self.plotter.renderer.ResetCameraClippingRange()
+        self.render()
+
     def apply_view(self, view: View, render: bool = True) -> None:
         """Look at the visible structures from ``view``'s direction, framing them."""
         bounds = self.visible_bounds()
@@ -263,7 +287,7 @@ class SceneRenderer:
         camera.focal_point = center
         camera.position = center + direction * radius * 4
         camera.up = view.up
-        self.plotter.reset_camera(bounds=bounds)
+        self.plotter.renderer.reset_camera(render=False, bounds=bounds)  # the plotter's always renders
         self.plotter.camera.zoom(1.0)
         if render:
             self.render()

@@ -12,13 +12,13 @@ import gc
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from app import __version__
 from app.files import atomic_write_bytes
-from app.model.scene import SceneModel
+from app.model.scene import Picture, SceneModel
 from app.model.views import CameraPose
 
 ATTRIBUTION = (
@@ -44,28 +44,39 @@ def ensure_headless_vtk() -> None:
 
 @dataclass(frozen=True)
 class Annotations:
-    """What an exported image shows beside the anatomy."""
+    """What one export changes of the scene's :class:`~app.model.scene.Picture` (the export
+    dialog's choices): ``None`` keeps the picture's title or caption, ``""`` drops it."""
 
     labels: bool = True
     title: str | None = None
     caption: str | None = None
     transparent: bool = False
 
+    def over(self, picture: Picture) -> Picture:
+        """The picture this export draws."""
+        return replace(
+            picture,
+            title=picture.title if self.title is None else (self.title or None),
+            caption=picture.caption if self.caption is None else (self.caption or None),
+            labels=picture.labels and self.labels,
+        )
+
 
 def metadata(
-    scene: SceneModel, size: tuple[int, int], notes: Annotations, camera: CameraPose | None = None
+    scene: SceneModel, size: tuple[int, int], picture: Picture, camera: CameraPose | None = None
 ) -> dict[str, Any]:
     """What the image shows, stored in the PNG so that it can be reproduced."""
-    camera = camera or scene.camera  # type: ignore[assignment]
+    camera = camera or scene.camera
     return {
         "generator": f"psoas-atlas {__version__}",
         "size": list(size),
         "view": scene.view.name,
         "camera": camera.model_dump(mode="json") if camera is not None else None,
         "selected": scene.selected,
-        "structures": scene.visible_ids,
-        "title": notes.title,
-        "labels": notes.labels,
+        "structures": scene.shown_ids,
+        "title": picture.title,
+        "caption": picture.caption,
+        "labels": picture.labels,
     }
 
 
@@ -84,7 +95,6 @@ class Exporter:
     def __init__(self, scene: SceneModel, detail: str = "standard"):
         import pyvista as pv
 
-        from app.render.overlay import TextOverlay
         from app.render.scene_renderer import SceneRenderer
 
         self.scene = scene
@@ -98,22 +108,18 @@ class Exporter:
         self.plotter.renderer.SetUseFXAA(True)
         self.renderer = SceneRenderer(self.plotter, scene, detail=detail)
         self.renderer.disconnect()
-        self.overlay = TextOverlay(self.plotter)
-        self.overlay.make_room(self.renderer.emphasis.labels)
+        self.renderer.footnote_suffix = ATTRIBUTION
 
     def render(
         self, size: tuple[int, int], notes: Annotations = Annotations(), camera: CameraPose | None = None
     ) -> Any:
-        """The scene as the model says now, annotated, at ``size``: an RGB(A) numpy image."""
-        scale = max(1.0, size[1] / REFERENCE_HEIGHT)
+        """The scene as the model says now, with its picture (as ``notes`` change it), at
+        ``size``: an RGB(A) numpy image."""
         renderer, plotter = self.renderer, self.plotter
         plotter.window_size = list(size)
-        renderer.sync(scale, camera)
-        if not notes.labels:
-            renderer.emphasis.labels.set_labels([])
-        self.overlay.set_scale(scale)
-        self.overlay.set(title=notes.title, caption=notes.caption, footnote=ATTRIBUTION)
-        renderer.emphasis.place_legend(on_top=bool(notes.caption))
+        renderer.output_scale = max(1.0, size[1] / REFERENCE_HEIGHT)
+        renderer.picture = notes.over(self.scene.picture)
+        renderer.sync(camera)
         # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
         # third of a second to fill and zlib as long again to compress.
         plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
@@ -133,7 +139,8 @@ class Exporter:
         self, size: tuple[int, int], notes: Annotations = Annotations(), camera: CameraPose | None = None
     ) -> bytes:
         """:meth:`render` encoded as PNG, with what it shows in its metadata."""
-        return png_bytes(self.render(size, notes, camera), metadata(self.scene, size, notes, camera))
+        image = self.render(size, notes, camera)
+        return png_bytes(image, metadata(self.scene, size, notes.over(self.scene.picture), camera))
 
     def __enter__(self) -> Exporter:
         return self
@@ -142,7 +149,7 @@ class Exporter:
         self.close()
 
     def close(self) -> None:
-        self.overlay.remove()
+        self.renderer.overlay.remove()
         self.renderer.emphasis.labels.remove()
         self.plotter.close()
         # The plotter, its actors and VTK's callbacks form reference cycles that hold the

@@ -1,0 +1,82 @@
+"""Undo and redo of scene changes (Ctrl+Z / Ctrl+Shift+Z).
+
+Every change of the scene model is a step (a batch, such as a lesson step or Isolate, is
+one); moving an opacity slider is one step however many values it passes through. Camera
+drags are not scene changes and are not undone.
+"""
+
+from __future__ import annotations
+
+import time
+
+from psygnal import Signal
+
+from app.model.scene import SceneModel, SceneState
+
+#: Opacity changes closer together than this (seconds) are one step (a slider being moved).
+COALESCE_S = 1.5
+
+
+class History:
+    """The scene's past and undone states."""
+
+    changed = Signal()  # after every step, undo or redo (to enable the menu items)
+
+    def __init__(self, scene: SceneModel, limit: int = 200):
+        self.scene = scene
+        self.limit = limit
+        self._undo: list[SceneState] = []
+        self._redo: list[SceneState] = []
+        self._current = scene.state()
+        self._restoring = False
+        self._last_opacity_at = 0.0
+        scene.changed.connect(self._on_changed)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _on_changed(self, aspects: frozenset[str]) -> None:
+        if self._restoring:
+            return
+        state = self.scene.state()
+        if state == self._current:
+            return
+        now = time.monotonic()
+        sliding = aspects == {"opacity"} and now - self._last_opacity_at < COALESCE_S and self._undo
+        self._last_opacity_at = now if aspects == {"opacity"} else 0.0
+        if not sliding:
+            self._undo = [*self._undo, self._current][-self.limit :]
+        self._redo = []
+        self._current = state
+        self.changed.emit()
+
+    def undo(self) -> bool:
+        """Go back one step; False when there is none."""
+        if not self._undo:
+            return False
+        self._redo.append(self._current)
+        self._go(self._undo.pop())
+        return True
+
+    def redo(self) -> bool:
+        """Go forward one undone step; False when there is none."""
+        if not self._redo:
+            return False
+        self._undo.append(self._current)
+        self._go(self._redo.pop())
+        return True
+
+    def _go(self, state: SceneState) -> None:
+        self._restoring = True
+        try:
+            self.scene.restore(state)
+        finally:
+            self._restoring = False
+        self._current = self.scene.state()
+        self._last_opacity_at = 0.0
+        self.changed.emit()
