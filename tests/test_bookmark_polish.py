@@ -300,7 +300,13 @@ def test_export_image_proposes_a_file_name_from_the_title(window, qtbot, scene, 
 
 
 def test_standard_views_and_proposed_names(scene):
-    from app.model.bookmarks import proposed_name, standard_view
+    from app.model.bookmarks import proposed_name
+    from app.model.views import view_of
+
+    def standard_view(camera):
+        view = view_of(camera)
+        return view.name if view else None
+
     from app.qt.export_dialog import file_stem
 
     anterior = CameraPose(position=(0, 900, 40), focal_point=(0, 0, 40), up=(0, 0, 1))

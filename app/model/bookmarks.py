@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import yaml
 from filelock import FileLock
 from platformdirs import user_data_dir
@@ -37,7 +36,7 @@ from app.model.lessons import (
 )
 from app.model.scene import XRAY_KINDS, SceneModel
 from app.model.teaching import XRAY_OPACITY
-from app.model.views import VIEWS
+from app.model.views import view_of
 from app.model.yaml_lines import Located, plain, read_mapping
 
 BOOKMARKS_TITLE = "Bookmarks"
@@ -55,10 +54,6 @@ VIEW_PHRASES = {
     "inferior": "inferior",
     "oblique": "oblique",
 }
-#: How far (degrees) a camera may look, and roll, from a standard view and still be in it
-#: (as the window's status bar counts it).
-VIEW_TOLERANCE_DEG = 3.0
-ROLL_TOLERANCE_DEG = 15.0
 #: How long a change waits for another window's change to the file to finish.
 LOCK_TIMEOUT_S = 10.0
 
@@ -98,26 +93,6 @@ def describe(scene: SceneModel) -> str:
     return f"{', '.join(names)} selected; {shown}."
 
 
-def standard_view(camera: CameraPose) -> str | None:
-    """The standard view (its name) that ``camera`` looks from, zoomed or panned as may be,
-    or ``None`` when it was turned away from every one."""
-    sight = np.subtract(camera.position, camera.focal_point)
-    sight = sight / np.linalg.norm(sight)
-    up = np.asarray(camera.up, dtype=float)
-    up = up - sight * float(up @ sight)
-    up = up / np.linalg.norm(up)
-    limit, roll = np.cos(np.radians(VIEW_TOLERANCE_DEG)), np.cos(np.radians(ROLL_TOLERANCE_DEG))
-    for view in VIEWS.values():
-        direction = np.asarray(view.direction, dtype=float)
-        direction = direction / np.linalg.norm(direction)
-        view_up = np.asarray(view.up, dtype=float)
-        view_up = view_up - direction * float(view_up @ direction)
-        view_up = view_up / np.linalg.norm(view_up)
-        if float(sight @ direction) >= limit and float(up @ view_up) >= roll:
-            return view.name
-    return None
-
-
 def proposed_name(scene: SceneModel, camera: CameraPose, taken: Collection[str] = ()) -> str:
     """A name for a new bookmark from what is selected and the view: ``Right psoas major —
     anterior view``, ``Whole region — oblique view``, ``... — custom view`` when the camera
@@ -131,8 +106,8 @@ def proposed_name(scene: SceneModel, camera: CameraPose, taken: Collection[str] 
         subject = f"{names[0]} and {names[1]}"
     else:
         subject = f"{names[0]} and {len(names) - 1} more"
-    view = standard_view(camera)
-    phrase = f"{VIEW_PHRASES.get(view, view)} view" if view else "custom view"
+    view = view_of(camera)
+    phrase = f"{VIEW_PHRASES.get(view.name, view.name)} view" if view else "custom view"
     name = f"{subject} — {phrase}"
     if len(name) > MAX_TITLE:
         name = subject[: MAX_TITLE - len(phrase) - 4].rstrip() + f"… — {phrase}"

@@ -127,24 +127,27 @@ def _any_perpendicular(v: np.ndarray) -> np.ndarray:
     return p / np.linalg.norm(p)
 
 
-#: How far (degrees) the camera may be from a standard view and still be called by its name.
+#: How far (degrees) the camera may be from a standard view and still be called by its name,
+#: and how far its up vector may roll.
 VIEW_TOLERANCE_DEG = 3.0
+ROLL_TOLERANCE_DEG = 15.0
 
 
-def view_named(direction: tuple[float, float, float], up: tuple[float, float, float]) -> View | None:
-    """The standard view a camera is in (within a few degrees, up included), or None when it
-    is in a view of its own ("custom view"). ``direction`` points from the target to the camera."""
-    d = np.asarray(direction, dtype=float)
-    u = np.asarray(up, dtype=float)
-    if np.linalg.norm(d) < 1e-9 or np.linalg.norm(u) < 1e-9:
-        return None
-    d, u = d / np.linalg.norm(d), u / np.linalg.norm(u)
+def view_of(camera: CameraPose) -> View | None:
+    """The standard view a camera looks from (zoomed or panned as may be, within a few
+    degrees, up included), or None when it is in a view of its own ("custom view")."""
+    sight = np.subtract(camera.position, camera.focal_point)
+    sight = sight / np.linalg.norm(sight)
+    up = np.asarray(camera.up, dtype=float)
+    up = up - sight * float(up @ sight)
+    up = up / np.linalg.norm(up)
+    limit, roll = np.cos(np.radians(VIEW_TOLERANCE_DEG)), np.cos(np.radians(ROLL_TOLERANCE_DEG))
     for view in VIEWS.values():
-        vd = np.asarray(view.direction, dtype=float)
-        vd /= np.linalg.norm(vd)
-        vu = np.asarray(view.up, dtype=float)
-        vu = vu - vd * float(vu @ vd)
-        vu /= np.linalg.norm(vu)
-        if d @ vd > np.cos(np.radians(VIEW_TOLERANCE_DEG)) and u @ vu > np.cos(np.radians(15)):
+        direction = np.asarray(view.direction, dtype=float)
+        direction = direction / np.linalg.norm(direction)
+        view_up = np.asarray(view.up, dtype=float)
+        view_up = view_up - direction * float(view_up @ direction)
+        view_up = view_up / np.linalg.norm(view_up)
+        if float(sight @ direction) >= limit and float(up @ view_up) >= roll:
             return view
     return None

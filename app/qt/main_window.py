@@ -37,7 +37,7 @@ from app.model.content import Library
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.scene import SceneModel
-from app.model.views import DEFAULT_VIEW, VIEWS, view_named
+from app.model.views import DEFAULT_VIEW, VIEWS, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import ExportImageDialog
 from app.qt.flight import CameraFlight
@@ -398,9 +398,7 @@ class MainWindow(QMainWindow):
 
     def view_name(self) -> str:
         """What the status bar calls the camera's view: a standard view, or a custom one."""
-        pose = self.renderer.camera_pose()
-        direction = tuple(p - f for p, f in zip(pose.position, pose.focal_point, strict=True))
-        view = view_named(direction, pose.up)  # type: ignore[arg-type]
+        view = view_of(self.renderer.camera_pose())
         return f"{view.label} view" if view is not None else "Custom view"
 
     def _update_status(self, *_args) -> None:
