@@ -27,7 +27,7 @@ from app.model.views import DEFAULT_VIEW, VIEWS
 MAX_SIDE = 8192
 MAX_PIXELS = 40_000_000
 #: Top-level keys that tell annotation files apart.
-KINDS = ("structures", "sources", "content", "steps")
+KINDS = ("structures", "sources", "content", "steps", "places")
 
 
 class UsageError(Exception):
@@ -232,16 +232,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     _output_folder(out_dir)
     atlas = load_atlas()
     scene = atlas.scene()
-    if not scene.visible_ids:
+    if not scene.shown_ids:
         raise UsageError("nothing to export: no structure is visible")
     try:
         if args.format == "glb":
             out_dir.mkdir(exist_ok=True)
             glb = export_glb(scene, atlas.meshes_dir, out_dir / "psoas-atlas.glb")
-            print(f"wrote {glb} ({len(scene.visible_ids)} structures)")
+            print(f"wrote {glb} ({len(scene.shown_ids)} structures)")
         else:
             scene_file = export_scene(scene, atlas.meshes_dir, out_dir)
-            print(f"wrote {len(scene.visible_ids)} meshes and {scene_file}")
+            print(f"wrote {len(scene.shown_ids)} meshes and {scene_file}")
     except FolderInUseError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -278,6 +278,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     for lesson_path in (p for p in files if kinds[p] == "steps"):
         errors += load_lesson(lesson_path, catalogue)[1]
+    from app.model.landmarks import load_attachments, load_landmarks
+    from app.model.search import load_places
+
+    for places_path in (p for p in files if kinds[p] == "places"):
+        landmarks = load_landmarks(paths.landmarks_file())[0]
+        attachments = load_attachments(paths.attachments_file())[0]
+        errors += load_places(places_path, catalogue, landmarks, attachments, sources)[1]
     for error in errors:
         print(error)
     if errors:

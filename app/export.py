@@ -15,7 +15,7 @@ SCENE_FILE = "scene.json"
 
 
 def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
-    """Write one PLY per visible structure and ``scene.json`` into ``out_dir``; return its path.
+    """Write one PLY per shown structure and ``scene.json`` into ``out_dir``; return its path.
 
     The meshes are stored in millimetres in the RAS frame already, so they are copied as
     they are (byte for byte). The folder is written whole or not at all: a full disk leaves
@@ -34,7 +34,7 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
 
 def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
     structures = []
-    for structure_id in scene.visible_ids:
+    for structure_id in scene.shown_ids:
         structure = scene.catalogue[structure_id]
         file_name = f"{structure.id}.ply"
         atomic_write_bytes(out_dir / file_name, (meshes_dir / structure.mesh).read_bytes())
@@ -81,7 +81,7 @@ def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:
     import trimesh
 
     gltf = trimesh.Scene()
-    for structure_id in scene.visible_ids:
+    for structure_id in scene.shown_ids:
         structure = scene.catalogue[structure_id]
         mesh = trimesh.load(Path(meshes_dir) / structure.mesh, file_type="ply", process=False, force="mesh")
         rgb = [int(structure.color[i : i + 2], 16) for i in (1, 3, 5)]

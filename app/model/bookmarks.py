@@ -86,7 +86,7 @@ def capture(scene: SceneModel, camera: CameraPose, name: str, caption: str = "")
 
 def describe(scene: SceneModel) -> str:
     """A caption for a bookmark saved without one: what is selected and how much is shown."""
-    shown = f"{len(scene.visible_ids)} of {len(scene.catalogue)} structures shown"
+    shown = f"{len(scene.shown_ids)} of {len(scene.catalogue)} structures shown"
     names = [scene.catalogue[sid].name for sid in scene.highlighted]
     if not names:
         return f"Nothing selected; {shown}."

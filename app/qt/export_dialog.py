@@ -1,4 +1,5 @@
-"""The Export Image dialog: size, labels, title, caption and background of an annotated PNG.
+"""Exports from the window: the Export Image dialog (size, labels, title, caption and
+background of an annotated PNG) and the 3D scene export to a folder.
 
 The image itself is rendered off screen at the chosen size by
 :class:`app.render.snapshot.Exporter`, so labels, legend and text are drawn at the output
@@ -9,20 +10,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QWidget,
 )
 
+from app.export import export_scene
+from app.files import FolderInUseError
 from app.fonts import text_problem
-from app.render.snapshot import Annotations
+from app.model.scene import SceneModel
+from app.render.snapshot import Annotations, RenderError
 
 #: Sizes offered, from slides to print (A4 landscape at 300 dpi).
 SIZES: list[tuple[str, tuple[int, int]]] = [
@@ -122,3 +132,57 @@ class ExportImageDialog(QDialog):
             transparent=self.transparent.isChecked(),
         )
         return size, notes
+
+
+def export_image(
+    parent: QWidget,
+    view_size: tuple[int, int],
+    title: str,
+    save: Callable[[Path, tuple[int, int], Annotations], None],
+    status: Callable[..., None],
+) -> Path | None:
+    """File ▸ Export Image: ask how and where, then ``save`` (the window renders off screen
+    from its camera); the file written, or None."""
+    dialog = ExportImageDialog(view_size, title, parent)
+    if dialog.exec() != ExportImageDialog.DialogCode.Accepted:
+        return None
+    size, notes = dialog.options()
+    name, _ = QFileDialog.getSaveFileName(parent, "Export Image", dialog.file_name(), "PNG images (*.png)")
+    if not name:
+        return None
+    if not name.lower().endswith(".png"):
+        name += ".png"
+    status(f"Rendering {size[0]} x {size[1]}…")
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        save(Path(name), size, notes)
+    except (OSError, RenderError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        QMessageBox.warning(parent, "Image not saved", f"Cannot write {name}:\n{reason}")
+        status("")
+        return None
+    finally:
+        QApplication.restoreOverrideCursor()
+    status(f"Saved {name} ({size[0]} x {size[1]})", 8000)
+    return Path(name)
+
+
+def export_scene_folder(
+    parent: QWidget, scene: SceneModel, meshes_dir: Path, status: Callable[..., None]
+) -> Path | None:
+    """File ▸ Export 3D Scene: the shown meshes and scene.json into a folder, written whole."""
+    folder = QFileDialog.getExistingDirectory(parent, "Export Scene To Folder")
+    if not folder:
+        return None
+    try:
+        export_scene(scene, meshes_dir, Path(folder))
+    except (OSError, FolderInUseError) as exc:
+        reason = (
+            str(exc)
+            if isinstance(exc, FolderInUseError)
+            else f"Cannot export to {folder}:\n{exc.strerror or exc}"
+        )
+        QMessageBox.warning(parent, "Export failed", reason)
+        return None
+    status(f"Exported {len(scene.shown_ids)} meshes to {folder}", 5000)
+    return Path(folder)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QCompleter,
     QDockWidget,
     QFileDialog,
@@ -29,8 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.export import export_scene
-from app.files import FolderInUseError, atomic_write_bytes
+from app.files import atomic_write_bytes
 from app.model.anatomy import AnnotationError, Group
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
@@ -39,11 +37,12 @@ from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
-from app.qt.export_dialog import ExportImageDialog
+from app.qt.export_dialog import export_image, export_scene_folder
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
 from app.qt.interactor import AtlasInteractor
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
+from app.qt.seek import Seeker
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
@@ -159,6 +158,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.renderer.enable_lod)
         self.flight = CameraFlight(self.renderer, self)
         self.flight.landed.connect(self._update_status)
+        self.seeker = Seeker(self.renderer, self.flight, self)  # search; flights to places and sites
+        self.seeker.message.connect(self.statusBar().showMessage)
+        self.problems += self.seeker.problems
 
         self.tree = StructureTree(scene, self)
         self.structures_dock = self._dock("Structures", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
@@ -286,11 +288,10 @@ class MainWindow(QMainWindow):
         bar.setObjectName("search_toolbar")
         bar.setMovable(False)
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Find a structure (English or Latin)…  Ctrl+F")
+        self.search_box.setPlaceholderText("Find a structure or a landmark (English or Latin)…  Ctrl+F")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMinimumWidth(320)
-        names = sorted({s.name for s in self.scene.catalogue} | {s.latin for s in self.scene.catalogue})
-        completer = QCompleter(QStringListModel(names, self), self)
+        completer = QCompleter(QStringListModel(self.seeker.names(), self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.activated.connect(self._search)
@@ -305,17 +306,10 @@ class MainWindow(QMainWindow):
 
     # commands
     def find_structure(self, text: str) -> str | None:
-        """Select the best match for a name (typos forgiven); say so when nothing matches."""
-        matches = self.scene.search(text)
-        if not matches:
-            self.statusBar().showMessage(f"No structure matches “{text}”", 5000)
-            return None
-        best = matches[0]
-        self.scene.select(best.structure_id)
-        others = ", ".join(self.scene.catalogue[m.structure_id].name for m in matches[1:4])
-        if others:
-            self.statusBar().showMessage(f"Also matching: {others}", 6000)
-        return best.structure_id
+        """Do what the best match for a name means (typos forgiven): select a structure, a
+        group's members, or a place's bone with the place marked and flown to (see
+        :class:`Seeker`); say so when nothing matches."""
+        return self.seeker.find(text)
 
     def _search(self, text: str) -> None:
         """Enter in the search box: find, then give the keys back to the 3D view."""
@@ -449,42 +443,10 @@ class MainWindow(QMainWindow):
     def export_image_dialog(self) -> None:
         selected = self.scene.selected
         title = self.scene.catalogue[selected].name if selected else ""
-        dialog = ExportImageDialog(self.view_size(), title, self)
-        if dialog.exec() != ExportImageDialog.DialogCode.Accepted:
-            return
-        size, notes = dialog.options()
-        name, _ = QFileDialog.getSaveFileName(self, "Export Image", dialog.file_name(), "PNG images (*.png)")
-        if not name:
-            return
-        if not name.lower().endswith(".png"):
-            name += ".png"
-        self.statusBar().showMessage(f"Rendering {size[0]} x {size[1]}…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.save_screenshot(Path(name), size, notes)
-        except OSError as exc:
-            QMessageBox.warning(self, "Image not saved", f"Cannot write {name}:\n{exc.strerror or exc}")
-            self.statusBar().clearMessage()
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.statusBar().showMessage(f"Saved {name} ({size[0]} x {size[1]})", 8000)
+        export_image(self, self.view_size(), title, self.save_screenshot, self.statusBar().showMessage)
 
     def export_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export Scene To Folder")
-        if not folder:
-            return
-        try:
-            export_scene(self.scene, paths.meshes_dir(), Path(folder))
-        except (OSError, FolderInUseError) as exc:
-            text = (
-                str(exc)
-                if isinstance(exc, FolderInUseError)
-                else f"Cannot export to {folder}:\n{exc.strerror or exc}"
-            )
-            QMessageBox.warning(self, "Export failed", text)
-            return
-        self.statusBar().showMessage(f"Exported {len(self.scene.shown_ids)} meshes to {folder}", 5000)
+        export_scene_folder(self, self.scene, paths.meshes_dir(), self.statusBar().showMessage)
 
     # lessons and presentation
     def present(self, lesson: Lesson) -> Presentation:
