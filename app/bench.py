@@ -1,7 +1,8 @@
 """``psoas-atlas bench``: how fast the viewer is, measured in the real window.
 
-Everything runs in one process under the current display (Xvfb here), so the numbers are
-compared as ratios within one run: the machines are shared and noisy.
+The window's numbers are taken in this process under the current display (Xvfb here); the
+screenshot command is timed as a whole process against a plain pyvista script, both run in
+turn. Compare ratios within one run: the machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import os
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +62,9 @@ class BenchResult:
     high_triangles: int = 0
     high_still: dict[str, float] = field(default_factory=dict)
     high_drag: dict[str, float] = field(default_factory=dict)
+    #: ``psoas-atlas screenshot`` (annotated, 4K) and a plain pyvista script, whole processes.
+    process_screenshot: dict[str, float] = field(default_factory=dict)
+    process_plain: dict[str, float] = field(default_factory=dict)
 
     def ratios(self) -> dict[str, float]:
         def ratio(a: dict[str, float], b: dict[str, float]) -> float:
@@ -69,6 +77,7 @@ class BenchResult:
             "high_vs_standard_triangles": round(self.high_triangles / self.triangles, 2),
             "high_vs_standard_drag": ratio(self.high_drag, self.drag),
             "high_vs_standard_still": ratio(self.high_still, self.still),
+            "screenshot_process_vs_plain": ratio(self.process_screenshot, self.process_plain),
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -126,6 +135,13 @@ class BenchResult:
             ),
             ("high / standard drag frame", f"{r['high_vs_standard_drag']}", "< 2"),
             ("high / standard still frame", f"{r['high_vs_standard_still']}", ""),
+            (
+                f"screenshot command {w}x{h}, whole process",
+                _process(self.process_screenshot),
+                "",
+            ),
+            ("plain pyvista script, same meshes", _process(self.process_plain), ""),
+            ("screenshot command / plain script", f"{r['screenshot_process_vs_plain']}", "≤ 1.5"),
         ]
         width = max(len(r[0]) for r in rows)
         head = f"Psoas Atlas benchmark: {self.size[0]}x{self.size[1]}, {self.triangles:,} triangles"
@@ -134,25 +150,38 @@ class BenchResult:
         return "\n".join(lines)
 
 
+def _process(stats: dict[str, float]) -> str:
+    """Wall time, CPU time and peak memory of a whole process (medians)."""
+    wall, cpu = stats["median_ms"] / 1000, stats["cpu_ms"] / 1000
+    return f"{wall:.2f} s (CPU {cpu:.2f} s, {stats['peak_mb']:.0f} MB)"
+
+
 def run(
     size: tuple[int, int] = (1280, 800),
     clicks: int = 50,
     drag_frames: int = 60,
     screenshot_size: tuple[int, int] = (3840, 2160),
     screenshots: int = 3,
+    processes: int = 5,
 ) -> BenchResult:
     """Open the real window, let it draw, then time stills, drags, clicks, annotated
-    screenshots, and the same window with high-detail meshes."""
+    screenshots, the same window with high-detail meshes, and the screenshot command
+    against a plain pyvista script (``processes`` runs of each)."""
+    # The window's modules in the order the app imports them: the rendering layer before
+    # PySide6 (see app/qt/__init__.py).
+    import app.qt  # noqa: F401
+
+    # isort: split
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from app import paths
-    from app.cli import load_scene
+    from app.model.atlas import Atlas
     from app.model.content import load_library
 
     application = QApplication.instance() or QApplication([])
-    scene = load_scene()
+    scene = Atlas.load().scene()
     library, _ = load_library(paths.annotations_dir(), scene.catalogue)
     window, view, frames = _open_window(scene, library, size, application)
     first_frame = process_age_s()
@@ -198,7 +227,100 @@ def run(
     result.high_triangles, result.high_still, result.high_drag = _high_detail(
         scene, library, size, application, drag_frames
     )
+    result.process_screenshot, result.process_plain = screenshot_processes(screenshot_size, processes)
     return result
+
+
+#: The comparison for ``psoas-atlas screenshot``: what a pyvista user would write to draw the
+#: meshes that ``psoas-atlas export`` writes, each in its colour, to a PNG (no tuning).
+PLAIN_SCRIPT = """\
+import json
+import sys
+
+import pyvista as pv
+
+folder, out, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with open(f"{folder}/scene.json") as handle:
+    structures = json.load(handle)["structures"]
+plotter = pv.Plotter(off_screen=True, window_size=[width, height])
+for structure in structures:
+    mesh = pv.read(f"{folder}/{structure['file']}")
+    plotter.add_mesh(mesh, color=structure["color"], smooth_shading=True)
+plotter.camera_position = "xz"
+plotter.screenshot(out)
+"""
+
+
+def screenshot_processes(size: tuple[int, int], runs: int) -> tuple[dict, dict]:
+    """Time ``psoas-atlas screenshot OUT --size WxH --select psoas_major_right`` (labels,
+    legend, outline, attribution) against :data:`PLAIN_SCRIPT` on the exported meshes, each
+    as a whole process from start to exit, taken in turn (ABBA) so both see the same load;
+    medians of wall time, CPU time (less sensitive to a busy machine) and each process' peak
+    memory. Both draw with EGL, as the command does with no display."""
+    from app.export import export_scene
+    from app.model.atlas import Atlas
+
+    atlas = Atlas.load()
+    env = os.environ | {"VTK_DEFAULT_OPENGL_WINDOW": "vtkEGLRenderWindow"}
+    width, height = size
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        export_scene(atlas.scene(), atlas.meshes_dir, folder / "meshes")
+        (folder / "plain.py").write_text(PLAIN_SCRIPT)
+        commands = {
+            "ours": [sys.executable, "-m", "app", "screenshot", str(folder / "ours.png"),
+                     "--size", f"{width}x{height}", "--select", "psoas_major_right"],
+            "plain": [sys.executable, str(folder / "plain.py"), str(folder / "meshes"),
+                      str(folder / "plain.png"), str(width), str(height)],
+        }  # fmt: skip
+        samples: dict[str, list[tuple[float, float, float]]] = {"ours": [], "plain": []}
+        for i in range(runs):
+            for name in ("ours", "plain") if i % 2 == 0 else ("plain", "ours"):
+                samples[name].append(_run_process(commands[name], env))
+    results = []
+    for name in ("ours", "plain"):
+        wall, cpu, peak = zip(*samples[name], strict=True)
+        results.append(
+            summary(list(wall))
+            | {"cpu_ms": round(statistics.median(cpu) * 1000), "peak_mb": round(statistics.median(peak))}
+        )
+    return results[0], results[1]
+
+
+def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time and CPU time (s) of a command from start to exit, and its peak memory (MB).
+
+    The peak is read from the process' own /proc status while it runs (every 10 ms):
+    a child's ``ru_maxrss`` would count this process' memory, which it starts from."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        peak_kb = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_kb = max(peak_kb, _peak_kb(process.pid))
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            stderr.seek(0)
+            tail = stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"{' '.join(command[1:3])} failed ({process.returncode}): {' '.join(tail)}")
+    return elapsed, usage.ru_utime + usage.ru_stime, peak_kb / 1024.0
+
+
+def _peak_kb(pid: int) -> int:
+    """VmHWM of a running process, or 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dict]:

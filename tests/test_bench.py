@@ -11,7 +11,9 @@ def test_summary_statistics():
 
 
 def test_bench_short_run_in_the_window(qtbot):
-    result = run(size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1)
+    result = run(
+        size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1, processes=1
+    )
     assert result.size == (640, 400)
     assert result.triangles > 100_000
     assert result.click["n"] >= 5, "clicks must land on structures and highlight them"
@@ -26,8 +28,15 @@ def test_bench_short_run_in_the_window(qtbot):
     assert 1.9 < result.high_triangles / result.triangles < 2.1
     assert result.high_drag["n"] >= 4 and result.high_still["median_ms"] > 0
     assert result.peak_rss_with_export_mb >= result.peak_rss_mb
-    for line in ("annotated / bare screenshot", "high / standard drag frame"):
+    for process in (result.process_screenshot, result.process_plain):  # whole processes
+        assert process["n"] == 1 and process["median_ms"] > 0 and process["cpu_ms"] > 0
+        assert 100 < process["peak_mb"] < result.peak_rss_with_export_mb
+    for line in ("annotated / bare screenshot", "high / standard drag frame", "screenshot command / plain"):
         assert line in table
-    assert {"still_vs_bare", "drag_vs_bare", "screenshot_vs_bare", "high_vs_standard_drag"} <= set(
-        result.as_json()["ratios"]
-    )
+    assert {
+        "still_vs_bare",
+        "drag_vs_bare",
+        "screenshot_vs_bare",
+        "high_vs_standard_drag",
+        "screenshot_process_vs_plain",
+    } <= set(result.as_json()["ratios"])

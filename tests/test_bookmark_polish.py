@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.model.bookmarks import BookmarkStore, capture
 from app.model.lessons import Step, load_lesson
+from app.model.palette import STANDARD
 from app.model.views import CameraPose
 from app.qt.export_dialog import ExportImageDialog
 
-GOLD = np.array([0xFF, 0xCF, 0x40])  # the selection's colour
+SELECTED = np.array([int(STANDARD.selection[i : i + 2], 16) for i in (1, 3, 5)])  # the selection's colour
 
 
 @pytest.fixture
@@ -92,8 +93,8 @@ def pixels(icon) -> np.ndarray:
     return data[:, : image.width() * 3].reshape(image.height(), image.width(), 3).astype(int)
 
 
-def gold_pixels(image: np.ndarray) -> int:
-    return int((np.abs(image - GOLD).sum(axis=2) < 60).sum())
+def selection_pixels(image: np.ndarray) -> int:
+    return int((np.abs(image - SELECTED).sum(axis=2) < 60).sum())
 
 
 # 3. Save as Lesson and Present take every bookmark unless several are selected on purpose.
@@ -189,7 +190,7 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     assert panel.list.iconSize() == QSize(128, 72)
     front = pixels(item.icon())
     assert front.std() > 10, "a picture, not a blank square"
-    assert gold_pixels(front) > 20, "the bookmark's selection, in gold"
+    assert selection_pixels(front) > 20, "the bookmark's selection, in the selection colour"
     step = store.get("Psoas from the front")
     on_disk = store.thumbnails.path(step)
     assert (
@@ -201,7 +202,7 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     with qtbot.waitSignal(panel.thumbnail_ready, timeout=30000):
         assert panel.add("Side, nothing selected")
     side = pixels(panel.list.item(1).icon())
-    assert side.std() > 10 and gold_pixels(side) == 0 and not np.array_equal(side, front)
+    assert side.std() > 10 and selection_pixels(side) == 0 and not np.array_equal(side, front)
     assert renders == ["Psoas from the front", "Side, nothing selected"]
 
     # Not on every list refresh: not when the list is read again, nor shown again.
@@ -227,7 +228,7 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     qtbot.waitUntil(lambda: len(renders) == 4, timeout=30000)
     qtbot.waitUntil(lambda: third.bookmarks._pending == {})
     assert sorted(renders[2:]) == ["Psoas from the front", "Side, nothing selected"]
-    assert gold_pixels(pixels(third.bookmarks.list.item(0).icon())) > 20
+    assert selection_pixels(pixels(third.bookmarks.list.item(0).icon())) > 20
     assert on_disk.read_bytes()[:4] == b"\x89PNG" and len(on_disk.read_bytes()) > 1000
 
     # A deleted bookmark's picture goes with it.
@@ -276,7 +277,7 @@ def test_add_bookmark_proposes_a_name_from_the_selection_and_the_view(window, qt
 )
 def test_export_image_proposes_a_file_name_from_the_title(window, qtbot, scene, monkeypatch, typed, expected):
     files = FakeFileDialog()  # cancelled: nothing is rendered
-    monkeypatch.setattr("app.qt.main_window.QFileDialog", files)
+    monkeypatch.setattr("app.qt.export_dialog.QFileDialog", files)
     scene.select("psoas_major_right")
     titles: list[str] = []
 

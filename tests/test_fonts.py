@@ -95,8 +95,8 @@ def test_labels_and_legend_use_the_chosen_font(scene):
         renderer = SceneRenderer(plotter, scene)
         scene.select("psoas_major_left")
         legend = renderer.emphasis.legend
-        assert legend.GetVisibility()
-        assert Path(legend.GetEntryTextProperty().GetFontFile()).name == "DejaVuSans.ttf"
+        assert legend.shown and len(legend.text_properties()) == 3  # selected, origin, insertion
+        assert {Path(p.GetFontFile()).name for p in legend.text_properties()} == {"DejaVuSans.ttf"}
         renderer.disconnect()
     finally:
         plotter.close()

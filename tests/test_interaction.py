@@ -104,11 +104,14 @@ def test_labels_do_not_overlap_and_stay_in_view(window, scene, qtbot):
             assert not overlap, "two labels overlap"
 
 
-def test_selecting_a_nerve_lights_its_root_vertebrae(window, scene):
+def test_selecting_a_nerve_marks_the_foramina_of_its_roots(window, scene):
     scene.select("obturator_nerve_left")
     actors = window.renderer.actors
-    for level in ("l2", "l3", "l4"):
-        assert actors[f"vertebra_{level}"].prop.color != actors["vertebra_l1"].prop.color
+    for level in ("l2", "l3", "l4"):  # no longer whole vertebrae lit, on both sides
+        assert actors[f"vertebra_{level}"].prop.color == actors["vertebra_l1"].prop.color
+    texts = [label.text for label in window.renderer.emphasis.labels.labels]
+    assert {"L2 foramen", "L3 foramen", "L4 foramen"} <= set(texts)
+    assert window.renderer.emphasis.markers is not None
     assert "Roots:</b> L2, L3, L4" in window.info.toHtml() or "L2, L3, L4" in window.info.toPlainText()
 
 

@@ -187,3 +187,17 @@ def test_scene_state_round_trip_without_qt(catalogue, landmarks, attachments):
     assert scene.state() == before and scene.picture.title is None
     scene.restore(changed)
     assert scene.state() == changed and np.isclose(scene.opacity("femur_left"), 0.25)
+
+
+def test_the_colour_blind_palette_from_the_view_menu(window, scene):
+    from app.model.palette import COLOUR_BLIND_SAFE, STANDARD
+
+    scene.select("femoral_nerve_right")
+    outline = window.renderer.emphasis.outline
+    assert outline is not None
+    before = tuple(outline.prop.color.float_rgb)
+    window.actions_by_name["palette_colour-blind-safe"].trigger()
+    assert scene.palette is COLOUR_BLIND_SAFE and COLOUR_BLIND_SAFE.selection != STANDARD.selection
+    after = window.renderer.emphasis.outline
+    assert after is not None and tuple(after.prop.color.float_rgb) != before
+    assert window.actions_by_name["palette_colour-blind-safe"].isChecked()

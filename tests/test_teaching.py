@@ -11,7 +11,7 @@ import pytest
 from app import paths
 from app.model.anatomy import Kind
 from app.model.content import REQUIRED, load_content, load_library, load_sources
-from app.model.teaching import context_of
+from app.model.teaching import context_of, foramen_landmark, foramen_level
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +63,37 @@ def test_selecting_psoas_paints_its_attachments_and_reveals_the_plexus(scene):
     assert e.root_levels == ()
 
 
-def test_selecting_a_nerve_lights_its_root_levels(scene):
+def test_selecting_a_nerve_marks_the_foramina_its_roots_leave_by_on_its_side(scene):
     scene.select("femoral_nerve_right")
     e = scene.emphasis
-    assert e.root_levels == ("vertebra_l2", "vertebra_l3", "vertebra_l4")
+    # The L2 nerve leaves below the L2 pedicle: through the L2/L3 foramen.
+    assert e.root_levels == (
+        "intervertebral_foramen_l2_l3_right",
+        "intervertebral_foramen_l3_l4_right",
+        "intervertebral_foramen_l4_l5_right",
+    )
     assert e.see_through == {"psoas_major_right"}
     scene.select("iliohypogastric_nerve_left")
-    assert scene.emphasis.root_levels == ("vertebra_t12", "vertebra_l1")
+    assert scene.emphasis.root_levels == (
+        "intervertebral_foramen_t12_l1_left",
+        "intervertebral_foramen_l1_l2_left",
+    )
+    scene.select("lumbosacral_trunk_right")
+    assert scene.emphasis.root_levels[-1] == "intervertebral_foramen_l5_s1_right"
+    # Every foramen named is a landmark of the data set: the renderer marks it there.
+    for nerve in (s for s in scene.catalogue if s.kind is Kind.nerve):
+        scene.select(nerve.id)
+        assert scene.emphasis.root_levels
+        assert all(name in scene.landmarks for name in scene.emphasis.root_levels), nerve.id
+        assert all(name.endswith(nerve.side.value) for name in scene.emphasis.root_levels)
+
+
+def test_foramen_names_and_levels():
+    assert foramen_landmark("L2", "left") == "intervertebral_foramen_l2_l3_left"
+    assert foramen_landmark("S1", "left") is None
+    assert foramen_level("intervertebral_foramen_t12_l1_right") == "T12"
+    assert foramen_level("intervertebral_foramen_l5_s1_left") == "L5"
+    assert foramen_level("vertebral_body_center_l2") is None
 
 
 def test_selecting_a_bone_lists_what_attaches_there(scene):
@@ -96,6 +120,7 @@ def test_isolate_keeps_the_selection_and_its_context(scene, catalogue):
         "obturator_nerve_left",
         "vertebra_l2",
         "vertebra_l4",
+        "vertebra_l5",  # below the L4/L5 foramen its L4 root leaves by
         "psoas_major_left",
     }
     scene.hide("psoas_major_right")

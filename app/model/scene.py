@@ -18,14 +18,17 @@ from dataclasses import dataclass, replace
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
-from app.model.landmarks import Attachment
-from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, Match, context_of, emphasis, search
+from app.model.landmarks import Attachment, Point
+from app.model.palette import DEFAULT_PALETTE, Palette, named_palette
+from app.model.search import Mark, Match, search
+from app.model.sites import GHOST_OPACITY, Occluders, ghosted
+from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
 from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
 
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
 #: The aspects a change can touch, as :attr:`SceneModel.changed` names them.
-ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture"})
+ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette"})
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,11 @@ class SceneModel:
     opacity_changed = Signal(str, float)
     selection_changed = Signal(object)  # the selected id, or None
     emphasis_changed = Signal(object)  # an Emphasis, after every selection or focus change
+    marks_changed = Signal(object)  # the marked places (Marks), part of the selection
     view_changed = Signal(object)  # a View
     camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
     picture_changed = Signal(object)  # a Picture
+    palette_changed = Signal(str)  # the name of the colour palette now in use
     #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
     changed = Signal(frozenset)
     #: Frame what is shown, keeping the direction of view (after isolating).
@@ -88,10 +93,15 @@ class SceneModel:
         self._selected: str | None = None
         self._focus: Attachment | None = None
         self._also: tuple[str, ...] = ()
+        self._marks: tuple[Mark, ...] = ()
+        #: What lies in front of an attachment site singled out: geometry, supplied by the
+        #: window (app.render.sites); without it nothing is ghosted.
+        self.occluders: Occluders | None = None
         self._emphasis = Emphasis()
         self._view: View = VIEWS[DEFAULT_VIEW]
         self._camera: CameraPose | None = None
         self._picture = Picture()
+        self._palette: Palette = named_palette(DEFAULT_PALETTE)
         self._batch = 0
         self._touched: set[str] = set()
 
@@ -163,6 +173,8 @@ class SceneModel:
         """The opacity it is drawn with: its own, or less when the selection makes it
         see-through (psoas with the plexus inside)."""
         opacity = self.opacity(structure_id)
+        if structure_id in self._emphasis.ghosted:
+            return min(opacity, GHOST_OPACITY)
         return min(opacity, SEE_THROUGH) if structure_id in self._emphasis.see_through else opacity
 
     def set_opacity(self, structure_id: str, opacity: float) -> None:
@@ -211,7 +223,9 @@ class SceneModel:
             return
         was_selected = self._selected
         self._selected, self._also, self._focus = selected, also, focus
-        self._emphasis = emphasis(self.catalogue, self.attachments, selected, focus, also)
+        self._marks = ()
+        chosen = emphasis(self.catalogue, self.attachments, selected, focus, also)
+        self._emphasis = ghosted(chosen, self.occluders)  # what hides a focused site
         if selected != was_selected:
             self._emit("selection", self.selection_changed, selected)
         self._emit("selection", self.emphasis_changed, self._emphasis)
@@ -229,6 +243,17 @@ class SceneModel:
     def focus_attachment(self, attachment: Attachment | None) -> None:
         """Single out one of the painted attachments (from the panel's list)."""
         self._set_selection(self._selected, self._also, attachment)
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        """The places marked in the scene (labelled points), until the selection changes."""
+        return self._marks
+
+    def mark(self, name: str, point: Point) -> None:
+        """Mark a place (a landmark found by search) with its name, in place of any other,
+        until the next change of the selection."""
+        self._marks = (Mark(name, point),)
+        self._emit("selection", self.marks_changed, self._marks)
 
     # showing what you want
     def hide(self, structure_id: str) -> None:
@@ -300,6 +325,20 @@ class SceneModel:
         if new != self._picture:
             self._picture = new
             self._emit("picture", self.picture_changed, new)
+
+    # colours
+    @property
+    def palette(self) -> Palette:
+        """The colours of emphasis and labels (:mod:`app.model.palette`)."""
+        return self._palette
+
+    def set_palette(self, name: str) -> None:
+        """Draw with the palette called ``name`` ("standard" or "colour-blind-safe"); a user
+        preference, not part of :meth:`state`."""
+        chosen = named_palette(name)
+        if chosen is not self._palette:
+            self._palette = chosen
+            self._emit("palette", self.palette_changed, name)
 
     # the whole state
     def state(self) -> SceneState:

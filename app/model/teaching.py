@@ -1,4 +1,5 @@
-"""What a selection shows: painted attachments, the plexus seen through psoas, root levels.
+"""What a selection shows: painted attachments, the plexus seen through psoas, the foramina
+its roots leave by.
 
 Pure functions of the scene state, so the rules that make the anatomy teach are tested
 without Qt or VTK; the renderer only draws what :func:`emphasis` returns.
@@ -6,9 +7,8 @@ without Qt or VTK; the renderer only draws what :func:`emphasis` returns.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.model.anatomy import Catalogue, Kind, Structure
 from app.model.landmarks import Attachment
@@ -25,6 +25,39 @@ ROOT_VERTEBRA = {
     "L4": "vertebra_l4",
     "L5": "vertebra_l5",
 }
+#: The intervertebral foramen each spinal nerve leaves by: below the pedicle of its own
+#: vertebra, so the L2 nerve leaves through the L2/L3 foramen (and L5 through L5/S1).
+ROOT_FORAMEN = {
+    "T12": "t12_l1",
+    "L1": "l1_l2",
+    "L2": "l2_l3",
+    "L3": "l3_l4",
+    "L4": "l4_l5",
+    "L5": "l5_s1",
+}
+#: The bone below each foramen (isolating a nerve keeps both bones around its foramina).
+_BELOW = {
+    "T12": "vertebra_l1",
+    "L1": "vertebra_l2",
+    "L2": "vertebra_l3",
+    "L3": "vertebra_l4",
+    "L4": "vertebra_l5",
+    "L5": "sacrum",
+}
+_FORAMEN = re.compile(r"^intervertebral_foramen_([a-z0-9]+)_([a-z0-9]+)_(left|right)$")
+
+
+def foramen_landmark(root: str, side: str) -> str | None:
+    """The landmark of the foramen the spinal nerve ``root`` leaves by on ``side``
+    (``"L2"``, ``"right"`` -> ``intervertebral_foramen_l2_l3_right``), or None."""
+    level = ROOT_FORAMEN.get(root)
+    return f"intervertebral_foramen_{level}_{side}" if level else None
+
+
+def foramen_level(landmark: str) -> str | None:
+    """The spinal nerve that leaves by a foramen landmark (``..._l2_l3_right`` -> ``"L2"``)."""
+    match = _FORAMEN.match(landmark)
+    return match.group(1).upper() if match else None
 
 
 @dataclass(frozen=True)
@@ -35,9 +68,11 @@ class Emphasis:
     attachments: tuple[Attachment, ...] = ()
     see_through: frozenset[str] = frozenset()  # muscles drawn translucent
     reveal: frozenset[str] = frozenset()  # structures shown even if hidden (the plexus path)
-    root_levels: tuple[str, ...] = ()  # vertebrae lit for a nerve's roots
+    #: The foramina a nerve's roots leave by (landmark names), on the nerve's side.
+    root_levels: tuple[str, ...] = ()
     focus_attachment: Attachment | None = None
     also: tuple[str, ...] = ()  # further structures highlighted and labelled with the selection
+    ghosted: frozenset[str] = frozenset()  # in front of the focused site (see app.model.sites)
 
 
 def side_of(structure: Structure) -> str | None:
@@ -61,7 +96,7 @@ def emphasis(
     - a bone or disc: what attaches to it is painted;
     - psoas major, the lumbar plexus or any of its nerves: psoas turns see-through and the
       plexus path of that side is revealed;
-    - a nerve: the vertebrae of its root levels light up.
+    - a nerve: the intervertebral foramina its roots leave by, on its side, are marked.
     """
     if selected is None:
         return Emphasis()
@@ -77,8 +112,9 @@ def emphasis(
             see_through.add(psoas)
         reveal |= _plexus_path(catalogue, side)
     if structure.kind is Kind.nerve:
-        levels = (ROOT_VERTEBRA.get(r) for r in structure.roots)
-        roots = tuple(v for v in levels if v is not None and v in catalogue)
+        sides = (side,) if side else ("right", "left")
+        found = (foramen_landmark(r, s) for r in structure.roots for s in sides)
+        roots = tuple(name for name in found if name is not None)
     return Emphasis(
         selected=selected,
         attachments=painted,
@@ -92,7 +128,8 @@ def emphasis(
 
 def context_of(catalogue: Catalogue, attachments: list[Attachment], structure_id: str) -> set[str]:
     """What isolating a structure keeps beside it: the bones it attaches to, the muscles
-    attached to a bone, a nerve's root vertebrae and the psoas it runs through."""
+    attached to a bone, the vertebrae around the foramina of a nerve's roots and the psoas it
+    runs through."""
     structure = catalogue[structure_id]
     keep = {structure_id}
     for a in attachments:
@@ -102,52 +139,8 @@ def context_of(catalogue: Catalogue, attachments: list[Attachment], structure_id
             keep.add(a.muscle)
     if structure.kind is Kind.nerve:
         keep |= {ROOT_VERTEBRA[r] for r in structure.roots if r in ROOT_VERTEBRA}
+        keep |= {_BELOW[r] for r in structure.roots if r in _BELOW}
         side = side_of(structure)
         if side:
             keep |= {f"psoas_major_{side}", f"hip_bone_{side}", "sacrum"}
     return {sid for sid in keep if sid in catalogue}
-
-
-@dataclass(order=True)
-class Match:
-    score: float
-    structure_id: str = field(compare=False)
-    matched: str = field(compare=False)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def search(catalogue: Catalogue, query: str, limit: int = 10, cutoff: float = 0.6) -> list[Match]:
-    """Structures whose English or Latin name (or id) matches ``query``, best first.
-
-    Tolerant of typos: each query word is matched to the closest word of the name with
-    difflib's similarity ratio; a name scores the mean over the query's words.
-    """
-    words = _words(query)
-    if not words:
-        return []
-    found: list[Match] = []
-    for structure in catalogue:
-        best: Match | None = None
-        for label in (structure.name, structure.latin, structure.id.replace("_", " ")):
-            name_words = _words(label)
-            if not name_words:
-                continue
-            scores = []
-            for word in words:
-                ratios = [
-                    1.0
-                    if candidate.startswith(word) and len(word) >= 2
-                    else difflib.SequenceMatcher(None, word, candidate).ratio()
-                    for candidate in name_words
-                ]
-                scores.append(max(ratios))
-            score = sum(scores) / len(scores) - 0.01 * max(0, len(name_words) - len(words))
-            if best is None or score > best.score:
-                best = Match(score, structure.id, label)
-        if best is not None and best.score >= cutoff:
-            found.append(best)
-    found.sort(reverse=True)
-    return found[:limit]

@@ -8,6 +8,8 @@ full detail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
 
 from app.model.lessons import Step, apply_step
@@ -53,6 +55,28 @@ class CameraFlight(QObject):
             self.landed.emit()
             return
         self._start, self._end = start, self.renderer.camera_pose()
+        self.renderer.apply_camera(start, render=False)
+        self.frames = 0
+        self.renderer.begin_interaction()
+        self.animation.start()
+
+    def fly_to(
+        self, pose: CameraPose, change: Callable[[], object] | None = None, animate: bool = True
+    ) -> None:
+        """Move the camera only, smoothly, to ``pose`` (a place found by search, a site
+        singled out). ``change``, a change of the model, is made first, with its labels
+        placed for the view at the end, as a lesson step's are."""
+        self.finish()
+        start = self.renderer.camera_pose()
+        with self.renderer.hold(render=False):
+            self.renderer.apply_camera(pose, render=False)
+            if change is not None:
+                change()
+        if not animate:
+            self.renderer.render()
+            self.landed.emit()
+            return
+        self._start, self._end = start, pose
         self.renderer.apply_camera(start, render=False)
         self.frames = 0
         self.renderer.begin_interaction()

@@ -11,7 +11,7 @@ os.environ.setdefault("QT_API", "pyside6")
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QStringListModel, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QCompleter,
     QDockWidget,
@@ -34,6 +34,7 @@ from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
+from app.model.palette import PALETTES
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
@@ -256,6 +257,18 @@ class MainWindow(QMainWindow):
                 lambda _=False, n=view.name: self.scene.set_view(n),
             )  # fmt: skip
             view_menu.insertAction(first, action)
+        colours = view_menu.addMenu("&Colours")
+        self.palette_actions = QActionGroup(self)
+        for palette in PALETTES.values():
+            action = self._action(
+                f"palette_{palette.name}", palette.title, None,
+                lambda _=False, n=palette.name: self.scene.set_palette(n),
+                "Colours of the selection, attachments and root foramina",
+            )  # fmt: skip
+            action.setCheckable(True)
+            action.setChecked(palette.name == self.scene.palette.name)
+            self.palette_actions.addAction(action)
+            colours.addAction(action)
         opacity_menu = view_menu.addMenu("Group &Opacity")
         for group in Group:
             sub = opacity_menu.addMenu(group.value)

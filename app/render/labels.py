@@ -8,7 +8,7 @@ apart from each other, and kept inside the view, so labels stay readable from an
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyvista as pv
@@ -23,12 +23,20 @@ MARGIN = 8  # pixels kept free at the view's edges
 GAP = 6  # pixels between two boxes
 
 
+#: The labels' (and the legend's) box: a dark fill, mostly opaque, behind the text.
+BOX_COLOR = (0.08, 0.09, 0.12)
+BOX_OPACITY = 0.82
+#: Points of label and legend text at scale 1.
+LABEL_PT = 15
+
+
 @dataclass(frozen=True)
 class Label:
     anchor: tuple[float, float, float]
     text: str
-    color: str = "#ffffff"
+    color: str = "#ffffff"  # the text
     bold: bool = False
+    frame: str | None = None  # the box's frame (the colour painted in the scene); else ``color``
 
 
 class LabelLayer:
@@ -58,7 +66,7 @@ class LabelLayer:
     def set_scale(self, scale: float) -> None:
         """Resize text, lines and gaps (presentation mode uses large labels)."""
         self.scale = scale
-        self.font_size = round(15 * scale)
+        self.font_size = round(LABEL_PT * scale)
         self._line_actor.GetProperty().SetLineWidth(1.5 * scale)
         if self._texts:
             self.set_labels(self.labels)
@@ -76,14 +84,18 @@ class LabelLayer:
             prop.SetBold(label.bold)
             use_font(prop, label.text, label.bold)
             prop.SetColor(pv.Color(label.color).float_rgb)
-            prop.SetBackgroundColor(0.08, 0.09, 0.12)
-            prop.SetBackgroundOpacity(0.82)
+            prop.SetBackgroundColor(*BOX_COLOR)
+            prop.SetBackgroundOpacity(BOX_OPACITY)
             prop.SetFrame(True)
-            prop.SetFrameColor(pv.Color(label.color).float_rgb)
+            prop.SetFrameColor(pv.Color(label.frame or label.color).float_rgb)
             prop.SetFrameWidth(1)
             actor.PickableOff()
             self.renderer.AddViewProp(actor)
             self._texts.append(actor)
+
+    def set_anchors(self, anchors: list[tuple[float, float, float]]) -> None:
+        """Move the labels' anchors (the camera moved), keeping their texts."""
+        self.labels = [replace(label, anchor=a) for label, a in zip(self.labels, anchors, strict=True)]
 
     def remove(self) -> None:
         self.set_labels([])

@@ -12,12 +12,16 @@ from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from app.fonts import wrap
 from app.render.fonts import use_font
-from app.render.labels import LabelLayer, Rect
+from app.render.labels import BOX_COLOR, LabelLayer, Rect
 
 #: Points of each text at scale 1.
 TITLE_PT = 26
 CAPTION_PT = 17
 SMALL_PT = 10
+#: The caption's box (the labels' colour, a little more see-through) and the footnote's
+#: opacity; the tests check that white text reads on both at WCAG AA.
+CAPTION_BOX_OPACITY = 0.78
+FOOTNOTE_OPACITY = 0.85
 
 
 class TextOverlay:
@@ -30,7 +34,7 @@ class TextOverlay:
         self.scale = scale
         self.title = self._actor((0.5, 0.975), "top", bold=True)
         self.caption = self._actor((0.5, 0.045), "bottom", box=True)
-        self.footnote = self._actor((0.01, 0.008), "bottom-left", opacity=0.85)
+        self.footnote = self._actor((0.01, 0.008), "bottom-left", opacity=FOOTNOTE_OPACITY)
         self._caption_text = ""
         self._wrapped_for = 0
         self._labels: LabelLayer | None = None
@@ -48,8 +52,8 @@ class TextOverlay:
         prop.SetOpacity(opacity)
         prop.SetShadow(not box)
         if box:
-            prop.SetBackgroundColor(0.08, 0.09, 0.12)
-            prop.SetBackgroundOpacity(0.78)
+            prop.SetBackgroundColor(*BOX_COLOR)
+            prop.SetBackgroundOpacity(CAPTION_BOX_OPACITY)
         if anchor.endswith("left"):
             prop.SetJustificationToLeft()
         else:

@@ -18,6 +18,7 @@ from app.model.anatomy import Kind
 from app.model.scene import ASPECTS, Picture, SceneModel
 from app.model.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
+from app.render.marks import MarkLayer
 from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.overlay import TextOverlay
 from app.render.picking import StructurePicker
@@ -66,7 +67,11 @@ class SceneRenderer:
         plotter.add_light(
             pv.Light(position=(1, 1, 2), focal_point=(0, 0, 0), light_type="camera light", intensity=0.5)
         )
-        # No depth peeling: with Mesa llvmpipe it drops translucent surfaces altogether.
+        # No depth peeling: with Mesa llvmpipe it drops translucent surfaces altogether. No
+        # order-independent translucency either: its float buffers (25 MB in the window, some
+        # 170 MB at 4K) and extra pass doubled the frame with see-through context, for a
+        # picture that differs in a few hundred pixels (translucent shells are back-culled).
+        plotter.renderer.SetUseOIT(False)
         for structure in scene.catalogue:
             mesh = load_mesh(self.meshes_dir, structure.mesh, detail)
             self.meshes[structure.id] = mesh
@@ -85,7 +90,8 @@ class SceneRenderer:
             self.actors[structure.id] = actor
         nerves = [s.id for s in scene.catalogue if s.kind is Kind.nerve]
         self.picker = StructurePicker(plotter.renderer, self.actors, thin=nerves)
-        self.emphasis = EmphasisLayer(self, label_scale)
+        self.emphasis = EmphasisLayer(plotter, scene, self.meshes, self.actors, label_scale)
+        self.marks = MarkLayer(plotter, self.emphasis)  # places found by search
         #: The title, caption and footnote of the scene's picture.
         self.overlay = TextOverlay(plotter)
         self.overlay.make_room(self.emphasis.labels)
@@ -120,8 +126,10 @@ class SceneRenderer:
                 self.apply_camera(pose, render=False)
             else:
                 self.apply_view(self.scene.view, render=False)
-        if aspects & {"picture", "selection"} or camera is not None:
+        if aspects & {"picture", "selection", "palette"} or camera is not None:
             self._apply_picture()  # labels anchor on the view just set
+        elif "view" in aspects:
+            self.emphasis.reanchor()
         self._restyle()
         if render:
             self.render()
@@ -133,6 +141,7 @@ class SceneRenderer:
             self.emphasis.labels.set_scale(scale)
         self.overlay.set_scale(scale)
         self.emphasis.show(self.scene.emphasis)
+        self.marks.show(self.scene.marks, self.scene.emphasis)
         if not picture.labels:
             self.emphasis.labels.set_labels([])
         footnote = "    ".join(t for t in (picture.footnote, self.footnote_suffix) if t)
@@ -173,9 +182,11 @@ class SceneRenderer:
     @staticmethod
     def _set_opacity(actor: pv.Actor, opacity: float) -> None:
         # Without depth peeling a translucent surface's own back faces show through as
-        # stripes; culling them leaves a clean see-through shell.
+        # stripes; culling them leaves a clean see-through shell. Opaque ones are culled too:
+        # every mesh is closed and wound outward, so their back faces are never seen, and
+        # software OpenGL then sets up half the triangles (a third off the still frame).
         actor.prop.opacity = opacity
-        actor.prop.culling = "back" if opacity < 1.0 else "none"
+        actor.prop.culling = "back"
 
     # level of detail
     def enable_lod(self) -> None:
@@ -220,6 +231,7 @@ class SceneRenderer:
         for sid, lod in self.lod_actors.items():
             lod.visibility = False
             self.actors[sid].visibility = self.scene.shown(sid)
+        self.emphasis.reanchor()  # the camera stopped: labels point where it sees
         self.render()
 
     def pick(self, x: float, y: float, tolerant: bool = True) -> str | None:
@@ -274,6 +286,7 @@ class SceneRenderer:
         bounds = self.visible_bounds()
         self.plotter.renderer.reset_camera(render=False, bounds=bounds)  # the plotter's always renders
         self.plotter.renderer.ResetCameraClippingRange()
+        self.emphasis.reanchor()
         self.render()
 
     def apply_view(self, view: View, render: bool = True) -> None:

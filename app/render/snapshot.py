@@ -116,7 +116,9 @@ class Exporter:
         """The scene as the model says now, with its picture (as ``notes`` change it), at
         ``size``: an RGB(A) numpy image."""
         renderer, plotter = self.renderer, self.plotter
-        plotter.window_size = list(size)
+        # The render window's own SetSize: pyvista's window_size setter renders a frame, a
+        # whole 4K frame of the previous picture on every export but the first.
+        plotter.render_window.SetSize(*size)
         renderer.output_scale = max(1.0, size[1] / REFERENCE_HEIGHT)
         renderer.picture = notes.over(self.scene.picture)
         renderer.sync(camera)

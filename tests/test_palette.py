@@ -1,0 +1,136 @@
+"""The colour palettes as data: text contrast, a selection no structure shares, and a
+colour-blind-safe set that stays apart under simulated deuteranopia and protanopia.
+Pure arithmetic: nothing is rendered."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from app.model.palette import (
+    COLOUR_BLIND_SAFE,
+    CVD_DISTINCT_DE,
+    DISTINCT_DE,
+    MIN_CONTRAST,
+    PALETTES,
+    STANDARD,
+    contrast,
+    delta_e,
+    delta_e_lab,
+    named_palette,
+    over,
+    simulate,
+)
+from app.render.labels import BOX_COLOR, BOX_OPACITY
+from app.render.overlay import CAPTION_BOX_OPACITY, FOOTNOTE_OPACITY
+from app.render.scene_renderer import BACKGROUND_BOTTOM, BACKGROUND_TOP
+from app.render.snapshot import EXPORT_BACKGROUND
+
+#: Every background text is drawn over: the window's gradient ends and the export's.
+BACKGROUNDS = (BACKGROUND_BOTTOM, BACKGROUND_TOP, EXPORT_BACKGROUND)
+
+
+def test_the_arithmetic_matches_published_values():
+    assert contrast("#ffffff", "#000000") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # WCAG's own example
+    # Sharma, Wu and Dalal 2005, CIEDE2000 test data (pairs 1, 7, 17 and 25).
+    for first, second, expected in (
+        ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+        ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+        ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+        ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ):
+        assert delta_e_lab(first, second) == pytest.approx(expected, abs=1e-4)
+    # Red and green, far apart to most eyes, nearly meet without M or L cones.
+    assert delta_e("#d62728", "#2ca02c") > 60
+    assert delta_e(simulate("#d62728", "deuteranopia"), simulate("#2ca02c", "deuteranopia")) < 25
+
+
+@pytest.mark.parametrize("name", list(PALETTES))
+def test_every_text_colour_reads_at_wcag_aa_on_every_background(name):
+    palette = named_palette(name)
+    # Label and legend texts: in their dark box, over each background; and, should a box
+    # ever be left out, on the background itself.
+    for role, text in palette.text.items():
+        for background in BACKGROUNDS:
+            boxed = over(BOX_COLOR, BOX_OPACITY, background)
+            assert contrast(text, boxed) >= MIN_CONTRAST, (name, role, background, "in its box")
+            assert contrast(text, background) >= MIN_CONTRAST, (name, role, background)
+    # Titles (white, on the background), captions (white, in a box) and the footnote.
+    for background in BACKGROUNDS:
+        assert contrast("#ffffff", background) >= MIN_CONTRAST
+        assert contrast("#ffffff", over(BOX_COLOR, CAPTION_BOX_OPACITY, background)) >= MIN_CONTRAST
+        assert contrast(over("#ffffff", FOOTNOTE_OPACITY, background), background) >= MIN_CONTRAST
+
+
+def test_the_old_label_colours_did_not_read():
+    """What the issue saw: red label text on the navy background."""
+    boxed = over(BOX_COLOR, BOX_OPACITY, BACKGROUND_TOP)
+    assert contrast("#e63946", boxed) < MIN_CONTRAST  # the old origin red
+    assert contrast(STANDARD.text["origin"], boxed) >= MIN_CONTRAST
+
+
+@pytest.mark.parametrize("name", list(PALETTES))
+def test_the_selection_is_distinct_from_every_structure_colour(name, catalogue):
+    palette = named_palette(name)
+    colours = {palette.structure_color(s.kind.value, s.color) for s in catalogue}
+    for colour in colours:
+        assert delta_e(palette.selection, colour) >= DISTINCT_DE, (name, colour)
+    # ... and from the other emphasis colours drawn beside it.
+    for role, colour in palette.paint.items():
+        if role != "selection":
+            assert delta_e(palette.selection, colour) >= DISTINCT_DE, (name, role)
+
+
+def test_the_old_gold_selection_was_nerve_yellow(catalogue):
+    nerve = catalogue["femoral_nerve_right"].color
+    assert delta_e("#ffcf40", nerve) < 5  # the old selection vanished in a nerve
+    assert delta_e(STANDARD.selection, nerve) >= DISTINCT_DE
+
+
+@pytest.mark.parametrize("deficiency", [None, "deuteranopia", "protanopia"])
+def test_the_colour_blind_safe_palette_stays_apart(deficiency, catalogue):
+    palette = COLOUR_BLIND_SAFE
+
+    def seen(colour: str):
+        return colour if deficiency is None else simulate(colour, deficiency)
+
+    def apart(a: str, b: str) -> float:
+        return delta_e(seen(a), seen(b))
+
+    # The emphasis colours from each other.
+    for (role_a, a), (role_b, b) in itertools.combinations(palette.paint.items(), 2):
+        assert apart(a, b) >= CVD_DISTINCT_DE, (deficiency, role_a, role_b)
+    by_kind = {s.kind.value: palette.structure_color(s.kind.value, s.color) for s in catalogue}
+    structures = {palette.structure_color(s.kind.value, s.color) for s in catalogue}
+    # The selection from every structure; what is painted on bone from the bone; the root
+    # markers from the bones, discs and nerves around a foramen.
+    for colour in structures:
+        assert apart(palette.selection, colour) >= CVD_DISTINCT_DE, (deficiency, colour)
+    for role in ("origin", "insertion", "focus", "root_level"):
+        assert apart(palette.paint[role], by_kind["bone"]) >= CVD_DISTINCT_DE, (deficiency, role)
+    nerves = {palette.structure_color(s.kind.value, s.color) for s in catalogue if s.kind.value == "nerve"}
+    for colour in (by_kind["disc"], *nerves):
+        assert apart(palette.root_level, colour) >= CVD_DISTINCT_DE, (deficiency, colour)
+
+
+def test_the_standard_palette_is_not_enough_for_deuteranopia():
+    """Why the colour-blind-safe palette exists: the standard selection and insertion meet."""
+    blue, violet = STANDARD.insertion, STANDARD.selection
+    assert delta_e(simulate(blue, "deuteranopia"), simulate(violet, "deuteranopia")) < CVD_DISTINCT_DE
+    assert COLOUR_BLIND_SAFE.selection != STANDARD.selection
+
+
+def test_the_palette_is_scene_state_with_a_signal(scene):
+    seen = []
+    scene.palette_changed.connect(seen.append)
+    assert scene.palette is STANDARD
+    scene.set_palette("colour-blind-safe")
+    scene.set_palette("colour-blind-safe")  # no change, no signal
+    assert scene.palette is COLOUR_BLIND_SAFE and seen == ["colour-blind-safe"]
+    with pytest.raises(KeyError, match="choose from standard, colour-blind-safe"):
+        scene.set_palette("sepia")
+    before = scene.state()
+    scene.set_palette("standard")
+    assert scene.state() == before  # a preference: not undone, not bookmarked
