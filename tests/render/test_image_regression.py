@@ -3,7 +3,7 @@
 A change that moves, recolours or hides anatomy, labels or texts shows here as a failed
 comparison (the new picture is saved beside the test's temporary files to look at). After
 an intended change of the picture, regenerate the references with
-``pytest tests/test_image_regression.py --update-images`` and look at them before committing.
+``pytest tests/render/test_image_regression.py --update-images`` and look at them before committing.
 """
 
 from __future__ import annotations

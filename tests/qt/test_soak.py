@@ -1,6 +1,6 @@
 """Stamina: thousands of random user actions in the real window, no errors, no leak.
 
-Short by default; the full run is ``pytest tests/test_soak.py --soak-actions 2000``
+Short by default; the full run is ``pytest tests/qt/test_soak.py --soak-actions 2000``
 (``make soak``).
 """
 

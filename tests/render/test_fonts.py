@@ -21,7 +21,7 @@ CYRILLIC = "Поясничная мышца"
 CJK = "大腰肌と腸骨筋 큰허리근"
 #: An unassigned code point: no font has it.
 MISSING = "\u0378"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cjk_font() -> Path:

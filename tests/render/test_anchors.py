@@ -233,7 +233,7 @@ def test_the_legend_is_drawn_at_the_labels_size(renderer, scene):
 
 def test_the_emphasis_layer_does_not_import_the_scene_renderer():
     """No import cycle between emphasis and scene_renderer, not even for type checking."""
-    tree = ast.parse((Path(__file__).parents[1] / "app/render/emphasis.py").read_text())
+    tree = ast.parse((Path(__file__).parents[2] / "app/render/emphasis.py").read_text())
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
