@@ -90,3 +90,14 @@ def open_window(qtbot):
     yield open_
     for w in opened:
         w.close()
+
+
+@pytest.fixture
+def window(open_window, scene, catalogue):
+    """The main window at 1280x800 with the shipped teaching content, drawn once."""
+    from app.model.content import load_library
+
+    library, errors = load_library(paths.annotations_dir(), catalogue)
+    w = open_window(scene, library, errors, size=(1280, 800))
+    w.plotter.render()
+    return w

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
-from app import paths
 from app.model.anatomy import AnnotationError
-from app.model.content import load_library
 from app.qt.main_window import MainWindow
 from app.render.emphasis import INSERTION_COLOR, ORIGIN_COLOR
-
-
-@pytest.fixture
-def window(open_window, scene, catalogue):
-    library, errors = load_library(paths.annotations_dir(), catalogue)
-    w = open_window(scene, library, errors, size=(1280, 800))
-    w.plotter.render()
-    return w
 
 
 def widget_point(window: MainWindow, structure_id: str) -> QPoint:

@@ -12,16 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
 from app import paths
-from app.model.content import load_library
 from app.model.scene import SceneModel
-
-
-@pytest.fixture
-def window(open_window, scene, catalogue):
-    library, errors = load_library(paths.annotations_dir(), catalogue)
-    w = open_window(scene, library, errors, size=(1280, 800))
-    w.plotter.render()
-    return w
 
 
 def view_widget(window):

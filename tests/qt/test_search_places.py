@@ -11,7 +11,6 @@ from PySide6.QtGui import QTextDocument
 
 from app import paths
 from app.cli import main
-from app.model.content import load_library
 from app.model.scene import SceneModel
 from app.model.search import SearchIndex, load_places, load_shipped_places
 from app.model.sites import GHOST_OPACITY, current_distance
@@ -176,14 +175,6 @@ def test_a_broken_search_file_is_reported_line_by_line(tmp_path, catalogue, land
 
 
 # --- in the real window ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def window(open_window, scene, catalogue):
-    library, errors = load_library(paths.annotations_dir(), catalogue)
-    w = open_window(scene, library, errors, size=(1280, 800))
-    w.plotter.render()
-    return w
 
 
 def search(qtbot, window, text: str) -> None:
