@@ -176,14 +176,12 @@ def run(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app import paths
     from app.model.atlas import Atlas
-    from app.model.content import load_library
 
     application = QApplication.instance() or QApplication([])
-    scene = Atlas.load().scene()
-    library, _ = load_library(paths.annotations_dir(), scene.catalogue)
-    window, view, frames = _open_window(scene, library, size, application)
+    atlas = Atlas.load(teaching=True)
+    window, view, frames = _open_window(atlas, size, application)
+    scene = window.scene
     first_frame = process_age_s()
     window.plotter.render()
     application.processEvents()
@@ -225,7 +223,7 @@ def run(
         window.renderer.meshes, window.scene, result.size, application
     )
     result.high_triangles, result.high_still, result.high_drag = _high_detail(
-        scene, library, size, application, drag_frames
+        atlas, size, application, drag_frames
     )
     result.process_screenshot, result.process_plain = screenshot_processes(screenshot_size, processes)
     return result
@@ -359,12 +357,10 @@ def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dic
     return summary(ours[1:]) | first, summary(bare[1:])
 
 
-def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[int, dict, dict]:
+def _high_detail(atlas, size, application, drag_frames: int) -> tuple[int, dict, dict]:
     """Still and drag frames of the same window with the high-detail meshes (twice the
     triangles), for the growth target: the drag frame must not double."""
-    scene.select(None)
-    scene.set_view("oblique")
-    window, view, frames = _open_window(scene, library, size, application, detail="high")
+    window, view, frames = _open_window(atlas, size, application, detail="high")
     window.renderer.enable_lod()
     window.plotter.render()
     application.processEvents()
@@ -375,12 +371,12 @@ def _high_detail(scene, library, size, application, drag_frames: int) -> tuple[i
     return triangles, still, drag
 
 
-def _open_window(scene, library, size: tuple[int, int], application, detail: str = "standard"):
+def _open_window(atlas, size: tuple[int, int], application, detail: str = "standard"):
     """Show the main window with its 3D view at ``size``, wait for its first frame; return
     the window, the view and the list that every rendered frame appends its end time to."""
     from app.qt.main_window import MainWindow
 
-    window = MainWindow(scene, library, detail=detail)
+    window = MainWindow.for_atlas(atlas, detail=detail)
     window.show()
     frames: list[float] = []
     window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))

@@ -95,15 +95,14 @@ def _writable_file(path: Path) -> Path:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    from app.model.content import load_library
     from app.qt.app import run_viewer
 
     atlas = load_atlas()
-    library, content_problems = load_library(paths.annotations_dir(), atlas.catalogue)
-    for problem in content_problems:
+    known = len(atlas.problems)
+    atlas.load_teaching()
+    for problem in atlas.problems[known:]:
         print(f"warning: {problem}", file=sys.stderr)
-    problems = atlas.problems + content_problems
-    return run_viewer(atlas.scene(), library, problems, view=args.view, detail=args.detail)
+    return run_viewer(atlas, view=args.view, detail=args.detail)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """The atlas' data set, loaded in one place: structures with their meshes, landmarks and
-attachment regions, with every problem found on the way.
+attachment regions, and for the viewer the teaching content, the lessons and the searchable
+places, with every problem found on the way.
 
-The command line and the viewer start from an :class:`Atlas`; what is invalid is left out
-and listed in :attr:`Atlas.problems`, so a damaged file never stops either of them.
+The command line, the viewer and the bench start from an :class:`Atlas`; what is invalid is
+left out and listed in :attr:`Atlas.problems`, so a damaged file never stops any of them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from pathlib import Path
 
 from app import paths
 from app.model.anatomy import Catalogue, load_catalogue
+from app.model.content import Library, load_library
 from app.model.landmarks import Attachment, Point, load_attachments, load_landmarks
+from app.model.lessons import Lesson, load_lessons
 from app.model.scene import SceneModel
+from app.model.search import Places, load_shipped_places
 from app.model.yaml_lines import AnnotationError
 
 
@@ -27,10 +31,15 @@ class Atlas:
     problems: list[AnnotationError] = field(default_factory=list)
     meshes_dir: Path = field(default_factory=paths.meshes_dir)
     annotations_dir: Path = field(default_factory=paths.annotations_dir)
+    #: What the viewer teaches with (see :meth:`load_teaching`; empty until then).
+    library: Library = field(default_factory=Library)
+    lessons: list[tuple[Path, Lesson]] = field(default_factory=list)
+    places: Places | None = None
 
     @classmethod
-    def load(cls, structures: Path | None = None) -> Atlas:
-        """Read the data set under the project root (``structures`` overrides its catalogue)."""
+    def load(cls, structures: Path | None = None, teaching: bool = False) -> Atlas:
+        """Read the data set under the project root (``structures`` overrides its catalogue);
+        with ``teaching``, the content, lessons and places too (the viewer's)."""
         meshes_dir = paths.meshes_dir()
         catalogue, problems = load_catalogue(structures or paths.structures_file(), meshes_dir)
         landmarks, landmark_problems = load_landmarks(paths.landmarks_file())
@@ -38,7 +47,7 @@ class Atlas:
         # A structure left out (a broken mesh, say) takes its attachments with it; its own
         # problem says why.
         attachments = [a for a in attachments if a.muscle in catalogue and a.bone in catalogue]
-        return cls(
+        atlas = cls(
             catalogue,
             landmarks,
             attachments,
@@ -46,6 +55,19 @@ class Atlas:
             meshes_dir,
             paths.annotations_dir(),
         )
+        if teaching:
+            atlas.load_teaching()
+        return atlas
+
+    def load_teaching(self) -> None:
+        """The teaching content, the shipped lessons and the searchable places, their
+        problems added to :attr:`problems`."""
+        self.library, problems = load_library(self.annotations_dir, self.catalogue)
+        self.lessons, lesson_problems = load_lessons(self.annotations_dir, self.catalogue)
+        self.places, place_problems = load_shipped_places(
+            self.annotations_dir, self.catalogue, self.landmarks, self.attachments
+        )
+        self.problems += problems + lesson_problems + place_problems
 
     @property
     def usable(self) -> bool:

@@ -6,32 +6,24 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from app.model.anatomy import AnnotationError
-from app.model.content import Library
-from app.model.scene import SceneModel
+from app.model.atlas import Atlas
 
 
-def run_viewer(
-    scene: SceneModel,
-    library: Library | None = None,
-    problems: list[AnnotationError] | None = None,
-    view: str | None = None,
-    detail: str = "standard",
-) -> int:
-    """Open the main window on ``scene`` and run Qt's event loop until it closes.
+def run_viewer(atlas: Atlas, view: str | None = None, detail: str = "standard") -> int:
+    """Open the main window on the data set and run Qt's event loop until it closes.
 
-    Problems found in the annotation files are shown without blocking: the app runs with
-    whatever was valid.
+    Problems found in the data and annotation files are shown without blocking: the app
+    runs with whatever was valid.
     """
     from app.qt.main_window import MainWindow
 
     application = QApplication.instance() or QApplication(sys.argv)
     application.setApplicationName("Psoas Atlas")
     application.setOrganizationName("Psoas Atlas")
-    window = MainWindow(scene, library, problems, detail=detail)
+    window = MainWindow.for_atlas(atlas, detail=detail)
     if view:
-        scene.set_view(view)
+        window.scene.set_view(view)
     window.show()
-    if problems:
+    if window.problems:
         window.show_problems()
     return int(application.exec())

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 from app import __version__, paths
 from app.files import atomic_write_bytes
 from app.model.anatomy import AnnotationError, Group
+from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.palette import PALETTES
 from app.model.scene import SceneModel
+from app.model.search import Places
 from app.model.views import DEFAULT_VIEW, VIEWS, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         bookmarks: BookmarkStore | None = None,
         detail: str = "standard",
         lessons: list[tuple[Path, Lesson]] | None = None,
+        places: Places | None = None,
     ):
         super().__init__(parent)
         self.scene = scene
@@ -159,7 +162,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.renderer.enable_lod)
         self.flight = CameraFlight(self.renderer, self)
         self.flight.landed.connect(self._update_status)
-        self.seeker = Seeker(self.renderer, self.flight, self)  # search; flights to places and sites
+        self.seeker = Seeker(self.renderer, self.flight, self, places)  # search; flights to places and sites
         self.seeker.message.connect(self.statusBar().showMessage)
         self.problems += self.seeker.problems
 
@@ -195,6 +198,19 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"{len(self.problems)} problem(s) in the annotation files: Help ▸ Annotation Problems", 15000
             )
+
+    @classmethod
+    def for_atlas(
+        cls, atlas: Atlas, bookmarks: BookmarkStore | None = None, detail: str = "standard"
+    ) -> MainWindow:
+        """The window on a fresh scene of ``atlas``, with its content, lessons, places and
+        problems (:meth:`Atlas.load_teaching` is done here if it was not)."""
+        if atlas.places is None:
+            atlas.load_teaching()
+        return cls(
+            atlas.scene(), atlas.library, atlas.problems, bookmarks=bookmarks, detail=detail,
+            lessons=atlas.lessons, places=atlas.places,
+        )  # fmt: skip
 
     # layout
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, width: int) -> QDockWidget:

@@ -11,14 +11,13 @@ model ghosts it).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal
 
 from app import paths
 from app.model.landmarks import Attachment
-from app.model.search import Match, SearchIndex, Target, load_shipped_places, preferred_side
+from app.model.search import Match, Places, SearchIndex, Target, load_shipped_places, preferred_side
 from app.model.sites import PLACE_FIELD_MM, current_distance, look_at
+from app.model.yaml_lines import AnnotationError
 from app.qt.flight import CameraFlight
 from app.render.scene_renderer import SceneRenderer
 from app.render.sites import SiteViews
@@ -35,15 +34,17 @@ class Seeker(QObject):
         renderer: SceneRenderer,
         flight: CameraFlight,
         parent: QObject | None = None,
-        annotations_dir: Path | None = None,
+        places: Places | None = None,
     ):
         super().__init__(parent)
         self.renderer = renderer
         self.flight = flight
         self.scene = scene = renderer.scene
-        places, self.problems = load_shipped_places(
-            annotations_dir or paths.annotations_dir(), scene.catalogue, scene.landmarks, scene.attachments
-        )
+        self.problems: list[AnnotationError] = []
+        if places is None:  # the shipped ones
+            places, self.problems = load_shipped_places(
+                paths.annotations_dir(), scene.catalogue, scene.landmarks, scene.attachments
+            )
         self.index = SearchIndex(scene.catalogue, places)
         self.sites = SiteViews(renderer)
         scene.occluders = self.sites.occluders
