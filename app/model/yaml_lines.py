@@ -73,13 +73,28 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
         raise DocumentError(line, "not UTF-8 text") from None
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings come back as :class:`Located`, and that counts what it
+try:  # libyaml's parser: the same events five times faster (0.19 s -> 0.04 s for the shipped files)
+    from yaml._yaml import CParser as _EventParser
+except ImportError:  # PyYAML built without libyaml
+
+    class _EventParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _LineLoader(yaml.composer.Composer, _EventParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """A safe loader whose mappings come back as :class:`Located`, and that counts what it
     composes (depth, values with aliases expanded) as the events arrive, so a hostile file
-    is refused before it is built."""
+    is refused before it is built. The events come from libyaml where PyYAML has it; the
+    composing stays in Python (before the parser in this class' order) to be counted."""
 
     def __init__(self, stream: str):
-        super().__init__(stream)
+        _EventParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self._open: list[list[Any]] = []  # per open collection: [anchor, values, height below]
         self._closed: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
         self._values = 0
