@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__, paths
 from app.files import atomic_write_bytes
+from app.memory import IDLE_RELEASE_MS, release_free_memory
 from app.model.anatomy import AnnotationError, Group
 from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
@@ -160,6 +161,10 @@ class MainWindow(QMainWindow):
         style.AddObserver("EndInteractionEvent", self.renderer.end_interaction)
         style.AddObserver("EndInteractionEvent", self._update_status)
         QTimer.singleShot(0, self.renderer.enable_lod)
+        # Memory that drawing freed goes back to the system once the view rests (app.memory).
+        self._rest = QTimer(self, singleShot=True, interval=IDLE_RELEASE_MS)
+        self._rest.timeout.connect(lambda: release_free_memory())
+        self.plotter.render_window.AddObserver("EndEvent", lambda *_: self._rest.start())
         self.flight = CameraFlight(self.renderer, self)
         self.flight.landed.connect(self._update_status)
         self.seeker = Seeker(self.renderer, self.flight, self, places)  # search; flights to places and sites
@@ -468,6 +473,7 @@ class MainWindow(QMainWindow):
         if self.exporter is None:  # made at the first export, kept: no re-upload after that
             self.exporter = Exporter(self.scene, self.renderer.detail)
         atomic_write_bytes(Path(path), self.exporter.png(size, notes, self.renderer.camera_pose()))
+        release_free_memory()  # an export's buffers: up to hundreds of MB at 4K
 
     def export_image_dialog(self) -> None:
         selected = self.scene.selected

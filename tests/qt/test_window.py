@@ -86,3 +86,17 @@ def test_screenshot_from_the_window(window, tmp_path):
     assert image.shape[0] > 300
     assert (image[..., :3].astype(int).sum(axis=2) > 330).mean() > 0.02
     assert [p.name for p in tmp_path.iterdir()] == ["window.png"]
+
+
+def test_window_gives_memory_back_when_it_rests(window, qtbot, monkeypatch):
+    import app.qt.main_window as main_window
+    from app.memory import IDLE_RELEASE_MS
+
+    released: list[float] = []
+    monkeypatch.setattr(main_window, "release_free_memory", lambda: released.append(1) or True)
+    window.plotter.render()
+    qtbot.wait(IDLE_RELEASE_MS // 2)
+    window.plotter.render()  # a frame while waiting starts the wait again
+    qtbot.wait(IDLE_RELEASE_MS // 2 + 200)
+    assert released == []
+    qtbot.waitUntil(lambda: released == [1], timeout=IDLE_RELEASE_MS + 1000)
