@@ -84,7 +84,9 @@ except ImportError:  # PyYAML built without libyaml
             yaml.parser.Parser.__init__(self)
 
 
-class _LineLoader(yaml.composer.Composer, _EventParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+class _LineLoader(
+    yaml.composer.Composer, _EventParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
     """A safe loader whose mappings come back as :class:`Located`, and that counts what it
     composes (depth, values with aliases expanded) as the events arrive, so a hostile file
     is refused before it is built. The events come from libyaml where PyYAML has it; the
@@ -99,9 +101,10 @@ class _LineLoader(yaml.composer.Composer, _EventParser, yaml.constructor.SafeCon
         self._closed: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
         self._values = 0
 
-    def get_event(self) -> yaml.Event:
+    def get_event(self) -> Any:
         event = super().get_event()
-        self._account(event)
+        if event is not None:
+            self._account(event)
         return event
 
     def _refuse(self, event: yaml.Event, message: str) -> None:
@@ -158,7 +161,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     return Located(value, node.start_mark.line + 1, key_lines)
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(  # type: ignore[type-var]  # the stubs know only PyYAML's own loaders
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
 
 
 def load_located(path: Path) -> Any:

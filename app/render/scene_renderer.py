@@ -171,7 +171,9 @@ class SceneRenderer:
                 if render:
                     self.render()
 
-    def _add_surface(self, mesh: pv.PolyData, structure: Structure, name: str | None = None, pickable: bool = True) -> pv.Actor:
+    def _add_surface(
+        self, mesh: pv.PolyData, structure: Structure, name: str | None = None, pickable: bool = True
+    ) -> pv.Actor:
         """A structure's surface, drawn straight from the shared mesh by a plain VTK mapper:
         its stored point normals give the smooth (Phong) shading. ``add_mesh`` would put a
         Python normals stage and a colour table in front of each of the 41 meshes: a fifth
