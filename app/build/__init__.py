@@ -62,6 +62,11 @@ PROVENANCE: dict[str, Any] = {
         "muscles: fascicles from the recipes in meshes/recipes/iliopsoas.yaml (origins on the "
         "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "
         "pelvic brim), blended distance field, carved out of bone, contoured, Taubin-smoothed",
+        "rib_12: the 12th ribs, the pieces of the thorax model's rib cage nearest the quadratus "
+        "lumborum's insertions on the 12th rib",
+        "quadratus lumborum: the lumbar model's QL fascicles (iliac crest, L1-L4 transverse "
+        "processes, T12, 12th rib) from meshes/recipes/quadratus_lumborum.yaml, blended, carved "
+        "out of bone, contoured, Taubin-smoothed",
         "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, swept into tubes",
         f"lod/: every mesh decimated to {LOD_FRACTION:.0%} of its triangles, drawn while the camera moves",
     ],

@@ -39,6 +39,7 @@ class NerveBuilder:
         psoas: pv.PolyData,
         iliacus: pv.PolyData,
         ligament: np.ndarray,
+        quadratus: pv.PolyData,
     ):
         self.sk = skeleton
         self.recipe = recipe
@@ -47,6 +48,8 @@ class NerveBuilder:
         self.psoas = psoas
         self.iliacus = iliacus
         self.ligament = ligament
+        self.quadratus = quadratus
+        self.rib = skeleton.bones[f"rib_12_{side}"]
         self.hip = skeleton.bones[f"hip_bone_{side}"]
         self.sacrum = skeleton.bones["sacrum"]
 
@@ -100,6 +103,14 @@ class NerveBuilder:
         pts = self.hip.points
         band = pts[np.abs(pts[:, 1] - y) < 5]
         return np.asarray(band[np.argmax(band[:, 2])])
+
+    def _rib_lower_border(self, fraction: float) -> np.ndarray:
+        """The 12th rib's lower border, ``fraction`` of the way from its head (0) to its tip (1)."""
+        pts = self.rib.points
+        lateral = pts[:, 0] * self.sign
+        x = lateral.min() + fraction * (lateral.max() - lateral.min())
+        band = pts[np.abs(lateral - x) < 4]
+        return np.asarray(band[np.argmin(band[:, 2])])
 
     def obturator_canal(self) -> np.ndarray:
         """The obturator canal: the top of the obturator foramen, found as the hole in the hip bone.
@@ -155,6 +166,14 @@ class NerveBuilder:
             if not len(hits):
                 raise ValueError(f"no iliacus surface at {spec}")
             base = hits[0] + Y * spec.get("out", 0.0)
+        elif "quadratus" in spec:
+            start = np.array([self.sign * spec["lateral"], 250.0, self.z_of(spec["z"])])
+            hits = ray_hits(self.quadratus, start, start - Y * 400)
+            if not len(hits):
+                raise ValueError(f"no quadratus lumborum surface at {spec}")
+            base = hits[0] + Y * spec.get("out", 0.0)
+        elif "rib_12" in spec:
+            base = self._rib_lower_border(float(spec["rib_12"]))
         elif "landmark" in spec:
             base = np.asarray(self.sk.landmarks[f"{spec['landmark']}_{self.side}"])
         elif "ligament" in spec:

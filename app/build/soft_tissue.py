@@ -12,8 +12,9 @@ import yaml
 from app.build.landmarks import SIDES
 from app.build.muscles import Attachment, IliopsoasBuilder, Skeleton
 from app.build.nerves import NerveBuilder
+from app.build.quadratus import QuadratusLumborumBuilder
 
-RECIPES = ("iliopsoas.yaml", "lumbar_plexus.yaml")
+RECIPES = ("iliopsoas.yaml", "quadratus_lumborum.yaml", "lumbar_plexus.yaml")
 
 
 @dataclass
@@ -34,6 +35,7 @@ def build_soft_tissue(skeleton: Skeleton, recipes_dir: Path) -> SoftTissue:
     """Muscles first (the nerves are placed relative to them), then the plexus and branches."""
     iliopsoas = load_recipe(recipes_dir, "iliopsoas.yaml")
     plexus = load_recipe(recipes_dir, "lumbar_plexus.yaml")
+    quadratus = load_recipe(recipes_dir, "quadratus_lumborum.yaml")
     out = SoftTissue()
     for side in SIDES:
         muscles = IliopsoasBuilder(skeleton, iliopsoas, side)
@@ -48,7 +50,12 @@ def build_soft_tissue(skeleton: Skeleton, recipes_dir: Path) -> SoftTissue:
         out.attachments.extend(muscles.attachments)
         out.landmarks[f"iliopubic_eminence_{side}"] = muscles.iliopubic_eminence()
 
-        nerves = NerveBuilder(skeleton, plexus, side, psoas, iliacus, ligament_line)
+        back = QuadratusLumborumBuilder(skeleton, quadratus, side)
+        ql = back.muscle()
+        out.muscles[f"quadratus_lumborum_{side}"] = ql
+        out.attachments.extend(back.attachments)
+
+        nerves = NerveBuilder(skeleton, plexus, side, psoas, iliacus, ligament_line, ql)
         mesh, _ = nerves.plexus()
         out.nerves[f"lumbar_plexus_{side}"] = mesh
         for nerve_id, (nerve_mesh, curve, _roots) in nerves.nerves().items():

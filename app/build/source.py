@@ -33,6 +33,31 @@ BONE_GEOMS: dict[str, str] = {
 }
 
 
+#: The thorax model's rib cage: every rib and costal cartilage in one mesh.
+RIBCAGE_GEOM = "torso_geom_13"
+
+
+def twelfth_ribs(ribcage: pv.PolyData, sites: dict[str, np.ndarray]) -> dict[str, pv.PolyData]:
+    """The 12th ribs, ``rib_12_{right,left}``: of the rib cage's separate pieces, the one on
+    each side nearest the quadratus lumborum's insertions on the 12th rib (``QL_*12.*``
+    sites), not a piece picked by its order in the file."""
+    bodies = ribcage.clean().connectivity().split_bodies()
+    pieces = [p.extract_surface(algorithm="dataset_surface") for p in bodies]
+    ribs = {}
+    for side, suffix in (("right", "_r"), ("left", "_l")):
+        on_rib = np.array(
+            [p for n, p in sites.items() if n.startswith("QL_") and "-12." in n and n.endswith(suffix)]
+        )
+        if not len(on_rib):
+            raise ValueError(f"no quadratus lumborum sites on the {side} 12th rib")
+
+        def distance(piece: pv.PolyData, on_rib: np.ndarray = on_rib) -> float:
+            return float(np.mean([np.linalg.norm(piece.points - q, axis=1).min() for q in on_rib]))
+
+        ribs[f"rib_12_{side}"] = min(pieces, key=distance).triangulate()
+    return ribs
+
+
 @dataclass(frozen=True)
 class SourceModel:
     """Bone meshes and named sites of the myo-sim model at its default pose, in RAS mm."""
@@ -74,6 +99,13 @@ def load_source() -> SourceModel:
             to_ras(world), np.asarray(model.mesh_face[f0 : f0 + nf])
         )
     sites = {name: to_ras(p) for name, p in raw_sites.items()}
+    g = model.geom(RIBCAGE_GEOM).id
+    mesh_id = model.geom_dataid[g]
+    v0, nv = model.mesh_vertadr[mesh_id], model.mesh_vertnum[mesh_id]
+    f0, nf = model.mesh_faceadr[mesh_id], model.mesh_facenum[mesh_id]
+    world = model.mesh_vert[v0 : v0 + nv] @ data.geom_xmat[g].reshape(3, 3).T + data.geom_xpos[g]
+    ribcage = pv.PolyData.from_regular_faces(to_ras(world), np.asarray(model.mesh_face[f0 : f0 + nf]))
+    bones.update(twelfth_ribs(ribcage, sites))
     return SourceModel(
         bones=bones,
         sites=sites,

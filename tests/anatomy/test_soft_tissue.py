@@ -271,6 +271,7 @@ def test_nerves_do_not_pass_through_bone(meshes, centrelines):
 def test_every_nerve_carries_its_roots(catalogue):
     expected = {
         "lumbar_plexus": ("T12", "L1", "L2", "L3", "L4"),
+        "subcostal_nerve": ("T12",),
         "iliohypogastric_nerve": ("T12", "L1"),
         "ilioinguinal_nerve": ("L1",),
         "genitofemoral_nerve": ("L1", "L2"),

@@ -1,0 +1,137 @@
+"""The quadratus lumborum: a flat sheet behind the psoas, from the iliac crest to the 12th
+rib and the transverse processes of L1-L4.
+
+Built from the lumbar model's own fascicles (myo-sim's ``QL_*`` sites, after Christophy et
+al. 2012): each runs from its lowest site to its highest, both snapped onto the bones they
+join (the ilium, a transverse process, T12, the 12th rib), and the swept spheres are blended
+into one surface kept out of bone, as the iliopsoas is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from app.build.fields import FascicleField, smooth_curve
+from app.build.landmarks import SIDES, snap
+from app.build.muscles import Attachment, Skeleton, surface_region
+
+#: ``QL_<layer>_<from>-<to>_<point>_<side>``: the layer and the two ends of a fascicle.
+_NAME = re.compile(r"^QL_(ant|mid|post)_([^_]+)-([^_]+)_.+_[rl]$")
+
+
+@dataclass(frozen=True)
+class Fibre:
+    """One fascicle of the model: its two ends (lowest, highest site) and their bones."""
+
+    name: str
+    low: np.ndarray
+    high: np.ndarray
+    low_bone: str
+    high_bone: str
+
+
+def _bone_of(end: str, side: str) -> str:
+    """The bone a fascicle end names: ``I.2`` the ilium, ``12.1`` the 12th rib, ``L3`` a
+    lumbar transverse process, ``T12`` the T12 vertebra."""
+    if end.startswith("I."):
+        return f"hip_bone_{side}"
+    if end.startswith("12."):
+        return f"rib_12_{side}"
+    if re.fullmatch(r"[LT]\d+", end):
+        return f"vertebra_{end.lower()}"
+    raise ValueError(f"unknown quadratus lumborum attachment {end!r}")
+
+
+class QuadratusLumborumBuilder:
+    """Builds one side's quadratus lumborum and its attachments from the recipe."""
+
+    def __init__(self, skeleton: Skeleton, recipe: dict[str, Any], side: str):
+        self.sk = skeleton
+        self.spec = recipe["quadratus_lumborum"]
+        self.side = side
+        self.suffix, self.sign = SIDES[side]
+        self.attachments: list[Attachment] = []
+
+    def fibres(self) -> list[Fibre]:
+        """The model's fascicles on this side, ends snapped onto their bones."""
+        paths: dict[tuple[str, str, str], list[np.ndarray]] = {}
+        for name, point in self.sk.sites.items():
+            match = _NAME.match(name)
+            if match and name.endswith(self.suffix):
+                layer, low_end, high_end = match.groups()
+                paths.setdefault((layer, low_end, high_end), []).append(np.asarray(point, dtype=float))
+        fibres = []
+        for (layer, low_end, high_end), points in sorted(paths.items()):
+            ordered = sorted(points, key=lambda p: p[2])
+            low_bone, high_bone = _bone_of(low_end, self.side), _bone_of(high_end, self.side)
+            fibres.append(
+                Fibre(
+                    f"{layer} {low_end}-{high_end}",
+                    snap(self.sk.bones[low_bone], ordered[0]),
+                    snap(self.sk.bones[high_bone], ordered[-1]),
+                    low_bone,
+                    high_bone,
+                )
+            )
+        if not fibres:
+            raise ValueError(f"no quadratus lumborum sites on the {self.side} side")
+        return fibres
+
+    def muscle(self) -> pv.PolyData:
+        """The blended sheet, carved out of the bones around it; records the attachments."""
+        radius = self.spec["fascicle_radius"]
+        fibres = self.fibres()
+        field_curves = []
+        for fibre in fibres:
+            direction = fibre.high - fibre.low
+            # Off the bone at each end, the belly set a little behind the straight line: the
+            # muscle lies on the back of the posterior abdominal wall, behind the psoas.
+            control = np.array(
+                [
+                    fibre.low,
+                    fibre.low + 0.12 * direction,
+                    fibre.low + 0.5 * direction - np.array([0.0, self.spec["belly_back"], 0.0]),
+                    fibre.low + 0.88 * direction,
+                    fibre.high,
+                ]
+            )
+            radii = np.array([radius["end"], *[radius["belly"]] * 3, radius["end"]])
+            field_curves.append(smooth_curve(control, radii))
+        self._record_attachments(fibres)
+        allpts = np.vstack([c for c, _ in field_curves])
+        rmax = max(float(r.max()) for _, r in field_curves)
+        grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
+        for curve, radii in field_curves:
+            grid.add_tube(curve, radii)
+        bones = {f.low_bone for f in fibres} | {f.high_bone for f in fibres}
+        bones |= {f"vertebra_{level}" for level in ("t12", "l1", "l2", "l3", "l4", "l5")}
+        return grid.surface([self.sk.bones[b] for b in sorted(bones)], self.spec["triangles"])
+
+    def _record_attachments(self, fibres: list[Fibre]) -> None:
+        muscle = f"quadratus_lumborum_{self.side}"
+        reach = self.spec["region_radius"]
+
+        def region(bone: str, ends: list[np.ndarray]) -> np.ndarray:
+            unique = np.unique(np.round(np.array(ends), 1), axis=0)
+            return np.vstack([surface_region(self.sk.bones[bone], end, reach) for end in unique])
+
+        hip = f"hip_bone_{self.side}"
+        iliac = [f.low for f in fibres if f.low_bone == hip]
+        crest = "Iliac crest (posterior part) and iliolumbar ligament"
+        self.attachments.append(Attachment(muscle, "origin", hip, crest, region(hip, iliac)))
+        rib = f"rib_12_{self.side}"
+        on_rib = [f.high for f in fibres if f.high_bone == rib]
+        self.attachments.append(
+            Attachment(muscle, "insertion", rib, "12th rib (lower border, medial half)", region(rib, on_rib))
+        )
+        vertebrae = sorted({f.high_bone for f in fibres if f.high_bone.startswith("vertebra_")})
+        for bone in vertebrae:
+            level = bone.removeprefix("vertebra_").upper()
+            ends = [f.high for f in fibres if f.high_bone == bone]
+            name = f"{level} transverse process"  # its tip; T12's takes a few fibres
+            self.attachments.append(Attachment(muscle, "insertion", bone, name, region(bone, ends)))
