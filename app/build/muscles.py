@@ -368,7 +368,8 @@ class IliopsoasBuilder:
         return self._surface(fascicles, self._nearby_bones(), spec["triangles"])
 
     def inguinal_ligament(self) -> tuple[pv.PolyData, np.ndarray]:
-        """A thin band from the ASIS to the pubic tubercle; returns the mesh and its centreline."""
+        """A flat band from the ASIS to the pubic tubercle (the rolled-in lower border of the
+        external oblique's aponeurosis); returns the mesh and its lower border's line."""
         spec = self.recipe["inguinal_ligament"]
         asis, tubercle = self.landmark("asis"), self.landmark("pubic_tubercle")
         mid = 0.5 * (asis + tubercle) - Z * spec["sag"] + Y * 4
@@ -383,9 +384,42 @@ class IliopsoasBuilder:
                 ]
             )
         )
-        tube = pv.Spline(curve, len(curve)).tube(radius=spec["radius"], n_sides=12, capping=True)
-        tube = tube.triangulate().clean().compute_normals(auto_orient_normals=True, split_vertices=False)
-        return tube, curve
+        return _band(curve, spec["half_width"], spec["half_thickness"]), curve
+
+
+def _band(line: np.ndarray, half_width: float, half_thickness: float) -> pv.PolyData:
+    """A closed band along ``line``: a flat elliptical section, its broad face turned forward
+    and up, rising from the line (its lower border) and narrowing to the line at both ends."""
+    sides = 16
+    angles = np.linspace(0.0, 2 * np.pi, sides, endpoint=False)
+    s = np.linspace(0.0, 1.0, len(line))
+    taper = np.sin(np.pi * s) ** 0.5  # full width in the middle, a point-like end at the bones
+    rings = []
+    for i, centre in enumerate(line):
+        tangent = line[min(i + 1, len(line) - 1)] - line[max(i - 1, 0)]
+        tangent /= np.linalg.norm(tangent)
+        broad = (Y + Z) - ((Y + Z) @ tangent) * tangent
+        broad /= np.linalg.norm(broad)
+        thin = np.cross(tangent, broad)
+        width = max(half_width * taper[i], half_thickness)
+        middle = centre + broad * 0.8 * width * taper[i]
+        rings.append(
+            middle + np.outer(np.cos(angles), broad * width) + np.outer(np.sin(angles), thin * half_thickness)
+        )
+    points = np.vstack([*rings, line[0], line[-1]])
+    faces = []
+    for i in range(len(line) - 1):
+        for k in range(sides):
+            a, b = i * sides + k, i * sides + (k + 1) % sides
+            faces += [(a, b, b + sides), (a, b + sides, a + sides)]
+    first, last = len(points) - 2, len(points) - 1
+    end = (len(line) - 1) * sides
+    faces += [(first, (k + 1) % sides, k) for k in range(sides)]
+    faces += [(last, end + k, end + (k + 1) % sides) for k in range(sides)]
+    band = pv.PolyData.from_regular_faces(points, np.array(faces)).clean()
+    if band.volume < 0:
+        band = band.flip_faces()
+    return band.compute_normals(auto_orient_normals=True, split_vertices=False)
 
 
 def _farthest_points(points: np.ndarray, count: int) -> list[int]:

@@ -148,6 +148,18 @@ def test_inguinal_ligament_spans_asis_to_pubic_tubercle_in_front_of_iliopsoas(me
                     assert near[:, 1].max() < p[1], f"{muscle} must pass under (behind) the ligament"
 
 
+def test_inguinal_ligament_is_a_flat_band_not_a_rod(meshes, centrelines):
+    for side in SIDES:
+        line = centrelines[f"inguinal_ligament_{side}"]
+        middle = len(line) // 2
+        tangent = line[middle + 1] - line[middle - 1]
+        cut = meshes[f"inguinal_ligament_{side}"].slice(normal=tangent, origin=line[middle])
+        points = np.asarray(cut.points) - np.asarray(cut.points).mean(axis=0)
+        extents = np.sort(np.ptp(points @ np.linalg.svd(points, full_matrices=False)[2].T, axis=0))[::-1]
+        broad, thick = extents[0], extents[1]
+        assert 7.0 < broad < 14.0 and thick < 4.0 and broad > 2.5 * thick, (broad, thick)
+
+
 # --- nerves ------------------------------------------------------------------------------
 
 
