@@ -68,6 +68,15 @@ class FascicleField:
             block = self.values[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
             np.maximum(block, (radius - dist).astype(np.float32), out=block)
 
+    def cap(self, ys: np.ndarray, tops: np.ndarray, margin: float) -> None:
+        """Keep the muscle ``margin`` mm under a ceiling that varies from back to front
+        (heights ``tops`` at ``ys``; no ceiling beyond them): the iliacus under its crest."""
+        y = self.origin[1] + self.voxel * np.arange(self.shape[1])
+        z = self.origin[2] + self.voxel * np.arange(self.shape[2])
+        top = np.interp(y, ys, tops, left=np.inf, right=np.inf)
+        limit = (top[:, None] - margin - z[None, :]).astype(np.float32)
+        np.minimum(self.values, limit[None, :, :], out=self.values)
+
     def grid(self) -> pv.ImageData:
         return pv.ImageData(dimensions=self.shape, spacing=(self.voxel,) * 3, origin=self.origin)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
+from scipy import ndimage
 
 from app.build.fields import FascicleField, smooth_curve
 from app.build.landmarks import SIDES, snap
@@ -208,14 +209,31 @@ class IliopsoasBuilder:
         names += ["sacrum", f"hip_bone_{self.side}", f"femur_{self.side}"]
         return [self.sk.bones[n] for n in names]
 
-    def _surface(self, fascicles: list[Fascicle], bones: list[pv.PolyData], triangles: int) -> pv.PolyData:
+    def _surface(
+        self,
+        fascicles: list[Fascicle],
+        bones: list[pv.PolyData],
+        triangles: int,
+        cap: tuple[np.ndarray, np.ndarray, float] | None = None,
+    ) -> pv.PolyData:
         sampled = [f.sampled() for f in fascicles]
         allpts = np.vstack([c for c, _ in sampled])
         rmax = max(float(r.max()) for _, r in sampled)
         grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
         for curve, radii in sampled:
             grid.add_tube(curve, radii)
+        if cap is not None:
+            grid.cap(*cap)
         return grid.surface(bones, triangles)
+
+    def crest_profile(self) -> tuple[np.ndarray, np.ndarray]:
+        """Height of the iliac crest (its highest point) every 3 mm from back to front."""
+        points = self.bone("hip_bone").points
+        wing = points[points[:, 2] > self.site(self.recipe["iliacus"]["brim_site"])[2]]
+        ys = np.arange(wing[:, 1].min() + 1.5, wing[:, 1].max() - 1.5, 3.0)
+        tops = np.array([wing[np.abs(wing[:, 1] - y) <= 3.0, 2].max() for y in ys])
+        # Smoothed over about a centimetre: the margin follows the crest's curve, not its bumps.
+        return ys, ndimage.gaussian_filter1d(tops, 2.0, mode="nearest")
 
     def iliac_fossa(self) -> tuple[np.ndarray, np.ndarray]:
         """Points and inward normals of the upper iliac fossa's surface (inner side of the wing)."""
@@ -316,7 +334,9 @@ class IliopsoasBuilder:
             self.bone("femur"),
             self.sk.bones["vertebra_l5"],
         ]
-        return self._surface(fascicles, bones, spec["triangles"])
+        # A smooth margin along the inner lip of the crest, never above it.
+        ys, tops = self.crest_profile()
+        return self._surface(fascicles, bones, spec["triangles"], cap=(ys, tops, spec["below_crest"]))
 
     def iliopubic_eminence(self) -> np.ndarray:
         """On the pelvic brim where the ilium meets the superior pubic ramus, above the acetabulum's front."""

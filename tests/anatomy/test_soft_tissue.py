@@ -90,6 +90,19 @@ def test_iliacus_fills_the_upper_iliac_fossa_and_inserts_with_psoas(attachments,
             )
 
 
+def test_iliacus_stays_below_the_iliac_crest(meshes, landmarks):
+    for side in SIDES:
+        hip, iliacus = meshes[f"hip_bone_{side}"].points, meshes[f"iliacus_{side}"].points
+        psis, asis = landmarks[f"psis_{side}"], landmarks[f"asis_{side}"]
+        wing = hip[hip[:, 2] > asis[2] - 40]
+        for point in iliacus[(iliacus[:, 1] > psis[1]) & (iliacus[:, 1] < asis[1])][::3]:
+            crest = wing[np.abs(wing[:, 1] - point[1]) <= 3.0, 2]
+            if len(crest):
+                assert point[2] < crest.max() + 0.5, (
+                    f"iliacus_{side} rises {point[2] - crest.max():.1f} mm above the crest"
+                )
+
+
 # --- muscle form and course --------------------------------------------------------------
 
 
