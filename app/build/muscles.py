@@ -118,6 +118,15 @@ class IliopsoasBuilder:
             structure_id = f"{structure_id}_{self.side}"
         return self.sk.bones[structure_id]
 
+    def path_point(self, spec: dict[str, Any]) -> np.ndarray:
+        """A point of a muscle's path: a site, or a site drawn ``fraction`` of the way toward
+        another and ``lateral`` mm outward (the iliacus joining the psoas tendon's side)."""
+        point = self.site(spec["site"])
+        if "toward" in spec:
+            point = point + spec["fraction"] * (self.site(spec["toward"]) - point)
+            point = point + self.sign * X * spec.get("lateral", 0.0)
+        return point
+
     def origin_point(self, spec: dict[str, Any]) -> np.ndarray:
         """The origin of a fascicle on its bone, from a site or from the body/disc geometry."""
         mesh = self.sk.bones[spec["bone"]]
@@ -269,7 +278,7 @@ class IliopsoasBuilder:
             ala = self.landmark("sacral_ala")
             origins.append((ala, Z * 0.6 + Y * 0.8, 1.0))
         brim = self.site(spec["brim_site"])
-        front_of_hip = self.site("PS_at_brim_site_psoas") + self.sign * X * 14 - Y * 2
+        front_of_hip = self.site("PS_at_brim_site_psoas") + self.sign * X * spec["beside_psoas"] - Y * 2
         insertion = self.landmark(spec["insertion"]["landmark"]) - Z * spec["insertion"]["below"]
         insertion = snap(self.bone("femur"), insertion + self.sign * X * 3)
         fascicles = []
@@ -293,7 +302,7 @@ class IliopsoasBuilder:
             f.add(brim + spread, radius["belly"])
             f.add(front_of_hip + spread * 0.4, radius["brim"])
             for p in spec["path"]:
-                f.add(self.site(p["site"]) + spread * p["spread"], radius["tendon"])
+                f.add(self.path_point(p) + spread * p["spread"], radius["tendon"])
             f.add(trochanter_clear, radius["tendon"] + 0.5)
             f.add(insertion, radius["tendon"])
             fascicles.append(f)

@@ -117,6 +117,18 @@ def test_psoas_is_thickest_near_l4_l5_with_a_real_cross_section(meshes, landmark
         assert areas[-1] < 0.4 * max(areas)  # tapers upward to its highest slip
 
 
+def test_psoas_and_iliacus_end_together_in_one_tendon_below_the_hip_joint(meshes, landmarks):
+    for side in SIDES:
+        top = landmarks[f"hip_joint_center_{side}"][2] - 15
+        bottom = landmarks[f"lesser_trochanter_{side}"][2] + 5
+        for z in np.arange(bottom, top, 5.0):
+            psoas = meshes[f"psoas_major_{side}"].slice(normal="z", origin=(0, 0, z)).points
+            iliacus = meshes[f"iliacus_{side}"].slice(normal="z", origin=(0, 0, z)).points
+            assert len(psoas) and len(iliacus), f"z={z:.0f}: a muscle has ended"
+            gap = np.linalg.norm(psoas[:, None, :] - iliacus[None, :, :], axis=2).min()
+            assert gap < 1.5, f"{side}: psoas and iliacus {gap:.1f} mm apart at z={z:.0f}"
+
+
 def test_psoas_crosses_in_front_of_the_hip_joint(meshes, landmarks):
     for side, _sign in SIDES.items():
         hjc = np.array(landmarks[f"hip_joint_center_{side}"])
