@@ -102,3 +102,21 @@ class FascicleField:
         if not surface.is_manifold:
             raise ValueError("soft-tissue surface is not a closed manifold after decimation")
         return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+
+
+def blended_surface(
+    tubes: list[tuple[np.ndarray, np.ndarray]],
+    bones: list[pv.PolyData],
+    triangles: int,
+    cap: tuple[np.ndarray, np.ndarray, float] | None = None,
+) -> pv.PolyData:
+    """One muscle from its fascicles' (curve, radii): their swept spheres blended, kept under
+    ``cap`` (see :meth:`FascicleField.cap`) and out of ``bones``, contoured."""
+    allpts = np.vstack([c for c, _ in tubes])
+    rmax = max(float(r.max()) for _, r in tubes)
+    grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
+    for curve, radii in tubes:
+        grid.add_tube(curve, radii)
+    if cap is not None:
+        grid.cap(*cap)
+    return grid.surface(bones, triangles)

@@ -16,7 +16,7 @@ import numpy as np
 import pyvista as pv
 from scipy import ndimage
 
-from app.build.fields import FascicleField, smooth_curve
+from app.build.fields import blended_surface, smooth_curve
 from app.build.landmarks import SIDES, snap
 from app.build.spine import LEVELS, VertebralBody
 
@@ -225,15 +225,7 @@ class IliopsoasBuilder:
         triangles: int,
         cap: tuple[np.ndarray, np.ndarray, float] | None = None,
     ) -> pv.PolyData:
-        sampled = [f.sampled() for f in fascicles]
-        allpts = np.vstack([c for c, _ in sampled])
-        rmax = max(float(r.max()) for _, r in sampled)
-        grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
-        for curve, radii in sampled:
-            grid.add_tube(curve, radii)
-        if cap is not None:
-            grid.cap(*cap)
-        return grid.surface(bones, triangles)
+        return blended_surface([f.sampled() for f in fascicles], bones, triangles, cap)
 
     def crest_profile(self) -> tuple[np.ndarray, np.ndarray]:
         """Height of the iliac crest (its highest point) every 3 mm from back to front."""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from app.build.fields import FascicleField, smooth_curve
+from app.build.fields import blended_surface, smooth_curve
 from app.build.landmarks import SIDES, snap
 from app.build.muscles import Attachment, Skeleton, surface_region
 
@@ -103,14 +103,10 @@ class QuadratusLumborumBuilder:
             radii = np.array([radius["end"], *[radius["belly"]] * 3, radius["end"]])
             field_curves.append(smooth_curve(control, radii))
         self._record_attachments(fibres)
-        allpts = np.vstack([c for c, _ in field_curves])
-        rmax = max(float(r.max()) for _, r in field_curves)
-        grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
-        for curve, radii in field_curves:
-            grid.add_tube(curve, radii)
         bones = {f.low_bone for f in fibres} | {f.high_bone for f in fibres}
         bones |= {f"vertebra_{level}" for level in ("t12", "l1", "l2", "l3", "l4", "l5")}
-        return grid.surface([self.sk.bones[b] for b in sorted(bones)], self.spec["triangles"])
+        around = [self.sk.bones[b] for b in sorted(bones)]
+        return blended_surface(field_curves, around, self.spec["triangles"])
 
     def _record_attachments(self, fibres: list[Fibre]) -> None:
         muscle = f"quadratus_lumborum_{self.side}"
