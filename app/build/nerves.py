@@ -20,6 +20,9 @@ from app.build.landmarks import SIDES, foramen_point
 from app.build.muscles import Skeleton, X, Y
 from app.build.spine import ray_hits
 
+#: A terminal branch's radius, as a fraction of its nerve's.
+BRANCH_CALIBRE = 0.6
+
 
 def _tube(curve: np.ndarray, radius: float) -> pv.PolyData:
     """A capped tube along a centreline: a ring every 4 mm, 10 sides (smooth-shaded)."""
@@ -231,8 +234,14 @@ class NerveBuilder:
         out = {}
         for name, spec in self.recipe["nerves"].items():
             mesh, curve = self.tube(spec["course"], spec["radius"])
+            parts = [mesh]
             if "join" in spec:
-                joined, _ = self.tube(spec["join"], spec["radius"] * 0.8)
-                mesh = pv.merge([mesh, joined]).triangulate().clean()
+                parts.append(self.tube(spec["join"], spec["radius"] * 0.8)[0])
+            # Terminal branches go on from the course's end, thinner.
+            for branch in spec.get("branches", []):
+                control = [curve[-1], *(self.point(point) for point in branch)]
+                parts.append(self.tube_points(control, spec["radius"] * BRANCH_CALIBRE)[0])
+            if len(parts) > 1:
+                mesh = pv.merge(parts).triangulate().clean()
             out[f"{name}_{self.side}"] = (mesh, curve, list(spec["roots"]))
         return out

@@ -252,6 +252,28 @@ def test_nerves_pass_under_the_inguinal_ligament_where_the_reference_says(nerve,
         assert curve[-1][2] < on_ligament[2] - 15, "the nerve continues into the thigh"
 
 
+def branches_at(mesh: pv.PolyData, z: float) -> int:
+    """How many separate nerve trunks a horizontal cut at height ``z`` crosses."""
+    cut = mesh.slice(normal="z", origin=(0, 0, z))
+    return int(cut.connectivity().point_data["RegionId"].max() + 1) if cut.n_points else 0
+
+
+def test_femoral_and_obturator_nerves_divide_in_the_thigh(meshes, landmarks, centrelines):
+    for side in SIDES:
+        ligament = centrelines[f"inguinal_ligament_{side}"]
+        femoral = meshes[f"femoral_nerve_{side}"]
+        below = ligament[:, 2].min() - femoral.points[:, 2].min()
+        assert below > 80, f"femoral_nerve_{side} stops {below:.0f} mm below the ligament"
+        assert branches_at(femoral, femoral.points[:, 2].min() + 25) >= 3, "no femoral branches"
+        obturator = meshes[f"obturator_nerve_{side}"]
+        canal = landmarks[f"obturator_canal_{side}"]
+        assert canal[2] - obturator.points[:, 2].min() > 60, "the obturator nerve stops at the canal"
+        assert branches_at(obturator, canal[2] - 50) >= 2, "no anterior and posterior branches"
+        for nerve in (femoral, obturator):  # the branches too, not only the course
+            for bone in (meshes[f"femur_{side}"], meshes[f"hip_bone_{side}"]):
+                assert -distance(bone, nerve.points).min() < 0.5, "a branch runs into bone"
+
+
 def test_obturator_nerve_ends_at_the_obturator_canal(centrelines, landmarks):
     for side in SIDES:
         end = centrelines[f"obturator_nerve_{side}"][-1]
