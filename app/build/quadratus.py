@@ -19,6 +19,7 @@ import pyvista as pv
 from app.build.fields import blended_surface, smooth_curve
 from app.build.landmarks import SIDES, snap
 from app.build.muscles import Attachment, Skeleton, surface_region
+from app.build.spine import LEVELS
 
 #: ``QL_<layer>_<from>-<to>_<point>_<side>``: the layer and the two ends of a fascicle.
 _NAME = re.compile(r"^QL_(ant|mid|post)_([^_]+)-([^_]+)_.+_[rl]$")
@@ -104,7 +105,7 @@ class QuadratusLumborumBuilder:
             field_curves.append(smooth_curve(control, radii))
         self._record_attachments(fibres)
         bones = {f.low_bone for f in fibres} | {f.high_bone for f in fibres}
-        bones |= {f"vertebra_{level}" for level in ("t12", "l1", "l2", "l3", "l4", "l5")}
+        bones |= {f"vertebra_{level}" for level in LEVELS}
         around = [self.sk.bones[b] for b in sorted(bones)]
         return blended_surface(field_curves, around, self.spec["triangles"])
 
@@ -125,7 +126,8 @@ class QuadratusLumborumBuilder:
         self.attachments.append(
             Attachment(muscle, "insertion", rib, "12th rib (lower border, medial half)", region(rib, on_rib))
         )
-        vertebrae = sorted({f.high_bone for f in fibres if f.high_bone.startswith("vertebra_")})
+        levels = [f"vertebra_{level}" for level in LEVELS]
+        vertebrae = [v for v in levels if any(f.high_bone == v for f in fibres)]  # T12 first
         for bone in vertebrae:
             level = bone.removeprefix("vertebra_").upper()
             ends = [f.high for f in fibres if f.high_bone == bone]
