@@ -48,7 +48,6 @@ class SiteViews:
 
     def __init__(self, renderer: SceneRenderer):
         self.sr = renderer
-        self._locators: dict[str, vtkStaticCellLocator] = {}
         self._sites: dict[Attachment, tuple[np.ndarray, np.ndarray]] = {}
         self._last: tuple[tuple[Attachment, CameraPose], tuple[CameraPose, frozenset[str]]] | None = None
 
@@ -185,12 +184,7 @@ class SiteViews:
         return cost, frozenset(hidden)
 
     def _locator(self, structure_id: str) -> vtkStaticCellLocator:
-        if structure_id not in self._locators:
-            locator = vtkStaticCellLocator()
-            locator.SetDataSet(self.sr.meshes[structure_id])
-            locator.BuildLocator()
-            self._locators[structure_id] = locator
-        return self._locators[structure_id]
+        return self.sr.picker.locator(structure_id)
 
 
 def _crosses(locator: vtkStaticCellLocator, start: np.ndarray, end: np.ndarray) -> bool:
