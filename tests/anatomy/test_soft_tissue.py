@@ -274,6 +274,15 @@ def test_femoral_and_obturator_nerves_divide_in_the_thigh(meshes, landmarks, cen
                 assert -distance(bone, nerve.points).min() < 0.5, "a branch runs into bone"
 
 
+def test_genitofemoral_nerve_divides_into_genital_and_femoral_branches(meshes, landmarks, centrelines):
+    for side in SIDES:
+        nerve = meshes[f"genitofemoral_nerve_{side}"]
+        ligament = centrelines[f"inguinal_ligament_{side}"]
+        assert ligament[:, 2].min() - nerve.points[:, 2].min() > 30, "no femoral branch onto the thigh"
+        tubercle = np.array(landmarks[f"pubic_tubercle_{side}"])
+        assert np.linalg.norm(nerve.points - tubercle, axis=1).min() < 30, "no genital branch to the ring"
+
+
 def test_obturator_nerve_ends_at_the_obturator_canal(centrelines, landmarks):
     for side in SIDES:
         end = centrelines[f"obturator_nerve_{side}"][-1]
@@ -306,7 +315,11 @@ def test_iliohypogastric_and_ilioinguinal_run_above_the_iliac_crest_to_the_front
                 column = hip[(np.abs(hip[:, 1] - p[1]) < 4) & (np.abs(hip[:, 0] - p[0]) < 4)]
                 if len(column):
                     assert p[2] > column[:, 2].max(), f"{nerve}_{side} dips below the iliac crest"
-            assert np.linalg.norm(curve[-1] - asis) < 70, f"{nerve}_{side} must end in front, near the ASIS"
+            if nerve == "iliohypogastric_nerve":
+                assert np.linalg.norm(curve[-1] - asis) < 70, f"{nerve}_{side} must end near the ASIS"
+            else:  # through the inguinal canal to the superficial ring, above the pubic tubercle
+                tubercle = np.array(landmarks[f"pubic_tubercle_{side}"])
+                assert np.linalg.norm(curve[-1] - tubercle) < 35, f"{nerve}_{side} stops short of the ring"
 
 
 def test_plexus_rami_leave_the_intervertebral_foramina(meshes, landmarks):
