@@ -87,24 +87,19 @@ def load_source() -> SourceModel:
         # Rotate 180 degrees about z (x -> -x, y -> -y), metres -> millimetres.
         return (np.asarray(points) - origin) * 1000.0 * np.array([-1.0, -1.0, 1.0])
 
-    bones: dict[str, pv.PolyData] = {}
-    for structure_id, geom_name in BONE_GEOMS.items():
+    def geom_mesh(geom_name: str) -> pv.PolyData:
+        """A geom's mesh where the default pose puts it, in RAS mm."""
         g = model.geom(geom_name).id
         mesh_id = model.geom_dataid[g]
         v0, nv = model.mesh_vertadr[mesh_id], model.mesh_vertnum[mesh_id]
         f0, nf = model.mesh_faceadr[mesh_id], model.mesh_facenum[mesh_id]
         rotation = data.geom_xmat[g].reshape(3, 3)
         world = model.mesh_vert[v0 : v0 + nv] @ rotation.T + data.geom_xpos[g]
-        bones[structure_id] = pv.PolyData.from_regular_faces(
-            to_ras(world), np.asarray(model.mesh_face[f0 : f0 + nf])
-        )
+        return pv.PolyData.from_regular_faces(to_ras(world), np.asarray(model.mesh_face[f0 : f0 + nf]))
+
+    bones = {structure_id: geom_mesh(geom_name) for structure_id, geom_name in BONE_GEOMS.items()}
     sites = {name: to_ras(p) for name, p in raw_sites.items()}
-    g = model.geom(RIBCAGE_GEOM).id
-    mesh_id = model.geom_dataid[g]
-    v0, nv = model.mesh_vertadr[mesh_id], model.mesh_vertnum[mesh_id]
-    f0, nf = model.mesh_faceadr[mesh_id], model.mesh_facenum[mesh_id]
-    world = model.mesh_vert[v0 : v0 + nv] @ data.geom_xmat[g].reshape(3, 3).T + data.geom_xpos[g]
-    ribcage = pv.PolyData.from_regular_faces(to_ras(world), np.asarray(model.mesh_face[f0 : f0 + nf]))
+    ribcage = geom_mesh(RIBCAGE_GEOM)
     bones.update(twelfth_ribs(ribcage, sites))
     return SourceModel(
         bones=bones,
