@@ -1,4 +1,4 @@
-"""Regenerate ``meshes/`` from the installed ``myo-sim`` package (needs the ``build`` extra).
+"""Regenerate ``meshes/`` from myo-sim and the CT pelvis of gias3.examples (``build`` extra).
 
 Run ``psoas-atlas build-meshes`` (or ``make meshes``). The viewer itself never imports this
 package: it reads the PLY files and JSON written here.
@@ -17,7 +17,7 @@ import numpy as np
 import pyvista as pv
 
 from app import paths
-from app.build import landmarks, refine, source, spine
+from app.build import landmarks, pelvis, refine, source, spine
 from app.build.muscles import Skeleton
 from app.build.soft_tissue import RECIPES, build_soft_tissue
 from app.files import atomic_write_bytes, atomic_write_text
@@ -30,6 +30,18 @@ BONE_TRIANGLES = {
     "vertebra_t12": 5000,
     **{f"vertebra_l{i}": 5000 for i in range(1, 6)},
 }
+
+#: Triangles of the CT pelvis (about 8,000 per hip bone, 7,200 for the sacrum in the scan):
+#: quadric decimation keeps the shape where the scene's triangle budget needs it.
+PELVIS_TRIANGLES = {"hip_bone_right": 6500, "hip_bone_left": 6500, "sacrum": 5500}
+#: The licence notice carried inside every mesh file derived from the CT pelvis.
+MPL_NOTICE = (
+    "Derived from gias3.examples 3.0.0 (2007_5028_short_closedsacrum.wrl) by Psoas Atlas.",
+    "This Source Code Form is subject to the terms of the Mozilla Public License, v. 2.0.",
+    "If a copy of the MPL was not distributed with this file, You can obtain one at",
+    "https://mozilla.org/MPL/2.0/ (a copy ships as meshes/LICENSE.MPL-2.0).",
+)
+MPL_FILE = "LICENSE.MPL-2.0"
 
 #: Low-detail copies for camera motion: ``meshes/lod/`` mirrors the other folders.
 LOD_DIR = "lod"
@@ -53,7 +65,14 @@ PROVENANCE: dict[str, Any] = {
     "frame": "RAS millimetres; origin at the midpoint of the two hip joint centres",
     "processing": [
         "model frame -> RAS: rotate 180 degrees about z, metres -> millimetres, shift",
-        "hip bones: duplicate face and non-manifold fin removed",
+        "pelvis (hip bones, sacrum): the CT pelvis of gias3.examples, named from its geometry, "
+        "repaired (fins, doubled layers, bow-ties, holes) and smoothed (windowed sinc, "
+        f"{pelvis.SMOOTHING_ITERATIONS} iterations, pass band {pelvis.SMOOTHING_PASS_BAND}); "
+        "registered by one similarity on the model's hip joint centres and anterior pelvic "
+        "plane; acetabula relieved around the model's femoral heads; quadric-decimated",
+        "lumbar spine: posed with the lumbar model's extension joint and carried onto the CT "
+        "sacrum (L5 on S1 across a wedged disc), trunk upright as in the default pose; the "
+        "model's pelvis sites mapped onto the CT pelvis by a thin-plate spline on landmarks",
         f"bones: butterfly subdivision x{refine.SUBDIVISIONS} (interpolating), Taubin "
         f"smoothing {refine.SMOOTHING_ITERATIONS} iterations, pass band {refine.SMOOTHING_PASS_BAND}",
         "vertebra_t12: translated to sit on L1 along the L2-L1 axis with a "
@@ -80,13 +99,16 @@ def _lod(mesh: pv.PolyData) -> pv.PolyData:
     return clean.decimate(1.0 - LOD_FRACTION, volume_preservation=True)
 
 
-def _ply_bytes(mesh: pv.PolyData) -> bytes:
-    """Binary PLY of a mesh's points and triangles (normals are recomputed on load)."""
+def _ply_bytes(mesh: pv.PolyData, comments: tuple[str, ...] = ()) -> bytes:
+    """Binary PLY of a mesh's points and triangles, with ``comments`` in its header."""
     clean = pv.PolyData(mesh.points.astype("float32"), mesh.faces)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mesh.ply"
         clean.save(path, binary=True)
-        return path.read_bytes()
+        data = path.read_bytes()
+    header_end = data.index(b"\n", data.index(b"format ")) + 1
+    lines = b"".join(f"comment {c}\n".encode("ascii") for c in comments)
+    return data[:header_end] + lines + data[header_end:]
 
 
 def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, object]:
@@ -98,6 +120,10 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     recipes_dir = Path(recipes_dir or paths.meshes_dir() / "recipes")
     src = source.load_source()
     bones = {sid: refine.refine(mesh, BONE_TRIANGLES.get(sid)) for sid, mesh in src.bones.items()}
+    for sid, mesh in src.pelvis.items():
+        bones[sid] = refine.decimate_to(mesh, PELVIS_TRIANGLES[sid]).compute_normals(
+            auto_orient_normals=True, split_vertices=False
+        )
     shift = spine.seat_t12(bones["vertebra_t12"], bones["vertebra_l1"], bones["vertebra_l2"])
     bones["vertebra_t12"] = bones["vertebra_t12"].translate(shift)
     bodies = {f"vertebra_{lvl}": spine.measure_body(bones[f"vertebra_{lvl}"]) for lvl in spine.LEVELS}
@@ -107,7 +133,7 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         for disc_id, (upper, lower) in spine.DISCS.items()
     }
 
-    points = landmarks.compute_landmarks(bones, bodies, src.sites)
+    points = landmarks.compute_landmarks(bones, bodies, src.sites, src.s1_endplate)
     skeleton = Skeleton(
         bones={**bones, **discs},
         bodies=bodies,
@@ -120,9 +146,10 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     groups = (("bones", bones), ("discs", discs), ("muscles", tissue.muscles), ("nerves", tissue.nerves))
     for group, meshes in groups:
         for sid, mesh in meshes.items():
+            notice = MPL_NOTICE if sid in src.pelvis else ()
             for rel, data in (
-                (f"{group}/{sid}.ply", _ply_bytes(mesh)),
-                (f"{LOD_DIR}/{group}/{sid}.ply", _ply_bytes(_lod(mesh))),
+                (f"{group}/{sid}.ply", _ply_bytes(mesh, notice)),
+                (f"{LOD_DIR}/{group}/{sid}.ply", _ply_bytes(_lod(mesh), notice)),
             ):
                 atomic_write_bytes(out_dir / rel, data)
                 checksums[rel] = hashlib.sha256(data).hexdigest()
@@ -147,6 +174,8 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         text = json.dumps(document, indent=1) + "\n"
         atomic_write_text(out_dir / name, text)
         checksums[name] = hashlib.sha256(text.encode()).hexdigest()
+    atomic_write_text(out_dir / MPL_FILE, src.pelvis_licence)
+    checksums[MPL_FILE] = hashlib.sha256(src.pelvis_licence.encode()).hexdigest()
     for recipe in RECIPES:
         checksums[f"recipes/{recipe}"] = hashlib.sha256((recipes_dir / recipe).read_bytes()).hexdigest()
 
@@ -157,6 +186,8 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         "pyvista": pv.__version__,
         "python": platform.python_version(),
     }
+    provenance["ct_pelvis"] = src.assembly["ct_pelvis"]
+    provenance["assembly"] = {k: v for k, v in src.assembly.items() if k != "ct_pelvis"}
     provenance["t12_translation_mm"] = [round(float(c), 2) for c in shift]
     provenance["files"] = dict(sorted(checksums.items()))
     atomic_write_text(out_dir / "PROVENANCE.json", json.dumps(provenance, indent=2) + "\n")

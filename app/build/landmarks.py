@@ -22,7 +22,7 @@ def snap(mesh: pv.PolyData, point: np.ndarray) -> np.ndarray:
     return np.asarray(closest, dtype=float)
 
 
-def _pubic_tubercle(hip: pv.PolyData, sign: float, hjc: np.ndarray) -> np.ndarray:
+def pubic_tubercle(hip: pv.PolyData, sign: float, hjc: np.ndarray) -> np.ndarray:
     """Most anterior point of the superior pubic ramus, 15-35 mm from the midline."""
     p = hip.points
     lateral = p[:, 0] * sign
@@ -49,30 +49,62 @@ def _greater_trochanter(femur: pv.PolyData, sign: float, hjc: np.ndarray) -> np.
     return np.asarray(top[np.argmax(top[:, 0] * sign)], dtype=float)
 
 
-def sacral_ala(sacrum: pv.PolyData, l5: VertebralBody, sign: float) -> np.ndarray:
-    """Top of the sacral ala: the highest point 20-38 mm from the midline, in front of the facets."""
-    p = sacrum.points
-    front = l5.center[1] - 0.5 * l5.half_depth
-    band = p[(p[:, 0] * sign > 20) & (p[:, 0] * sign < 38) & (p[:, 1] > front)]
-    return np.asarray(band[np.argmax(band[:, 2])], dtype=float)
+def sacral_ala(sacrum: pv.PolyData, s1_centre: np.ndarray, s1_normal: np.ndarray, sign: float) -> np.ndarray:
+    """Top of the sacral ala: the highest point (along the S1 endplate's normal) 22-45 mm
+    lateral to the endplate's centre, level with the endplate from front to back (behind
+    it rise the superior articular processes)."""
+    p = sacrum.points - s1_centre
+    forward = np.cross(s1_normal, np.array([1.0, 0.0, 0.0]))
+    forward = forward if forward[1] > 0 else -forward
+    lateral, ahead = p[:, 0] * sign, p @ forward
+    band = (lateral > 22) & (lateral < 45) & (ahead > -12) & (ahead < 15)
+    if not band.any():
+        raise ValueError("no sacral ala beside the S1 endplate")
+    candidates = sacrum.points[band]
+    return np.asarray(candidates[np.argmax(p[band] @ s1_normal)], dtype=float)
 
 
-def foramen_point(upper: VertebralBody, lower_top: float, sign: float) -> np.ndarray:
+def clearance(meshes: list[pv.PolyData], points: np.ndarray) -> np.ndarray:
+    """Signed distance of each point to the nearest of closed surfaces (negative inside one)."""
+    points = np.atleast_2d(points)
+    nearest = np.full(len(points), np.inf)
+    for mesh in meshes:
+        _, closest = mesh.find_closest_cell(points, return_closest_point=True)
+        d = np.linalg.norm(points - closest, axis=1)
+        inside = pv.PolyData(points).select_interior_points(mesh, check_surface=False)["selected_points"]
+        nearest = np.minimum(nearest, np.where(inside.astype(bool), -d, d))
+    return nearest
+
+
+def foramen_point(
+    upper: VertebralBody, lower_centre: np.ndarray, sign: float, bones: list[pv.PolyData]
+) -> np.ndarray:
     """Intervertebral foramen: behind the bodies, lateral to the canal, at the disc's upper part.
 
     The foramen is bounded by the pedicles above and below, the bodies and disc in front and
     the facet joint behind; its centre lies about a pedicle's breadth lateral of the midline.
+    Searched along the local axis of the spine (the lordosis tilts the lower levels) for the
+    point farthest from bone: the middle of the opening.
     """
-    x = upper.center[0] + sign * upper.half_width * 0.8
-    y = upper.center[1] - upper.half_depth - 6.0
-    z = (upper.inferior + lower_top) / 2 + 4.0
-    return np.array([x, y, z])
+    axis = (upper.center - lower_centre) / np.linalg.norm(upper.center - lower_centre)
+    back = np.cross(axis, np.array([1.0, 0.0, 0.0]))
+    back = back if back[1] < 0 else -back
+    base = (upper.center + lower_centre) / 2 + np.array([sign * upper.half_width * 0.8, 0.0, 0.0])
+    candidates = np.array(
+        [
+            base + a * axis + back * (upper.half_depth + b)
+            for a in np.arange(0.0, 9.0)
+            for b in np.arange(4.0, 11.0)
+        ]
+    )
+    return np.asarray(candidates[np.argmax(clearance(bones, candidates))])
 
 
 def compute_landmarks(
     bones: dict[str, pv.PolyData],
     bodies: dict[str, VertebralBody],
     sites: dict[str, np.ndarray],
+    s1_endplate: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, list[float]]:
     """All landmarks of the foundation, in RAS mm, rounded to 0.01 mm."""
     points: dict[str, np.ndarray] = {}
@@ -82,15 +114,17 @@ def compute_landmarks(
         points[f"hip_joint_center_{side}"] = hjc
         points[f"asis_{side}"] = snap(hip, sites[f"ASI{suffix}"])
         points[f"psis_{side}"] = snap(hip, sites[f"PSI{suffix}"])
-        points[f"pubic_tubercle_{side}"] = _pubic_tubercle(hip, sign, hjc)
+        points[f"pubic_tubercle_{side}"] = pubic_tubercle(hip, sign, hjc)
         points[f"lesser_trochanter_{side}"] = _lesser_trochanter(femur, sign, hjc)
         points[f"greater_trochanter_{side}"] = _greater_trochanter(femur, sign, hjc)
-        points[f"sacral_ala_{side}"] = sacral_ala(bones["sacrum"], bodies["vertebra_l5"], sign)
+        points[f"sacral_ala_{side}"] = sacral_ala(bones["sacrum"], *s1_endplate, sign)
+    points["s1_endplate_center"] = s1_endplate[0]
     for level in LEVELS:
         points[f"vertebral_body_center_{level}"] = bodies[f"vertebra_{level}"].center
+    vertebrae = [bones[f"vertebra_{level}"] for level in LEVELS]
     for upper, lower in itertools.pairwise(LEVELS):
         for side, (_, sign) in SIDES.items():
             points[f"intervertebral_foramen_{upper}_{lower}_{side}"] = foramen_point(
-                bodies[f"vertebra_{upper}"], bodies[f"vertebra_{lower}"].superior, sign
+                bodies[f"vertebra_{upper}"], bodies[f"vertebra_{lower}"].center, sign, vertebrae
             )
     return {name: [round(float(c), 2) for c in p] for name, p in points.items()}

@@ -231,10 +231,13 @@ class IliopsoasBuilder:
         """Height of the iliac crest (its highest point) every 3 mm from back to front."""
         points = self.bone("hip_bone").points
         wing = points[points[:, 2] > self.site(self.recipe["iliacus"]["brim_site"])[2]]
-        ys = np.arange(wing[:, 1].min() + 1.5, wing[:, 1].max() - 1.5, 3.0)
+        ys = np.append(np.arange(wing[:, 1].min(), wing[:, 1].max(), 3.0), wing[:, 1].max())  # to the ASIS
         tops = np.array([wing[np.abs(wing[:, 1] - y) <= 3.0, 2].max() for y in ys])
-        # Smoothed over about a centimetre: the margin follows the crest's curve, not its bumps.
-        return ys, ndimage.gaussian_filter1d(tops, 2.0, mode="nearest")
+        # Each height no higher than its neighbours' (the cap is interpolated between them),
+        # then smoothed over about a centimetre but never lifted above that: the margin
+        # follows the crest's curve, not its bumps, and never rises over a dip.
+        lowest = ndimage.minimum_filter1d(tops, 3, mode="nearest")
+        return ys, np.minimum(ndimage.gaussian_filter1d(lowest, 2.0, mode="nearest"), lowest)
 
     def iliac_fossa(self) -> tuple[np.ndarray, np.ndarray]:
         """Points and inward normals of the upper iliac fossa's surface (inner side of the wing)."""
@@ -258,8 +261,11 @@ class IliopsoasBuilder:
         radius = spec["fascicle_radius"]
         points, normals = self.iliac_fossa()
         chosen = _farthest_points(points, spec["fossa_samples"])
-        # The inner lip of the crest: the highest fossa point in bins from front to back.
-        order = np.argsort(points[:, 1])
+        # The inner lip of the crest: in bins from front to back, the highest fossa point
+        # under the margin the muscle keeps below the crest.
+        ys, tops = self.crest_profile()
+        under = points[:, 2] <= np.interp(points[:, 1], ys, tops) - spec["below_crest"]
+        order = np.flatnonzero(under)[np.argsort(points[under, 1])]
         bins = np.array_split(order, spec["crest_samples"])
         crest = [int(b[np.argmax(points[b, 2])]) for b in bins if len(b)]
         origins = [(points[i], normals[i], 1.0) for i in chosen]
@@ -336,7 +342,6 @@ class IliopsoasBuilder:
             self.sk.bones["vertebra_l5"],
         ]
         # A smooth margin along the inner lip of the crest, never above it.
-        ys, tops = self.crest_profile()
         return self._surface(fascicles, bones, spec["triangles"], cap=(ys, tops, spec["below_crest"]))
 
     def iliopubic_eminence(self) -> np.ndarray:

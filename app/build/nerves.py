@@ -26,7 +26,7 @@ BRANCH_CALIBRE = 0.6
 
 def _tube(curve: np.ndarray, radius: float) -> pv.PolyData:
     """A capped tube along a centreline: a ring every 4 mm, 10 sides (smooth-shaded)."""
-    rings = max(int(len(curve) / 2), 4)
+    rings = max(int(len(curve) / 2), 26)  # at least 500 triangles: smooth when zoomed
     tube = pv.Spline(curve, rings).tube(radius=radius, n_sides=10, capping=True)
     return tube.triangulate().clean()
 
@@ -156,7 +156,10 @@ class NerveBuilder:
             name = spec["foramen"]
             if name == "l5_s1":
                 l5 = self.sk.bodies["vertebra_l5"]
-                base = foramen_point(l5, l5.inferior - 10.0, self.sign)
+                s1 = np.asarray(self.sk.landmarks["s1_endplate_center"], dtype=float)
+                s1_body = s1 - 15.0 * (l5.center - s1) / np.linalg.norm(l5.center - s1)
+                bones = [self.sk.bones["vertebra_l5"], self.sacrum]
+                base = foramen_point(l5, s1_body, self.sign, bones)
             else:
                 base = np.asarray(self.sk.landmarks[f"intervertebral_foramen_{name}_{self.side}"])
         elif "psoas" in spec:

@@ -182,3 +182,24 @@ def build_disc(upper: pv.PolyData, lower: pv.PolyData, body: VertebralBody, axis
     surface.points = body.center + local[:, [0]] * u + local[:, [1]] * v + local[:, [2]] * w
     surface = decimate_to(surface, DISC_TRIANGLES)
     return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+
+
+def inferior_endplate(
+    mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and downward normal of a vertebral body's inferior endplate: a plane fitted to
+    the downward-facing triangles of the body's lower surface (area-weighted centre)."""
+    surface = mesh.compute_normals(point_normals=False, cell_normals=True, auto_orient_normals=True)
+    surface = surface.compute_cell_sizes(length=False, volume=False)
+    centres = np.asarray(surface.cell_centers().points)
+    normals, areas = np.asarray(surface.cell_data["Normals"]), np.asarray(surface.cell_data["Area"])
+    offset = centres - body.center
+    along = offset @ axis
+    radial = np.linalg.norm(offset - np.outer(along, axis), axis=1)
+    plate = (along < 0) & (radial < 1.2 * max(body.half_width, body.half_depth)) & (normals @ -axis > 0.8)
+    if plate.sum() < 3:
+        raise ValueError("no inferior endplate found on the vertebral body")
+    weights = areas[plate] / areas[plate].sum()
+    centre = weights @ centres[plate]
+    normal = weights @ normals[plate]
+    return centre, normal / np.linalg.norm(normal)

@@ -603,7 +603,8 @@ class MainWindow(QMainWindow):
             "About Psoas Atlas",
             f"<b>Psoas Atlas {__version__}</b><br>A free, offline 3D atlas of the lumbopelvic region.<br>"
             "Bone geometry: myo-sim (Apache-2.0), after Rajagopal et al. 2016 and "
-            "Christophy et al. 2012. Muscles and nerves built by the project from attachment data.",
+            "Christophy et al. 2012; hip bones and sacrum from one subject's CT (gias3.examples, "
+            "MPL-2.0). Muscles and nerves built by the project from attachment data.",
         )
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -22,7 +22,8 @@ from app.model.scene import Picture, SceneModel
 from app.model.views import CameraPose
 
 ATTRIBUTION = (
-    f"Psoas Atlas {__version__} · bone geometry: myo-sim (Apache-2.0) · soft tissue and notes: Psoas Atlas"
+    f"Psoas Atlas {__version__} · bones: myo-sim (Apache-2.0), pelvis: gias3.examples CT "
+    "(MPL-2.0) · soft tissue and notes: Psoas Atlas"
 )
 #: The export background: the middle of the window's gradient.
 EXPORT_BACKGROUND = "#2a313d"
