@@ -198,11 +198,17 @@ class PelvicFrame:
     origin: np.ndarray  # between the acetabular centres
 
 
-def pelvic_frame(hip_a: pv.PolyData, hip_b: pv.PolyData, sacrum: pv.PolyData) -> PelvicFrame:
+def pelvic_frame(
+    hip_a: pv.PolyData,
+    hip_b: pv.PolyData,
+    sacrum: pv.PolyData,
+    cups: tuple[np.ndarray, np.ndarray] | None = None,
+) -> PelvicFrame:
     """Left-right through the acetabula; superior toward the iliac crests (the part of a hip
     bone farthest from its cup); anterior toward the pubic symphysis (where the two hip bones
-    come closest), away from the sacrum. The sign of ``right`` follows from the others."""
-    ca, cb = acetabulum(hip_a)[0], acetabulum(hip_b)[0]
+    come closest), away from the sacrum. The sign of ``right`` follows from the others.
+    ``cups``: the acetabular centres, if already fitted."""
+    ca, cb = cups if cups is not None else (acetabulum(hip_a)[0], acetabulum(hip_b)[0])
     across = (ca - cb) / np.linalg.norm(ca - cb)
     superior = np.zeros(3)
     for hip, centre in ((hip_a, ca), (hip_b, cb)):
@@ -318,15 +324,15 @@ def anterior_pelvic_plane(
 
 def landmarks(bones: dict[str, pv.PolyData]) -> dict[str, np.ndarray]:
     """Hip joint centres (and acetabular radii), ASIS, PSIS, pubic tubercles, S1 endplate."""
-    frame = pelvic_frame(bones["hip_bone_right"], bones["hip_bone_left"], bones["sacrum"])
+    hips = {side: bones[f"hip_bone_{side}"] for side in ("right", "left")}
     found: dict[str, np.ndarray] = {}
     centres = {}
-    for side in ("right", "left"):
-        centre, radius = acetabulum(bones[f"hip_bone_{side}"])
+    for side, hip in hips.items():
+        centre, radius = acetabulum(hip)
         centres[side] = centre
         found[f"hip_joint_center_{side}"] = centre
         found[f"acetabular_radius_{side}"] = np.array([radius])
-    hips = {side: bones[f"hip_bone_{side}"] for side in ("right", "left")}
+    frame = pelvic_frame(hips["right"], hips["left"], bones["sacrum"], (centres["right"], centres["left"]))
     found.update(anterior_pelvic_plane(hips, frame, centres))
     found["s1_endplate_center"], found["s1_endplate_normal"] = s1_endplate(bones["sacrum"], frame)
     return found

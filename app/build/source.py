@@ -218,9 +218,9 @@ def _pelvic_points(
     PSIS, pubic tubercles, the S1 endplate, the top of each iliac crest and the lowest
     point of each ischial tuberosity."""
     points = {
-        k: np.asarray(found[k], float)
-        for k in ("hip_joint_center", "asis", "psis", "pubic_tubercle")
-        for k in (f"{k}_right", f"{k}_left")
+        f"{name}_{side}": np.asarray(found[f"{name}_{side}"], float)
+        for name in ("hip_joint_center", "asis", "psis", "pubic_tubercle")
+        for side in ("right", "left")
     }
     for side, hip in hips.items():
         p = np.asarray(hip.points)
@@ -247,11 +247,19 @@ def _sagittal_degrees(rotation: np.ndarray) -> float:
 
 def assemble(
     model, ct: dict[str, pv.PolyData], ct_landmarks: dict[str, np.ndarray]
-) -> tuple[dict[str, pv.PolyData], dict[str, pv.PolyData], dict[str, np.ndarray], dict[str, object]]:
+) -> tuple[
+    dict[str, pv.PolyData],
+    dict[str, pv.PolyData],
+    dict[str, np.ndarray],
+    tuple[np.ndarray, np.ndarray],
+    dict[str, object],
+]:
     """Register the CT pelvis, seat the spine on it and map the sites (see the module).
 
-    Returns the myo-sim bones, the CT pelvis, the sites (RAS mm) and a record.
+    Returns the myo-sim bones, the CT pelvis, the sites (RAS mm), the S1 endplate (centre
+    and upward normal) and a record of the assembly.
     """
+    ct_landmarks = dict(ct_landmarks)  # the midpoints below are added to a copy
     rest = _Posed(model)
     old = {sid: rest.mesh(g) for sid, g in PELVIS_GEOMS.items()}
     femurs = {sid: rest.mesh(BONE_GEOMS[sid]) for sid in ("femur_right", "femur_left")}
@@ -376,8 +384,7 @@ def assemble(
             "translation_mm": [round(float(c), 2) for c in shift],
         },
     }
-    record["s1_endplate"] = (s1_centre, s1_normal)
-    return bones, new, sites, record
+    return bones, new, sites, (s1_centre, s1_normal), record
 
 
 def _sacrum_top(sacrum: pv.PolyData, endplate_centre: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -398,8 +405,7 @@ def load_source(cache: Path | None = None) -> SourceModel:
     named = pelvis.identify(raw)
     found = pelvis.landmarks(named)
     clean = {sid: pelvis.clean(mesh) for sid, mesh in named.items()}
-    bones, ct, sites, record = assemble(model, clean, found)
-    s1_endplate = record.pop("s1_endplate")
+    bones, ct, sites, s1_endplate, record = assemble(model, clean, found)
     record["ct_pelvis"] = {
         "package": pelvis.PACKAGE,
         "version": pelvis.VERSION,
@@ -416,5 +422,5 @@ def load_source(cache: Path | None = None) -> SourceModel:
         mujoco_version=metadata.version("mujoco"),
         assembly=record,
         pelvis_licence=licence,
-        s1_endplate=s1_endplate,  # type: ignore[arg-type]
+        s1_endplate=s1_endplate,
     )
