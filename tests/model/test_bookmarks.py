@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.model.bookmarks import BookmarkStore, capture, write_lesson
-from app.model.lessons import Step, apply_step, load_lesson
+from app.model.lessons import Step, apply_step, lesson_data_yaml, load_lesson
 from app.model.scene import SceneModel
 from app.model.views import CameraPose, interpolate
 
@@ -331,3 +331,9 @@ def test_windows_saving_at_the_same_moment_lose_nothing(tmp_path, catalogue):
         assert [n for n in names if n.startswith(f"Window {window} ")] == [
             f"Window {window} view {n}" for n in range(12)
         ]
+
+
+@given(text=st.text())
+def test_any_title_written_as_yaml_reads_back_the_same(text):
+    # PyYAML once wrote NEL (U+0085) raw in single quotes and read it back as a space.
+    assert yaml.safe_load(lesson_data_yaml({"title": text}))["title"] == text
