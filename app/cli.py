@@ -220,6 +220,8 @@ def _output_folder(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"cannot write to {out_dir}: it is a file")
     parent = out_dir.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"cannot write to {out_dir}: {parent} is a file")
     if not parent.is_dir():
         raise UsageError(f"cannot write to {out_dir}: folder {parent} does not exist")
 
@@ -308,7 +310,12 @@ def cmd_build_meshes(args: argparse.Namespace) -> int:
         from app.build import build_meshes
     except ImportError as exc:
         raise UsageError(f"building meshes needs the build extra (pip install -e '.[build]'): {exc}") from exc
-    provenance = build_meshes(Path(args.out))
+    out = Path(args.out)
+    _output_folder(out)
+    try:
+        provenance = build_meshes(out)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out}: {exc.strerror or exc} ({exc.filename or out})") from exc
     files = provenance["files"]
     print(f"wrote {len(files)} files to {args.out}")  # type: ignore[arg-type]
     return 0

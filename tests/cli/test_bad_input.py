@@ -510,3 +510,15 @@ def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtb
     assert scene.is_visible("psoas_major_right") and "femur_right" not in scene.visible_ids
     scene.select("femoral_nerve_right")
     assert window.renderer.emphasis.current.root_levels
+
+
+@pytest.mark.parametrize("command", ["build-meshes", "render-lesson", "export"])
+def test_an_output_folder_under_a_file_is_one_line(tmp_path, command):
+    # build-meshes printed a NotADirectoryError traceback after building for 25 s.
+    (tmp_path / "a-file").write_text("mine")
+    out = str(tmp_path / "a-file" / "meshes")
+    args = {"build-meshes": ["--out", out], "render-lesson": [str(LESSON_3), out], "export": [out]}[command]
+    result = run_cli(command, *args)
+    assert result.returncode == 2
+    assert "is a file" in one_line_error(result)
+    assert (tmp_path / "a-file").read_text() == "mine"
