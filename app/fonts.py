@@ -104,12 +104,13 @@ def fonts() -> tuple[tuple[Path, Path | None], ...]:
 
 @functools.cache
 def characters(path: Path) -> frozenset[int]:
-    """The code points a font file (face 0 of a collection) has glyphs for."""
-    from fontTools.ttLib import TTFont
+    """The code points a font file (face 0 of a collection) has glyphs for: FreeType's
+    Unicode map, read by matplotlib's FreeType module (loaded already for pyvista's colours;
+    fontTools would add 5 MB to the window)."""
+    from matplotlib.ft2font import FT2Font
 
     try:
-        with TTFont(path, fontNumber=0, lazy=True) as font:
-            return frozenset(font.getBestCmap() or {})
+        return frozenset(FT2Font(str(path)).get_charmap())
     except Exception:  # an unreadable or broken font file is a font with no characters
         return frozenset()
 

@@ -82,7 +82,9 @@ class SceneRenderer:
             self.actors[structure.id] = actor
         nerves = [s.id for s in scene.catalogue if s.kind is Kind.nerve]
         self.picker = StructurePicker(plotter.renderer, self.actors, thin=nerves)
-        self.emphasis = EmphasisLayer(plotter, scene, self.meshes, self.actors, label_scale)
+        self.emphasis = EmphasisLayer(
+            plotter, scene, self.meshes, self.actors, self.picker.locator, label_scale
+        )
         self.marks = MarkLayer(plotter, self.emphasis)  # places found by search
         #: The title, caption and footnote of the scene's picture.
         self.overlay = TextOverlay(plotter)
