@@ -88,13 +88,14 @@ class NerveBuilder:
                 return centre + 0.35 * (front - centre)
             return centre + 0.1 * (back - centre)
         direction = {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
-        extreme = pts[np.argmax(pts @ direction)]
-        if border == "anterior":
-            # The anterior surface in front of the section's centre, not a lateral corner.
-            near = pts[np.abs((pts - centre) @ X) < 6]
-            if len(near):
-                extreme = near[np.argmax(near[:, 1])]
-        return extreme + direction * out
+        # The border beside (or, for the anterior one, in front of) the section's centre, not
+        # a corner: the two sides' sections differ in shape, and a corner can jump 30 mm.
+        candidates = pts
+        if border != "lateral":
+            across = Y if border == "medial" else X
+            band = pts[np.abs((pts - centre) @ across) < 6]
+            candidates = band if len(band) else pts
+        return candidates[np.argmax(candidates @ direction)] + direction * out
 
     # other references
     def _ala(self) -> np.ndarray:

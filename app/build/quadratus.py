@@ -70,11 +70,14 @@ class QuadratusLumborumBuilder:
         for (layer, low_end, high_end), points in sorted(paths.items()):
             ordered = sorted(points, key=lambda p: p[2])
             low_bone, high_bone = _bone_of(low_end, self.side), _bone_of(high_end, self.side)
+            high = snap(self.sk.bones[high_bone], ordered[-1])
+            if high_bone == "vertebra_t12":
+                high = self._t12_transverse_process()
             fibres.append(
                 Fibre(
                     f"{layer} {low_end}-{high_end}",
                     snap(self.sk.bones[low_bone], ordered[0]),
-                    snap(self.sk.bones[high_bone], ordered[-1]),
+                    high,
                     low_bone,
                     high_bone,
                 )
@@ -82,6 +85,14 @@ class QuadratusLumborumBuilder:
         if not fibres:
             raise ValueError(f"no quadratus lumborum sites on the {self.side} side")
         return fibres
+
+    def _t12_transverse_process(self) -> np.ndarray:
+        """The tip of T12's transverse process on this side (its most lateral point). The
+        model's T12 fascicles end on the side of the body, where the slip crossed in front of
+        the T12/L1 foramen and so ran in front of the subcostal nerve; the muscle's fibres to
+        T12 reach its transverse process (Gray's Anatomy 42nd ed., quadratus lumborum)."""
+        points = self.sk.bones["vertebra_t12"].points
+        return np.asarray(points[np.argmax(points[:, 0] * self.sign)], dtype=float)
 
     def muscle(self) -> pv.PolyData:
         """The blended sheet, carved out of the bones around it; records the attachments."""

@@ -368,6 +368,7 @@ def test_soft_tissue_mirrors_left_and_right(meshes, catalogue, landmarks):
         left = meshes[structure.id.replace("_right", "_left")].copy()
         left.points = left.points * [-1, 1, 1] + [2 * midline, 0, 0]
         d = np.abs(distance(right, left.points[::5]))
-        # Nerves follow the pelvis' own landmarks on each side: more room than the muscles.
-        mean, p95 = (7.0, 40.0) if structure.kind.value == "nerve" else (4.0, 15.0)
+        # Nerves follow the pelvis' own landmarks on each side: more room than the muscles
+        # (the obturator nerve once differed by 37 mm, from a corner of the psoas section).
+        mean, p95 = (6.0, 20.0) if structure.kind.value == "nerve" else (4.0, 15.0)
         assert d.mean() < mean and np.percentile(d, 95) < p95, structure.id
