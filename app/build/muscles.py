@@ -247,7 +247,9 @@ class IliopsoasBuilder:
         brim_z = self.site(spec["brim_site"])[2]
         crest_z = points[:, 2].max()
         low = crest_z - spec["fossa_upper_fraction"] * (crest_z - brim_z)
-        sacrum_edge = np.abs(self.sk.bones["sacrum"].points[:, 0]).max()
+        # Lateral to this side's sacroiliac joint (the CT sacrum is not symmetric: its left
+        # edge reaches 8 mm farther from the origin than its right).
+        sacrum_edge = (self.sk.bones["sacrum"].points[:, 0] * self.sign).max()
         mask = (
             (normals[:, 0] * self.sign < -0.3)  # faces medially: the inner surface
             & (points[:, 2] > low)
