@@ -5,6 +5,11 @@ Software OpenGL (Mesa llvmpipe) allocates and frees tens of megabytes while it d
 its heap for the next allocation, so the resident size of the process only ever climbs to
 its highest point, and a user's session looks like a leak. ``malloc_trim`` returns the free
 pages; the window calls it when it has been idle a moment and after each export.
+
+glibc also raises its mmap threshold each time a large block is freed (up to 32 MB), after
+which the drawing's large buffers come from the heap and leave it fragmented: the resident
+size then swings by tens of MB with what was drawn last. :func:`map_large_blocks` fixes the
+threshold, so large blocks are mapped and unmapped as they come and go.
 """
 
 from __future__ import annotations
@@ -27,6 +32,20 @@ def _libc() -> Any:
     except OSError:
         return None
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+#: Blocks at least this large (bytes) get their own mapping, returned when freed.
+MMAP_THRESHOLD = 256 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+
+
+def map_large_blocks() -> bool:
+    """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD` (see above); False where the
+    C library has no ``mallopt``. Call it once, early, in a process that draws."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def release_free_memory() -> bool:
