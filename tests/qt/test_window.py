@@ -19,8 +19,12 @@ def window(open_window, scene):
 def to_array(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    return data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
+    # A copy: the array would otherwise point into the converted image, freed on return
+    # (and, as a large block, unmapped at once: app.memory.map_large_blocks).
+    return (
+        data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+        .copy()
     )
 
 
