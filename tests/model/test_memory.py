@@ -6,7 +6,7 @@ import ctypes.util
 
 import pytest
 
-from app.memory import map_large_blocks, release_free_memory, resident_mb
+from app.memory import release_free_memory, resident_mb
 
 
 @pytest.mark.skipif(not ctypes.util.find_library("c"), reason="no C library found")
@@ -22,19 +22,3 @@ def test_released_memory_leaves_the_resident_size():
     released = resident_mb()
     assert freed - released > 40, (freed, released)
     assert len(kept) == 80
-
-
-@pytest.mark.skipif(not ctypes.util.find_library("c"), reason="no C library found")
-def test_large_blocks_go_back_to_the_system_as_soon_as_they_are_freed():
-    # glibc's default: freeing one mapped 1 MB block raises the threshold above 1 MB, and
-    # the next ones come from the heap and stay resident when freed, between small ones.
-    assert map_large_blocks()
-    freed = bytearray(1_000_000)  # one freed, as a drawing frees its buffers
-    del freed
-    blocks = [(bytearray(1_000_000), bytearray(1_000)) for _ in range(60)]
-    before = resident_mb()
-    small = [b for _, b in blocks]  # kept: without mapping, they pin the large blocks' pages
-    del blocks
-    after = resident_mb()
-    assert before - after > 40, (before, after)
-    assert len(small) == 60
