@@ -17,7 +17,6 @@ from typing import NoReturn
 from app import __version__, paths
 from app.files import FolderInUseError
 from app.fonts import text_problem
-from app.memory import map_large_blocks
 from app.model.atlas import Atlas
 from app.model.lessons import MAX_CAPTION, MAX_TITLE
 from app.model.scene import SceneModel
@@ -401,7 +400,6 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    map_large_blocks()  # renders and exports: a steadier heap (app.memory)
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -41,7 +41,7 @@ _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 def map_large_blocks() -> bool:
     """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD` (see above); False where the
-    C library has no ``mallopt``. Call it once, early, in a process that draws."""
+    C library has no ``mallopt``. The scene renderer calls it (again is harmless)."""
     libc = _libc()
     if libc is None or not hasattr(libc, "mallopt"):
         return False

@@ -70,9 +70,10 @@ class QuadratusLumborumBuilder:
         for (layer, low_end, high_end), points in sorted(paths.items()):
             ordered = sorted(points, key=lambda p: p[2])
             low_bone, high_bone = _bone_of(low_end, self.side), _bone_of(high_end, self.side)
-            high = snap(self.sk.bones[high_bone], ordered[-1])
             if high_bone == "vertebra_t12":
                 high = self._t12_transverse_process()
+            else:
+                high = snap(self.sk.bones[high_bone], ordered[-1])
             fibres.append(
                 Fibre(
                     f"{layer} {low_end}-{high_end}",

@@ -213,6 +213,10 @@ def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
 
 
+#: What YAML reads as a line break besides \n and \r.
+_YAML_LINE_BREAKS = "\x85\u2028\u2029"
+
+
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
     # PyYAML writes NEL and the Unicode line/paragraph separators raw inside single quotes,
     # and reads them back as a space: double quotes escape them (as \N, \L and \P).
@@ -220,7 +224,6 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
-_YAML_LINE_BREAKS = "\x85\u2028\u2029"
 _LessonDumper.add_representer(list, _represent_list)
 _LessonDumper.add_representer(str, _represent_str)
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__, paths
 from app.files import atomic_write_bytes
-from app.memory import IDLE_RELEASE_MS, map_large_blocks, release_free_memory
+from app.memory import IDLE_RELEASE_MS, release_free_memory
 from app.model.anatomy import AnnotationError, Group
 from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
@@ -130,7 +130,6 @@ class MainWindow(QMainWindow):
         places: Places | None = None,
     ):
         super().__init__(parent)
-        map_large_blocks()  # before the meshes and the GL context: a steadier heap (app.memory)
         self.scene = scene
         self.library = library or Library()
         self.problems = list(problems or [])

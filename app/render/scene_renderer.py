@@ -15,6 +15,7 @@ import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from app import paths
+from app.memory import map_large_blocks
 from app.model.anatomy import Kind, Structure
 from app.model.scene import ASPECTS, Picture, SceneModel
 from app.model.views import CameraPose, View
@@ -60,6 +61,9 @@ class SceneRenderer:
         self._held = 0
         self._pending = False
         self.meshes: dict[str, pv.PolyData] = {}
+        # Every process that draws (window, screenshot, lesson, export), before the meshes
+        # load and the first frame: a steadier heap (app.memory).
+        map_large_blocks()
         plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         # A head light and a key light from above-right: shows form as a light kit does,
         # at a fifth less frame time in software rendering than VTK's four-light kit.
