@@ -8,6 +8,8 @@ contoured with flying edges.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyvista as pv
 from scipy import ndimage
@@ -55,18 +57,7 @@ class FascicleField:
 
     def add_tube(self, curve: np.ndarray, radii: np.ndarray) -> None:
         """Union the spheres of radius ``radii[i]`` centred on ``curve[i]`` into the field."""
-        for centre, radius in zip(curve, radii, strict=True):
-            reach = radius + 4 * self.voxel
-            lo = np.maximum(np.floor((centre - reach - self.origin) / self.voxel).astype(int), 0)
-            hi = np.minimum(np.ceil((centre + reach - self.origin) / self.voxel).astype(int) + 1, self.shape)
-            if np.any(hi <= lo):
-                continue
-            axes = [self.origin[d] + self.voxel * np.arange(lo[d], hi[d]) - centre[d] for d in range(3)]
-            dist = np.sqrt(
-                axes[0][:, None, None] ** 2 + axes[1][None, :, None] ** 2 + axes[2][None, None, :] ** 2
-            )
-            block = self.values[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
-            np.maximum(block, (radius - dist).astype(np.float32), out=block)
+        _sweep(self.values, self.origin, self.voxel, curve, radii, carve=False)
 
     def cap(self, ys: np.ndarray, tops: np.ndarray, margin: float) -> None:
         """Keep the muscle ``margin`` mm under a ceiling that varies from back to front
@@ -80,10 +71,19 @@ class FascicleField:
     def grid(self) -> pv.ImageData:
         return pv.ImageData(dimensions=self.shape, spacing=(self.voxel,) * 3, origin=self.origin)
 
-    def surface(self, bones: list[pv.PolyData], triangles: int, clearance: float = 0.6) -> pv.PolyData:
-        """Blend, carve out the bones (with ``clearance`` mm), contour, smooth, and decimate to
-        about ``triangles`` triangles (quadric decimation keeps the shape)."""
+    def surface(
+        self,
+        bones: list[pv.PolyData],
+        triangles: int,
+        clearance: float = 0.6,
+        hollows: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+    ) -> pv.PolyData:
+        """Blend, carve out the bones (with ``clearance`` mm) and the ``hollows`` (tubes kept
+        empty after blending: the tunnels under the psoas' tendinous arches), contour, smooth,
+        and decimate to about ``triangles`` triangles (quadric decimation keeps the shape)."""
         field = ndimage.gaussian_filter(self.values, BLEND_SIGMA_MM / self.voxel)
+        for curve, radii in hollows:
+            _sweep(field, self.origin, self.voxel, curve, radii, carve=True)
         grid = self.grid()
         bone = np.zeros(self.shape, dtype=bool)
         for mesh in bones:
@@ -104,14 +104,38 @@ class FascicleField:
         return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
 
 
+def _sweep(
+    values: np.ndarray, origin: np.ndarray, voxel: float, curve: np.ndarray, radii: np.ndarray, carve: bool
+) -> None:
+    """Write the spheres of radius ``radii[i]`` centred on ``curve[i]`` into a signed field
+    (positive inside): united with it, or, with ``carve``, cut out of it."""
+    shape = np.array(values.shape)
+    for centre, radius in zip(curve, radii, strict=True):
+        reach = radius + 4 * voxel
+        lo = np.maximum(np.floor((centre - reach - origin) / voxel).astype(int), 0)
+        hi = np.minimum(np.ceil((centre + reach - origin) / voxel).astype(int) + 1, shape)
+        if np.any(hi <= lo):
+            continue
+        axes = [origin[d] + voxel * np.arange(lo[d], hi[d]) - centre[d] for d in range(3)]
+        dist = np.sqrt(
+            axes[0][:, None, None] ** 2 + axes[1][None, :, None] ** 2 + axes[2][None, None, :] ** 2
+        )
+        block = values[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+        if carve:
+            np.minimum(block, (dist - radius).astype(np.float32), out=block)
+        else:
+            np.maximum(block, (radius - dist).astype(np.float32), out=block)
+
+
 def blended_surface(
     tubes: list[tuple[np.ndarray, np.ndarray]],
     bones: list[pv.PolyData],
     triangles: int,
     cap: tuple[np.ndarray, np.ndarray, float] | None = None,
+    hollows: Sequence[tuple[np.ndarray, np.ndarray]] = (),
 ) -> pv.PolyData:
     """One muscle from its fascicles' (curve, radii): their swept spheres blended, kept under
-    ``cap`` (see :meth:`FascicleField.cap`) and out of ``bones``, contoured."""
+    ``cap`` (see :meth:`FascicleField.cap`) and out of ``bones`` and ``hollows``, contoured."""
     allpts = np.vstack([c for c, _ in tubes])
     rmax = max(float(r.max()) for _, r in tubes)
     grid = FascicleField(allpts.min(axis=0) - rmax, allpts.max(axis=0) + rmax)
@@ -119,4 +143,4 @@ def blended_surface(
         grid.add_tube(curve, radii)
     if cap is not None:
         grid.cap(*cap)
-    return grid.surface(bones, triangles)
+    return grid.surface(bones, triangles, hollows=hollows)

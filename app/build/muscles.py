@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from app.build.fields import blended_surface, smooth_curve
 from app.build.landmarks import SIDES, snap
-from app.build.spine import LEVELS, VertebralBody
+from app.build.spine import DISCS, LEVELS, VertebralBody, ray_hits
 
 MIN_REGION_POINTS = 8
 X = np.array([1.0, 0.0, 0.0])
@@ -211,7 +211,46 @@ class IliopsoasBuilder:
                 surface_region(femur, insertion, spec["insertion"]["region_radius"]),
             )
         )
-        return self._surface(fascicles, self._nearby_bones(), spec["triangles"])
+        tunnels = []
+        for level in spec["arches"]["levels"]:
+            arch, tunnel = self.tendinous_arch(level, spec["arches"])
+            fascicles.append(arch)
+            tunnels.append(tunnel)
+        return self._surface(fascicles, self._nearby_bones(), spec["triangles"], hollows=tunnels)
+
+    def waist_point(self, level: str, angle_deg: float) -> np.ndarray:
+        """Where the surface of a vertebral body is met at mid-height (its waist), looking in
+        from ``angle_deg`` round this side (0: straight ahead, 90: straight out sideways)."""
+        body = self.sk.bodies[level]
+        angle = np.radians(angle_deg)
+        outward = Y * np.cos(angle) + self.sign * X * np.sin(angle)
+        hits = ray_hits(self.sk.bones[level], body.center + outward * 80, body.center)
+        return hits[0] if len(hits) else body.center + outward * body.half_width
+
+    def tendinous_arch(
+        self, level: str, spec: dict[str, Any]
+    ) -> tuple[Fascicle, tuple[np.ndarray, np.ndarray]]:
+        """The fibrous arch across the waist of a vertebral body, from the disc above to the
+        disc below, and the tunnel it leaves over the body (where the lumbar vessels run) as
+        (curve, radii): the arch joins the slips of the two discs into one margin."""
+        upper, lower = (d for d, bones in DISCS.items() if level in bones)
+        top, bottom = self.origin_point({"bone": upper}), self.origin_point({"bone": lower})
+        tunnel_points = []
+        for angle in np.arange(spec["from_deg"], spec["to_deg"] + 1, 5.0):
+            surface = self.waist_point(level, angle)
+            outward = surface - self.sk.bodies[level].center
+            outward[2] = 0.0
+            tunnel_points.append(surface + outward / np.linalg.norm(outward) * spec["radius"] * 0.8)
+        tunnel, _ = smooth_curve(np.array(tunnel_points))
+        # The arch's crown: over the tunnel, just outside it, where the belly meets the body.
+        crown_at = self.waist_point(level, spec["crown_deg"])
+        outward = crown_at - self.sk.bodies[level].center
+        outward[2] = 0.0
+        crown = crown_at + outward / np.linalg.norm(outward) * (spec["radius"] * 1.8 + spec["thickness"])
+        arch = Fascicle()
+        for point in (top, crown, bottom):
+            arch.add(point, spec["thickness"])
+        return arch, (tunnel, np.full(len(tunnel), float(spec["radius"])))
 
     def _nearby_bones(self) -> list[pv.PolyData]:
         names = [f"vertebra_{lvl}" for lvl in LEVELS] + [d for d in self.sk.bones if d.startswith("disc_")]
@@ -224,8 +263,9 @@ class IliopsoasBuilder:
         bones: list[pv.PolyData],
         triangles: int,
         cap: tuple[np.ndarray, np.ndarray, float] | None = None,
+        hollows: list[tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> pv.PolyData:
-        return blended_surface([f.sampled() for f in fascicles], bones, triangles, cap)
+        return blended_surface([f.sampled() for f in fascicles], bones, triangles, cap, hollows or [])
 
     def crest_profile(self) -> tuple[np.ndarray, np.ndarray]:
         """Height of the iliac crest (its highest point) every 3 mm from back to front."""

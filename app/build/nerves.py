@@ -86,6 +86,8 @@ class NerveBuilder:
             if toward == "anterior":
                 front = pts[np.argmax(pts[:, 1])]
                 return centre + 0.35 * (front - centre)
+            if toward == "medial":
+                return centre + 0.45 * (self.psoas_point("medial", z) - centre)
             return centre + 0.1 * (back - centre)
         direction = {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
         # The border beside (or, for the anterior one, in front of) the section's centre, not

@@ -117,6 +117,40 @@ def test_psoas_is_thickest_near_l4_l5_with_a_real_cross_section(meshes, landmark
         assert areas[-1] < 0.4 * max(areas)  # tapers upward to its highest slip
 
 
+def first_hit(mesh: pv.PolyData, start, end) -> np.ndarray | None:
+    points, _ = mesh.ray_trace(start, end)
+    if len(points) == 0:
+        return None
+    return np.asarray(points)[np.argmin(np.linalg.norm(np.asarray(points) - start, axis=1))]
+
+
+@pytest.mark.parametrize("level", ["l1", "l2", "l3", "l4"])
+def test_psoas_slips_are_joined_by_tendinous_arches_over_the_bodies(meshes, landmarks, level):
+    # Gray's Anatomy 42nd ed.: the slips from the discs and adjacent body margins are joined
+    # by tendinous arches across the concave sides of the bodies, under which the lumbar
+    # vessels and sympathetic rami pass. At the waist of each body, seen from in front round
+    # to its side, the muscle covers the body within 10 mm (the arch) but leaves a tunnel of
+    # at least 3 mm over it; the slips above and below reach the discs.
+    centre = np.asarray(landmarks[f"vertebral_body_center_{level}"], dtype=float)
+    body = meshes[f"vertebra_{level}"]
+    discs = [d for d in meshes if d.startswith("disc_") and level in d.split("_")[1:]]
+    assert len(discs) == 2
+    for side, sign in SIDES.items():
+        psoas = meshes[f"psoas_major_{side}"]
+        for angle in np.radians([60, 70, 80, 90]):
+            outward = np.array([sign * np.sin(angle), np.cos(angle), 0.0])
+            waist = first_hit(body, centre + outward * 80, centre)
+            assert waist is not None
+            arch = first_hit(psoas, waist, waist + outward * 25)
+            where = f"{side} {level} at {np.degrees(angle):.0f} deg"
+            assert arch is not None, f"{where}: no arch over the body's waist"
+            height = np.linalg.norm(arch - waist)
+            assert 3.0 <= height <= 10.0, f"{where}: arch {height:.1f} mm out"
+        for disc in discs:
+            gap = np.abs(distance(psoas, meshes[disc].points[::4])).min()
+            assert gap < 1.5, f"{side} psoas {gap:.1f} mm from {disc}"
+
+
 def test_psoas_and_iliacus_end_together_in_one_tendon_below_the_hip_joint(meshes, landmarks):
     for side in SIDES:
         top = landmarks[f"hip_joint_center_{side}"][2] - 15
