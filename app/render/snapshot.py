@@ -83,8 +83,9 @@ def metadata(
 
 class Exporter:
     """An off-screen plotter kept for exports: meshes are uploaded and shaders compiled once,
-    then each image only re-reads the model, resizes and renders (the window keeps one, and
-    a lesson handout renders all its steps with one).
+    then each image only re-reads the model, resizes and renders (the window keeps one for
+    a burst of exports and closes it when it rests; a lesson handout renders all its steps
+    with one).
 
     It does not follow the model between exports (no work on every click); :meth:`render`
     catches up with it. Between exports the buffers shrink back, so a 4K frame does not stay

@@ -92,6 +92,21 @@ def test_screenshot_from_the_window(window, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["window.png"]
 
 
+def test_window_keeps_its_exporter_for_a_burst_and_closes_it_when_it_rests(window, qtbot, tmp_path):
+    # The exporter's own OpenGL context grows with every export while it is kept (the soak's
+    # memory growth came from it): the window gives it back once it rests.
+    from app.memory import IDLE_RELEASE_MS
+
+    window.save_screenshot(tmp_path / "one.png", (320, 200))
+    first = window.exporter
+    window.save_screenshot(tmp_path / "two.png", (320, 200))
+    assert first is not None and window.exporter is first  # a burst reuses it
+    qtbot.waitUntil(lambda: window.exporter is None, timeout=IDLE_RELEASE_MS + 1500)
+    window.save_screenshot(tmp_path / "three.png", (320, 200))  # a fresh one after the rest
+    assert window.exporter is not None and window.exporter is not first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.png", "three.png", "two.png"]
+
+
 def test_window_gives_memory_back_when_it_rests(window, qtbot, monkeypatch):
     import app.qt.main_window as main_window
     from app.memory import IDLE_RELEASE_MS
