@@ -9,6 +9,7 @@ lesser trochanter. Their swept spheres are blended into one surface kept out of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,12 +219,16 @@ class IliopsoasBuilder:
             tunnels.append(tunnel)
         return self._surface(fascicles, self._nearby_bones(), spec["triangles"], hollows=tunnels)
 
-    def waist_point(self, level: str, angle_deg: float) -> np.ndarray:
-        """Where the surface of a vertebral body is met at mid-height (its waist), looking in
-        from ``angle_deg`` round this side (0: straight ahead, 90: straight out sideways)."""
-        body = self.sk.bodies[level]
+    def round_body(self, angle_deg: float) -> np.ndarray:
+        """The horizontal unit direction ``angle_deg`` round this side of a vertebral body
+        (0: straight ahead, 90: straight out sideways)."""
         angle = np.radians(angle_deg)
-        outward = Y * np.cos(angle) + self.sign * X * np.sin(angle)
+        return Y * np.cos(angle) + self.sign * X * np.sin(angle)
+
+    def waist_point(self, level: str, outward: np.ndarray) -> np.ndarray:
+        """Where the surface of a vertebral body is met at mid-height (its waist), looking in
+        along ``outward`` (from :meth:`round_body`)."""
+        body = self.sk.bodies[level]
         hits = ray_hits(self.sk.bones[level], body.center + outward * 80, body.center)
         return hits[0] if len(hits) else body.center + outward * body.half_width
 
@@ -237,16 +242,12 @@ class IliopsoasBuilder:
         top, bottom = self.origin_point({"bone": upper}), self.origin_point({"bone": lower})
         tunnel_points = []
         for angle in np.arange(spec["from_deg"], spec["to_deg"] + 1, 5.0):
-            surface = self.waist_point(level, angle)
-            outward = surface - self.sk.bodies[level].center
-            outward[2] = 0.0
-            tunnel_points.append(surface + outward / np.linalg.norm(outward) * spec["radius"] * 0.8)
+            outward = self.round_body(angle)
+            tunnel_points.append(self.waist_point(level, outward) + outward * spec["radius"] * 0.8)
         tunnel, _ = smooth_curve(np.array(tunnel_points))
         # The arch's crown: over the tunnel, just outside it, where the belly meets the body.
-        crown_at = self.waist_point(level, spec["crown_deg"])
-        outward = crown_at - self.sk.bodies[level].center
-        outward[2] = 0.0
-        crown = crown_at + outward / np.linalg.norm(outward) * (spec["radius"] * 1.8 + spec["thickness"])
+        outward = self.round_body(spec["crown_deg"])
+        crown = self.waist_point(level, outward) + outward * (spec["radius"] * 1.8 + spec["thickness"])
         arch = Fascicle()
         for point in (top, crown, bottom):
             arch.add(point, spec["thickness"])
@@ -263,9 +264,9 @@ class IliopsoasBuilder:
         bones: list[pv.PolyData],
         triangles: int,
         cap: tuple[np.ndarray, np.ndarray, float] | None = None,
-        hollows: list[tuple[np.ndarray, np.ndarray]] | None = None,
+        hollows: Sequence[tuple[np.ndarray, np.ndarray]] = (),
     ) -> pv.PolyData:
-        return blended_surface([f.sampled() for f in fascicles], bones, triangles, cap, hollows or [])
+        return blended_surface([f.sampled() for f in fascicles], bones, triangles, cap, hollows)
 
     def crest_profile(self) -> tuple[np.ndarray, np.ndarray]:
         """Height of the iliac crest (its highest point) every 3 mm from back to front."""

@@ -87,17 +87,23 @@ class NerveBuilder:
                 front = pts[np.argmax(pts[:, 1])]
                 return centre + 0.35 * (front - centre)
             if toward == "medial":
-                return centre + 0.45 * (self.psoas_point("medial", z) - centre)
+                return centre + 0.45 * (self._border(pts, centre, "medial") - centre)
             return centre + 0.1 * (back - centre)
-        direction = {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
-        # The border beside (or, for the anterior one, in front of) the section's centre, not
-        # a corner: the two sides' sections differ in shape, and a corner can jump 30 mm.
+        return self._border(pts, centre, border) + self._facing(border) * out
+
+    def _facing(self, border: str) -> np.ndarray:
+        return {"lateral": self.sign * X, "medial": -self.sign * X, "anterior": Y}[border]
+
+    def _border(self, pts: np.ndarray, centre: np.ndarray, border: str) -> np.ndarray:
+        """The point of a psoas section on its lateral, medial or anterior border: beside (or,
+        for the anterior one, in front of) the section's centre, not a corner: the two sides'
+        sections differ in shape, and a corner can jump 30 mm."""
         candidates = pts
         if border != "lateral":
             across = Y if border == "medial" else X
             band = pts[np.abs((pts - centre) @ across) < 6]
             candidates = band if len(band) else pts
-        return candidates[np.argmax(candidates @ direction)] + direction * out
+        return np.asarray(candidates[np.argmax(candidates @ self._facing(border))])
 
     # other references
     def _ala(self) -> np.ndarray:
