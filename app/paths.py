@@ -32,3 +32,8 @@ def landmarks_file() -> Path:
 
 def attachments_file() -> Path:
     return meshes_dir() / "attachments.json"
+
+
+def paths_file() -> Path:
+    """The muscles' fascicle paths (for lengths and moment arms), written by the mesh build."""
+    return meshes_dir() / "paths.json"

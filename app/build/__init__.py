@@ -111,6 +111,17 @@ def _ply_bytes(mesh: pv.PolyData, comments: tuple[str, ...] = ()) -> bytes:
     return data[:header_end] + lines + data[header_end:]
 
 
+def _femoral_heads(bones: dict[str, pv.PolyData], points: dict[str, list[float]]) -> dict[str, object]:
+    """The sphere of each femoral head (what the iliopsoas wraps over), fitted to the bone."""
+    out: dict[str, object] = {}
+    for side in ("right", "left"):
+        centre, radius = source.femoral_head(
+            bones[f"femur_{side}"], np.asarray(points[f"hip_joint_center_{side}"])
+        )
+        out[side] = {"centre": [round(float(c), 2) for c in centre], "radius": round(float(radius), 2)}
+    return out
+
+
 def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, object]:
     """Write bones, discs, muscles, nerves, landmarks, attachments and provenance into ``out_dir``.
 
@@ -161,6 +172,12 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
             "units": "mm",
             "frame": "RAS",
             "attachments": [a.as_json() for a in tissue.attachments],
+        },
+        "paths.json": {
+            "units": "mm",
+            "frame": "RAS",
+            "femoral_heads": _femoral_heads(bones, points),
+            "muscles": tissue.paths,
         },
         "centrelines.json": {
             "units": "mm",

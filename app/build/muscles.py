@@ -219,6 +219,51 @@ class IliopsoasBuilder:
             tunnels.append(tunnel)
         return self._surface(fascicles, self._nearby_bones(), spec["triangles"], hollows=tunnels)
 
+    def paths(self) -> dict[str, list[dict[str, Any]]]:
+        """Each muscle's line of action, as OpenSim and MuJoCo model it, for its length in any
+        pose: per fascicle, knots fixed to bones (origin, the leg model's via points, the
+        insertion), and ``wrap``: the knot after which the path wraps over the femoral head.
+        The psoas has one fascicle per slip; the iliacus and psoas minor one each."""
+
+        def knot(bone: str, point: np.ndarray) -> dict[str, Any]:
+            return {"bone": bone, "point": [round(float(c), 2) for c in point]}
+
+        def model_site(name: str) -> np.ndarray:  # unwarped: the leg model's own via point
+            return np.asarray(self.sk.sites[f"model:{name}{self.suffix}"], dtype=float)
+
+        hip, femur = f"hip_bone_{self.side}", f"femur_{self.side}"
+        leg = [
+            knot(hip, model_site("psoas-P2")),
+            knot(femur, self.site("psoas-P3")),
+            knot(femur, self.site("psoas-P4")),
+        ]
+        beside_l5 = self.site("psoas-P1")
+        psoas = []
+        for spec in self.recipe["psoas_major"]["origins"]:
+            origin = self.origin_point(spec)
+            knots = [knot(spec["bone"], origin)]
+            if origin[2] > beside_l5[2] + 10:  # slips from above L5 run down beside it
+                knots.append(knot(hip, beside_l5))
+            psoas.append({"name": spec["name"], "knots": knots + leg, "wrap": len(knots)})
+        iliacus = [
+            knot(hip, model_site("iliacus-P1")),
+            knot(hip, model_site("iliacus-P2")),
+            knot(femur, self.site("iliacus-P3")),
+            knot(femur, self.site("iliacus-P4")),
+        ]
+        minor = [
+            {
+                "name": s["name"],
+                "knots": [knot(s["bone"], self.origin_point(s)), knot(hip, self.iliopubic_eminence())],
+            }
+            for s in self.recipe["psoas_minor"]["origins"]
+        ]
+        return {
+            f"psoas_major_{self.side}": psoas,
+            f"iliacus_{self.side}": [{"name": "Iliac fossa", "knots": iliacus, "wrap": 2}],
+            f"psoas_minor_{self.side}": minor,
+        }
+
     def round_body(self, angle_deg: float) -> np.ndarray:
         """The horizontal unit direction ``angle_deg`` round this side of a vertebral body
         (0: straight ahead, 90: straight out sideways)."""

@@ -24,6 +24,8 @@ class SoftTissue:
     attachments: list[Attachment] = field(default_factory=list)
     centrelines: dict[str, np.ndarray] = field(default_factory=dict)
     landmarks: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Each muscle's fascicle paths (IliopsoasBuilder.paths).
+    paths: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def load_recipe(recipes_dir: Path, name: str) -> dict:
@@ -48,6 +50,7 @@ def build_soft_tissue(skeleton: Skeleton, recipes_dir: Path) -> SoftTissue:
         out.muscles[f"inguinal_ligament_{side}"] = ligament
         out.centrelines[f"inguinal_ligament_{side}"] = ligament_line
         out.attachments.extend(muscles.attachments)
+        out.paths.update(muscles.paths())
         out.landmarks[f"iliopubic_eminence_{side}"] = muscles.iliopubic_eminence()
 
         back = QuadratusLumborumBuilder(skeleton, quadratus, side)

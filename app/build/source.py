@@ -186,7 +186,7 @@ class _Posed:
         return "legs"
 
 
-def _femoral_head(femur: pv.PolyData, hjc: np.ndarray) -> tuple[np.ndarray, float]:
+def femoral_head(femur: pv.PolyData, hjc: np.ndarray) -> tuple[np.ndarray, float]:
     """Sphere fitted to the upper half of the femoral head."""
     p = np.asarray(femur.points)
     head = p[(np.linalg.norm(p - hjc, axis=1) < 30) & (p[:, 2] > hjc[2] - 5)]
@@ -293,7 +293,7 @@ def assemble(
     # 2. Relieve the acetabula around the model's femoral heads.
     heads = {}
     for side in ("right", "left"):
-        centre, radius = _femoral_head(femurs[f"femur_{side}"], target[f"hip_joint_center_{side}"])
+        centre, radius = femoral_head(femurs[f"femur_{side}"], target[f"hip_joint_center_{side}"])
         heads[side] = (centre, radius)
         new[f"hip_bone_{side}"] = relieve_acetabulum(new[f"hip_bone_{side}"], centre, radius + JOINT_SPACE)
 
@@ -352,6 +352,9 @@ def assemble(
             sites[name] = on_spine(point)
         elif chain == "pelvis" and not name.startswith("HJC"):
             sites[name] = warp(rest.sites[name][None])[0]
+            # Where the leg model itself puts it, about the same hip joint centres: the
+            # muscle paths' via points, so lengths agree with the model (app/model/mechanics.py).
+            sites[f"model:{name}"] = rest.sites[name]
         else:
             sites[name] = rest.sites[name]
     for side, suffix in (("right", "_r"), ("left", "_l")):

@@ -1,0 +1,266 @@
+"""Joints, poses and the rigid motion of every bone: the skeleton of the Motion panel.
+
+Frame and units as everywhere (RAS mm, origin midway between the hip joint centres). The
+segments are the pelvis (hip bones and sacrum), each femur and each vertebra, L5 up to T12
+(the 12th ribs ride on T12). What moves what:
+
+- ``pelvic_tilt`` turns the pelvis *and the spine on it* about the line through both hip
+  joint centres while the thighs stay where they are: bending forward at the hips (the
+  trunk fold) is anterior tilt;
+- the hip joints turn each femur about its hip joint centre, in the room's frame, so the
+  hip's own flexion is ``hip_flexion + pelvic_tilt``;
+- the lumbar joints are spread over the six intervertebral joints T12/L1 ... L5/S1 by a
+  segmental rhythm (published ranges of motion, ``annotations/motion.yaml``), each vertebra
+  turning on the one below about its own joint centre (the middle of its disc).
+
+Signs follow the issue and the clinical conventions: + hip flexion brings the thigh
+forward, + adduction brings it toward the midline, + rotation is internal; + tilt is
+anterior, + lumbar flexion bends forward, + lateral bending bends to the subject's right, +
+rotation turns the trunk to the right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SIDES = ("right", "left")
+
+
+@dataclass(frozen=True)
+class Joint:
+    """A joint angle the user can set (degrees) and its range."""
+
+    name: str
+    label: str
+    lower: float
+    upper: float
+    meaning: str
+
+
+def _hip_joints(side: str) -> tuple[Joint, ...]:
+    # Ranges as in the leg model our femurs come from (Rajagopal et al. 2016).
+    title = side.capitalize()
+    return (
+        Joint(f"hip_flexion_{side}", f"{title} hip flexion", -30, 120, "+ thigh forward"),
+        Joint(f"hip_adduction_{side}", f"{title} hip adduction", -50, 30, "+ toward the midline"),
+        Joint(f"hip_rotation_{side}", f"{title} hip rotation", -40, 40, "+ internal"),
+    )
+
+
+#: Every joint, in the order the Motion panel lists them. The lumbar ranges are the sums of
+#: the segmental ranges in ``annotations/motion.yaml`` (rounded).
+JOINTS: dict[str, Joint] = {
+    j.name: j
+    for j in (
+        *_hip_joints("right"),
+        *_hip_joints("left"),
+        Joint("pelvic_tilt", "Pelvic tilt", -30, 90, "+ anterior (trunk folds forward)"),
+        Joint("lumbar_flexion", "Lumbar flexion", -30, 60, "+ bending forward"),
+        Joint("lumbar_lateral_bending", "Lumbar side bending", -30, 30, "+ toward the right"),
+        Joint("lumbar_rotation", "Lumbar rotation", -10, 10, "+ turning to the right"),
+    )
+}
+
+#: The lumbar motions and the segmental rhythm's keys for them.
+LUMBAR_MOTIONS = {
+    "lumbar_flexion": "flexion",
+    "lumbar_lateral_bending": "lateral_bending",
+    "lumbar_rotation": "rotation",
+}
+#: Vertebrae from the sacrum up, each with the intervertebral joint below it.
+SPINE = (
+    ("vertebra_l5", "l5_s1"),
+    ("vertebra_l4", "l4_l5"),
+    ("vertebra_l3", "l3_l4"),
+    ("vertebra_l2", "l2_l3"),
+    ("vertebra_l1", "l1_l2"),
+    ("vertebra_t12", "t12_l1"),
+)
+SEGMENTS = ("pelvis", "femur_right", "femur_left", *(v for v, _ in SPINE))
+
+
+class PoseError(ValueError):
+    """An unknown joint or an angle out of its range (the message names which)."""
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Joint angles in degrees; a joint not named is at 0 (neutral standing)."""
+
+    angles: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, angles: Mapping[str, float] | Iterable[tuple[str, float]]) -> Pose:
+        """A checked pose: every joint known, every angle finite and within its range."""
+        items = dict(angles.items() if isinstance(angles, Mapping) else angles)
+        for name, value in items.items():
+            check_angle(name, value)
+        return cls(tuple(sorted((k, float(v)) for k, v in items.items() if float(v) != 0.0)))
+
+    def __getitem__(self, joint: str) -> float:
+        return dict(self.angles).get(joint, 0.0)
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.angles)
+
+    def updated(self, angles: Mapping[str, float]) -> Pose:
+        """This pose with ``angles`` set (later ones win)."""
+        return Pose.of({**self.as_dict(), **angles})
+
+    @property
+    def neutral(self) -> bool:
+        return not self.angles
+
+    def hip_flexion(self, side: str) -> float:
+        """The hip's own flexion: the thigh's against the pelvis (tilt counts)."""
+        return self[f"hip_flexion_{side}"] + self["pelvic_tilt"]
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v:g}" for k, v in self.angles) or "neutral"
+
+
+def check_angle(name: str, value: object) -> float:
+    """``value`` as a float in ``name``'s range, or :class:`PoseError` saying what is wrong."""
+    joint = JOINTS.get(name)
+    if joint is None:
+        from app.model.yaml_lines import did_you_mean
+
+        raise PoseError(f"unknown joint {name!r}{did_you_mean(name, JOINTS)}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PoseError(f"{name}: expected an angle in degrees, got {value!r}")
+    if not joint.lower <= value <= joint.upper:
+        raise PoseError(f"{name}={value:g} is out of its range, {joint.lower:g} to {joint.upper:g} degrees")
+    return float(value)
+
+
+def rotation(axis: np.ndarray, degrees: float) -> np.ndarray:
+    """3x3 rotation by ``degrees`` about ``axis`` (right hand), Rodrigues' formula."""
+    a = np.asarray(axis, dtype=float)
+    a = a / np.linalg.norm(a)
+    t = math.radians(degrees)
+    k = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+    return np.eye(3) + math.sin(t) * k + (1 - math.cos(t)) * (k @ k)
+
+
+def about(centre: np.ndarray, turn: np.ndarray) -> np.ndarray:
+    """4x4 transform turning by the 3x3 ``turn`` about the point ``centre``."""
+    out = np.eye(4)
+    out[:3, :3] = turn
+    out[:3, 3] = np.asarray(centre) - turn @ np.asarray(centre)
+    return out
+
+
+def apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``points`` (N, 3) moved by a 4x4 transform."""
+    return np.asarray(points) @ transform[:3, :3].T + transform[:3, 3]
+
+
+X = np.array([1.0, 0.0, 0.0])
+Y = np.array([0.0, 1.0, 0.0])
+Z = np.array([0.0, 0.0, 1.0])
+
+
+def hip_turn(side: str, flexion: float, adduction: float, rotation_deg: float) -> np.ndarray:
+    """3x3 turn of a femur: flexion about the mediolateral axis, then adduction about the
+    anteroposterior axis, then rotation about the long axis (the leg model's order)."""
+    mirror = 1.0 if side == "right" else -1.0
+    return rotation(X, flexion) @ rotation(Y, mirror * adduction) @ rotation(Z, mirror * rotation_deg)
+
+
+def lumbar_turn(flexion: float, lateral: float, axial: float) -> np.ndarray:
+    """3x3 turn of a vertebra on the one below by the given share of each lumbar motion."""
+    return rotation(X, -flexion) @ rotation(Y, lateral) @ rotation(Z, -axial)
+
+
+@dataclass(frozen=True)
+class Rig:
+    """Joint centres (from the landmarks) and the segmental rhythm: all it takes to place
+    every segment for a pose."""
+
+    hip_centres: dict[str, np.ndarray]
+    #: Centre of each intervertebral joint (``l4_l5``...), in the middle of its disc.
+    joint_centres: dict[str, np.ndarray]
+    #: Share of each lumbar motion taken by each joint (each motion's shares sum to 1).
+    rhythm: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Centre of each vertebral body (``vertebra_l4``...) and of the S1 endplate (``pelvis``).
+    body_centres: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_landmarks(
+        cls, landmarks: Mapping[str, Iterable[float]], rhythm: dict[str, dict[str, float]]
+    ) -> Rig:
+        """The rig of the shipped skeleton. Raises KeyError naming a missing landmark."""
+
+        def point(name: str) -> np.ndarray:
+            if name not in landmarks:
+                raise KeyError(f"landmark '{name}' is missing (meshes/landmarks.json)")
+            return np.asarray(list(landmarks[name]), dtype=float)
+
+        hips = {side: point(f"hip_joint_center_{side}") for side in SIDES}
+        bodies = {vertebra: point(f"vertebral_body_center_{vertebra.split('_')[1]}") for vertebra, _ in SPINE}
+        bodies["pelvis"] = point("s1_endplate_center")
+        centres = {}
+        below = ["pelvis", *(v for v, _ in SPINE)]
+        for (vertebra, joint), lower in zip(SPINE, below, strict=False):
+            if lower == "pelvis":
+                # The L5/S1 disc lies just above the endplate: the body centre is half a body
+                # height up, the endplate is the disc's floor.
+                centres[joint] = bodies["pelvis"] + 0.15 * (bodies[vertebra] - bodies["pelvis"])
+            else:
+                centres[joint] = (bodies[vertebra] + bodies[lower]) / 2
+        return cls(hips, centres, rhythm, bodies)
+
+    def pelvis(self, pose: Pose) -> np.ndarray:
+        """4x4 placement of the pelvis: tilted about the line through both hip centres."""
+        axis = self.hip_centres["right"] - self.hip_centres["left"]
+        middle = (self.hip_centres["right"] + self.hip_centres["left"]) / 2
+        return about(middle, rotation(axis, -pose["pelvic_tilt"]))
+
+    def femur(self, pose: Pose, side: str) -> np.ndarray:
+        """4x4 placement of a femur, turned about its hip centre in the room's frame."""
+        turn = hip_turn(
+            side, pose[f"hip_flexion_{side}"], pose[f"hip_adduction_{side}"], pose[f"hip_rotation_{side}"]
+        )
+        return about(self.hip_centres[side], turn)
+
+    def hip_relative(self, pose: Pose, side: str) -> np.ndarray:
+        """3x3 turn of a femur against the pelvis (what the hip joint itself does)."""
+        return self.pelvis(pose)[:3, :3].T @ self.femur(pose, side)[:3, :3]
+
+    def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
+        """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose``."""
+        out = {"pelvis": self.pelvis(pose)}
+        for side in SIDES:
+            out[f"femur_{side}"] = self.femur(pose, side)
+        parent = out["pelvis"]
+        for vertebra, joint in SPINE:
+            share = self.rhythm.get(joint, {})
+            turn = lumbar_turn(
+                *(pose[motion] * share.get(key, 0.0) for motion, key in LUMBAR_MOTIONS.items())
+            )
+            parent = parent @ about(self.joint_centres[joint], turn)
+            out[vertebra] = parent
+        return out
+
+
+def segment_of(structure_id: str) -> str | None:
+    """The segment a bone moves with (None for soft tissue and discs)."""
+    if structure_id in ("sacrum",) or structure_id.startswith("hip_bone_"):
+        return "pelvis"
+    if structure_id.startswith("rib_12_"):
+        return "vertebra_t12"
+    if structure_id.startswith(("femur_", "vertebra_")):
+        return structure_id
+    return None
+
+
+def disc_segments(structure_id: str) -> tuple[str, str] | None:
+    """The (upper, lower) segments a disc lies between, e.g. ``disc_l5_s1`` -> (L5, pelvis)."""
+    if not structure_id.startswith("disc_"):
+        return None
+    upper, lower = structure_id.removeprefix("disc_").split("_", 1)
+    return f"vertebra_{upper}", ("pelvis" if lower == "s1" else f"vertebra_{lower}")

@@ -1,0 +1,194 @@
+"""Musculotendon length and moment arm of the iliopsoas in any pose, as OpenSim and MuJoCo
+compute them: along each fascicle's path of knots fixed to bones (origin, via points,
+insertion), wrapping over the femoral head where the straight line would cut through it.
+
+The paths come from the mesh build (``meshes/paths.json``: the leg model's via points,
+Rajagopal et al. 2016, and the origins of each psoas slip). A muscle's length is the mean of
+its fascicles'; its moment arm about a joint is minus the derivative of that length with
+respect to the joint angle (the principle of virtual work), in mm.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.model.kinematics import JOINTS, SIDES, Pose, Rig, apply, disc_segments, segment_of
+from app.model.landmarks import _point, _read_json
+from app.model.yaml_lines import AnnotationError
+
+#: Clearance of the wrapped tendon over the femoral head's bone (mm): cartilage, capsule and
+#: the tendon's own half-thickness.
+WRAP_CLEARANCE_MM = 4.0
+#: Step of the numerical derivative for moment arms (degrees).
+MOMENT_ARM_STEP_DEG = 1.0
+
+
+@dataclass(frozen=True)
+class Knot:
+    bone: str
+    point: np.ndarray
+
+
+@dataclass(frozen=True)
+class Fascicle:
+    name: str
+    knots: tuple[Knot, ...]
+    #: Index of the knot after which the path may wrap over the femoral head (or None).
+    wrap: int | None = None
+
+
+@dataclass
+class Paths:
+    """Every muscle's fascicles and the femoral heads they wrap over."""
+
+    muscles: dict[str, list[Fascicle]] = field(default_factory=dict)
+    heads: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
+
+
+def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
+    """The fascicle paths of ``meshes/paths.json``; a bad muscle is reported and left out."""
+    path = Path(path)
+    data, text, errors = _read_json(path, "muscles")
+    out = Paths()
+    if data is None:
+        return out, errors
+    document = json.loads(text)
+    for side, head in (document.get("femoral_heads") or {}).items():
+        centre = _point(head.get("centre")) if isinstance(head, dict) else None
+        radius = head.get("radius") if isinstance(head, dict) else None
+        if side in SIDES and centre and isinstance(radius, int | float) and 5 < radius < 60:
+            out.heads[side] = (np.array(centre), float(radius))
+        else:
+            errors.append(
+                AnnotationError(path, 1, f"femoral head '{side}': expected centre [x, y, z] and radius in mm")
+            )
+    if not isinstance(data, dict):
+        return out, [*errors, AnnotationError(path, 1, "'muscles' must map muscle ids to fascicles")]
+    for muscle, fascicles in data.items():
+        parsed = [_fascicle(f) for f in fascicles] if isinstance(fascicles, list) and fascicles else [None]
+        if any(f is None for f in parsed):
+            errors.append(
+                AnnotationError(
+                    path,
+                    1,
+                    f"muscle '{muscle}': expected fascicles with a name and knots [{{bone, point}}, ...]",
+                )
+            )
+            continue
+        out.muscles[str(muscle)] = [f for f in parsed if f is not None]
+    return out, errors
+
+
+def _fascicle(entry: object) -> Fascicle | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        return None
+    raw = entry.get("knots")
+    if not isinstance(raw, list) or len(raw) < 2:
+        return None
+    knots = []
+    for k in raw:
+        point = _point(k.get("point")) if isinstance(k, dict) else None
+        bone = k.get("bone") if isinstance(k, dict) else None
+        if (
+            point is None
+            or not isinstance(bone, str)
+            or (segment_of(bone) is None and disc_segments(bone) is None)
+        ):
+            return None
+        knots.append(Knot(bone, np.array(point)))
+    wrap = entry.get("wrap")
+    if wrap is not None and (
+        not isinstance(wrap, int) or isinstance(wrap, bool) or not 0 <= wrap < len(knots) - 1
+    ):
+        return None
+    return Fascicle(entry["name"], tuple(knots), wrap)
+
+
+def wrapped_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> float:
+    """Shortest length from ``p`` to ``q`` that stays outside a sphere: the straight line if
+    it misses the sphere, else tangent, great-circle arc, tangent (OpenSim's WrapSphere)."""
+    d = q - p
+    straight = float(np.linalg.norm(d))
+    if straight == 0.0:
+        return 0.0
+    t = float(np.clip((centre - p) @ d / (straight * straight), 0.0, 1.0))
+    if np.linalg.norm(p + t * d - centre) >= radius:
+        return straight
+    dp, dq = float(np.linalg.norm(p - centre)), float(np.linalg.norm(q - centre))
+    if dp <= radius or dq <= radius:  # an end inside the sphere: nothing to wrap around
+        return straight
+    angle = math.acos(float(np.clip((p - centre) @ (q - centre) / (dp * dq), -1.0, 1.0)))
+    arc = angle - math.acos(radius / dp) - math.acos(radius / dq)
+    if arc <= 0:
+        return straight
+    return math.sqrt(dp * dp - radius * radius) + math.sqrt(dq * dq - radius * radius) + radius * arc
+
+
+class Mechanics:
+    """Lengths and moment arms of the muscles with paths, for any pose of a rig."""
+
+    def __init__(self, rig: Rig, paths: Paths):
+        self.rig = rig
+        self.paths = paths
+
+    @property
+    def muscles(self) -> list[str]:
+        return list(self.paths.muscles)
+
+    def knots(self, fascicle: Fascicle, transforms: dict[str, np.ndarray]) -> np.ndarray:
+        """The fascicle's knots placed by the segments' transforms (a disc's between its two)."""
+        out = []
+        for knot in fascicle.knots:
+            segment = segment_of(knot.bone)
+            if segment is not None:
+                out.append(apply(transforms[segment], knot.point[None])[0])
+            else:
+                upper, lower = disc_segments(knot.bone) or ("pelvis", "pelvis")
+                moved = (
+                    apply(transforms[upper], knot.point[None])[0]
+                    + apply(transforms[lower], knot.point[None])[0]
+                )
+                out.append(moved / 2)
+        return np.array(out)
+
+    def fascicle_length(self, muscle: str, fascicle: Fascicle, transforms: dict[str, np.ndarray]) -> float:
+        points = self.knots(fascicle, transforms)
+        side = muscle.rsplit("_", 1)[-1]
+        head = self.paths.heads.get(side)
+        total = 0.0
+        for i in range(len(points) - 1):
+            if fascicle.wrap == i and head is not None:
+                centre, radius = head
+                total += wrapped_length(points[i], points[i + 1], centre, radius + WRAP_CLEARANCE_MM)
+            else:
+                total += float(np.linalg.norm(points[i + 1] - points[i]))
+        return total
+
+    def length(self, muscle: str, pose: Pose, transforms: dict[str, np.ndarray] | None = None) -> float:
+        """Musculotendon length (mm): the mean over the muscle's fascicles."""
+        transforms = transforms or self.rig.transforms(pose)
+        fascicles = self.paths.muscles[muscle]
+        return sum(self.fascicle_length(muscle, f, transforms) for f in fascicles) / len(fascicles)
+
+    def lengths(self, pose: Pose) -> dict[str, float]:
+        transforms = self.rig.transforms(pose)
+        return {m: self.length(m, pose, transforms) for m in self.paths.muscles}
+
+    def moment_arm(self, muscle: str, pose: Pose, joint: str) -> float:
+        """Moment arm (mm) about ``joint``: -dL/dθ, by a central difference inside the range."""
+        spec = JOINTS[joint]
+        angle = pose[joint]
+        low = max(spec.lower, angle - MOMENT_ARM_STEP_DEG)
+        high = min(spec.upper, angle + MOMENT_ARM_STEP_DEG)
+        before = self.length(muscle, pose.updated({joint: low}))
+        after = self.length(muscle, pose.updated({joint: high}))
+        return -(after - before) / math.radians(high - low)
+
+    def hip_flexion_moment_arm(self, muscle: str, pose: Pose) -> float:
+        side = muscle.rsplit("_", 1)[-1]
+        return self.moment_arm(muscle, pose, f"hip_flexion_{side}")

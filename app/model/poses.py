@@ -1,0 +1,157 @@
+"""Named poses and the lumbar rhythm, read from ``annotations/motion.yaml``, and pose specs
+as the command line and lessons write them (``hip_flexion_right=90``, ``trunk_fold``).
+
+Checked like every annotation file: a bad entry is one ``file:line: message`` and is left
+out, the rest is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.model.kinematics import JOINTS, LUMBAR_MOTIONS, SPINE, Pose, PoseError, check_angle
+from app.model.yaml_lines import (
+    AnnotationError,
+    Located,
+    did_you_mean,
+    line_at,
+    plain,
+    pydantic_problems,
+    read_mapping,
+)
+
+MOTION_FILE = "motion.yaml"
+_JOINT_KEYS = {joint for _, joint in SPINE}
+
+
+class SegmentRange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    flexion: float = Field(ge=0, le=45)
+    lateral_bending: float = Field(ge=0, le=45)
+    rotation: float = Field(ge=0, le=45)
+
+
+class Rhythm(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str = Field(min_length=10, max_length=1000)
+    joints: dict[str, SegmentRange]
+
+    @field_validator("joints")
+    @classmethod
+    def _every_joint(cls, value: dict[str, SegmentRange]) -> dict[str, SegmentRange]:
+        unknown = [k for k in value if k not in _JOINT_KEYS]
+        if unknown:
+            raise ValueError(f"unknown joint {unknown[0]!r}{did_you_mean(unknown[0], _JOINT_KEYS)}")
+        missing = sorted(_JOINT_KEYS - set(value))
+        if missing:
+            raise ValueError(f"missing the joint(s) {', '.join(missing)}")
+        return value
+
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Each joint's share of each lumbar motion (each motion's shares sum to 1)."""
+        out: dict[str, dict[str, float]] = {joint: {} for joint in self.joints}
+        for key in LUMBAR_MOTIONS.values():
+            total = sum(getattr(r, key) for r in self.joints.values())
+            for joint, r in self.joints.items():
+                out[joint][key] = getattr(r, key) / total if total else 0.0
+        return out
+
+
+class NamedPose(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=3, max_length=120)
+    angles: dict[str, float] = Field(default_factory=dict)
+    source: str = Field(min_length=10, max_length=1000)
+
+    @field_validator("angles")
+    @classmethod
+    def _in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        try:
+            Pose.of(value)
+        except PoseError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def pose(self) -> Pose:
+        return Pose.of(self.angles)
+
+
+FIELDS = {"rhythm", "poses", *Rhythm.model_fields, *NamedPose.model_fields, *SegmentRange.model_fields}
+
+
+@dataclass
+class Motion:
+    """The lumbar rhythm and the named poses of a data set."""
+
+    rhythm: dict[str, dict[str, float]] = field(default_factory=dict)
+    poses: dict[str, NamedPose] = field(default_factory=dict)
+
+    def resolve(self, specs: list[str] | tuple[str, ...]) -> Pose:
+        """One pose from specs, each ``JOINT=DEG`` or a pose name, later ones adding to
+        (and overriding) earlier ones. Raises :class:`PoseError` saying what is wrong."""
+        angles: dict[str, float] = {}
+        for spec in specs:
+            spec = spec.strip()
+            if "=" in spec:
+                name, _, text = spec.partition("=")
+                name = name.strip()
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise PoseError(f"{spec!r}: expected JOINT=DEGREES, e.g. hip_flexion_right=90") from None
+                if not math.isfinite(value):
+                    raise PoseError(f"{spec!r}: the angle must be a finite number")
+                angles[name] = check_angle(name, value)
+            elif spec in self.poses:
+                angles.update(self.poses[spec].angles)
+            else:
+                hint = did_you_mean(spec, [*self.poses, *JOINTS])
+                raise PoseError(f"unknown pose {spec!r}{hint}; poses: {', '.join(self.poses)}")
+        return Pose.of(angles)
+
+
+def load_motion(annotations_dir: Path) -> tuple[Motion, list[AnnotationError]]:
+    """The rhythm and poses of ``annotations_dir / motion.yaml``; without a usable rhythm
+    the lumbar spine stays still (and says why)."""
+    path = Path(annotations_dir) / MOTION_FILE
+    document, problems = read_mapping(path, expected="poses")
+    if document is None:
+        return Motion(), problems
+    motion = Motion()
+    rhythm = document.value.get("rhythm")
+    try:
+        motion.rhythm = Rhythm.model_validate(plain(rhythm)).shares()
+    except ValidationError as exc:
+        located = [{**item, "loc": ("rhythm", *item["loc"])} for item in exc.errors()]
+        problems += [
+            AnnotationError(path, line_at(document, loc), m) for loc, m in pydantic_problems(located, FIELDS)
+        ]
+    unknown = [k for k in document.value if k not in ("rhythm", "poses")]
+    for key in unknown:
+        problems.append(
+            AnnotationError(path, document.line_of(key), f"'{key}': unknown field{did_you_mean(key, FIELDS)}")
+        )
+    poses = document.value.get("poses")
+    if not isinstance(poses, Located):
+        problems.append(
+            AnnotationError(path, document.line_of("poses"), "'poses': expected a mapping of names to poses")
+        )
+        return motion, problems
+    for name, entry in poses.value.items():
+        if not str(name).replace("_", "").isalnum() or len(str(name)) > 60:
+            problems.append(
+                AnnotationError(path, poses.line_of(name), f"pose name {name!r}: use letters, digits and _")
+            )
+            continue
+        try:
+            motion.poses[str(name)] = NamedPose.model_validate(plain(entry))
+        except ValidationError as exc:
+            located = [{**item, "loc": ("poses", name, *item["loc"])} for item in exc.errors()]
+            for loc, message in pydantic_problems(located, FIELDS):
+                problems.append(AnnotationError(path, line_at(document, loc), f"pose '{name}': {message}"))
+    return motion, problems
