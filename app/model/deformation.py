@@ -1,0 +1,228 @@
+"""Soft tissue that follows the bones: every vertex's share of each segment, computed once
+from the rest shape, then any pose in a few array operations (numpy only).
+
+- A bone moves rigidly with its segment; a disc blends its two vertebrae by height.
+- Muscles, nerves and ligaments above the pelvis follow the spine level by level: a point
+  beside L3 moves with L3, one between L3 and L4 with both in proportion (linear blend
+  along the column, so the tissue bends with the spine instead of cutting across it).
+- Tissue that crosses the front of the hip (psoas major, iliacus, the femoral nerve and the
+  branches into the thigh) turns about the hip joint centre by a share of the hip's own
+  rotation that grows from nothing at the pelvic brim to all of it at the lesser
+  trochanter. Turning about the joint centre keeps every point's distance from it, so the
+  tissue never sinks into the femoral head; where the arc between brim and trochanter
+  closes (flexion) the tissue there thickens away from the head by as much as it shortens,
+  so its volume is kept, as a muscle's is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.model.kinematics import SEGMENTS, SIDES, SPINE, Pose, Rig, apply, disc_segments, segment_of
+
+#: Soft tissue that crosses the front of the hip into the thigh (by id without its side).
+CROSSES_HIP = (
+    "psoas_major",
+    "iliacus",
+    "femoral_nerve",
+    "genitofemoral_nerve",
+    "lateral_femoral_cutaneous_nerve",
+)
+#: Soft tissue attached to the pelvis alone (moves with it, and with the hip as above).
+ON_PELVIS = ("iliacus", "inguinal_ligament")
+#: Soft tissue whose lowest part is fixed to the iliac crest: it blends from the pelvis at
+#: its lowest point up the spine (quadratus lumborum).
+FROM_CREST = ("quadratus_lumborum",)
+_INDEX = {segment: i for i, segment in enumerate(SEGMENTS)}
+
+
+@dataclass(frozen=True)
+class Skin:
+    """How one structure's vertices follow the segments (see the module docstring)."""
+
+    structure_id: str
+    rest: np.ndarray  # (N, 3)
+    weights: np.ndarray  # (N, len(SEGMENTS)): each row sums to 1
+    #: Side of the hip the tissue crosses, and each vertex's share of that hip's rotation.
+    hip_side: str | None = None
+    hip_share: np.ndarray | None = None
+    #: A muscle's triangles (M, 3) and rest volume: its volume is kept in every pose.
+    faces: np.ndarray | None = None
+    volume: float = 0.0
+
+
+def _side(structure_id: str) -> str | None:
+    return next((s for s in SIDES if structure_id.endswith("_" + s)), None)
+
+
+def _base(structure_id: str) -> str:
+    side = _side(structure_id)
+    return structure_id.removesuffix("_" + side) if side else structure_id
+
+
+class Deformer:
+    """Skins of structures for a rig, and their points in any pose."""
+
+    def __init__(
+        self,
+        rig: Rig,
+        landmarks: dict[str, tuple[float, float, float]],
+        head_radii: dict[str, float] | None = None,
+    ):
+        self.rig = rig
+        self.landmarks = landmarks
+        #: Radius of each femoral head (mm; meshes/paths.json): tissue inside it is not thickened.
+        self.head_radii = head_radii or {}
+
+    # weights
+    def skin(self, structure_id: str, rest: np.ndarray, faces: np.ndarray | None = None) -> Skin:
+        """How ``structure_id``'s rest vertices follow the segments; given a muscle's
+        triangles (``faces``), its volume is kept too."""
+        rest = np.asarray(rest, dtype=float)
+        weights = np.zeros((len(rest), len(SEGMENTS)))
+        segment = segment_of(structure_id)
+        discs = disc_segments(structure_id)
+        base = _base(structure_id)
+        if segment is not None:
+            weights[:, _INDEX[segment]] = 1.0
+        elif discs is not None:
+            upper, lower = discs
+            low = self.rig.body_centres[lower]
+            axis = self.rig.body_centres[upper] - low
+            t = np.clip((rest - low) @ axis / (axis @ axis), 0.0, 1.0)
+            weights[:, _INDEX[upper]] = t
+            weights[:, _INDEX[lower]] += 1.0 - t
+        elif base in ON_PELVIS:
+            weights[:, _INDEX["pelvis"]] = 1.0
+        else:
+            floor = float(rest[:, 2].min()) + 10.0 if base in FROM_CREST else None
+            weights = self._along_spine(rest[:, 2], floor)
+        side = _side(structure_id)
+        volume = volume_of(rest, faces) if faces is not None else 0.0
+        if base in CROSSES_HIP and side is not None:
+            return Skin(structure_id, rest, weights, side, self._hip_share(rest, side), faces, volume)
+        return Skin(structure_id, rest, weights, faces=faces, volume=volume)
+
+    def _along_spine(self, z: np.ndarray, floor: float | None) -> np.ndarray:
+        """Weights blending the segments by height: the pelvis up to ``floor`` (default: the
+        S1 endplate), then each vertebra at the height of its body's centre."""
+        knots = [("pelvis", floor if floor is not None else float(self.rig.body_centres["pelvis"][2]))]
+        for vertebra, _ in SPINE:
+            height = float(self.rig.body_centres[vertebra][2])
+            if height > knots[-1][1] + 1.0:
+                knots.append((vertebra, height))
+        heights = np.array([h for _, h in knots])
+        weights = np.zeros((len(z), len(SEGMENTS)))
+        for i, (segment, _) in enumerate(knots):
+            hat = np.zeros(len(knots))
+            hat[i] = 1.0
+            weights[:, _INDEX[segment]] = np.interp(z, heights, hat)  # flat beyond the ends
+        return weights
+
+    def _angle(self, points: np.ndarray, side: str) -> np.ndarray:
+        """Angle (radians) of points about the hip's mediolateral axis: 0 in front of the
+        joint centre, + above, - below."""
+        rel = points - np.asarray(self.landmarks[f"hip_joint_center_{side}"])
+        return np.arctan2(rel[:, 2], rel[:, 1])
+
+    def hip_span(self, side: str) -> tuple[float, float]:
+        """Angles of the pelvic brim (where the hip's share starts) and of the lesser
+        trochanter (where the tissue moves wholly with the femur)."""
+        brim, trochanter = self._angle(
+            np.array(
+                [self.landmarks[f"iliopubic_eminence_{side}"], self.landmarks[f"lesser_trochanter_{side}"]]
+            ),
+            side,
+        )
+        return float(brim), float(trochanter)
+
+    def _hip_share(self, rest: np.ndarray, side: str) -> np.ndarray:
+        brim, trochanter = self.hip_span(side)
+        angle = self._angle(rest, side)
+        return np.clip((brim - angle) / (brim - trochanter), 0.0, 1.0)
+
+    # posing
+    def posed(self, skin: Skin, pose: Pose, transforms: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The structure's vertices in ``pose`` (N, 3)."""
+        transforms = transforms or self.rig.transforms(pose)
+        used = np.flatnonzero(skin.weights.any(axis=0))
+        if len(used) == 1 and skin.hip_side is None:  # rigid: one matrix product
+            return apply(transforms[SEGMENTS[used[0]]], skin.rest)
+        on_pelvis = skin.rest
+        if skin.hip_side is not None and skin.hip_share is not None:
+            on_pelvis = self._turned_at_hip(skin, pose)
+        out = np.zeros_like(skin.rest)
+        for index in used:
+            segment = SEGMENTS[index]
+            source = on_pelvis if segment == "pelvis" else skin.rest
+            out += skin.weights[:, index, None] * apply(transforms[segment], source)
+        if skin.faces is not None and skin.volume > 0:
+            out = _keep_volume(out, skin.faces, skin.volume)
+        return out
+
+    def _turned_at_hip(self, skin: Skin, pose: Pose) -> np.ndarray:
+        """Rest points turned about the hip centre by their share of the hip's own rotation
+        (in the pelvis' frame), thickened where the brim-to-trochanter arc closes."""
+        assert skin.hip_side is not None and skin.hip_share is not None
+        side = skin.hip_side
+        relative = self.rig.hip_relative(pose, side)
+        angle = float(np.arccos(np.clip((np.trace(relative) - 1) / 2, -1.0, 1.0)))
+        if angle < 1e-9:
+            return skin.rest
+        axis = np.array(
+            [
+                relative[2, 1] - relative[1, 2],
+                relative[0, 2] - relative[2, 0],
+                relative[1, 0] - relative[0, 1],
+            ]
+        )
+        axis /= np.linalg.norm(axis)
+        centre = np.asarray(self.landmarks[f"hip_joint_center_{side}"], dtype=float)
+        rel = skin.rest - centre
+        share = skin.hip_share
+        # Thicken: the arc between brim and trochanter shrinks by the flexion part of the turn.
+        brim, trochanter = self.hip_span(side)
+        flexion = angle * axis[0]  # about +x (both sides flex about +x)
+        shortening = flexion / (brim - trochanter)  # of the arc between brim and trochanter
+        inside = (share > 0) & (share < 1)
+        if shortening > 1e-3 and inside.any():
+            # Spread as 2 sin^2(pi share), whose mean over the arc is 1: no step at its ends.
+            bump = 2 * np.sin(np.pi * share[inside]) ** 2
+            compression = np.clip(1.0 - shortening * bump, 0.25, 1.0)
+            rel = rel.copy()
+            radial = rel[inside][:, 1:]
+            r = np.linalg.norm(radial, axis=1)
+            head = self.head_radii.get(side, 0.0)
+            grow = np.sqrt(np.maximum(head**2 + (r**2 - head**2) / compression, 0.0))
+            scale = np.where(r > head, grow / np.maximum(r, 1e-9), 1.0)
+            rel[inside, 1:] = radial * scale[:, None]
+        # Rodrigues with a per-vertex angle.
+        theta = share * angle
+        cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
+        cross = np.cross(axis, rel)
+        dot = (rel @ axis)[:, None]
+        return centre + rel * cos + cross * sin + axis * dot * (1 - cos)
+
+
+def volume_of(points: np.ndarray, faces: np.ndarray) -> float:
+    """Volume enclosed by a closed, outward-wound triangle mesh (divergence theorem)."""
+    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+def _keep_volume(points: np.ndarray, faces: np.ndarray, volume: float) -> np.ndarray:
+    """Move the surface along its normals by the thickness that restores ``volume``: what a
+    stretched muscle loses in girth, a shortened one gains."""
+    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
+    face_normals = np.cross(b - a, c - a)  # length: twice the triangle's area
+    area = float(np.linalg.norm(face_normals, axis=1).sum() / 2)
+    offset = (volume - volume_of(points, faces)) / area if area > 0 else 0.0
+    if abs(offset) < 1e-3:
+        return points
+    normals = np.zeros_like(points)
+    for corner in range(3):
+        np.add.at(normals, faces[:, corner], face_normals)
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    return points + offset * normals
