@@ -18,6 +18,7 @@ from app import __version__, paths
 from app.files import FolderInUseError
 from app.fonts import text_problem
 from app.model.atlas import Atlas
+from app.model.kinematics import JOINTS
 from app.model.lessons import MAX_CAPTION, MAX_TITLE
 from app.model.scene import SceneModel
 from app.model.views import DEFAULT_VIEW, VIEWS
@@ -26,6 +27,7 @@ from app.model.views import DEFAULT_VIEW, VIEWS
 #: of 30 megapixels takes about 16 s and 2.5 GB with software OpenGL.
 MAX_SIDE = 8192
 MAX_PIXELS = 40_000_000
+POSE_HELP = "pose: JOINT=DEG (e.g. hip_flexion_right=90) or a pose name (e.g. trunk_fold), later ones adding"
 #: Top-level keys that tell annotation files apart.
 KINDS = ("structures", "sources", "content", "steps", "places")
 
@@ -149,6 +151,8 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown structure id {unknown[0]!r} (psoas-atlas list shows the ids)")
     if args.lesson:
         show_lesson_step(scene, Path(args.lesson), 1 if args.step is None else args.step)
+    if args.pose:
+        scene.set_pose(resolve_pose(atlas, args.pose))
     # Given with a lesson, --view and --select take the place of the step's.
     if args.view or not args.lesson:
         scene.set_view(args.view or DEFAULT_VIEW)
@@ -168,6 +172,68 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     except RenderError as exc:
         raise UsageError(f"cannot render {out}: {exc}") from exc
     print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
+    return _status(atlas)
+
+
+def resolve_pose(atlas: Atlas, specs: list[str]):
+    """The pose that ``--pose`` specs name (JOINT=DEG or pose names), or a UsageError."""
+    from app.model.kinematics import PoseError
+
+    if atlas.body is None:
+        raise UsageError("cannot pose the skeleton: the landmarks lack its joint centres")
+    try:
+        return atlas.body.motion.resolve(specs)
+    except PoseError as exc:
+        raise UsageError(f"--pose: {exc}") from None
+
+
+def cmd_mechanics(args: argparse.Namespace) -> int:
+    atlas = load_atlas()
+    body = atlas.body
+    base = resolve_pose(atlas, args.pose)
+    if body is None:  # resolve_pose refused already
+        return 2
+    joint = JOINTS[args.joint]
+    start, stop = getattr(args, "from"), args.to
+    for label, value in (("--from", start), ("--to", stop)):
+        if not joint.lower <= value <= joint.upper:
+            raise UsageError(
+                f"{label} {value:g}: {joint.name} ranges from {joint.lower:g} to {joint.upper:g} degrees"
+            )
+    if args.step <= 0 or (stop - start) / args.step > 10_000:
+        raise UsageError(f"--step {args.step:g}: must be positive, at most 10,000 steps")
+    count = (
+        int((stop - start) / args.step + 1e-9) + 1
+        if stop >= start
+        else int((start - stop) / args.step + 1e-9) + 1
+    )
+    direction = 1 if stop >= start else -1
+    mechanics = body.mechanics
+    rows = []
+    for i in range(count):
+        angle = round(start + direction * i * args.step, 6)
+        pose = base.updated({joint.name: angle})
+        lengths = mechanics.lengths(pose)
+        arms = {m: mechanics.moment_arm(m, pose, joint.name) for m in mechanics.muscles}
+        rows.append(
+            {
+                "angle": angle,
+                "length": {m: round(v, 2) for m, v in lengths.items()},
+                "moment_arm": {m: round(v, 2) + 0.0 for m, v in arms.items()},
+            }
+        )
+    if args.json:
+        units = {"angle": "deg", "length": "mm", "moment_arm": "mm"}
+        print(
+            json.dumps({"joint": joint.name, "pose": base.as_dict(), "units": units, "rows": rows}, indent=1)
+        )
+        return _status(atlas)
+    muscles = mechanics.muscles
+    print(f"{joint.label} ({joint.meaning}); lengths and moment arms in mm; other joints: {base.describe()}")
+    print("angle  " + "  ".join(f"{m:>28}" for m in muscles))
+    for row in rows:
+        cells = [f"{row['length'][m]:7.1f} mm, arm {row['moment_arm'][m]:6.1f}" for m in muscles]
+        print(f"{row['angle']:5g}  " + "  ".join(f"{c:>28}" for c in cells))
     return _status(atlas)
 
 
@@ -364,6 +430,7 @@ def make_parser() -> argparse.ArgumentParser:
     shot.add_argument("--transparent", action="store_true", help="transparent background")
     shot.add_argument("--lesson", metavar="FILE", help="take the scene from a lesson step")
     shot.add_argument("--step", type=int, metavar="N", help="lesson step (from 1; default 1)")
+    shot.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help=POSE_HELP)
     shot.set_defaults(func=cmd_screenshot)
 
     export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")
@@ -382,6 +449,17 @@ def make_parser() -> argparse.ArgumentParser:
     lesson.add_argument("outdir", metavar="OUTDIR")
     lesson.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
     lesson.set_defaults(func=cmd_render_lesson)
+
+    mech = sub.add_parser("mechanics", help="muscle lengths and moment arms over a joint's range")
+    mech.add_argument(
+        "--joint", required=True, choices=list(JOINTS), metavar="JOINT", help="e.g. hip_flexion_right"
+    )
+    mech.add_argument("--from", type=float, required=True, metavar="A", help="first angle (degrees)")
+    mech.add_argument("--to", type=float, required=True, metavar="B", help="last angle (degrees)")
+    mech.add_argument("--step", type=float, default=10.0, metavar="S", help="step (degrees, default 10)")
+    mech.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help="the other joints: " + POSE_HELP)
+    mech.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    mech.set_defaults(func=cmd_mechanics)
 
     bench = sub.add_parser("bench", help="measure frame times, click latency and memory in the window")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app import paths
 from app.model.anatomy import Catalogue, load_catalogue
+from app.model.body import Body
 from app.model.content import Library, load_library
 from app.model.landmarks import Attachment, Point, load_attachments, load_landmarks
 from app.model.lessons import Lesson, load_lessons
@@ -35,6 +36,8 @@ class Atlas:
     library: Library = field(default_factory=Library)
     lessons: list[tuple[Path, Lesson]] = field(default_factory=list)
     places: Places | None = None
+    #: What poses the scene (None when the landmarks cannot place the joints).
+    body: Body | None = None
 
     @classmethod
     def load(cls, structures: Path | None = None, teaching: bool = False) -> Atlas:
@@ -55,6 +58,8 @@ class Atlas:
             meshes_dir,
             paths.annotations_dir(),
         )
+        atlas.body, body_problems = Body.load(paths.annotations_dir(), landmarks, paths.paths_file())
+        atlas.problems += body_problems
         if teaching:
             atlas.load_teaching()
         return atlas
@@ -76,4 +81,4 @@ class Atlas:
 
     def scene(self) -> SceneModel:
         """A fresh scene of this data set, as the atlas opens."""
-        return SceneModel(self.catalogue, self.landmarks, self.attachments)
+        return SceneModel(self.catalogue, self.landmarks, self.attachments, body=self.body)

@@ -11,13 +11,15 @@ and one frame. The renderer and the widgets listen to ``changed`` only; the fine
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
+from app.model.body import Body
+from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
 from app.model.palette import DEFAULT_PALETTE, Palette, named_palette
 from app.model.search import Mark, Match, search
@@ -28,7 +30,7 @@ from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
 #: The aspects a change can touch, as :attr:`SceneModel.changed` names them.
-ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette"})
+ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette", "pose"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class SceneState:
     view: str
     camera: CameraPose | None
     picture: Picture
+    pose: Pose = Pose()
 
 
 class SceneModel:
@@ -74,6 +77,7 @@ class SceneModel:
     camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
     picture_changed = Signal(object)  # a Picture
     palette_changed = Signal(str)  # the name of the colour palette now in use
+    pose_changed = Signal(object)  # a Pose (app.model.kinematics)
     #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
     changed = Signal(frozenset)
     #: Frame what is shown, keeping the direction of view (after isolating).
@@ -84,8 +88,12 @@ class SceneModel:
         catalogue: Catalogue,
         landmarks: dict[str, tuple[float, float, float]] | None = None,
         attachments: list[Attachment] | None = None,
+        body: Body | None = None,
     ):
         self.catalogue = catalogue
+        #: What can pose the scene (None: the scene stays in the rest position).
+        self.body = body
+        self._pose = Pose()
         self.landmarks = dict(landmarks or {})
         self.attachments = list(attachments or [])
         self._visible = {s.id for s in catalogue if s.visible}
@@ -341,6 +349,21 @@ class SceneModel:
             self._emit("palette", self.palette_changed, name)
 
     # the whole state
+    # pose
+    @property
+    def pose(self) -> Pose:
+        return self._pose
+
+    def set_pose(self, pose: Pose | Mapping[str, float]) -> None:
+        """Pose the skeleton (a :class:`Pose`, or joint angles to change in the current one);
+        raises :class:`~app.model.kinematics.PoseError` for an unknown joint or an angle out
+        of range. Without a body the scene keeps its rest position."""
+        pose = pose if isinstance(pose, Pose) else self._pose.updated(pose)
+        if pose == self._pose or (self.body is None and not pose.neutral):
+            return
+        self._pose = pose
+        self._emit("pose", self.pose_changed, pose)
+
     def state(self) -> SceneState:
         return SceneState(
             visible=frozenset(self._visible),
@@ -351,6 +374,7 @@ class SceneModel:
             view=self._view.name,
             camera=self._camera,
             picture=self._picture,
+            pose=self._pose,
         )
 
     def restore(self, state: SceneState) -> None:
@@ -368,3 +392,4 @@ class SceneModel:
             elif (state.view, None) != (self._view.name, self._camera):
                 self.set_view(state.view)
             self.set_picture(state.picture)
+            self.set_pose(state.pose)

@@ -82,9 +82,14 @@ def nearest_vertices(mesh: pv.PolyData, points: np.ndarray) -> np.ndarray:
     return np.array([locator.FindClosestPoint(p) for p in np.asarray(points, dtype=float)], dtype=int)
 
 
-def attachment_patch(bone: pv.PolyData, attachment: Attachment) -> pv.PolyData:
-    """The cells of ``bone`` covered by an attachment region, lifted along the normals."""
-    ids = np.unique(nearest_vertices(bone, np.asarray(attachment.points)))
+def attachment_patch(
+    bone: pv.PolyData, attachment: Attachment, rest: np.ndarray | None = None
+) -> pv.PolyData:
+    """The cells of ``bone`` covered by an attachment region, lifted along the normals.
+    The region's points are in the rest position: for a posed bone give its ``rest`` points."""
+    ids = np.unique(
+        nearest_vertices(pv.PolyData(rest) if rest is not None else bone, np.asarray(attachment.points))
+    )
     patch = bone.extract_points(ids, adjacent_cells=False, include_cells=True)
     if patch.n_cells == 0:  # too few vertices for a whole cell: take the touching cells
         patch = bone.extract_points(ids, adjacent_cells=True)
@@ -205,6 +210,8 @@ class EmphasisLayer:
         self.ghosted: frozenset[str] = frozenset()
         self.current = Emphasis()
         self._targets: list[_Target] = []
+        #: Rest positions of posed structures' vertices (app.render.posing).
+        self.rest_points: dict[str, np.ndarray] = {}
         self._patch_cache: dict[Attachment, pv.PolyData] = {}
         self._outline_cache: dict[str, pv.PolyData] = {}
         self._candidates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -237,9 +244,16 @@ class EmphasisLayer:
         self._targets = []
         self._set_ghosts(frozenset())
 
+    def forget_geometry(self) -> None:
+        """Drop what was computed from the surfaces (they moved: a new pose)."""
+        for cache_ in (self._patch_cache, self._outline_cache, self._candidates, self._bounds):
+            cache_.clear()
+
     def patch_mesh(self, attachment: Attachment) -> pv.PolyData:
         if attachment not in self._patch_cache:
-            self._patch_cache[attachment] = attachment_patch(self.meshes[attachment.bone], attachment)
+            self._patch_cache[attachment] = attachment_patch(
+                self.meshes[attachment.bone], attachment, self.rest_points.get(attachment.bone)
+            )
         return self._patch_cache[attachment]
 
     def _add(self, mesh: pv.PolyData, color: str, **style) -> pv.Actor:

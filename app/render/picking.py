@@ -44,6 +44,12 @@ class StructurePicker:
             self._locators[structure_id] = locator
         return self._locators[structure_id]
 
+    def forget_locators(self) -> None:
+        """The surfaces moved (a new pose): locators are built again when next needed."""
+        self.picker.RemoveAllLocators()
+        self._locators.clear()
+        self._picking = False
+
     def _build_locators(self) -> None:
         """Every structure's locator, handed to the picker at the first pick: an export
         never picks, and the window's first frame need not wait for them (0.04 s)."""

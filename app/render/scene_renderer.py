@@ -24,6 +24,7 @@ from app.render.marks import MarkLayer
 from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.overlay import TextOverlay
 from app.render.picking import StructurePicker
+from app.render.posing import PoseLayer
 
 BACKGROUND_BOTTOM = "#1b1f27"
 BACKGROUND_TOP = "#3c4657"
@@ -99,6 +100,8 @@ class SceneRenderer:
         self.footnote_suffix = ""
         #: The picture drawn instead of the scene's (one export's title and caption).
         self.picture: Picture | None = None
+        #: Moves the surfaces into the scene's pose (None: the scene has no body to pose).
+        self.posing = PoseLayer(self, scene.body.deformer) if scene.body is not None else None
         scene.changed.connect(self._on_changed)
         scene.framing_requested.connect(self.frame_shown)
         self.sync()
@@ -118,6 +121,8 @@ class SceneRenderer:
         self, aspects: frozenset[str], render: bool = True, camera: CameraPose | None = None
     ) -> None:
         """Bring the actors in line with the model: one pass, one frame, whatever changed."""
+        if "pose" in aspects and self._pose_surfaces():
+            aspects = aspects | {"selection"}  # what is painted on the surfaces follows them
         if "view" in aspects or camera is not None:
             pose = camera or self.scene.camera
             if pose is not None:
@@ -131,6 +136,15 @@ class SceneRenderer:
         self._restyle()
         if render:
             self.render()
+
+    def _pose_surfaces(self) -> bool:
+        """Move the surfaces into the scene's pose (the low-detail ones only while the view
+        moves); True when the full surfaces moved."""
+        if self.posing is None or not self.posing.apply(self.scene.pose, moving=self.interacting):
+            return False
+        self.emphasis.forget_geometry()
+        self.picker.forget_locators()
+        return True
 
     def _apply_picture(self) -> None:
         picture = self.picture or self.scene.picture
@@ -237,6 +251,8 @@ class SceneRenderer:
         for sid, lod in self.lod_actors.items():
             lod.visibility = False
             self.actors[sid].visibility = self.scene.shown(sid)
+        if self._pose_surfaces():  # posed while moving: the full surfaces catch up
+            self._apply_picture()
         self.emphasis.reanchor()  # the camera stopped: labels point where it sees
         self.render()
 

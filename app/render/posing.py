@@ -1,0 +1,103 @@
+"""Draw the scene in a pose: move the points of every structure's surface in place.
+
+The renderer only moves points it is given: the model (``app.model.deformation``) says
+where each vertex goes. On the first pose each actor gets a private copy of its shared
+mesh (the cache's is never modified); after that a pose costs one array write per mesh,
+with no new actors and no new topology. While the camera moves only the low-detail copies
+are posed; the full ones catch up when it stops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+
+from app.model.anatomy import Kind
+from app.model.deformation import Deformer, Skin
+from app.model.kinematics import SEGMENTS, Pose
+
+
+def vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Unit vertex normals: the area-weighted sum of the faces around each vertex."""
+    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
+    face_normals = np.cross(b - a, c - a)
+    normals = np.zeros_like(points)
+    for axis in range(3):
+        for corner in range(3):
+            normals[:, axis] += np.bincount(faces[:, corner], face_normals[:, axis], minlength=len(points))
+    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+
+
+class _Posable:
+    """One actor's private mesh, its rest shape and its skin."""
+
+    def __init__(self, actor: pv.Actor, shared: pv.PolyData, skin: Skin, faces: np.ndarray):
+        self.mesh = shared.copy(deep=True)
+        actor.mapper.SetInputData(self.mesh)
+        self.skin = skin
+        self.faces = faces
+        self.rest_normals = np.asarray(shared.point_normals, dtype=float)
+        self.rigid = skin.weights.any(axis=0).sum() == 1 and skin.hip_side is None
+        self.pose = Pose()
+
+    def apply(self, deformer: Deformer, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
+        if pose == self.pose:
+            return
+        self.pose = pose
+        points = deformer.posed(self.skin, pose, transforms)
+        if self.rigid:
+            turn = transforms[_segment(self.skin)][:3, :3]
+            normals = self.rest_normals @ turn.T
+        else:
+            normals = vertex_normals(points, self.faces)
+        self.mesh.points = points.astype(np.float32)
+        self.mesh.point_data.active_normals = normals.astype(np.float32)
+        self.mesh.Modified()
+
+
+def _segment(skin: Skin) -> str:
+    return SEGMENTS[int(np.flatnonzero(skin.weights.any(axis=0))[0])]
+
+
+def _faces(mesh: pv.PolyData) -> np.ndarray:
+    return np.asarray(mesh.faces).reshape(-1, 4)[:, 1:]
+
+
+class PoseLayer:
+    """Keeps a scene renderer's actors in the scene's pose."""
+
+    def __init__(self, renderer, deformer: Deformer):
+        self.sr = renderer
+        self.deformer = deformer
+        self._full: dict[str, _Posable] = {}
+        self._lod: dict[str, _Posable] = {}
+
+    def _posable(self, actors: dict[str, pv.Actor], store: dict[str, _Posable]) -> dict[str, _Posable]:
+        for sid, actor in actors.items():
+            if sid not in store:
+                shared = actor.mapper.GetInput()
+                shared = shared if isinstance(shared, pv.PolyData) else pv.wrap(shared)
+                faces = _faces(shared)
+                muscle = self.sr.scene.catalogue[sid].kind is Kind.muscle
+                skin = self.deformer.skin(
+                    sid, np.asarray(shared.points, dtype=float), faces if muscle else None
+                )
+                store[sid] = _Posable(actor, shared, skin, faces)
+        return store
+
+    def apply(self, pose: Pose, moving: bool = False) -> bool:
+        """Pose the drawn surfaces (only the low-detail ones while ``moving``); True if
+        the full-detail surfaces changed (what is painted on them must follow)."""
+        if pose.neutral and not self._full and not self._lod:
+            return False
+        transforms = self.deformer.rig.transforms(pose)
+        if self.sr.lod_actors:
+            for posable in self._posable(self.sr.lod_actors, self._lod).values():
+                posable.apply(self.deformer, pose, transforms)
+        if moving or all(p.pose == pose for p in self._full.values()) and self._full:
+            return False
+        for sid, posable in self._posable(self.sr.actors, self._full).items():
+            posable.apply(self.deformer, pose, transforms)
+            self.sr.meshes[sid] = posable.mesh
+            self.sr.emphasis.rest_points[sid] = posable.skin.rest
+        return True
