@@ -44,6 +44,7 @@ from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
+from app.qt.motion_panel import MotionPanel
 from app.qt.interactor import AtlasInteractor
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.seek import Seeker
@@ -180,6 +181,16 @@ class MainWindow(QMainWindow):
             "Bookmarks", self.bookmarks, Qt.DockWidgetArea.LeftDockWidgetArea, 270
         )
         self.tabifyDockWidget(self.structures_dock, self.bookmarks_dock)
+        self.motion: MotionPanel | None = None
+        self.motion_dock: QDockWidget | None = None
+        if scene.body is not None:
+            self.motion = MotionPanel(scene, scene.body, self)
+            # While a slider is held only the low-detail surfaces are posed.
+            self.motion.dragging.connect(
+                lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()
+            )
+            self.motion_dock = self._dock("Motion", self.motion, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+            self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
         self.structures_dock.raise_()
         self.info = InfoPanel(scene, self.library, self)
         self.info_dock = self._dock(
@@ -301,8 +312,9 @@ class MainWindow(QMainWindow):
                     )
                 )  # fmt: skip
         view_menu.addSeparator()
-        for dock in (self.structures_dock, self.info_dock):
-            view_menu.addAction(dock.toggleViewAction())
+        for dock in (self.structures_dock, self.info_dock, self.motion_dock):
+            if dock is not None:
+                view_menu.addAction(dock.toggleViewAction())
         menus["&Bookmarks"].addSeparator()
         menus["&Bookmarks"].addAction(self.bookmarks_dock.toggleViewAction())
         before = self.actions_by_name["open_lesson"]
