@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from psygnal import Signal
 
@@ -62,7 +62,7 @@ class SceneState:
     view: str
     camera: CameraPose | None
     picture: Picture
-    pose: Pose = Pose()
+    pose: Pose = field(default_factory=Pose)
 
 
 class SceneModel:

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSlider,
     QToolBar,
     QVBoxLayout,
@@ -44,8 +46,8 @@ from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
-from app.qt.motion_panel import MotionPanel
 from app.qt.interactor import AtlasInteractor
+from app.qt.motion_panel import MotionPanel
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.seek import Seeker
 from app.qt.structure_tree import StructureTree
@@ -189,7 +191,11 @@ class MainWindow(QMainWindow):
             self.motion.dragging.connect(
                 lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()
             )
-            self.motion_dock = self._dock("Motion", self.motion, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+            scroll = QScrollArea()  # ten joints and a table: it scrolls rather than set the window's height
+            scroll.setWidget(self.motion)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.motion_dock = self._dock("Motion", scroll, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
             self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
         self.structures_dock.raise_()
         self.info = InfoPanel(scene, self.library, self)

@@ -94,7 +94,7 @@ class PoseLayer:
         if self.sr.lod_actors:
             for posable in self._posable(self.sr.lod_actors, self._lod).values():
                 posable.apply(self.deformer, pose, transforms)
-        if moving or all(p.pose == pose for p in self._full.values()) and self._full:
+        if moving or (all(p.pose == pose for p in self._full.values()) and self._full):
             return False
         for sid, posable in self._posable(self.sr.actors, self._full).items():
             posable.apply(self.deformer, pose, transforms)
