@@ -202,11 +202,7 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
             )
     if args.step <= 0 or (stop - start) / args.step > 10_000:
         raise UsageError(f"--step {args.step:g}: must be positive, at most 10,000 steps")
-    count = (
-        int((stop - start) / args.step + 1e-9) + 1
-        if stop >= start
-        else int((start - stop) / args.step + 1e-9) + 1
-    )
+    count = int(abs(stop - start) / args.step + 1e-9) + 1
     direction = 1 if stop >= start else -1
     mechanics = body.mechanics
     rows = []

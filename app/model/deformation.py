@@ -52,6 +52,12 @@ class Skin:
     faces: np.ndarray | None = None
     volume: float = 0.0
 
+    @property
+    def rigid_segment(self) -> str | None:
+        """The one segment the structure moves with rigidly (a bone), or None."""
+        used = np.flatnonzero(self.weights.any(axis=0))
+        return SEGMENTS[int(used[0])] if len(used) == 1 and self.hip_side is None else None
+
 
 def _side(structure_id: str) -> str | None:
     return next((s for s in SIDES if structure_id.endswith("_" + s)), None)
@@ -147,14 +153,13 @@ class Deformer:
     def posed(self, skin: Skin, pose: Pose, transforms: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The structure's vertices in ``pose`` (N, 3)."""
         transforms = transforms or self.rig.transforms(pose)
-        used = np.flatnonzero(skin.weights.any(axis=0))
-        if len(used) == 1 and skin.hip_side is None:  # rigid: one matrix product
-            return apply(transforms[SEGMENTS[used[0]]], skin.rest)
+        if skin.rigid_segment is not None:  # one matrix product
+            return apply(transforms[skin.rigid_segment], skin.rest)
         on_pelvis = skin.rest
         if skin.hip_side is not None and skin.hip_share is not None:
-            on_pelvis = self._turned_at_hip(skin, pose)
+            on_pelvis = self._turned_at_hip(skin, transforms)
         out = np.zeros_like(skin.rest)
-        for index in used:
+        for index in np.flatnonzero(skin.weights.any(axis=0)):
             segment = SEGMENTS[index]
             source = on_pelvis if segment == "pelvis" else skin.rest
             out += skin.weights[:, index, None] * apply(transforms[segment], source)
@@ -162,12 +167,12 @@ class Deformer:
             out = _keep_volume(out, skin.faces, skin.volume)
         return out
 
-    def _turned_at_hip(self, skin: Skin, pose: Pose) -> np.ndarray:
+    def _turned_at_hip(self, skin: Skin, transforms: dict[str, np.ndarray]) -> np.ndarray:
         """Rest points turned about the hip centre by their share of the hip's own rotation
-        (in the pelvis' frame), thickened where the brim-to-trochanter arc closes."""
+        (the femur's against the pelvis), thickened where the brim-to-trochanter arc closes."""
         assert skin.hip_side is not None and skin.hip_share is not None
         side = skin.hip_side
-        relative = self.rig.hip_relative(pose, side)
+        relative = transforms["pelvis"][:3, :3].T @ transforms[f"femur_{side}"][:3, :3]
         angle = float(np.arccos(np.clip((np.trace(relative) - 1) / 2, -1.0, 1.0)))
         if angle < 1e-9:
             return skin.rest
@@ -215,14 +220,24 @@ def volume_of(points: np.ndarray, faces: np.ndarray) -> float:
 def _keep_volume(points: np.ndarray, faces: np.ndarray, volume: float) -> np.ndarray:
     """Move the surface along its normals by the thickness that restores ``volume``: what a
     stretched muscle loses in girth, a shortened one gains."""
-    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
-    face_normals = np.cross(b - a, c - a)  # length: twice the triangle's area
-    area = float(np.linalg.norm(face_normals, axis=1).sum() / 2)
+    area = float(np.linalg.norm(_face_normals(points, faces), axis=1).sum() / 2)
     offset = (volume - volume_of(points, faces)) / area if area > 0 else 0.0
     if abs(offset) < 1e-3:
         return points
+    return points + offset * vertex_normals(points, faces)
+
+
+def _face_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Each triangle's normal, twice its area long."""
+    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
+    return np.cross(b - a, c - a)
+
+
+def vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Unit vertex normals: the area-weighted sum of the faces around each vertex."""
+    face_normals = _face_normals(points, faces)
     normals = np.zeros_like(points)
-    for corner in range(3):
-        np.add.at(normals, faces[:, corner], face_normals)
-    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
-    return points + offset * normals
+    for axis in range(3):
+        for corner in range(3):
+            normals[:, axis] += np.bincount(faces[:, corner], face_normals[:, axis], minlength=len(points))
+    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)

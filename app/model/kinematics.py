@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.model.yaml_lines import did_you_mean
+
 SIDES = ("right", "left")
 
 
@@ -127,8 +129,6 @@ def check_angle(name: str, value: object) -> float:
     """``value`` as a float in ``name``'s range, or :class:`PoseError` saying what is wrong."""
     joint = JOINTS.get(name)
     if joint is None:
-        from app.model.yaml_lines import did_you_mean
-
         raise PoseError(f"unknown joint {name!r}{did_you_mean(name, JOINTS)}")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PoseError(f"{name}: expected an angle in degrees, got {value!r}")
@@ -226,10 +226,6 @@ class Rig:
             side, pose[f"hip_flexion_{side}"], pose[f"hip_adduction_{side}"], pose[f"hip_rotation_{side}"]
         )
         return about(self.hip_centres[side], turn)
-
-    def hip_relative(self, pose: Pose, side: str) -> np.ndarray:
-        """3x3 turn of a femur against the pelvis (what the hip joint itself does)."""
-        return self.pelvis(pose)[:3, :3].T @ self.femur(pose, side)[:3, :3]
 
     def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
         """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose``."""

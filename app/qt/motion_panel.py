@@ -120,11 +120,11 @@ class MotionPanel(QWidget):
         """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion
         moment arm (mm)."""
         mechanics = self.body.mechanics
+        lengths = mechanics.lengths(pose)
         rows = []
-        for muscle in mechanics.muscles:
+        for muscle, length in lengths.items():
             if not muscle.startswith(READOUT) or not self.scene.is_visible(muscle):
                 continue
-            length = mechanics.length(muscle, pose)
             percent = 100 * length / self._neutral[muscle]
             arm = mechanics.hip_flexion_moment_arm(muscle, pose)
             name = self.scene.catalogue[muscle].name if muscle in self.scene.catalogue else muscle

@@ -13,19 +13,8 @@ import numpy as np
 import pyvista as pv
 
 from app.model.anatomy import Kind
-from app.model.deformation import Deformer, Skin
-from app.model.kinematics import SEGMENTS, Pose
-
-
-def vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Unit vertex normals: the area-weighted sum of the faces around each vertex."""
-    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
-    face_normals = np.cross(b - a, c - a)
-    normals = np.zeros_like(points)
-    for axis in range(3):
-        for corner in range(3):
-            normals[:, axis] += np.bincount(faces[:, corner], face_normals[:, axis], minlength=len(points))
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+from app.model.deformation import Deformer, Skin, vertex_normals
+from app.model.kinematics import Pose
 
 
 class _Posable:
@@ -37,7 +26,6 @@ class _Posable:
         self.skin = skin
         self.faces = faces
         self.rest_normals = np.asarray(shared.point_normals, dtype=float)
-        self.rigid = skin.weights.any(axis=0).sum() == 1 and skin.hip_side is None
         self.pose = Pose()
 
     def apply(self, deformer: Deformer, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
@@ -45,18 +33,13 @@ class _Posable:
             return
         self.pose = pose
         points = deformer.posed(self.skin, pose, transforms)
-        if self.rigid:
-            turn = transforms[_segment(self.skin)][:3, :3]
-            normals = self.rest_normals @ turn.T
+        if self.skin.rigid_segment is not None:
+            normals = self.rest_normals @ transforms[self.skin.rigid_segment][:3, :3].T
         else:
             normals = vertex_normals(points, self.faces)
         self.mesh.points = points.astype(np.float32)
         self.mesh.point_data.active_normals = normals.astype(np.float32)
         self.mesh.Modified()
-
-
-def _segment(skin: Skin) -> str:
-    return SEGMENTS[int(np.flatnonzero(skin.weights.any(axis=0))[0])]
 
 
 def _faces(mesh: pv.PolyData) -> np.ndarray:
