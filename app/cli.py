@@ -29,7 +29,7 @@ MAX_SIDE = 8192
 MAX_PIXELS = 40_000_000
 POSE_HELP = "pose: JOINT=DEG (e.g. hip_flexion_right=90) or a pose name (e.g. trunk_fold), later ones adding"
 #: Top-level keys that tell annotation files apart.
-KINDS = ("structures", "sources", "content", "steps", "places")
+KINDS = ("structures", "sources", "content", "steps", "places", "poses")
 
 
 class UsageError(Exception):
@@ -348,6 +348,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         landmarks = load_landmarks(paths.landmarks_file())[0]
         attachments = load_attachments(paths.attachments_file())[0]
         errors += load_places(places_path, catalogue, landmarks, attachments, sources)[1]
+    from app.model.poses import read_motion
+
+    for motion_path in (p for p in files if kinds[p] == "poses"):
+        errors += read_motion(motion_path)[1]
     for error in errors:
         print(error)
     if errors:

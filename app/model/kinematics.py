@@ -129,7 +129,7 @@ def check_angle(name: str, value: object) -> float:
     """``value`` as a float in ``name``'s range, or :class:`PoseError` saying what is wrong."""
     joint = JOINTS.get(name)
     if joint is None:
-        raise PoseError(f"unknown joint {name!r}{did_you_mean(name, JOINTS)}")
+        raise PoseError(f"unknown joint {name!r}{did_you_mean(str(name), JOINTS)}")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PoseError(f"{name}: expected an angle in degrees, got {value!r}")
     if not joint.lower <= value <= joint.upper:

@@ -67,13 +67,15 @@ class NamedPose(BaseModel):
     angles: dict[str, float] = Field(default_factory=dict)
     source: str = Field(min_length=10, max_length=1000)
 
-    @field_validator("angles")
+    @field_validator("angles", mode="before")
     @classmethod
-    def _in_range(cls, value: dict[str, float]) -> dict[str, float]:
-        try:
-            Pose.of(value)
-        except PoseError as exc:
-            raise ValueError(str(exc)) from None
+    def _in_range(cls, value: object) -> object:
+        """Checked as written (pydantic alone would read ``true`` or ``"10"`` as a number)."""
+        if isinstance(value, dict):
+            try:
+                Pose.of(value)
+            except PoseError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @property
@@ -116,9 +118,14 @@ class Motion:
 
 
 def load_motion(annotations_dir: Path) -> tuple[Motion, list[AnnotationError]]:
-    """The rhythm and poses of ``annotations_dir / motion.yaml``; without a usable rhythm
-    the lumbar spine stays still (and says why)."""
-    path = Path(annotations_dir) / MOTION_FILE
+    """The rhythm and poses of ``annotations_dir / motion.yaml`` (see :func:`read_motion`)."""
+    return read_motion(Path(annotations_dir) / MOTION_FILE)
+
+
+def read_motion(path: Path) -> tuple[Motion, list[AnnotationError]]:
+    """The rhythm and poses of a motion file; without a usable rhythm the lumbar spine
+    stays still (and says why)."""
+    path = Path(path)
     document, problems = read_mapping(path, expected="poses")
     if document is None:
         return Motion(), problems

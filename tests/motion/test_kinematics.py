@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.model.kinematics import JOINTS, SEGMENTS, SPINE, Pose, PoseError, apply, rotation
+from app.model.poses import read_motion
 
 
 def moved(rig, pose, segment, point):
@@ -114,3 +118,34 @@ def test_poses_refuse_unknown_joints_and_angles_out_of_range():
 
 def test_rotation_is_right_handed():
     assert np.allclose(rotation([0, 0, 1], 90) @ [1, 0, 0], [0, 1, 0])
+
+
+angles = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5), st.booleans(), st.none()
+)
+
+
+@given(st.dictionaries(st.sampled_from([*JOINTS, "hip_flexon_right", "knee"]), angles, max_size=4))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_generated_bad_pose_in_the_motion_file_is_one_line_and_the_rest_is_kept(tmp_path, angles):
+    rhythm = {j: {"flexion": 10, "lateral_bending": 5, "rotation": 1} for _, j in SPINE}
+    good = {"title": "Good", "angles": {"pelvic_tilt": 10}, "source": "A source text"}
+    generated = {"title": "Generated", "angles": angles, "source": "A source text"}
+    document = {
+        "rhythm": {"source": "White and Panjabi 1990", "joints": rhythm},
+        "poses": {"good": good, "generated": generated},
+    }
+    path = tmp_path / "motion.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    motion, problems = read_motion(path)
+    assert "good" in motion.poses
+    try:
+        Pose.of(angles)
+        valid = True
+    except PoseError:
+        valid = False
+    assert ("generated" in motion.poses) == valid
+    for problem in problems:
+        assert (
+            str(problem).startswith(f"{path}:") and "\n" not in str(problem) and "generated" in str(problem)
+        )
