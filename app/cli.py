@@ -237,7 +237,7 @@ def read_lesson(scene: SceneModel, path: Path):
     """A valid lesson, or a UsageError that lists its problems as file:line: message."""
     from app.model.lessons import load_lesson
 
-    lesson, errors = load_lesson(path, scene.catalogue)
+    lesson, errors = load_lesson(path, scene.catalogue, scene.poses)
     if lesson is None:
         more = f" (and {len(errors) - 1} more: psoas-atlas validate lists them)" if len(errors) > 1 else ""
         raise UsageError(f"invalid lesson: {errors[0]}{more}")
@@ -337,10 +337,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += source_errors
     _, content_errors = load_content([p for p in files if kinds[p] in ("content", "")], catalogue, sources)
     errors += content_errors
-    from app.model.lessons import load_lesson
-
-    for lesson_path in (p for p in files if kinds[p] == "steps"):
-        errors += load_lesson(lesson_path, catalogue)[1]
     from app.model.landmarks import load_attachments, load_landmarks
     from app.model.search import load_places
 
@@ -348,10 +344,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         landmarks = load_landmarks(paths.landmarks_file())[0]
         attachments = load_attachments(paths.attachments_file())[0]
         errors += load_places(places_path, catalogue, landmarks, attachments, sources)[1]
+    from app.model.lessons import load_lesson
     from app.model.poses import read_motion
 
-    for motion_path in (p for p in files if kinds[p] == "poses"):
-        errors += read_motion(motion_path)[1]
+    motion_path = next((p for p in files if kinds[p] == "poses"), paths.annotations_dir() / "motion.yaml")
+    motion, motion_errors = read_motion(motion_path)
+    if motion_path in files:
+        errors += motion_errors
+    for lesson_path in (p for p in files if kinds[p] == "steps"):
+        errors += load_lesson(lesson_path, catalogue, motion)[1]
     for error in errors:
         print(error)
     if errors:

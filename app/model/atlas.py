@@ -68,7 +68,8 @@ class Atlas:
         """The teaching content, the shipped lessons and the searchable places, their
         problems added to :attr:`problems`."""
         self.library, problems = load_library(self.annotations_dir, self.catalogue)
-        self.lessons, lesson_problems = load_lessons(self.annotations_dir, self.catalogue)
+        motion = self.body.motion if self.body is not None else None
+        self.lessons, lesson_problems = load_lessons(self.annotations_dir, self.catalogue, motion)
         self.places, place_problems = load_shipped_places(
             self.annotations_dir, self.catalogue, self.landmarks, self.attachments
         )

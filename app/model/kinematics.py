@@ -124,6 +124,13 @@ class Pose:
     def describe(self) -> str:
         return ", ".join(f"{k}={v:g}" for k, v in self.angles) or "neutral"
 
+    def towards(self, other: Pose, fraction: float) -> Pose:
+        """The pose ``fraction`` (0 to 1) of the way to ``other``, every joint turning at
+        once: joint angles blend linearly, so each joint stays within its range."""
+        f = min(1.0, max(0.0, float(fraction)))
+        joints = {*self.as_dict(), *other.as_dict()}
+        return Pose.of({j: self[j] + (other[j] - self[j]) * f for j in joints})
+
 
 def check_angle(name: str, value: object) -> float:
     """``value`` as a float in ``name``'s range, or :class:`PoseError` saying what is wrong."""

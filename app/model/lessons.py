@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.fonts import text_problem
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.content import SIDE_SUFFIXES
+from app.model.kinematics import Pose, PoseError
+from app.model.playback import Tween
+from app.model.poses import Motion, Movement, pose_specs
 from app.model.scene import Picture, SceneModel
 from app.model.views import VIEWS, CameraPose
 from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
@@ -38,6 +41,18 @@ class Step(BaseModel):
     xray: bool = False
     opacity: dict[str, float] = Field(default_factory=dict)
     labels: bool = True
+    #: The pose the step shows (a pose's name, specs or angles; neutral standing if left out).
+    pose: tuple[str, ...] | None = None
+    #: Or a movement the step plays, ending in the pose it shows.
+    motion: Movement | None = None
+
+    _pose_specs = field_validator("pose", mode="before")(pose_specs)
+
+    @model_validator(mode="after")
+    def _one_pose(self) -> Step:
+        if self.pose is not None and self.motion is not None:
+            raise ValueError("give either 'pose' or 'motion' (its 'from' is where it starts), not both")
+        return self
 
     @field_validator("view")
     @classmethod
@@ -63,7 +78,13 @@ class Lesson(BaseModel):
 
 
 #: Every field name of a lesson, for spelling hints.
-LESSON_FIELDS = {*Lesson.model_fields, *Step.model_fields, *CameraPose.model_fields}
+LESSON_FIELDS = {
+    *Lesson.model_fields,
+    *Step.model_fields,
+    *CameraPose.model_fields,
+    *Movement.model_fields,
+    "from",
+}
 
 
 def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
@@ -77,8 +98,11 @@ def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
     return out
 
 
-def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[AnnotationError]]:
-    """Read and check a lesson; every problem is reported with its line."""
+def load_lesson(
+    path: Path, catalogue: Catalogue, motion: Motion | None = None
+) -> tuple[Lesson | None, list[AnnotationError]]:
+    """Read and check a lesson; every problem is reported with its line. Pose names are
+    checked against ``motion``'s named poses when it is given."""
     path = Path(path)
     document, problems = read_mapping(path, expected="steps")
     if document is None:
@@ -94,12 +118,12 @@ def load_lesson(path: Path, catalogue: Catalogue) -> tuple[Lesson | None, list[A
     if problem:
         errors.append(AnnotationError(path, document.line_of("title"), f"'title': {problem}"))
     for index, step in enumerate(lesson.steps):
-        errors.extend(step_problems(path, document, index, step, catalogue))
+        errors.extend(step_problems(path, document, index, step, catalogue, motion))
     return (lesson if not errors else None), errors
 
 
 def check_step(
-    path: Path, document: Located, index: int, catalogue: Catalogue
+    path: Path, document: Located, index: int, catalogue: Catalogue, motion: Motion | None = None
 ) -> tuple[Step | None, list[AnnotationError]]:
     """Step ``index`` of a lesson file checked on its own, with :func:`load_lesson`'s messages
     and lines: the step, or ``None`` and its problems (bookmarks keep the others)."""
@@ -111,15 +135,21 @@ def check_step(
         for loc, message in pydantic_problems(located, LESSON_FIELDS):
             errors.append(AnnotationError(path, line_at(document, loc), message))
         return None, errors
-    errors = step_problems(path, document, index, step, catalogue)
+    errors = step_problems(path, document, index, step, catalogue, motion)
     return (None if errors else step), errors
 
 
 def step_problems(
-    path: Path, document: Located, index: int, step: Step, catalogue: Catalogue
+    path: Path,
+    document: Located,
+    index: int,
+    step: Step,
+    catalogue: Catalogue,
+    motion: Motion | None = None,
 ) -> list[AnnotationError]:
     """What the model alone cannot check in step ``index`` (valid as a :class:`Step`) of a
-    lesson file: that its structure ids exist and its texts can be drawn."""
+    lesson file: that its structure ids exist, its texts can be drawn and its poses exist
+    (with ``motion``)."""
     errors: list[AnnotationError] = []
     raw = document.value["steps"][index]
 
@@ -146,14 +176,33 @@ def step_problems(
                 errors.append(
                     AnnotationError(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
                 )
+    if motion is not None:
+        try:
+            step_tween(step, motion)
+        except PoseError as exc:
+            field = "pose" if step.pose is not None else "motion"
+            errors.append(AnnotationError(path, line_of(field), f"step {index + 1}: '{field}': {exc}"))
     return errors
 
 
-def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None) -> None:
-    """Show, hide, select and look as the step says (and draw ``picture``), as one change.
+def step_tween(step: Step, motion: Motion) -> Tween:
+    """Where a step's pose starts and ends, and how long it takes to get there (a still
+    step starts and ends in its pose; no pose is neutral standing, so every step says the
+    whole scene). Raises :class:`PoseError` for an unknown pose or joint."""
+    if step.motion is not None:
+        start, end = motion.resolve(step.motion.start), motion.resolve(step.motion.to)
+        return Tween(start, end, step.motion.seconds)
+    pose = motion.resolve(step.pose) if step.pose is not None else Pose()
+    return Tween(pose, pose, 0.0)
+
+
+def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at_start: bool = False) -> None:
+    """Show, hide, select, pose and look as the step says (and draw ``picture``), as one
+    change. The pose is the one the step's movement ends in (where it starts, ``at_start``:
+    the player moves it on from there).
 
     The one interpreter of a step: the window (bookmarks), presentation mode, ``screenshot
-    --lesson``, ``render-lesson`` and the handout all come through here."""
+    --lesson``, ``render-lesson``, ``animate`` and the handout all come through here."""
     catalogue = scene.catalogue
     if step.show == "all":
         shown = {s.id for s in catalogue if s.visible}
@@ -176,6 +225,13 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None) ->
             scene.set_view(step.view)
         if picture is not None:
             scene.set_picture(picture)
+        if scene.body is not None:
+            try:
+                tween = step_tween(step, scene.body.motion)
+            except PoseError:  # a pose the loader was not asked to check: the scene stays put
+                pass
+            else:
+                scene.set_pose(tween.start if at_start else tween.end)
 
 
 def step_picture(lesson: Lesson, index: int, **changes: Any) -> Picture:
@@ -196,7 +252,7 @@ def show_step(scene: SceneModel, lesson: Lesson, index: int, **changes: Any) -> 
 
 def lesson_yaml(lesson: Lesson) -> str:
     """A lesson as the YAML that :func:`load_lesson` reads back (defaults left out)."""
-    return lesson_data_yaml(lesson.model_dump(mode="json", exclude_defaults=True))
+    return lesson_data_yaml(lesson.model_dump(mode="json", exclude_defaults=True, by_alias=True))
 
 
 def lesson_data_yaml(data: dict[str, Any]) -> str:
@@ -233,12 +289,12 @@ def lesson_files(annotations_dir: Path) -> list[Path]:
 
 
 def load_lessons(
-    annotations_dir: Path, catalogue: Catalogue
+    annotations_dir: Path, catalogue: Catalogue, motion: Motion | None = None
 ) -> tuple[list[tuple[Path, Lesson]], list[AnnotationError]]:
     """The shipped lessons that read, and the problems of the others."""
     lessons, problems = [], []
     for path in lesson_files(annotations_dir):
-        lesson, errors = load_lesson(path, catalogue)
+        lesson, errors = load_lesson(path, catalogue, motion)
         problems.extend(errors)
         if lesson is not None:
             lessons.append((path, lesson))

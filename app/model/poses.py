@@ -83,6 +83,34 @@ class NamedPose(BaseModel):
         return Pose.of(self.angles)
 
 
+def pose_specs(value: object) -> object:
+    """A pose as lessons write it, as the specs :meth:`Motion.resolve` reads: a pose's name
+    (``trunk_fold``), a list of specs (``[trunk_fold, hip_flexion_right=30]``) or angles by
+    joint (``{hip_flexion_right: 90}``). Anything else is left for pydantic to refuse."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, dict):
+        specs = []
+        for joint, angle in value.items():
+            if isinstance(angle, bool) or not isinstance(angle, int | float):
+                raise ValueError(f"{joint}: expected an angle in degrees, got {angle!r}")
+            specs.append(f"{joint}={angle:g}")
+        return tuple(specs)
+    return value
+
+
+class Movement(BaseModel):
+    """A lesson step's movement: from one pose to another over some seconds (from neutral
+    standing when ``from`` is left out)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: tuple[str, ...] = Field(default=(), alias="from")
+    to: tuple[str, ...] = Field(min_length=1)
+    seconds: float = Field(default=3.0, ge=0.5, le=30)
+
+    _specs = field_validator("start", "to", mode="before")(pose_specs)
+
+
 FIELDS = {"rhythm", "poses", *Rhythm.model_fields, *NamedPose.model_fields, *SegmentRange.model_fields}
 
 

@@ -22,6 +22,7 @@ from app.model.body import Body
 from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
 from app.model.palette import DEFAULT_PALETTE, Palette, named_palette
+from app.model.poses import Motion
 from app.model.search import Mark, Match, search
 from app.model.sites import GHOST_OPACITY, Occluders, ghosted
 from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
@@ -353,6 +354,11 @@ class SceneModel:
     @property
     def pose(self) -> Pose:
         return self._pose
+
+    @property
+    def poses(self) -> Motion | None:
+        """The named poses (and lumbar rhythm) this scene can take, if it has a body."""
+        return self.body.motion if self.body is not None else None
 
     def set_pose(self, pose: Pose | Mapping[str, float]) -> None:
         """Pose the skeleton (a :class:`Pose`, or joint angles to change in the current one);

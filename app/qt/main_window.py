@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.library = library or Library()
         self.problems = list(problems or [])
         if lessons is None:
-            lessons, lesson_problems = load_lessons(paths.annotations_dir(), scene.catalogue)
+            lessons, lesson_problems = load_lessons(paths.annotations_dir(), scene.catalogue, scene.poses)
             self.problems += lesson_problems
         self.lessons = lessons
         self.presentation: Presentation | None = None
@@ -545,7 +545,7 @@ class MainWindow(QMainWindow):
         )
         if not name:
             return
-        lesson, errors = load_lesson(Path(name), self.scene.catalogue)
+        lesson, errors = load_lesson(Path(name), self.scene.catalogue, self.scene.poses)
         if lesson is None:
             QMessageBox.warning(self, "Lesson not opened", "\n".join(str(e) for e in errors))
             return
