@@ -175,6 +175,69 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return _status(atlas)
 
 
+def cmd_animate(args: argparse.Namespace) -> int:
+    out = _writable_file(Path(args.out))
+    from app.render.video import VideoError, video_problem, write_video
+
+    problem = video_problem(out, args.size)
+    if problem:
+        raise UsageError(f"cannot write {out}: {problem}")
+    if not 1 <= args.fps <= 60:
+        raise UsageError(f"--fps must be 1 to 60, not {args.fps:g}")
+    if args.seconds is not None and not 0.5 <= args.seconds <= 60:
+        raise UsageError(f"--seconds must be 0.5 to 60, not {args.seconds:g}")
+    if args.lesson and args.seconds is not None:
+        raise UsageError("--seconds is for --motion: a lesson's steps say how long each movement takes")
+    from tqdm import tqdm
+
+    from app.model.lessons import lesson_reel, show_step
+    from app.model.playback import Tween
+    from app.render.snapshot import RenderError, ensure_headless_vtk
+
+    ensure_headless_vtk()
+    atlas = load_atlas()
+    scene = atlas.scene()
+    if atlas.body is None:
+        raise UsageError("cannot animate: the landmarks lack the joint centres")
+    motion = atlas.body.motion
+    show = None
+    if args.lesson:
+        lesson = read_lesson(scene, Path(args.lesson))
+        frames = lesson_reel(lesson, motion, args.fps)
+
+        def show(index: int) -> None:
+            show_step(scene, lesson, index)
+            if args.view:
+                scene.set_view(args.view)
+
+        what = f"{lesson.title!r}, {len(lesson.steps)} steps"
+    else:
+        start, end = (resolve_pose(atlas, [spec]) for spec in args.motion)
+        tween = Tween(start, end, args.seconds or 3.0)
+        frames = [(0, pose) for pose in tween.frames(args.fps)]
+        first, last = (_pose_title(motion, spec) for spec in args.motion)
+        scene.set_picture(title=f"{first} to {last}")
+        scene.set_view(args.view or "right")  # the body's side shows flexion and tilt best
+        what = f"{args.motion[0]} to {args.motion[1]}"
+    try:
+        with tqdm(total=len(frames), unit="frame", desc=out.name, disable=None, leave=False) as bar:
+            write_video(scene, out, frames, args.size, args.fps, show, bar.update)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    except (RenderError, VideoError) as exc:
+        raise UsageError(f"cannot render {out}: {exc}") from exc
+    width, height = args.size
+    timing = f"{len(frames)} frames, {len(frames) / args.fps:.1f} s at {args.fps:g} fps"
+    print(f"wrote {out} ({what}; {timing}, {width}x{height})")
+    return _status(atlas)
+
+
+def _pose_title(motion, spec: str) -> str:
+    """A pose's title for a video's heading (a spec as it was written)."""
+    named = motion.poses.get(spec)
+    return named.title if named is not None else spec
+
+
 def resolve_pose(atlas: Atlas, specs: list[str]):
     """The pose that ``--pose`` specs name (JOINT=DEG or pose names), or a UsageError."""
     from app.model.kinematics import PoseError
@@ -450,6 +513,19 @@ def make_parser() -> argparse.ArgumentParser:
     lesson.add_argument("outdir", metavar="OUTDIR")
     lesson.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
     lesson.set_defaults(func=cmd_render_lesson)
+
+    anim = sub.add_parser("animate", help="an MP4 or GIF of a lesson or a movement, with no display")
+    anim.add_argument("out", metavar="OUT.mp4|OUT.gif")
+    source = anim.add_mutually_exclusive_group(required=True)
+    source.add_argument("--lesson", metavar="FILE", help="play a lesson, step by step")
+    source.add_argument(
+        "--motion", nargs=2, metavar=("POSE_A", "POSE_B"), help="move from one pose to another"
+    )
+    anim.add_argument("--seconds", type=float, metavar="S", help="how long the movement takes (default 3)")
+    anim.add_argument("--view", choices=list(VIEWS), help="standard view (default: the lesson's, or right)")
+    anim.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
+    anim.add_argument("--fps", type=float, default=30.0, metavar="N", help="frames per second (default 30)")
+    anim.set_defaults(func=cmd_animate)
 
     mech = sub.add_parser("mechanics", help="muscle lengths and moment arms over a joint's range")
     mech.add_argument(

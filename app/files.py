@@ -48,6 +48,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def file_replaced_whole(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix, for writers that go by it, such
+    as a video encoder); when the block succeeds it is renamed to ``path``, and when it
+    fails it is removed, leaving ``path`` as it was."""
+    path = Path(path)
+    mode = _new_mode(path, 0o666)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,8 +1,8 @@
 """Undo and redo of scene changes (Ctrl+Z / Ctrl+Shift+Z).
 
 Every change of the scene model is a step (a batch, such as a lesson step or Isolate, is
-one); moving an opacity slider is one step however many values it passes through. Camera
-drags are not scene changes and are not undone.
+one); moving an opacity or a joint slider, or playing a movement, is one step however
+many values it passes through. Camera drags are not scene changes and are not undone.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from psygnal import Signal
 
 from app.model.scene import SceneModel, SceneState
 
-#: Opacity changes closer together than this (seconds) are one step (a slider being moved).
+#: Opacity or pose changes closer together than this (seconds) are one step (a slider being
+#: moved, a movement playing).
 COALESCE_S = 1.5
+#: The changes that a slider makes by the dozen.
+SLIDING = (frozenset({"opacity"}), frozenset({"pose"}))
 
 
 class History:
@@ -29,7 +32,7 @@ class History:
         self._redo: list[SceneState] = []
         self._current = scene.state()
         self._restoring = False
-        self._last_opacity_at = 0.0
+        self._last_slide: tuple[frozenset[str], float] = (frozenset(), 0.0)
         scene.changed.connect(self._on_changed)
 
     @property
@@ -47,8 +50,9 @@ class History:
         if state == self._current:
             return
         now = time.monotonic()
-        sliding = aspects == {"opacity"} and now - self._last_opacity_at < COALESCE_S and self._undo
-        self._last_opacity_at = now if aspects == {"opacity"} else 0.0
+        last, at = self._last_slide
+        sliding = aspects in SLIDING and aspects == last and now - at < COALESCE_S and self._undo
+        self._last_slide = (aspects, now) if aspects in SLIDING else (frozenset(), 0.0)
         if not sliding:
             self._undo = [*self._undo, self._current][-self.limit :]
         self._redo = []
@@ -78,5 +82,5 @@ class History:
         finally:
             self._restoring = False
         self._current = self.scene.state()
-        self._last_opacity_at = 0.0
+        self._last_slide = (frozenset(), 0.0)
         self.changed.emit()

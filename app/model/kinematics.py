@@ -183,6 +183,10 @@ def lumbar_turn(flexion: float, lateral: float, axial: float) -> np.ndarray:
     return rotation(X, -flexion) @ rotation(Y, lateral) @ rotation(Z, -axial)
 
 
+#: How many poses' placements a rig keeps (a frame and its moment arms' neighbours).
+PLACED_KEPT = 64
+
+
 @dataclass(frozen=True)
 class Rig:
     """Joint centres (from the landmarks) and the segmental rhythm: all it takes to place
@@ -195,6 +199,9 @@ class Rig:
     rhythm: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Centre of each vertebral body (``vertebra_l4``...) and of the S1 endplate (``pelvis``).
     body_centres: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The placements of recent poses: a frame asks for the same pose's many times (every
+    #: surface, every muscle's length), the moment arms for its neighbours.
+    _placed: dict[Pose, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_landmarks(
@@ -235,7 +242,16 @@ class Rig:
         return about(self.hip_centres[side], turn)
 
     def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
-        """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose``."""
+        """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose`` (shared: do
+        not modify)."""
+        placed = self._placed.get(pose)
+        if placed is None:
+            if len(self._placed) >= PLACED_KEPT:
+                self._placed.clear()
+            placed = self._placed[pose] = self._place(pose)
+        return placed
+
+    def _place(self, pose: Pose) -> dict[str, np.ndarray]:
         out = {"pelvis": self.pelvis(pose)}
         for side in SIDES:
             out[f"femur_{side}"] = self.femur(pose, side)

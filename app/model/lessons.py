@@ -18,7 +18,7 @@ from app.fonts import text_problem
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.content import SIDE_SUFFIXES
 from app.model.kinematics import Pose, PoseError
-from app.model.playback import Tween
+from app.model.playback import Tween, reel
 from app.model.poses import Motion, Movement, pose_specs
 from app.model.scene import Picture, SceneModel
 from app.model.views import VIEWS, CameraPose
@@ -232,6 +232,17 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
                 pass
             else:
                 scene.set_pose(tween.start if at_start else tween.end)
+
+
+def lesson_reel(lesson: Lesson, motion: Motion, fps: float) -> list[tuple[int, Pose]]:
+    """A video of a lesson, frame by frame: (step index, pose). Each step is held still, or
+    plays its movement with a pause before and after (``app.model.playback.reel``).
+    Raises :class:`PoseError` for a pose ``motion`` does not know."""
+    return [
+        (index, pose)
+        for index, step in enumerate(lesson.steps)
+        for pose in reel(step_tween(step, motion), fps)
+    ]
 
 
 def step_picture(lesson: Lesson, index: int, **changes: Any) -> Picture:

@@ -44,13 +44,15 @@ class CameraFlight(QObject):
     def flying(self) -> bool:
         return self.animation.state() == QVariantAnimation.State.Running
 
-    def go(self, step: Step, animate: bool = True, picture: Picture | None = None) -> None:
-        """Apply ``step`` (with ``picture``, if given); move the camera there smoothly, or cut
-        when ``animate`` is false."""
+    def go(
+        self, step: Step, animate: bool = True, picture: Picture | None = None, at_start: bool = False
+    ) -> None:
+        """Apply ``step`` (with ``picture``, if given; in the pose its movement starts from,
+        ``at_start``); move the camera there smoothly, or cut when ``animate`` is false."""
         self.finish()
         start = self.renderer.camera_pose()
         with self.renderer.hold(render=not animate):
-            apply_step(self.scene, step, picture)
+            apply_step(self.scene, step, picture, at_start=at_start)
         if not animate:
             self.landed.emit()
             return

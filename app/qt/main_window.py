@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -48,6 +49,7 @@ from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
 from app.qt.interactor import AtlasInteractor
 from app.qt.motion_panel import MotionPanel
+from app.qt.player import PlayBar, PosePlayer
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.seek import Seeker
 from app.qt.structure_tree import StructureTree
@@ -104,6 +106,8 @@ COMMANDS: tuple[Command, ...] = (
             separator=True),
     Command("labels", "&View", "&Labels", "toggle_labels", "L", "Labels and leader lines on or off",
             checkable=True),
+    Command("play", "&View", "&Play or Pause Movement", "toggle_play", "K",
+            "Play the movement chosen in the Motion dock, or pause it", separator=True),
     Command("bookmark", "&Bookmarks", "&Add Bookmark…", "add_bookmark", "Ctrl+D", toolbar=True),
     Command("bookmarks_lesson", "&Bookmarks", "Save Bookmarks as &Lesson…", "save_bookmarks_lesson"),
     Command("present_bookmarks", "&Bookmarks", "&Present Bookmarks", "present_bookmarks"),
@@ -185,14 +189,25 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.structures_dock, self.bookmarks_dock)
         self.motion: MotionPanel | None = None
         self.motion_dock: QDockWidget | None = None
+        self.play_bar: PlayBar | None = None
+        #: Plays movements: from the Motion dock, and a lesson step's in presentation mode.
+        self.player = PosePlayer(self.renderer, self)
         if scene.body is not None:
             self.motion = MotionPanel(scene, scene.body, self)
             # While a slider is held only the low-detail surfaces are posed.
             self.motion.dragging.connect(
                 lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()
             )
+            self.play_bar = PlayBar(self.player, scene.body.motion, self)
+            playing = QGroupBox("Play a movement")
+            QVBoxLayout(playing).addWidget(self.play_bar)
+            column = QWidget(self)
+            stack = QVBoxLayout(column)
+            stack.setContentsMargins(0, 0, 0, 0)
+            stack.addWidget(playing)
+            stack.addWidget(self.motion, 1)
             scroll = QScrollArea()  # ten joints and a table: it scrolls rather than set the window's height
-            scroll.setWidget(self.motion)
+            scroll.setWidget(column)
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.motion_dock = self._dock("Motion", scroll, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
@@ -397,6 +412,13 @@ class MainWindow(QMainWindow):
         on = self.labels_action.isChecked() if checked is None else bool(checked)
         self.scene.set_picture(labels=on)
         self.statusBar().showMessage("Labels shown" if on else "Labels hidden (L shows them)", 3000)
+
+    def toggle_play(self) -> None:
+        if self.play_bar is None or self.motion_dock is None:
+            self.statusBar().showMessage("This data set cannot be posed (Help ▸ Annotation Problems)", 5000)
+            return
+        self.motion_dock.raise_()
+        self.play_bar.toggle()
 
     def set_group_opacity(self, group: Group, opacity: float) -> None:
         self.scene.set_group_opacity(group, opacity)

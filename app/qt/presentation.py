@@ -3,7 +3,8 @@
 Only the 3D view stays; titles, captions and labels are the scene's picture drawn large by
 VTK, so they are as sharp on a projector as in an export. Presentation clickers send Page Up
 / Page Down; the arrow keys, space and backspace work too; Escape leaves and puts the window
-and the scene back as they were before (selection, what is shown, opacities, camera).
+and the scene back as they were before (selection, what is shown, opacities, camera, pose).
+A step with a movement plays it once the camera has arrived; P plays it again.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.model.lessons import Lesson, step_picture
+from app.model.kinematics import PoseError
+from app.model.lessons import Lesson, step_picture, step_tween
+from app.model.playback import Tween
 from app.model.scene import SceneModel
 from app.qt.flight import CameraFlight
+from app.qt.player import PosePlayer
 from app.render.scene_renderer import SceneRenderer
 
 NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace)
+REPLAY_KEYS = (Qt.Key.Key_P,)
 #: Text and labels in presentation mode, relative to the window's (for the back of the room).
 PRESENTATION_SCALE = 1.6
-FIRST_STEP_HINT = "Page Down, Space or Right: next · Page Up or Left: back · Esc: leave"
+FIRST_STEP_HINT = "Page Down, Space or Right: next · Page Up or Left: back · P: play again · Esc: leave"
 
 
 class Stage(Protocol):
@@ -31,6 +36,7 @@ class Stage(Protocol):
 
     scene: SceneModel
     renderer: SceneRenderer
+    player: PosePlayer
 
     def enter_full_screen(self) -> None:
         """Hide everything but the 3D view and fill the screen."""
@@ -59,11 +65,15 @@ class Presentation(QObject):
         self.index = -1
         self.active = False
         self.flight = CameraFlight(stage.renderer, self)
+        self.flight.landed.connect(self._landed)
+        self.player = stage.player
+        self._movement: Tween | None = None  # the step's, played when the camera lands
         self._before = self.scene.state()
         self._camera_before = stage.renderer.camera_pose()
         self._actions = [
             self._action("Next Step", NEXT_KEYS, self.next),
             self._action("Previous Step", PREVIOUS_KEYS, self.previous),
+            self._action("Play the Movement Again", REPLAY_KEYS, self.replay),
         ]
 
     def _action(self, text: str, keys: tuple[Qt.Key, ...], slot) -> QAction:
@@ -93,6 +103,8 @@ class Presentation(QObject):
             return
         self.active = False
         self.flight.finish()
+        self._movement = None
+        self.player.pause()
         for action in self._actions:
             self.stage.removeAction(action)
         self.stage.leave_full_screen()
@@ -121,5 +133,30 @@ class Presentation(QObject):
         picture = step_picture(self.lesson, index, label_scale=self.scale, legend_on_top=True)
         if index == 0:
             picture = replace(picture, footnote=f"{picture.footnote}    {FIRST_STEP_HINT}")
-        self.flight.go(self.lesson.steps[index], animate=animate, picture=picture)
+        self.player.pause()
+        self._movement = self.movement(index)
+        moves = self._movement is not None
+        self.flight.go(self.lesson.steps[index], animate=animate, picture=picture, at_start=moves)
         self.step_changed.emit(index)
+
+    def movement(self, index: int) -> Tween | None:
+        """The movement step ``index`` plays, if it has one and the scene can move."""
+        poses = self.scene.poses
+        if poses is None or self.lesson.steps[index].motion is None:
+            return None
+        try:
+            return step_tween(self.lesson.steps[index], poses)
+        except PoseError:
+            return None
+
+    def replay(self) -> None:
+        """Play the step's movement again from its start."""
+        if self.active and 0 <= self.index < len(self.lesson.steps):
+            tween = self.movement(self.index)
+            if tween is not None:
+                self.player.play(tween, loop=False)
+
+    def _landed(self) -> None:
+        if self.active and self._movement is not None:
+            tween, self._movement = self._movement, None
+            self.player.play(tween, loop=False)

@@ -26,6 +26,9 @@ class _Posable:
         self.skin = skin
         self.faces = faces
         self.rest_normals = np.asarray(shared.point_normals, dtype=float)
+        self.mesh.point_data.active_normals = self.rest_normals.astype(np.float32)
+        self.points = self.mesh.points  # views of the VTK arrays, written in place
+        self.normals = self.mesh.point_data.active_normals
         self.pose = Pose()
 
     def apply(self, deformer: Deformer, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
@@ -37,8 +40,11 @@ class _Posable:
             normals = self.rest_normals @ transforms[self.skin.rigid_segment][:3, :3].T
         else:
             normals = vertex_normals(points, self.faces)
-        self.mesh.points = points.astype(np.float32)
-        self.mesh.point_data.active_normals = normals.astype(np.float32)
+        # Written into the arrays VTK already has (no new arrays, no pyvista setters).
+        self.points[:] = points
+        self.normals[:] = normals
+        self.mesh.GetPoints().Modified()
+        self.mesh.GetPointData().GetNormals().Modified()
         self.mesh.Modified()
 
 

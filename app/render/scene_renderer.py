@@ -161,11 +161,15 @@ class SceneRenderer:
         self.emphasis.place_legend(on_top=picture.legend_on_top or bool(picture.caption))
 
     def _restyle(self) -> None:
-        """Colour, opacity and visibility of every structure's actor, as the model says."""
+        """Colour, opacity and visibility of every structure's actor, as the model says
+        (on the low-detail stand-ins while the view moves: a change while a slider is held
+        or a movement plays must not bring the full surfaces back under them)."""
         for sid, actor in self.actors.items():
             actor.prop.color = self.emphasis.structure_color(sid)
             self._set_opacity(actor, self.scene.drawn_opacity(sid))
             actor.visibility = self.scene.shown(sid)
+        if self.interacting:
+            self._stand_in()
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""
@@ -235,6 +239,10 @@ class SceneRenderer:
         if self.interacting or not self.lod_actors:
             return
         self.interacting = True
+        self._stand_in()
+
+    def _stand_in(self) -> None:
+        """The low-detail actors drawn in the full ones' place, styled as they are."""
         for sid, lod in self.lod_actors.items():
             full = self.actors[sid]
             lod.prop.color = full.prop.color

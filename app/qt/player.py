@@ -1,0 +1,191 @@
+"""Play a movement: the scene's pose follows an eased tween in real time (at a chosen speed,
+once or there and back in a loop), in the window's Motion dock and in presentation mode.
+
+The player only sets the scene's pose; the renderer poses the low-detail surfaces while it
+plays and the full ones when it stops. Any other change of pose (a slider, a bookmark, a
+lesson step) pauses it, so the user is never fought for the controls.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+from app.model.kinematics import Pose
+from app.model.playback import Tween
+from app.model.poses import Motion
+from app.render.scene_renderer import SceneRenderer
+
+#: The frame interval asked of the timer (a frame that takes longer just comes later).
+FRAME_MS = 16
+SPEEDS = (0.25, 0.5, 1.0, 2.0)
+
+
+class PosePlayer(QObject):
+    """Plays a :class:`~app.model.playback.Tween` on a renderer's scene."""
+
+    playing_changed = Signal(bool)
+    #: A movement played to its end (not looping, not paused).
+    finished = Signal()
+
+    def __init__(self, renderer: SceneRenderer, parent: QObject | None = None):
+        super().__init__(parent)
+        self.renderer = renderer
+        self.scene = renderer.scene
+        self.tween: Tween | None = None
+        self.speed = 1.0
+        self.loop = False
+        self.elapsed = 0.0  # seconds of the movement played (at speed 1)
+        self.frame_times: list[float] = []  # seconds each frame took (for the bench)
+        self._set: Pose | None = None
+        self._clock = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._frame)
+        self.scene.pose_changed.connect(self._pose_changed)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def play(self, tween: Tween | None = None, loop: bool | None = None) -> None:
+        """Play ``tween`` from its start (or go on with the one paused); ``loop`` there and
+        back until paused, or once (unchanged if not given)."""
+        if loop is not None:
+            self.loop = loop
+        if tween is not None:
+            self.tween, self.elapsed = tween, 0.0
+        if self.tween is None:
+            return
+        if self.done:
+            self.elapsed = 0.0
+        self.frame_times = []
+        self._clock = time.perf_counter()
+        self.renderer.begin_interaction()
+        self._timer.start()
+        self._show(self.tween.at(self.elapsed, self.loop))
+        self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        """Stop where it is; the full-detail surfaces catch up."""
+        if not self.playing:
+            return
+        self._timer.stop()
+        if self.renderer.interacting:
+            self.renderer.end_interaction()
+        self.playing_changed.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    @property
+    def done(self) -> bool:
+        return self.tween is not None and not self.loop and self.elapsed >= self.tween.seconds
+
+    def _frame(self) -> None:
+        if self.tween is None:
+            return
+        now = time.perf_counter()
+        self.elapsed += (now - self._clock) * self.speed
+        self._clock = now
+        self._show(self.tween.at(self.elapsed, self.loop))
+        self.frame_times.append(time.perf_counter() - now)
+        if self.done:
+            self.pause()
+            self.finished.emit()
+
+    def _show(self, pose: Pose) -> None:
+        self._set = pose
+        self.scene.set_pose(pose)
+
+    def _pose_changed(self, pose: Pose) -> None:
+        if self.playing and pose != self._set:
+            self.pause()  # someone else moved the body
+
+
+class PlayBar(QWidget):
+    """From, to, seconds, speed, loop and Play/Pause: a movement between named poses."""
+
+    def __init__(self, player: PosePlayer, motion: Motion, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.player = player
+        self.motion = motion
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.start = self._poses("Play from pose", "neutral")
+        self.end = self._poses("Play to pose", "leg_lift")
+        self.seconds = QDoubleSpinBox()
+        self.seconds.setRange(0.5, 30)
+        self.seconds.setValue(3.0)
+        self.seconds.setSingleStep(0.5)
+        self.seconds.setSuffix(" s")
+        self.seconds.setAccessibleName("Movement duration (seconds)")
+        self.speed = QComboBox()
+        self.speed.setAccessibleName("Playback speed")
+        for speed in SPEEDS:
+            self.speed.addItem(f"{speed:g}\N{MULTIPLICATION SIGN}", speed)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.currentIndexChanged.connect(self._speed_chosen)
+        self.loop = QCheckBox("Loop")
+        self.loop.setToolTip("Play there and back until paused")
+        self.loop.toggled.connect(self._loop_chosen)
+        self.button = QPushButton("▶ Play")
+        self.button.setAccessibleName("Play or pause the movement")
+        self.button.clicked.connect(self.toggle)
+        layout.addWidget(QLabel("From"), 0, 0)
+        layout.addWidget(self.start, 0, 1, 1, 3)
+        layout.addWidget(QLabel("To"), 1, 0)
+        layout.addWidget(self.end, 1, 1, 1, 3)
+        layout.addWidget(self.seconds, 2, 0, 1, 2)
+        layout.addWidget(self.speed, 2, 2)
+        layout.addWidget(self.loop, 2, 3)
+        layout.addWidget(self.button, 3, 0, 1, 4)
+        layout.setColumnStretch(1, 1)
+        player.playing_changed.connect(self._show_playing)
+
+    def _poses(self, name: str, default: str) -> QComboBox:
+        box = QComboBox()
+        box.setAccessibleName(name)
+        for key, named in self.motion.poses.items():
+            box.addItem(named.title, key)
+        index = box.findData(default)
+        box.setCurrentIndex(max(0, index))
+        return box
+
+    def tween(self) -> Tween:
+        """The movement the bar describes now."""
+        start = self.motion.resolve([self.start.currentData()])
+        end = self.motion.resolve([self.end.currentData()])
+        return Tween(start, end, self.seconds.value())
+
+    def toggle(self) -> None:
+        """Pause a movement that plays; otherwise play the chosen one (from the start, or on
+        from where it was paused when nothing was changed)."""
+        player = self.player
+        if player.playing:
+            player.pause()
+        elif player.tween == self.tween() and not player.done and player.elapsed > 0:
+            player.play(loop=self.loop.isChecked())
+        else:
+            player.play(self.tween(), loop=self.loop.isChecked())
+
+    def _speed_chosen(self, index: int) -> None:
+        self.player.speed = float(self.speed.itemData(index))
+
+    def _loop_chosen(self, on: bool) -> None:
+        self.player.loop = on
+
+    def _show_playing(self, playing: bool) -> None:
+        self.button.setText("⏸ Pause" if playing else "▶ Play")
+        for widget in (self.start, self.end, self.seconds):
+            widget.setEnabled(not playing)
