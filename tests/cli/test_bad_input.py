@@ -125,7 +125,7 @@ def test_render_lesson_replaces_an_earlier_output_whole(tmp_path):
     result = run_cli("render-lesson", str(LESSON_3), str(out), "--size", "320x180")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"step-0{n}.png" for n in range(1, 5)] + ["handout.pdf"]
+        [f"step-0{n}.png" for n in range(1, 6)] + ["handout.pdf"]
     )
     assert not [p for p in tmp_path.iterdir() if p.name != "out"]  # no temporary folder left
 
