@@ -44,7 +44,7 @@ from app.model.scene import SceneModel
 from app.model.search import Places
 from app.model.views import DEFAULT_VIEW, VIEWS, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
-from app.qt.export_dialog import export_image, export_scene_folder
+from app.qt.export_dialog import export_image, export_scene_folder, export_video
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
 from app.qt.interactor import AtlasInteractor
@@ -87,6 +87,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("screenshot", "&File", "&Export Image…", "export_image_dialog", "Ctrl+E",
             "Save an annotated PNG at slide or print resolution", toolbar=True),
     Command("export", "&File", "Export &3D Scene…", "export_dialog", "Ctrl+Shift+E"),
+    Command("export_video", "&File", "Export &Video…", "export_video_dialog", None,
+            "The movement chosen in the Motion dock as an MP4 or GIF, from this camera"),
     Command("quit", "&File", "&Quit", "close", QKeySequence.StandardKey.Quit, separator=True),
     Command("undo", "&Edit", "&Undo", "undo", "Ctrl+Z", "Undo the last change of the scene"),
     Command("redo", "&Edit", "&Redo", "redo", "Ctrl+Shift+Z", "Redo what was undone"),
@@ -532,6 +534,15 @@ class MainWindow(QMainWindow):
         selected = self.scene.selected
         title = self.scene.catalogue[selected].name if selected else ""
         export_image(self, self.view_size(), title, self.save_screenshot, self.statusBar().showMessage)
+
+    def export_video_dialog(self) -> None:
+        if self.play_bar is None:
+            self.statusBar().showMessage("This data set cannot be posed (Help ▸ Annotation Problems)", 5000)
+            return
+        self.player.pause()
+        export_video(
+            self, self.scene, self.renderer.camera_pose(), self.play_bar.tween(), self.statusBar().showMessage
+        )
 
     def export_dialog(self) -> None:
         export_scene_folder(self, self.scene, paths.meshes_dir(), self.statusBar().showMessage)

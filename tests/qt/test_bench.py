@@ -12,8 +12,9 @@ def test_summary_statistics():
 
 def test_bench_short_run_in_the_window(qtbot):
     result = run(
-        size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1, processes=1
-    )
+        size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1, processes=1,
+        video_seconds=0.5,
+    )  # fmt: skip
     assert result.size == (640, 400)
     assert result.triangles > 100_000
     assert result.click["n"] >= 5, "clicks must land on structures and highlight them"
@@ -28,6 +29,10 @@ def test_bench_short_run_in_the_window(qtbot):
     assert 1.9 < result.high_triangles / result.triangles < 2.1
     assert result.high_drag["n"] >= 4 and result.high_still["median_ms"] > 0
     assert result.peak_rss_with_export_mb >= result.peak_rss_mb
+    assert result.pose_drag["n"] >= 4 and result.playback["n"] >= 3  # the slider moved, it played
+    assert result.video["frames"] == 15 and result.video["seconds"] > 0
+    for line in ("joint slider drag frame", "movement playing", "video 0.5 s, 30 fps"):
+        assert line in table
     for process in (result.process_screenshot, result.process_plain):  # whole processes
         assert process["n"] == 1 and process["median_ms"] > 0 and process["cpu_ms"] > 0
         assert 100 < process["peak_mb"] < result.peak_rss_with_export_mb

@@ -116,3 +116,47 @@ def test_presentation_plays_a_lesson_step_movement(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not player.playing
     assert scene.state() == before  # the pose put back as it was
+
+
+def test_export_video_from_the_window_leaves_the_window_as_it_was(qtbot, window, tmp_path, monkeypatch):
+    import imageio.v2 as imageio
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.model.playback import Tween
+    from app.qt.export_dialog import export_video
+
+    out = tmp_path / "lift"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "Animated GIF (*.gif)"))
+    scene = window.scene
+    tween = Tween(Pose(), scene.poses.resolve(["leg_lift"]), 0.5)
+    camera = window.renderer.camera_pose()
+    messages = []
+    written = export_video(window, scene, camera, tween, lambda *a: messages.append(a[0]), size=(240, 160))
+    assert written == tmp_path / "lift.gif" and "16 frames" in messages[-1]
+    with imageio.get_reader(written) as reader:
+        frames = [frame for frame in reader]
+    assert frames[0].shape[:2] == (160, 240) and len(frames) >= 8
+    assert scene.pose.neutral and window.renderer.camera_pose() == camera  # the window untouched
+
+
+def test_cancelling_a_video_leaves_no_file(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QProgressDialog
+
+    from app.model.playback import Tween
+    from app.qt.export_dialog import export_video
+
+    out = tmp_path / "lift.mp4"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "MP4 video (*.mp4)"))
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: self.value() >= 3)
+    tween = Tween(Pose(), window.scene.poses.resolve(["leg_lift"]), 1.0)
+    messages = []
+    written = export_video(
+        window,
+        window.scene,
+        window.renderer.camera_pose(),
+        tween,
+        lambda *a: messages.append(a[0]),
+        (240, 160),
+    )
+    assert written is None and messages[-1] == "Video export cancelled"
+    assert list(tmp_path.iterdir()) == []
