@@ -1,7 +1,7 @@
 """Go to a lesson step or a bookmark with a smooth camera move instead of a cut.
 
-The step is applied to the model while the renderer holds its frames, so the scene changes
-in one go; then the camera swings from where it was to where the step puts it
+The step (with a bookmark's pose) is applied to the model while the renderer holds its
+frames, so the scene changes in one go; then the camera swings from where it was to where the step puts it
 (:func:`app.model.views.interpolate`) with low-detail meshes, and the last frame is drawn at
 full detail.
 """
@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
 
-from app.model.lessons import Step, apply_step
+from app.model.bookmarks import apply_bookmark
+from app.model.lessons import Step
 from app.model.scene import Picture
 from app.model.views import CameraPose, interpolate
 from app.render.scene_renderer import SceneRenderer
@@ -45,12 +46,12 @@ class CameraFlight(QObject):
         return self.animation.state() == QVariantAnimation.State.Running
 
     def go(self, step: Step, animate: bool = True, picture: Picture | None = None) -> None:
-        """Apply ``step`` (with ``picture``, if given); move the camera there smoothly, or cut
-        when ``animate`` is false."""
+        """Apply ``step`` (with ``picture``, if given; a bookmark's pose too); move the camera
+        there smoothly, or cut when ``animate`` is false."""
         self.finish()
         start = self.renderer.camera_pose()
         with self.renderer.hold(render=not animate):
-            apply_step(self.scene, step, picture)
+            apply_bookmark(self.scene, step, picture)
         if not animate:
             self.landed.emit()
             return
