@@ -360,14 +360,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     scene = atlas.scene()
     if not scene.shown_ids:
         raise UsageError("nothing to export: no structure is visible")
+    if args.pose:
+        scene.set_pose(resolve_pose(atlas, args.pose))
+    posed = "" if scene.pose.neutral else f", posed: {scene.pose.describe()}"
     try:
         if args.format == "glb":
             out_dir.mkdir(exist_ok=True)
             glb = export_glb(scene, atlas.meshes_dir, out_dir / "psoas-atlas.glb")
-            print(f"wrote {glb} ({len(scene.shown_ids)} structures)")
+            print(f"wrote {glb} ({len(scene.shown_ids)} structures{posed})")
         else:
             scene_file = export_scene(scene, atlas.meshes_dir, out_dir)
-            print(f"wrote {len(scene.shown_ids)} meshes and {scene_file}")
+            print(f"wrote {len(scene.shown_ids)} meshes and {scene_file}{posed}")
     except FolderInUseError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -502,6 +505,7 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=["ply", "glb"], default="ply", help="PLY files + scene.json, or one glTF binary"
     )
+    export.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help="export posed; " + POSE_HELP)
     export.set_defaults(func=cmd_export)
 
     validate = sub.add_parser("validate", help="check annotation files; print file:line: message")

@@ -1,14 +1,24 @@
 """Export the visible scene: PLY files (mm, RAS) plus ``scene.json``, or one glTF binary.
 
-No Qt, no VTK: the meshes are copied or read with trimesh."""
+The scene is exported as it is posed: in a pose other than neutral standing the meshes,
+landmarks and attachment sites are where the pose puts them (by the model's rule, the one
+the renderer draws with: :class:`app.model.body.Body`), with the same ids, units, frame and
+file formats, and ``scene.json`` names the pose.
+
+No Qt, no VTK: the meshes are copied, posed with plyfile or read with trimesh."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import numpy as np
+
 from app import __version__
 from app.files import atomic_write_bytes, atomic_write_text, folder_replaced_whole
+from app.model.anatomy import Structure
+from app.model.meshfile import INDEX_NAMES
 from app.model.scene import SceneModel
 
 SCENE_FILE = "scene.json"
@@ -17,10 +27,11 @@ SCENE_FILE = "scene.json"
 def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
     """Write one PLY per shown structure and ``scene.json`` into ``out_dir``; return its path.
 
-    The meshes are stored in millimetres in the RAS frame already, so they are copied as
-    they are (byte for byte). The folder is written whole or not at all: a full disk leaves
-    the previous export as it was, and an export over an earlier one leaves none of its
-    files behind.
+    The meshes are stored in millimetres in the RAS frame already, so at rest they are
+    copied as they are (byte for byte); posed, each is written in its own PLY format with
+    its vertices and normals moved (the same vertices, in the same order). The folder is
+    written whole or not at all: a full disk leaves the previous export as it was, and an
+    export over an earlier one leaves none of its files behind.
     """
     out_dir = Path(out_dir)
 
@@ -32,12 +43,45 @@ def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
     return out_dir / SCENE_FILE
 
 
+def posed_ply(scene: SceneModel, structure: Structure, path: Path) -> bytes:
+    """A structure's mesh file with its vertices and normals where the scene's pose puts
+    them: the same elements, properties, comments and encoding, written back."""
+    from plyfile import PlyData
+
+    assert scene.body is not None
+    ply = PlyData.read(str(path), known_list_len={"face": dict.fromkeys(INDEX_NAMES, 3)})
+    vertices = np.array(ply["vertex"].data)  # a copy: the file is mapped
+    corners = next(n for n in INDEX_NAMES if n in (ply["face"].data.dtype.names or ()))
+    faces = np.asarray(ply["face"][corners], dtype=np.int64)
+    rest = np.column_stack([vertices[axis] for axis in "xyz"]).astype(float)
+    has_normals = {"nx", "ny", "nz"} <= set(vertices.dtype.names or ())
+    rest_normals = np.column_stack([vertices[a] for a in ("nx", "ny", "nz")]) if has_normals else 0 * rest
+    skin = scene.body.skin(structure, rest, faces)
+    points, normals = scene.body.posed_surface(skin, faces, rest_normals, scene.pose)
+    for i, axis in enumerate("xyz"):
+        vertices[axis] = points[:, i]
+        if has_normals:
+            vertices["n" + axis] = normals[:, i]
+    ply["vertex"].data = vertices
+    out = io.BytesIO()
+    ply.write(out)
+    return out.getvalue()
+
+
+def _mesh_bytes(scene: SceneModel, structure: Structure, meshes_dir: Path) -> bytes:
+    """A structure's PLY file as exported: as shipped at rest, else posed."""
+    path = meshes_dir / structure.mesh
+    if scene.body is None or scene.pose.neutral:
+        return path.read_bytes()
+    return posed_ply(scene, structure, path)
+
+
 def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
     structures = []
     for structure_id in scene.shown_ids:
         structure = scene.catalogue[structure_id]
         file_name = f"{structure.id}.ply"
-        atomic_write_bytes(out_dir / file_name, (meshes_dir / structure.mesh).read_bytes())
+        atomic_write_bytes(out_dir / file_name, _mesh_bytes(scene, structure, meshes_dir))
         structures.append(
             {
                 "id": structure.id,
@@ -55,8 +99,9 @@ def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
         "generator": f"psoas-atlas {__version__}",
         "units": "mm",
         "frame": "RAS",
+        **({"pose": scene.pose.as_dict()} if not scene.pose.neutral else {}),
         "structures": structures,
-        "landmarks": {name: list(point) for name, point in scene.landmarks.items()},
+        "landmarks": {name: list(point) for name, point in scene.posed_landmarks.items()},
         "attachments": [
             {
                 "muscle": a.muscle,
@@ -65,7 +110,7 @@ def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
                 "name": a.name,
                 "points": [list(p) for p in a.points],
             }
-            for a in scene.attachments
+            for a in map(scene.posed_attachment, scene.attachments)
         ],
     }
     # allow_nan=False: a NaN would make the file invalid JSON; the loaders keep NaN out.
@@ -76,14 +121,16 @@ def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:
     """Write the visible scene as one glTF binary: a named node per structure, with its colour.
 
     Blender and web viewers open it; coordinates stay RAS millimetres (glTF viewers assume
-    metres and +y up, so a viewer may show it large and lying on its back).
+    metres and +y up, so a viewer may show it large and lying on its back). Posed as the
+    scene is, like :func:`export_scene`.
     """
     import trimesh
 
     gltf = trimesh.Scene()
     for structure_id in scene.shown_ids:
         structure = scene.catalogue[structure_id]
-        mesh = trimesh.load(Path(meshes_dir) / structure.mesh, file_type="ply", process=False, force="mesh")
+        data = io.BytesIO(_mesh_bytes(scene, structure, Path(meshes_dir)))
+        mesh = trimesh.load(data, file_type="ply", process=False, force="mesh")
         rgb = [int(structure.color[i : i + 2], 16) for i in (1, 3, 5)]
         mesh.visual = trimesh.visual.TextureVisuals(
             material=trimesh.visual.material.PBRMaterial(

@@ -1,15 +1,25 @@
 """The moving body: named poses, the rig that places the bones, the muscles' mechanics and
 the soft tissue's deformation, loaded together from the data set (one place for all that
-the Motion panel, the commands and the renderer need to pose the scene)."""
+the Motion panel, the commands and the renderer need to pose the scene).
+
+It is also the one place that says where anything goes in a pose: a structure's surface
+(:meth:`Body.skin`, :meth:`Body.posed_surface`: the renderer and the export), and points
+that lie on structures (:meth:`Body.pose_points`: landmarks, attachment sites, places found
+by search), so what is drawn, flown to and exported always agrees.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.model.deformation import Deformer
-from app.model.kinematics import Rig
-from app.model.landmarks import Point
+import numpy as np
+
+from app.model.anatomy import Kind, Structure
+from app.model.deformation import Deformer, Skin, vertex_normals
+from app.model.kinematics import Pose, Rig
+from app.model.landmarks import Attachment, Point, landmark_bones
 from app.model.mechanics import Mechanics, load_paths
 from app.model.poses import Motion, load_motion
 from app.model.yaml_lines import AnnotationError
@@ -39,3 +49,69 @@ class Body:
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
         return cls(motion, rig, Mechanics(rig, paths), Deformer(rig, landmarks, radii)), problems
+
+    # where things go in a pose
+    def skin(self, structure: Structure, rest: np.ndarray, faces: np.ndarray) -> Skin:
+        """How a structure's surface (rest vertices, triangles) follows the bones; a muscle
+        keeps its volume, as muscle does."""
+        return self.deformer.skin(structure.id, rest, faces if structure.kind is Kind.muscle else None)
+
+    def posed_surface(
+        self,
+        skin: Skin,
+        faces: np.ndarray,
+        rest_normals: np.ndarray,
+        pose: Pose,
+        transforms: dict[str, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A surface's vertices and unit normals in ``pose``: a bone's normals turn with it,
+        soft tissue's are those of its new shape (it bends and thickens)."""
+        transforms = transforms or self.rig.transforms(pose)
+        points = self.deformer.posed(skin, pose, transforms)
+        if skin.rigid_segment is not None:
+            normals = np.asarray(rest_normals, dtype=float) @ transforms[skin.rigid_segment][:3, :3].T
+        else:
+            normals = vertex_normals(points, faces)
+        return points, normals
+
+    def pose_points(
+        self,
+        on: Sequence[str],
+        points: np.ndarray | Sequence[Point],
+        pose: Pose,
+        transforms: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Rest points (N, 3) that lie on the structures ``on`` where ``pose`` puts them: as
+        each structure's own surface there moves, averaged over them (a foramen between two
+        vertebrae moves as the disc between them); with ``on`` empty they stay."""
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        if not on or pose.neutral:
+            return points.copy()
+        transforms = transforms or self.rig.transforms(pose)
+        moved = [self.deformer.posed(self.deformer.skin(sid, points), pose, transforms) for sid in on]
+        return np.mean(moved, axis=0)
+
+    def posed_landmarks(self, landmarks: Mapping[str, Point], pose: Pose) -> dict[str, Point]:
+        """Every landmark where ``pose`` puts it, moved with the bones it lies on
+        (:func:`~app.model.landmarks.landmark_bones`)."""
+        if pose.neutral:
+            return dict(landmarks)
+        transforms = self.rig.transforms(pose)
+        return {
+            name: _point(self.pose_points(landmark_bones(name), [point], pose, transforms)[0])
+            for name, point in landmarks.items()
+        }
+
+    def posed_attachment(
+        self, attachment: Attachment, pose: Pose, transforms: dict[str, np.ndarray] | None = None
+    ) -> Attachment:
+        """An attachment site where ``pose`` puts it: its points move with its bone."""
+        if pose.neutral:
+            return attachment
+        moved = self.pose_points((attachment.bone,), attachment.points, pose, transforms)
+        return replace(attachment, points=tuple(_point(p) for p in moved))
+
+
+def _point(values: np.ndarray) -> Point:
+    """A point as the data files hold it: three floats, to 0.01 mm."""
+    return (round(float(values[0]), 2), round(float(values[1]), 2), round(float(values[2]), 2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,37 @@ Point = tuple[float, float, float]
 #: Farthest a landmark or attachment point may lie from the origin (mm): the atlas spans
 #: under a metre.
 MAX_COORDINATE_MM = 5_000.0
+#: Landmarks on each hip bone, by name without the side.
+_ON_HIP_BONE = ("asis", "psis", "pubic_tubercle", "iliopubic_eminence", "obturator_canal")
+_SIDED = re.compile(r"^(.*)_(left|right)$")
+_FORAMEN = re.compile(r"^intervertebral_foramen_([a-z0-9]+)_([a-z0-9]+)$")
+
+
+def landmark_bones(name: str) -> tuple[str, ...]:
+    """The bones (structure ids) a landmark lies on, so that it moves with them in a pose, as
+    ``annotations/search.yaml`` names them: a foramen between its two vertebrae (or L5 and
+    the sacrum), the hip joint centre between hip bone and femur. A name not known here
+    gives ``()``: such a landmark stays where it is."""
+    sided = _SIDED.match(name)
+    base, side = (sided.group(1), sided.group(2)) if sided else (name, None)
+    if side is not None:
+        if base == "hip_joint_center":
+            return (f"hip_bone_{side}", f"femur_{side}")
+        if base in _ON_HIP_BONE:
+            return (f"hip_bone_{side}",)
+        if base in ("lesser_trochanter", "greater_trochanter"):
+            return (f"femur_{side}",)
+        if base == "sacral_ala":
+            return ("sacrum",)
+        foramen = _FORAMEN.match(base)
+        if foramen:
+            return tuple("sacrum" if level == "s1" else f"vertebra_{level}" for level in foramen.groups())
+        return ()
+    if name == "s1_endplate_center":
+        return ("sacrum",)
+    if name.startswith("vertebral_body_center_"):
+        return ("vertebra_" + name.removeprefix("vertebral_body_center_"),)
+    return ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import numpy as np
 
 #: The largest mesh file read (the shipped ones are under 400 kB).
 MAX_MESH_BYTES = 64_000_000
-_INDEX_NAMES = ("vertex_indices", "vertex_index")
+#: What a face's corner list may be called in a PLY file.
+INDEX_NAMES = ("vertex_indices", "vertex_index")
 
 
 def check_mesh(path: Path) -> str | None:
@@ -39,7 +40,7 @@ def _check(path: str, size: int, _mtime_ns: int) -> str | None:
         if handle.read(4) != b"ply\n":
             return "not a PLY file"
     try:
-        lengths = {"face": dict.fromkeys(_INDEX_NAMES, 3)}
+        lengths = {"face": dict.fromkeys(INDEX_NAMES, 3)}
         data = PlyData.read(path, known_list_len=lengths)
     except PlyParseError as exc:
         return f"broken PLY file: {exc}"
@@ -56,7 +57,7 @@ def _check(path: str, size: int, _mtime_ns: int) -> str | None:
     points = np.column_stack([np.asarray(vertices[axis], dtype=float) for axis in "xyz"])
     if not np.isfinite(points).all():
         return "coordinates that are not finite numbers (NaN or infinity)"
-    field = next((n for n in _INDEX_NAMES if n in (faces.data.dtype.names or ())), None)
+    field = next((n for n in INDEX_NAMES if n in (faces.data.dtype.names or ())), None)
     if field is None:
         return "faces need vertex_indices"
     indices = np.asarray(faces[field])

@@ -11,10 +11,11 @@ and one frame. The renderer and the widgets listen to ``changed`` only; the fine
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
@@ -96,6 +97,7 @@ class SceneModel:
         self.body = body
         self._pose = Pose()
         self.landmarks = dict(landmarks or {})
+        self._posed_landmarks: tuple[Pose, dict[str, Point]] = (Pose(), self.landmarks)
         self.attachments = list(attachments or [])
         self._visible = {s.id for s in catalogue if s.visible}
         self._opacity = {s.id: 1.0 for s in catalogue}
@@ -255,14 +257,17 @@ class SceneModel:
 
     @property
     def marks(self) -> tuple[Mark, ...]:
-        """The places marked in the scene (labelled points), until the selection changes."""
-        return self._marks
+        """The places marked in the scene (labelled points, where the pose puts them), until
+        the selection changes."""
+        if self._pose.neutral:
+            return self._marks
+        return tuple(replace(m, point=self.posed_point(m.on, m.point)) for m in self._marks)
 
-    def mark(self, name: str, point: Point) -> None:
-        """Mark a place (a landmark found by search) with its name, in place of any other,
-        until the next change of the selection."""
-        self._marks = (Mark(name, point),)
-        self._emit("selection", self.marks_changed, self._marks)
+    def mark(self, name: str, point: Point, on: tuple[str, ...] = ()) -> None:
+        """Mark a place (a landmark found by search, at rest, on the bones ``on``) with its
+        name, in place of any other, until the next change of the selection."""
+        self._marks = (Mark(name, point, on),)
+        self._emit("selection", self.marks_changed, self.marks)
 
     # showing what you want
     def hide(self, structure_id: str) -> None:
@@ -349,7 +354,6 @@ class SceneModel:
             self._palette = chosen
             self._emit("palette", self.palette_changed, name)
 
-    # the whole state
     # pose
     @property
     def pose(self) -> Pose:
@@ -370,6 +374,35 @@ class SceneModel:
         self._pose = pose
         self._emit("pose", self.pose_changed, pose)
 
+    # where things are in the pose
+    def posed_points(self, on: Sequence[str], points: Sequence[Point] | np.ndarray) -> np.ndarray:
+        """Rest points (N, 3) that lie on the structures ``on`` where the scene's pose puts
+        them (:meth:`app.model.body.Body.pose_points`: as the drawn surfaces move)."""
+        if self.body is None or self._pose.neutral:
+            return np.asarray(points, dtype=float).reshape(-1, 3)
+        return self.body.pose_points(on, np.asarray(points, dtype=float), self._pose)
+
+    def posed_point(self, on: Sequence[str], point: Point) -> Point:
+        """One rest point on the structures ``on``, where the scene's pose puts it."""
+        x, y, z = (float(c) for c in self.posed_points(on, [point])[0])
+        return (x, y, z)
+
+    @property
+    def posed_landmarks(self) -> dict[str, Point]:
+        """The landmarks where the scene's pose puts them (the rest ones when neutral)."""
+        if self.body is None or self._pose.neutral:
+            return self.landmarks
+        if self._posed_landmarks[0] != self._pose:
+            self._posed_landmarks = (self._pose, self.body.posed_landmarks(self.landmarks, self._pose))
+        return self._posed_landmarks[1]
+
+    def posed_attachment(self, attachment: Attachment) -> Attachment:
+        """An attachment site with its points where the scene's pose puts them."""
+        if self.body is None:
+            return attachment
+        return self.body.posed_attachment(attachment, self._pose)
+
+    # the whole state
     def state(self) -> SceneState:
         return SceneState(
             visible=frozenset(self._visible),

@@ -375,6 +375,8 @@ class Mark:
 
     name: str
     point: Point
+    #: The bones it lies on: it moves with them in a pose.
+    on: tuple[str, ...] = ()
 
 
 def words(text: str) -> list[str]:

@@ -1,9 +1,9 @@
 """Go to a lesson step or a bookmark with a smooth camera move instead of a cut.
 
-The step is applied to the model while the renderer holds its frames, so the scene changes
-in one go; then the camera swings from where it was to where the step puts it
-(:func:`app.model.views.interpolate`) with low-detail meshes, and the last frame is drawn at
-full detail.
+The step (with a bookmark's pose) is applied to the model while the renderer holds its
+frames, so the scene changes in one go; then the camera swings from where it was to where
+the step puts it (:func:`app.model.views.interpolate`) with low-detail meshes, and the last
+frame is drawn at full detail.
 """
 
 from __future__ import annotations

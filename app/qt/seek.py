@@ -86,9 +86,11 @@ class Seeker(QObject):
         return best.structure_ids[0]
 
     def go_to_place(self, place: Target) -> None:
-        """Select the bone a place lies on, mark the place and fly there."""
+        """Select the bone a place lies on, mark the place and fly there (where the scene's
+        pose has taken it)."""
         assert place.point is not None and place.centre is not None
-        point, centre = place.point, place.centre
+        on, rest = place.structure_ids, place.point
+        point, centre = self.scene.posed_point(on, rest), self.scene.posed_point(on, place.centre)
         current = self.renderer.camera_pose()
         distance = min(self.sites.distance_for(PLACE_FIELD_MM), current_distance(current))
         direction = self.sites.direction_to_see(point, place.structure_ids, distance)
@@ -97,7 +99,7 @@ class Seeker(QObject):
         def change() -> None:
             with self.scene.batch():
                 self.scene.select_many(list(place.structure_ids))
-                self.scene.mark(place.name, point)
+                self.scene.mark(place.name, rest, on)
 
         self.flight.fly_to(pose, change)
 

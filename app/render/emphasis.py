@@ -287,7 +287,7 @@ class EmphasisLayer:
             merged = meshes[0] if len(meshes) == 1 else pv.merge(meshes)
             self.patches[role] = self._add(merged, paint[role], smooth_shading=True, ambient=0.35)
 
-        landmarks = self.scene.landmarks
+        landmarks = self.scene.posed_landmarks  # the foramina move with the spine
         foramina = [(name, landmarks[name]) for name in emphasis.root_levels if name in landmarks]
         if foramina:
             self.markers = self._add(

@@ -54,7 +54,7 @@ class MarkLayer:
             )
         site = emphasis.focus_attachment if emphasis is not None else None
         if site is not None:
-            points = np.asarray(site.points, dtype=float)
+            points = np.asarray(self.emphasis.scene.posed_attachment(site).points, dtype=float)
             anchor = points[int(np.argmin(np.linalg.norm(points - points.mean(axis=0), axis=1)))]
             labels.insert(0, Label(tuple(float(c) for c in anchor), site.name, FOCUS_COLOR, bold=True))  # type: ignore[arg-type]
         if labels:

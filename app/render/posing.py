@@ -1,9 +1,10 @@
 """Draw the scene in a pose: move the points of every structure's surface in place.
 
-The renderer only moves points it is given: the model (``app.model.deformation``) says
-where each vertex goes. On the first pose each actor gets a private copy of its shared
-mesh (the cache's is never modified); after that a pose costs one array write per mesh,
-with no new actors and no new topology. While the camera moves only the low-detail copies
+The renderer only moves points it is given: the model (:class:`app.model.body.Body`, the
+same rule the export follows) says where each vertex goes and how its normal turns. On the
+first pose each actor gets a private copy of its shared mesh (the cache's is never
+modified); after that a pose costs one array write per mesh, with no new actors and no new
+topology. While the camera moves only the low-detail copies
 are posed; the full ones catch up when it stops.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
-from app.model.anatomy import Kind
-from app.model.deformation import Deformer, Skin, vertex_normals
+from app.model.body import Body
+from app.model.deformation import Skin
 from app.model.kinematics import Pose
 
 
@@ -31,15 +32,11 @@ class _Posable:
         self.normals = self.mesh.point_data.active_normals
         self.pose = Pose()
 
-    def apply(self, deformer: Deformer, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
+    def apply(self, body: Body, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
         if pose == self.pose:
             return
         self.pose = pose
-        points = deformer.posed(self.skin, pose, transforms)
-        if self.skin.rigid_segment is not None:
-            normals = self.rest_normals @ transforms[self.skin.rigid_segment][:3, :3].T
-        else:
-            normals = vertex_normals(points, self.faces)
+        points, normals = body.posed_surface(self.skin, self.faces, self.rest_normals, pose, transforms)
         # Written into the arrays VTK already has (no new arrays, no pyvista setters).
         self.points[:] = points
         self.normals[:] = normals
@@ -55,9 +52,9 @@ def _faces(mesh: pv.PolyData) -> np.ndarray:
 class PoseLayer:
     """Keeps a scene renderer's actors in the scene's pose."""
 
-    def __init__(self, renderer, deformer: Deformer):
+    def __init__(self, renderer, body: Body):
         self.sr = renderer
-        self.deformer = deformer
+        self.body = body
         self._full: dict[str, _Posable] = {}
         self._lod: dict[str, _Posable] = {}
 
@@ -67,10 +64,8 @@ class PoseLayer:
                 shared = actor.mapper.GetInput()
                 shared = shared if isinstance(shared, pv.PolyData) else pv.wrap(shared)
                 faces = _faces(shared)
-                muscle = self.sr.scene.catalogue[sid].kind is Kind.muscle
-                skin = self.deformer.skin(
-                    sid, np.asarray(shared.points, dtype=float), faces if muscle else None
-                )
+                structure = self.sr.scene.catalogue[sid]
+                skin = self.body.skin(structure, np.asarray(shared.points, dtype=float), faces)
                 store[sid] = _Posable(actor, shared, skin, faces)
         return store
 
@@ -79,14 +74,14 @@ class PoseLayer:
         the full-detail surfaces changed (what is painted on them must follow)."""
         if pose.neutral and not self._full and not self._lod:
             return False
-        transforms = self.deformer.rig.transforms(pose)
+        transforms = self.body.rig.transforms(pose)
         if self.sr.lod_actors:
             for posable in self._posable(self.sr.lod_actors, self._lod).values():
-                posable.apply(self.deformer, pose, transforms)
+                posable.apply(self.body, pose, transforms)
         if moving or (all(p.pose == pose for p in self._full.values()) and self._full):
             return False
         for sid, posable in self._posable(self.sr.actors, self._full).items():
-            posable.apply(self.deformer, pose, transforms)
+            posable.apply(self.body, pose, transforms)
             self.sr.meshes[sid] = posable.mesh
             self.sr.emphasis.rest_points[sid] = posable.skin.rest
         return True

@@ -101,7 +101,7 @@ class SceneRenderer:
         #: The picture drawn instead of the scene's (one export's title and caption).
         self.picture: Picture | None = None
         #: Moves the surfaces into the scene's pose (None: the scene has no body to pose).
-        self.posing = PoseLayer(self, scene.body.deformer) if scene.body is not None else None
+        self.posing = PoseLayer(self, scene.body) if scene.body is not None else None
         scene.changed.connect(self._on_changed)
         scene.framing_requested.connect(self.frame_shown)
         self.sync()

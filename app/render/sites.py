@@ -19,6 +19,7 @@ import pyvista as pv
 from vtkmodules.vtkCommonCore import reference
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 
+from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
 from app.model.sites import SITE_FIELD_MM, distance_for, look_at
 from app.model.views import CameraPose
@@ -41,6 +42,8 @@ MAX_RAYS = 24
 LIFT_MM = 1.0
 #: A place farther than this from its bone's vertices is inside it (mm).
 SURFACE_MM = 3.0
+#: What a view of a site depends on: the site, the camera it is seen from, the pose.
+_Key = tuple[Attachment, CameraPose, Pose]
 
 
 class SiteViews:
@@ -48,8 +51,10 @@ class SiteViews:
 
     def __init__(self, renderer: SceneRenderer):
         self.sr = renderer
-        self._sites: dict[Attachment, tuple[np.ndarray, np.ndarray]] = {}
-        self._last: tuple[tuple[Attachment, CameraPose], tuple[CameraPose, frozenset[str]]] | None = None
+        self._sites: dict[tuple[Attachment, Pose], tuple[np.ndarray, np.ndarray]] = {}
+        self._last: tuple[tuple[Attachment, CameraPose, Pose], tuple[CameraPose, frozenset[str]]] | None = (
+            None
+        )
 
     def occluders(self, attachment: Attachment) -> frozenset[str]:
         """What lies in front of ``attachment`` seen from :meth:`view` (from the current camera);
@@ -62,7 +67,8 @@ class SiteViews:
         """The camera that singles the site out, seen from the current camera, and what lies
         between that camera and the site."""
         current = self.sr.camera_pose()
-        if self._last is not None and self._last[0] == (attachment, current):
+        key = (attachment, current, self.sr.scene.pose)
+        if self._last is not None and self._last[0] == key:
             return self._last[1]
         points, normals = self._site(attachment)
         sight = np.asarray(current.position) - np.asarray(current.focal_point)
@@ -86,7 +92,7 @@ class SiteViews:
             best = scored[0]
         _, hidden, direction = best
         pose = look_at(current, tuple(centre), direction, distance)
-        self._last = ((attachment, current), (pose, hidden))
+        self._last = (key, (pose, hidden))
         return pose, hidden
 
     def distance_for(self, across_mm: float) -> float:
@@ -141,14 +147,17 @@ class SiteViews:
         return mesh
 
     def _site(self, attachment: Attachment) -> tuple[np.ndarray, np.ndarray]:
-        """Up to :data:`MAX_RAYS` of the site's points and the bone's normals there."""
-        if attachment not in self._sites:
-            points = np.asarray(attachment.points, dtype=float)
+        """Up to :data:`MAX_RAYS` of the site's points, where the scene's pose puts them, and
+        the (posed) bone's normals there."""
+        scene = self.sr.scene
+        key = (attachment, scene.pose)
+        if key not in self._sites:
+            points = np.asarray(scene.posed_attachment(attachment).points, dtype=float)
             points = points[np.linspace(0, len(points) - 1, min(MAX_RAYS, len(points))).astype(int)]
             bone = self._with_normals(attachment.bone)
             normals = np.asarray(bone.point_data["Normals"])[nearest_vertices(bone, points)]
-            self._sites[attachment] = (points, normals)
-        return self._sites[attachment]
+            self._sites[key] = (points, normals)
+        return self._sites[key]
 
     def _cost(
         self,

@@ -1,19 +1,19 @@
 """Small pictures of bookmarks (lesson steps), rendered off screen for the Bookmarks list.
 
-A step is applied to a scene model of the renderer's own, never the window's, and drawn by an
-:class:`~app.render.snapshot.Exporter` at thumbnail size with the anatomy only: no labels,
-legend, texts or attribution, which would be illegible at that size. The exporter (an
-off-screen plotter holding every mesh, a few hundred megabytes with software OpenGL) is made
-at the first picture and kept until :meth:`StepThumbnails.close`, which the Bookmarks panel
-calls once it has been idle a while.
+A step (in a bookmark's pose) is applied to a scene model of the renderer's own, never the
+window's, and drawn by an :class:`~app.render.snapshot.Exporter` at thumbnail size with the
+anatomy only: no labels, legend, texts or attribution, which would be illegible at that
+size. The exporter (an off-screen plotter holding every mesh, a few hundred megabytes with
+software OpenGL) is made at the first picture and kept until :meth:`StepThumbnails.close`,
+which the Bookmarks panel calls once it has been idle a while.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.model.bookmarks import THUMBNAIL_SIZE
-from app.model.lessons import Step, apply_step
+from app.model.bookmarks import THUMBNAIL_SIZE, apply_bookmark
+from app.model.lessons import Step
 from app.model.scene import SceneModel
 from app.render.snapshot import Annotations, Exporter, png_bytes
 
@@ -23,12 +23,12 @@ class StepThumbnails:
     :class:`~app.render.snapshot.RenderError` when nothing could be drawn)."""
 
     def __init__(self, scene: SceneModel, size: tuple[int, int] = THUMBNAIL_SIZE):
-        self.scene = SceneModel(scene.catalogue, scene.landmarks, scene.attachments)
+        self.scene = SceneModel(scene.catalogue, scene.landmarks, scene.attachments, body=scene.body)
         self.size = size
         self.exporter: Exporter | None = None
 
     def __call__(self, step: Step) -> bytes:
-        apply_step(self.scene, step)
+        apply_bookmark(self.scene, step)
         if self.exporter is None:
             self.exporter = Exporter(self.scene)
             # Whatever the export draws in 2D (texts, legend, labels), hidden just before each

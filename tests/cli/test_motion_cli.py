@@ -94,3 +94,94 @@ def test_screenshot_in_a_pose_differs_from_neutral(tmp_path):
     assert np.abs(a - b).mean() > 2  # the thigh moved
     bad = run_cli("screenshot", str(tmp_path / "bad.png"), "--pose", "hip_flexion_right=130")
     assert bad.returncode == 2 and "out of its range" in bad.stderr and not (tmp_path / "bad.png").exists()
+
+
+def test_export_in_a_pose_moves_meshes_landmarks_and_attachments(tmp_path, capsys, catalogue, landmarks):
+    from plyfile import PlyData
+
+    from app import paths
+    from app.model.atlas import Atlas
+    from app.model.kinematics import Pose, apply
+    from app.model.landmarks import load_attachments, load_landmarks
+    from app.model.meshfile import check_mesh
+
+    rest_dir, posed_dir = tmp_path / "rest", tmp_path / "posed"
+    assert main(["export", str(rest_dir)]) == 0
+    assert main(["export", str(posed_dir), "--pose", "hip_flexion_right=90"]) == 0
+    assert "posed: hip_flexion_right=90" in capsys.readouterr().out
+    scene = json.loads((posed_dir / "scene.json").read_text())
+    assert scene["pose"] == {"hip_flexion_right": 90.0} and "pose" not in json.loads(
+        (rest_dir / "scene.json").read_text()
+    )
+    assert sorted(p.name for p in posed_dir.iterdir()) == sorted(p.name for p in rest_dir.iterdir())
+    femur = Atlas.load().body.rig.transforms(Pose.of({"hip_flexion_right": 90}))["femur_right"]
+
+    def read(folder, sid):
+        ply = PlyData.read(str(folder / f"{sid}.ply"))
+        vertices = ply["vertex"]
+        return (
+            ply,
+            np.column_stack([vertices[a] for a in "xyz"]),
+            np.column_stack([vertices[a] for a in ("nx", "ny", "nz")]),
+        )
+
+    # The femur: every vertex (and normal) where the femur's transform puts it, the file's format kept.
+    shipped = PlyData.read(str(paths.meshes_dir() / catalogue["femur_right"].mesh))
+    ply, points, normals = read(posed_dir, "femur_right")
+    _, rest_points, rest_normals = read(rest_dir, "femur_right")
+    assert np.allclose(points, apply(femur, rest_points), atol=1e-3)
+    assert np.allclose(normals, rest_normals @ femur[:3, :3].T, atol=1e-4)
+    assert ply.header == shipped.header
+    assert np.array_equal(
+        np.vstack(ply["face"]["vertex_indices"]), np.vstack(shipped["face"]["vertex_indices"])
+    )
+    # The other femur and the spine stay; the psoas bends: the same vertices, elsewhere.
+    assert (posed_dir / "femur_left.ply").read_bytes() == (rest_dir / "femur_left.ply").read_bytes()
+    assert (posed_dir / "vertebra_l3.ply").read_bytes() == (rest_dir / "vertebra_l3.ply").read_bytes()
+    _, psoas, _ = read(posed_dir, "psoas_major_right")
+    _, psoas_rest, _ = read(rest_dir, "psoas_major_right")
+    assert psoas.shape == psoas_rest.shape and np.abs(psoas - psoas_rest).max() > 10
+    for entry in scene["structures"]:  # every file reads back as a mesh the atlas accepts
+        assert check_mesh(posed_dir / entry["file"]) is None
+    # Landmarks and attachments read back with the atlas' own loaders (same units and frame).
+    posed_landmarks, problems = load_landmarks(posed_dir / "scene.json")
+    assert problems == [] and posed_landmarks.keys() == landmarks.keys()
+    trochanter = np.array([landmarks["lesser_trochanter_right"]])
+    assert np.allclose(posed_landmarks["lesser_trochanter_right"], apply(femur, trochanter)[0], atol=0.01)
+    assert posed_landmarks["hip_joint_center_right"] == landmarks["hip_joint_center_right"]
+    attachments, problems = load_attachments(posed_dir / "scene.json")
+    rest_attachments, _ = load_attachments(rest_dir / "scene.json")
+    assert problems == [] and len(attachments) == len(rest_attachments)
+    for before, after in zip(rest_attachments, attachments, strict=True):
+        assert (before.muscle, before.role, before.bone, before.name) == (
+            after.muscle,
+            after.role,
+            after.bone,
+            after.name,
+        )
+        if before.bone == "femur_right":
+            assert np.allclose(after.points, apply(femur, np.array(before.points)), atol=0.01)
+        elif before.bone.startswith(("vertebra_", "hip_bone_")):
+            assert after.points == before.points
+
+
+def test_export_in_a_pose_as_gltf(tmp_path):
+    import trimesh
+
+    assert main(["export", str(tmp_path), "--format", "glb", "--pose", "leg_lift"]) == 0
+    gltf = trimesh.load(tmp_path / "psoas-atlas.glb")
+    femur = gltf.geometry["femur_right"]
+    assert femur.bounds[1][1] > 300  # the thigh lifted forward (+y, mm), well in front of the hips
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [("hip_flexion_right=190", "out of its range"), ("trunk_fol", "did you mean 'trunk_fold'"),
+     ("hip_flex=10", "unknown joint"), ("pelvic_tilt=x", "JOINT=DEGREES")],
+)  # fmt: skip
+def test_export_with_a_bad_pose_is_one_line_and_writes_nothing(tmp_path, spec, message):
+    result = run_cli("export", str(tmp_path / "out"), "--pose", spec)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -13,7 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.model.bookmarks import BookmarkStore, capture, write_lesson
+from app.model.atlas import Atlas
+from app.model.bookmarks import BookmarkStore, apply_bookmark, capture, write_lesson
+from app.model.kinematics import JOINTS, Pose
 from app.model.lessons import Step, apply_step, lesson_data_yaml, load_lesson
 from app.model.scene import SceneModel
 from app.model.views import CameraPose, interpolate
@@ -73,6 +75,73 @@ def test_bookmarks_become_a_valid_lesson(tmp_path, catalogue, scene):
     assert lesson.title == "My psoas lesson" and [s.title for s in lesson.steps] == ["Nerve", "Whole region"]
     text = (tmp_path / "mine.yaml").read_text(encoding="utf-8")
     assert "position: [400.0, 650.0, 210.0]" in text  # written the way people write lessons
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return Atlas.load()
+
+
+def test_a_bookmark_keeps_the_pose_through_the_file(tmp_path, atlas):
+    scene = atlas.scene()
+    path = tmp_path / "bookmarks.yaml"
+    store = BookmarkStore(path, atlas.catalogue)
+    store.save(capture(scene, POSE, "Standing"))
+    scene.set_pose(atlas.body.motion.resolve(["leg_lift", "pelvic_tilt=10"]))
+    store.save(capture(scene, POSE, "Leg lift"))
+    written = steps_on_disk(path)
+    assert "pose" not in written[0]  # neutral: not written
+    assert written[1]["pose"] == {"hip_flexion_right": 70.0, "pelvic_tilt": 10.0}
+    again = BookmarkStore(path, atlas.catalogue)  # a restart reads it back
+    assert again.problems == [] and again.get("Leg lift").scene_pose == scene.pose
+    fresh = atlas.scene()
+    apply_bookmark(fresh, again.get("Leg lift"))
+    assert fresh.pose == scene.pose and fresh.camera == POSE
+    apply_bookmark(fresh, again.get("Standing"))  # a bookmark standing neutral stands again
+    assert fresh.pose.neutral
+    fresh.set_pose({"lumbar_flexion": 20})
+    apply_step(fresh, again.get("Leg lift"))  # as a lesson step: no pose of its own
+    assert fresh.pose == Pose.of({"lumbar_flexion": 20})
+    # A lesson written from bookmarks is a valid lesson (lesson steps keep no pose).
+    write_lesson(tmp_path / "lesson.yaml", again.as_lesson("Posed views"))
+    lesson, errors = load_lesson(tmp_path / "lesson.yaml", atlas.catalogue)
+    assert errors == [] and lesson is not None and "pose" not in (tmp_path / "lesson.yaml").read_text()
+
+
+# The file's lines: 3 "- title: Edited", 4 caption, 5 view, 6 "pose:".
+BAD_POSES = {
+    "an unknown joint": (
+        "    pose:\n      hip_flexion_right: 20\n      hip_flexon_left: 10\n",
+        8,
+        "did you mean",
+    ),
+    "out of its range": ("    pose: {pelvic_tilt: 5,\n      lumbar_flexion: 95}\n", 7, "out of its range"),
+    "not a number": ("    pose:\n      pelvic_tilt: '10'\n", 7, "expected an angle in degrees"),
+    "not a mapping": ("    pose: trunk_fold\n", 6, "must map joints to degrees"),
+}
+
+
+@pytest.mark.parametrize("bad", BAD_POSES, ids=list(BAD_POSES))
+def test_a_bad_pose_is_one_line_and_the_bookmark_is_kept_without_it(tmp_path, atlas, bad):
+    text, line, message = BAD_POSES[bad]
+    path = tmp_path / "bookmarks.yaml"
+    path.write_text(
+        "title: Bookmarks\nsteps:\n  - title: Edited\n" + FRONT + text + "  - title: Last\n" + FRONT,
+        encoding="utf-8",
+    )
+    original = steps_on_disk(path)
+    store = BookmarkStore(path, atlas.catalogue)
+    assert store.names() == ["Edited", "Last"] and store.get("Edited").pose == {}
+    assert len(store.problems) == 1, store.problems
+    problem = str(store.problems[0])
+    assert problem.startswith(f"{path}:{line}: bookmark 'Edited' (step 1) is shown without its pose: ")
+    assert message in problem and "\n" not in problem
+    scene = atlas.scene()
+    scene.set_pose({"pelvic_tilt": 20})
+    apply_bookmark(scene, store.get("Edited"))
+    assert scene.pose.neutral
+    store.save(capture(scene, POSE, "New"))  # the user's hand edit is written back as it was
+    assert steps_on_disk(path)[:2] == original
 
 
 def test_an_unreadable_file_is_reported_and_set_aside(tmp_path, catalogue, scene):
@@ -263,8 +332,28 @@ def test_a_delete_in_one_window_neither_loses_nor_revives_the_others_bookmarks(t
 VALID_TITLES = ["Front", "Side", "Front (2)", "Nerve", "Ünïcode ✓"]
 
 
-def _valid_step(title: str, view: str) -> dict:
-    return {"title": title, "caption": f"The view called {title}.", "view": view, "select": ["psoas_major"]}
+_GOOD_POSE = st.dictionaries(
+    st.sampled_from(list(JOINTS)),
+    st.integers(-10, 30) | st.floats(-10, 30, allow_nan=False),
+    max_size=3,
+)
+_BAD_POSE = st.one_of(
+    st.dictionaries(st.sampled_from(["hip_flexon_right", "knee", "1"]), st.integers(0, 10), min_size=1),
+    st.dictionaries(
+        st.sampled_from(list(JOINTS)), st.integers(200, 10**6) | st.integers(-(10**6), -200), min_size=1
+    ),
+    st.dictionaries(
+        st.sampled_from(list(JOINTS)), st.text(max_size=3) | st.booleans() | st.none(), min_size=1
+    ),
+    st.text(max_size=10).filter(bool),
+    st.integers(),
+    st.lists(st.integers(), min_size=1, max_size=3),
+)
+
+
+def _valid_step(title: str, view: str, pose: object) -> dict:
+    step = {"title": title, "caption": f"The view called {title}.", "view": view, "select": ["psoas_major"]}
+    return step if pose is None else {**step, "pose": pose}
 
 
 _BAD_STEP = st.one_of(
@@ -279,7 +368,12 @@ _BAD_STEP = st.one_of(
     st.lists(st.integers(), max_size=3),
 )
 _STEP = st.one_of(
-    st.builds(_valid_step, st.sampled_from(VALID_TITLES), st.sampled_from(["anterior", "left", "oblique"])),
+    st.builds(
+        _valid_step,
+        st.sampled_from(VALID_TITLES),
+        st.sampled_from(["anterior", "left", "oblique"]),
+        st.none() | _GOOD_POSE | _BAD_POSE,
+    ),
     _BAD_STEP,
 )
 
@@ -295,11 +389,20 @@ def test_loading_and_saving_keeps_every_step_of_any_file(catalogue, steps):
         store.save(Step(title="One more", caption="One more bookmark, saved last."))
         on_disk = steps_on_disk(path)
         assert len(on_disk) == len(steps) + 1 and on_disk[-1]["title"] == "One more"
+        shown = iter(store.names()[:-1])
         for before, after in zip(steps, on_disk, strict=False):
             if isinstance(before, dict) and before.get("title") in VALID_TITLES:
                 # a bookmark: the same, but for a number added to a repeated title
                 assert {**after, "title": before["title"]} == before
                 assert after["title"] == before["title"] or after["title"].startswith(before["title"] + " (")
+                # shown in its pose, or without it (one problem) when the pose is bad
+                bookmark = store.get(next(shown))
+                pose = before.get("pose") or {}
+                if bookmark.pose != pose:
+                    assert bookmark.pose == {} and any(
+                        f"'{before['title']}' (step " in p.message and "without its pose" in p.message
+                        for p in store.problems
+                    )
             else:
                 assert after == before
         assert BookmarkStore(path, catalogue).names() == store.names()

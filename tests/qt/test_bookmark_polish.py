@@ -237,6 +237,40 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     assert store.thumbnails.path(store.get("Side, nothing selected")).exists()
 
 
+def test_a_bookmark_keeps_the_pose_and_going_to_it_puts_the_pose_back(open_window, qtbot, tmp_path):
+    from app.model.atlas import Atlas
+
+    atlas = Atlas.load()
+    scene = atlas.scene()
+    store = BookmarkStore(tmp_path / "data" / "bookmarks.yaml", atlas.catalogue)
+    window = open_window(scene, bookmarks=store)
+    window.bookmarks_dock.raise_()
+    panel = window.bookmarks
+    scene.set_view("right")
+    leg_lift = atlas.body.motion.resolve(["leg_lift"])
+    scene.set_pose(leg_lift)
+    with qtbot.waitSignal(panel.thumbnail_ready, timeout=30000):
+        assert panel.add("Leg lift")
+    scene.set_pose({"hip_flexion_right": 0})
+    with qtbot.waitSignal(panel.thumbnail_ready, timeout=30000):
+        assert panel.add("Standing")
+    # Its picture is drawn in its pose: the same view standing looks otherwise.
+    lifted, standing = (pixels(panel.list.item(row).icon()) for row in (0, 1))
+    assert np.abs(lifted - standing).mean() > 1
+    assert store.get("Leg lift").pose == leg_lift.as_dict() and store.get("Standing").pose == {}
+
+    # Going to it (a double-click) flies there and poses the skeleton, the thigh drawn up.
+    rest_front = window.renderer.actors["femur_right"].bounds[3]
+    with qtbot.waitSignal(window.flight.landed, timeout=5000):
+        double_click(qtbot, panel.list.viewport(), item_centre(panel, 0))
+    assert scene.pose == leg_lift
+    assert window.renderer.actors["femur_right"].bounds[3] > rest_front + 150
+    with qtbot.waitSignal(window.flight.landed, timeout=5000):
+        double_click(qtbot, panel.list.viewport(), item_centre(panel, 1))
+    assert scene.pose.neutral
+    assert window.renderer.actors["femur_right"].bounds[3] == pytest.approx(rest_front, abs=0.5)
+
+
 # 11. Defaults taken from the context.
 
 

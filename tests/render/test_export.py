@@ -154,3 +154,31 @@ def test_glb_export_reads_back_with_named_coloured_nodes(tmp_path, catalogue):
     psoas = gltf.geometry["psoas_major_left"]
     assert list(psoas.visual.material.baseColorFactor[:3]) == [0xB0, 0x46, 0x3C]
     assert psoas.faces.shape[0] > 1000
+
+
+def test_the_export_poses_each_mesh_as_the_renderer_draws_it(tmp_path):
+    """One rule for both: the posed PLY written is the surface drawn in that pose."""
+    import pyvista as pv
+
+    from app.export import posed_ply
+    from app.model.atlas import Atlas
+    from app.render.scene_renderer import SceneRenderer
+
+    atlas = Atlas.load()
+    scene = atlas.scene()
+    scene.set_pose(atlas.body.motion.resolve(["knee_to_chest", "lumbar_lateral_bending=10"]))
+    plotter = pv.Plotter(off_screen=True, window_size=[320, 240])
+    renderer = SceneRenderer(plotter, scene)
+    try:
+        for sid in ("psoas_major_right", "femur_right", "disc_l4_l5", "femoral_nerve_left"):
+            path = paths.meshes_dir() / scene.catalogue[sid].mesh
+            (tmp_path / "posed.ply").write_bytes(posed_ply(scene, scene.catalogue[sid], path))
+            exported = pv.read(tmp_path / "posed.ply")
+            drawn = renderer.meshes[sid]
+            assert exported.n_points == drawn.n_points
+            assert np.abs(np.asarray(exported.points) - np.asarray(drawn.points)).max() < 1e-3, sid
+            rest = pv.read(path)
+            assert np.abs(np.asarray(exported.points) - np.asarray(rest.points)).max() > 5, sid
+    finally:
+        renderer.disconnect()
+        plotter.close()
