@@ -1,9 +1,8 @@
 """Bookmarks: named views of the scene that a user saves, restores and turns into a lesson.
 
-A bookmark *is* a lesson step (camera, what is shown, selected, X-ray, opacities, a caption)
-whose title is its name, with the pose the skeleton was in: restoring one is applying a step
-and putting the pose back, and a set of them is a lesson (lesson steps keep no pose, so a
-lesson written from bookmarks leaves it out). They are kept as one lesson file,
+A bookmark *is* a lesson step (camera, what is shown, selected, X-ray, opacities, the pose,
+a caption) whose title is its name: restoring one is applying a step, and a set of them is
+a lesson. They are kept as one lesson file,
 ``bookmarks.yaml`` in the user's data folder, written atomically under a lock, so windows
 open at once never lose each other's bookmarks; a bad bookmark in it is kept as it is, and a
 file that does not read is set aside, never overwritten.
@@ -17,29 +16,26 @@ import json
 import os
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from filelock import FileLock
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
 
 from app.files import atomic_write_bytes, atomic_write_text
 from app.model.anatomy import AnnotationError, Catalogue
-from app.model.kinematics import Pose, PoseError, check_angle
 from app.model.lessons import (
     MAX_TITLE,
     CameraPose,
     Lesson,
     Step,
-    apply_step,
     check_step,
     lesson_data_yaml,
     lesson_yaml,
 )
-from app.model.scene import XRAY_KINDS, Picture, SceneModel
+from app.model.scene import XRAY_KINDS, SceneModel
 from app.model.teaching import XRAY_OPACITY
 from app.model.views import view_of
 from app.model.yaml_lines import Located, plain, read_mapping
@@ -72,54 +68,13 @@ def data_dir() -> Path:
     return Path(override) if override else Path(user_data_dir("psoas-atlas", appauthor=False))
 
 
-class Bookmark(Step):
-    """A lesson step that keeps the pose too: joint angles in degrees, written only when the
-    skeleton was not standing neutral (``pose: {hip_flexion_right: 90}``)."""
-
-    pose: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("pose", mode="before")
-    @classmethod
-    def _known_joints_in_range(cls, value: object) -> object:
-        """Checked as written (pydantic alone would read ``true`` or ``"10"`` as a number)."""
-        if isinstance(value, dict):
-            try:
-                Pose.of(value)
-            except PoseError as exc:
-                raise ValueError(str(exc)) from None
-        return value
-
-    @property
-    def scene_pose(self) -> Pose:
-        return Pose.of(self.pose)
-
-
-def as_bookmark(step: Step, pose: dict[str, float] | None = None) -> Bookmark:
-    """``step`` as a bookmark in ``pose`` (by default its own; a lesson step's: neutral)."""
-    if pose is None:
-        if isinstance(step, Bookmark):
-            return step
-        pose = {}
-    return Bookmark(**{name: getattr(step, name) for name in Step.model_fields}, pose=pose)
-
-
-def apply_bookmark(scene: SceneModel, step: Step, picture: Picture | None = None) -> None:
-    """Put a bookmark back as one change: its step (:func:`~app.model.lessons.apply_step`)
-    and its pose (neutral when it kept none). A lesson step, which keeps no pose, leaves the
-    pose as it is. Camera flights and the bookmarks' pictures come through here."""
-    with scene.batch():
-        apply_step(scene, step, picture)
-        if isinstance(step, Bookmark):
-            scene.set_pose(step.scene_pose)
-
-
-def capture(scene: SceneModel, camera: CameraPose, name: str, caption: str = "") -> Bookmark:
+def capture(scene: SceneModel, camera: CameraPose, name: str, caption: str = "") -> Step:
     """The scene as it is now, seen through ``camera`` and in its pose, as a bookmark named
     ``name``."""
     xray = scene.xray
     baseline = {s.id: XRAY_OPACITY if xray and s.kind in XRAY_KINDS else 1.0 for s in scene.catalogue}
     opacity = {sid: scene.opacity(sid) for sid, base in baseline.items() if scene.opacity(sid) != base}
-    return Bookmark(
+    return Step(
         title=name,
         caption=caption.strip() or describe(scene),
         view=scene.view.name,
@@ -128,7 +83,7 @@ def capture(scene: SceneModel, camera: CameraPose, name: str, caption: str = "")
         select=scene.highlighted,
         xray=xray,
         opacity=opacity,
-        pose=scene.pose.as_dict(),
+        pose=scene.pose.specs() or None,  # written only when posed
     )
 
 
@@ -168,7 +123,7 @@ class _Entry:
     (``None`` for a step that is not valid, which is kept and written back as it is)."""
 
     data: Any
-    step: Bookmark | None = None
+    step: Step | None = None
 
 
 def _numbered(name: str, taken: set[str]) -> str:
@@ -197,50 +152,6 @@ def _bad_step(path: Path, index: int, data: Any, errors: list[AnnotationError]) 
     return AnnotationError(
         path, errors[0].line, f"{name} (step {index + 1}) is kept in the file but not shown: {details}"
     )
-
-
-def _check_bookmark(
-    path: Path, document: Located, index: int, catalogue: Catalogue
-) -> tuple[Bookmark | None, list[AnnotationError]]:
-    """Step ``index`` of the bookmarks file as a bookmark: its step checked as a lesson's
-    (:func:`~app.model.lessons.check_step`; ``None`` and why when it is bad), its pose on its
-    own: a bad pose is one problem, and the bookmark is kept without it."""
-    raw = document.value["steps"][index]
-    if not isinstance(raw, Located) or "pose" not in raw.value:
-        step, errors = check_step(path, document, index, catalogue)
-        return (as_bookmark(step) if step is not None else None), errors
-    steps = list(document.value["steps"])
-    steps[index] = Located({k: v for k, v in raw.value.items() if k != "pose"}, raw.line, raw.key_lines)
-    step, errors = check_step(
-        path, replace(document, value={**document.value, "steps": steps}), index, catalogue
-    )
-    if step is None:
-        return None, errors
-    pose, problem = _read_pose(raw)
-    if problem is None:
-        return as_bookmark(step, pose), []
-    line, message = problem
-    return as_bookmark(step, {}), [
-        AnnotationError(
-            path, line, f"bookmark '{step.title}' (step {index + 1}) is shown without its pose: {message}"
-        )
-    ]
-
-
-def _read_pose(raw: Located) -> tuple[dict[str, float], tuple[int, str] | None]:
-    """A bookmark's ``pose:`` as joint angles, or the line and message of what is wrong."""
-    value = raw.value["pose"]
-    if value is None:  # "pose:" with nothing after it: standing neutral
-        return {}, None
-    if not isinstance(value, Located):
-        return {}, (raw.line_of("pose"), "'pose' must map joints to degrees, e.g. {hip_flexion_right: 90}")
-    angles: dict[str, float] = {}
-    for joint, angle in value.value.items():
-        try:
-            angles[joint] = check_angle(joint, plain(angle))
-        except PoseError as exc:
-            return {}, (value.line_of(joint), str(exc))
-    return angles, None
 
 
 def _aside_name(path: Path) -> Path:
@@ -302,7 +213,7 @@ class BookmarkStore:
     def __len__(self) -> int:
         return len(self.names())
 
-    def get(self, name: str) -> Bookmark:
+    def get(self, name: str) -> Step:
         index = self._index(name)
         if index is None:
             raise KeyError(f"no bookmark named {name!r}")
@@ -333,9 +244,7 @@ class BookmarkStore:
         """Add a bookmark, or replace the one with the same name (it keeps its place); the name
         it is saved under. If another window saved a bookmark of that name since this store
         last looked (a new one, or a change this store has not seen), that one is kept and this
-        one is saved beside it with a number: ``Name (2)``. A lesson step is saved standing
-        neutral."""
-        step = as_bookmark(step)
+        one is saved beside it with a number: ``Name (2)``."""
         seen = self._data(step.title)
 
         def edit() -> str:
@@ -400,7 +309,7 @@ class BookmarkStore:
         self._header = {"title": BOOKMARKS_TITLE} | {
             key: plain(value) for key, value in document.value.items() if key != "steps"
         }
-        checked = [_check_bookmark(self.path, document, index, self.catalogue) for index in range(len(steps))]
+        checked = [check_step(self.path, document, index, self.catalogue) for index in range(len(steps))]
         taken = {step.title for step, _ in checked if step is not None}
         first: dict[str, int] = {}
         for index, (step, errors) in enumerate(checked):
@@ -410,7 +319,6 @@ class BookmarkStore:
                 self._entries.append(_Entry(kept))
                 self.problems.append(_bad_step(self.path, index, kept, errors))
                 continue
-            self.problems += errors  # a bad pose: the bookmark is shown without it
             if step.title in first:
                 title = _numbered(step.title, taken)
                 taken.add(title)
@@ -486,8 +394,9 @@ def thumbnail_key(step: Step) -> str:
     """What a bookmark's picture depends on, as a short hash: the same for two bookmarks that
     show the same (their names and captions are not drawn), another once a bookmark changes."""
     drawn = step.model_dump(mode="json", exclude={"title", "caption"})
-    if not drawn.get("pose"):  # standing neutral: the key it had before bookmarks kept poses
-        drawn.pop("pose", None)
+    for still in ("pose", "motion"):  # none: the key a bookmark had before steps could pose
+        if drawn.get(still) is None:
+            drawn.pop(still, None)
     text = json.dumps({"size": THUMBNAIL_SIZE, "step": drawn}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 

@@ -121,8 +121,12 @@ class Pose:
         """The hip's own flexion: the thigh's against the pelvis (tilt counts)."""
         return self[f"hip_flexion_{side}"] + self["pelvic_tilt"]
 
+    def specs(self) -> tuple[str, ...]:
+        """The pose as ``JOINT=DEG`` specs, as lessons, bookmarks and the command line write it."""
+        return tuple(f"{k}={v:g}" for k, v in self.angles)
+
     def describe(self) -> str:
-        return ", ".join(f"{k}={v:g}" for k, v in self.angles) or "neutral"
+        return ", ".join(self.specs()) or "neutral"
 
     def towards(self, other: Pose, fraction: float) -> Pose:
         """The pose ``fraction`` (0 to 1) of the way to ``other``, every joint turning at

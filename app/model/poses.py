@@ -88,14 +88,20 @@ def pose_specs(value: object) -> object:
     (``trunk_fold``), a list of specs (``[trunk_fold, hip_flexion_right=30]``) or angles by
     joint (``{hip_flexion_right: 90}``). Anything else is left for pydantic to refuse."""
     if isinstance(value, str):
-        return (value,)
+        value = [value]
     if isinstance(value, dict):
-        specs = []
-        for joint, angle in value.items():
-            if isinstance(angle, bool) or not isinstance(angle, int | float):
-                raise ValueError(f"{joint}: expected an angle in degrees, got {angle!r}")
-            specs.append(f"{joint}={angle:g}")
-        return tuple(specs)
+        try:
+            return Pose.of(value).specs()
+        except PoseError as exc:
+            raise ValueError(str(exc)) from None
+    if isinstance(value, list | tuple):
+        for spec in value:  # angles are checked here, pose names against the named poses
+            if isinstance(spec, str) and "=" in spec:
+                try:
+                    Motion().resolve([spec])
+                except PoseError as exc:
+                    raise ValueError(str(exc)) from None
+        return tuple(value)
     return value
 
 

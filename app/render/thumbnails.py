@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.model.bookmarks import THUMBNAIL_SIZE, apply_bookmark
-from app.model.lessons import Step
+from app.model.bookmarks import THUMBNAIL_SIZE
+from app.model.lessons import Step, apply_step
 from app.model.scene import SceneModel
 from app.render.snapshot import Annotations, Exporter, png_bytes
 
@@ -28,7 +28,7 @@ class StepThumbnails:
         self.exporter: Exporter | None = None
 
     def __call__(self, step: Step) -> bytes:
-        apply_bookmark(self.scene, step)
+        apply_step(self.scene, step)
         if self.exporter is None:
             self.exporter = Exporter(self.scene)
             # Whatever the export draws in 2D (texts, legend, labels), hidden just before each
