@@ -123,7 +123,7 @@ class Pose:
 
     def specs(self) -> tuple[str, ...]:
         """The pose as ``JOINT=DEG`` specs, as lessons, bookmarks and the command line write it."""
-        return tuple(f"{k}={v:g}" for k, v in self.angles)
+        return tuple(f"{k}={_degrees(v)}" for k, v in self.angles)
 
     def describe(self) -> str:
         return ", ".join(self.specs()) or "neutral"
@@ -134,6 +134,12 @@ class Pose:
         f = min(1.0, max(0.0, float(fraction)))
         joints = {*self.as_dict(), *other.as_dict()}
         return Pose.of({j: self[j] + (other[j] - self[j]) * f for j in joints})
+
+
+def _degrees(value: float) -> str:
+    """An angle as people write it (``90``, ``12.5``), exact when it needs more digits."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def check_angle(name: str, value: object) -> float:

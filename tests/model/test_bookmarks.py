@@ -389,8 +389,8 @@ def test_loading_and_saving_keeps_every_step_of_any_file(catalogue, steps):
         hidden = [p for p in store.problems if "is kept in the file but not shown" in p.message]
         assert len(store.names()) + len(hidden) == len(steps)
         for name in store.names():  # shown in the pose the file gives it
-            base = name.split(" (")[0] if name not in VALID_TITLES else name
-            written = [s.get("pose") for s in steps if isinstance(s, dict) and s.get("title") == base]
+            titles = {name, name.rsplit(" (", 1)[0]}  # as written, or numbered when repeated
+            written = [s.get("pose") for s in steps if isinstance(s, dict) and s.get("title") in titles]
             pose = store.get(name).pose
             if isinstance(written[0], dict | type(None)) and all(
                 isinstance(p, dict | type(None)) for p in written
