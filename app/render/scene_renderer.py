@@ -161,11 +161,15 @@ class SceneRenderer:
         self.emphasis.place_legend(on_top=picture.legend_on_top or bool(picture.caption))
 
     def _restyle(self) -> None:
-        """Colour, opacity and visibility of every structure's actor, as the model says."""
+        """Colour, opacity and visibility of every structure's actor, as the model says (and
+        the colour of the low-detail actor drawn instead while the view moves: colours by
+        length change follow a slider's drag)."""
         for sid, actor in self.actors.items():
             actor.prop.color = self.emphasis.structure_color(sid)
             self._set_opacity(actor, self.scene.drawn_opacity(sid))
             actor.visibility = self.scene.shown(sid)
+            if self.interacting and sid in self.lod_actors:
+                self.lod_actors[sid].prop.color = actor.prop.color
 
     def structure_of(self, actor: object) -> str | None:
         """The structure id drawn by ``actor`` (for picking), or None."""
