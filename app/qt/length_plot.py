@@ -56,7 +56,7 @@ class _Canvas(FigureCanvasQTAgg):
         self.setFixedHeight(height)
         self.setMinimumWidth(200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        palette = self.palette()
+        palette = (parent or self).palette()  # the canvas' own is plain white
         self.background = palette.color(QPalette.ColorRole.Window).name()
         self.ink = palette.color(QPalette.ColorRole.WindowText).name()
         figure.set_facecolor(self.background)

@@ -58,10 +58,16 @@ def heading_of(label: str) -> tuple[str, str]:
     return "", label
 
 
-def short_name(muscle: str) -> str:
-    """``psoas_major_right`` -> "Psoas major (R)": the readout's and legend's narrow name."""
+def name_and_side(muscle: str) -> tuple[str, str]:
+    """``psoas_major_right`` -> ("Psoas major", "right")."""
     base, side = muscle.rsplit("_", 1)
-    return f"{base.replace('_', ' ').capitalize()} ({side[0].upper()})"
+    return base.replace("_", " ").capitalize(), side
+
+
+def short_name(muscle: str) -> str:
+    """``psoas_major_right`` -> "Psoas major (R)": the plot legend's narrow name."""
+    name, side = name_and_side(muscle)
+    return f"{name} ({side[0].upper()})"
 
 
 class MotionPanel(QWidget):
@@ -187,23 +193,29 @@ class MotionPanel(QWidget):
         return [m for m in self.body.mechanics.muscles if m.startswith(READOUT) and self.scene.is_visible(m)]
 
     def lengths_text(self, pose: Pose) -> str:
-        """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion
-        moment arm (mm), in columns narrow enough for the dock."""
+        """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion moment
+        arm (mm), under a heading per side, in columns narrow enough for the dock."""
         mechanics = self.body.mechanics
         lengths = mechanics.lengths(pose)
         rows = []
+        side = None
         for muscle in self.shown_muscles():
+            name, muscle_side = name_and_side(muscle)
+            if muscle_side != side:
+                side = muscle_side
+                rows.append(f"<tr><td colspan='4'><b>{side.capitalize()}</b></td></tr>")
             percent = 100 * lengths[muscle] / mechanics.neutral[muscle]
-            arm = mechanics.hip_flexion_moment_arm(muscle, pose)
+            arm = round(mechanics.hip_flexion_moment_arm(muscle, pose))  # no "-0"
             rows.append(
-                f"<tr><td>{short_name(muscle)}</td><td align='right'>{lengths[muscle]:.0f}</td>"
-                f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm:.0f}</td></tr>"
+                f"<tr><td>{name}</td><td align='right'>{lengths[muscle]:.0f}</td>"
+                f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm}</td></tr>"
             )
         header = (
             "<tr><th align='left'>Muscle</th><th align='right'>Length<br>mm</th>"
-            "<th align='right'>of<br>neutral</th><th align='right'>Flexion<br>arm mm</th></tr>"
+            "<th align='right'>of<br>neutral</th><th align='right'>Arm<br>mm</th></tr>"
         )
-        return f"<table cellspacing='3'>{header}{''.join(rows)}</table>"
+        note = "<tr><td colspan='4'><small>Arm: moment arm for hip flexion</small></td></tr>"
+        return f"<table cellspacing='2'>{header}{''.join(rows)}{note}</table>"
 
     # the plot and the colour bar
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
