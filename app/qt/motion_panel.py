@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -85,7 +84,8 @@ class MotionPanel(QWidget):
         self._updating = False
         #: The joint whose range is plotted: the last one moved here.
         self.plotted_joint = FIRST_PLOTTED
-        #: Built when the panel is first shown (see :meth:`showEvent`).
+        #: Built when the panel is first on screen (see :meth:`set_on_screen`).
+        self.on_screen = False
         self.plot: LengthPlot | None = None
         self.bar: LengthChangeBar | None = None
         self._plotted: tuple[str, Pose, tuple[str, ...]] | None = None  # joint, other joints, muscles
@@ -218,10 +218,13 @@ class MotionPanel(QWidget):
         return f"<table cellspacing='2'>{header}{''.join(rows)}{note}</table>"
 
     # the plot and the colour bar
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        """Build the figures the first time the panel is shown (matplotlib's Qt canvas is
-        imported then, not at the window's start), and catch up with the pose."""
-        if self.plot is None:
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the panel is on screen (its dock's tab is the one shown: a dock behind
+        another's tab is moved off screen, still "visible"). The figures are built the first
+        time it is (matplotlib's Qt canvas is imported then, not at the window's start) and
+        follow the pose only while it is."""
+        self.on_screen = on_screen
+        if on_screen and self.plot is None:
             from app.qt.length_plot import LengthChangeBar, LengthPlot
 
             self.plot = LengthPlot(self)
@@ -232,13 +235,12 @@ class MotionPanel(QWidget):
             layout.insertWidget(at, self.plot)  # above the check box, the colour bar below it
             layout.insertWidget(at + 2, self.bar)
             self._show_length_colours(self.scene.length_colours)
-        super().showEvent(event)
         self._update_plot()
 
     def _update_plot(self) -> None:
         """Move the plot's marker to the current angle; draw the curves again only when the
         joint, the other joints or the muscles shown changed. Nothing while hidden."""
-        if self.plot is None or not self.isVisible():
+        if self.plot is None or not self.on_screen:
             return
         pose, joint = self.scene.pose, self.plotted_joint
         muscles = tuple(self.shown_muscles())

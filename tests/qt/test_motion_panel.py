@@ -22,6 +22,8 @@ def window(qtbot):
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
+    # The Motion tab is behind Structures at the start: no figures yet, no matplotlib canvas.
+    assert window.motion.plot is None
     window.motion_dock.raise_()
     qtbot.wait(50)
     return window
@@ -138,6 +140,14 @@ def test_the_plot_is_the_length_over_the_moved_joints_range_and_marks_the_angle(
     # Hiding a muscle takes its curve away without measuring again.
     scene.set_visible("iliacus_left", False)
     assert "iliacus_left" not in plot.lines and len(curves) == 1
+    # Behind another tab the plot rests; back in front it catches up with the pose.
+    window.structures_dock.raise_()
+    qtbot.waitUntil(lambda: not panel.on_screen)
+    scene.set_pose({"pelvic_tilt": 30.0})
+    assert plot.marker.get_xdata()[0] != 30.0
+    window.motion_dock.raise_()
+    qtbot.waitUntil(lambda: panel.on_screen)
+    assert plot.marker.get_xdata()[0] == 30.0
 
 
 def test_colouring_muscles_by_length_change(qtbot, window):
