@@ -20,6 +20,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -30,10 +31,12 @@ from app.render.fonts import matplotlib_font
 
 #: Okabe and Ito's colour-blind-safe colours, one per muscle; the left side's line dashed.
 MUSCLE_COLORS = {"psoas_major": "#d55e00", "iliacus": "#0072b2", "psoas_minor": "#009e73"}
-#: Heights of the figures (pixels at 96 dpi), their text size (points) and resolution.
+#: Heights of the figures (pixels at 96 dpi), their text and tick label sizes (points, as
+#: small as the panel's width asks: the legend's two columns fit 240 pixels) and resolution.
 PLOT_HEIGHT = 270
 BAR_HEIGHT = 64
 FONT_SIZE = 7.5
+TICK_SIZE = 7.5
 DPI = 96
 
 
@@ -63,11 +66,12 @@ class _Canvas(FigureCanvasQTAgg):
 
     def dress(self, axes) -> None:
         """Ticks, labels and frame in the panel's text colour."""
-        axes.tick_params(colors=self.ink, labelsize=FONT_SIZE - 1)
+        axes.tick_params(colors=self.ink, labelsize=TICK_SIZE)
         for spine in axes.spines.values():
             spine.set_color(self.ink)
 
-    def text_font(self, text: str):
+    def text_font(self, text: str) -> FontProperties:
+        """The app's font for ``text`` (app.fonts), at the figures' size."""
         font = matplotlib_font(text)
         font.set_size(FONT_SIZE)
         return font

@@ -196,7 +196,7 @@ class MotionPanel(QWidget):
         """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion moment
         arm (mm), under a heading per side, in columns narrow enough for the dock."""
         mechanics = self.body.mechanics
-        lengths = mechanics.lengths(pose)
+        lengths, changes = mechanics.lengths(pose), mechanics.length_changes(pose)
         rows = []
         side = None
         for muscle in self.shown_muscles():
@@ -204,7 +204,7 @@ class MotionPanel(QWidget):
             if muscle_side != side:
                 side = muscle_side
                 rows.append(f"<tr><td colspan='4'><b>{side.capitalize()}</b></td></tr>")
-            percent = 100 * lengths[muscle] / mechanics.neutral[muscle]
+            percent = 100 + changes[muscle]
             arm = round(mechanics.hip_flexion_moment_arm(muscle, pose))  # no "-0"
             rows.append(
                 f"<tr><td>{name}</td><td align='right'>{lengths[muscle]:.0f}</td>"
