@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from app.model.kinematics import JOINTS, SIDES, Pose, Rig, apply, disc_segments, segment_of
+from app.model.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
 from app.model.landmarks import _point, _read_json
 from app.model.yaml_lines import AnnotationError
 
@@ -26,6 +28,12 @@ from app.model.yaml_lines import AnnotationError
 WRAP_CLEARANCE_MM = 4.0
 #: Step of the numerical derivative for moment arms (degrees).
 MOMENT_ARM_STEP_DEG = 1.0
+#: Angles a length curve samples over a joint's range (the Motion panel's plot): every 5°
+#: of hip flexion; one curve costs about 30 lengths.
+CURVE_SAMPLES = 31
+#: Poses whose lengths are remembered: the readout, the colours by length change and the
+#: plot's marker all ask for the current pose's in the same frame.
+REMEMBERED_POSES = 8
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,33 @@ class Fascicle:
     knots: tuple[Knot, ...]
     #: Index of the knot after which the path may wrap over the femoral head (or None).
     wrap: int | None = None
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        """The knots' rest positions, (n, 3)."""
+        return np.array([knot.point for knot in self.knots])
+
+    @cached_property
+    def segments(self) -> tuple[tuple[str, str], ...]:
+        """The two segments each knot moves with: a bone's twice, a disc's upper and lower."""
+        out = []
+        for knot in self.knots:
+            segment = segment_of(knot.bone)
+            out.append(
+                (segment, segment)
+                if segment is not None
+                else disc_segments(knot.bone) or ("pelvis", "pelvis")
+            )
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Each muscle's length (mm) over one joint's angles (degrees), the others held."""
+
+    joint: str
+    angles: np.ndarray
+    lengths: dict[str, np.ndarray]
 
 
 @dataclass
@@ -135,39 +170,28 @@ class Mechanics:
     def __init__(self, rig: Rig, paths: Paths):
         self.rig = rig
         self.paths = paths
+        self._remembered: OrderedDict[Pose, dict[str, float]] = OrderedDict()
 
     @property
     def muscles(self) -> list[str]:
         return list(self.paths.muscles)
 
     def knots(self, fascicle: Fascicle, transforms: dict[str, np.ndarray]) -> np.ndarray:
-        """The fascicle's knots placed by the segments' transforms (a disc's between its two)."""
-        out = []
-        for knot in fascicle.knots:
-            segment = segment_of(knot.bone)
-            if segment is not None:
-                out.append(apply(transforms[segment], knot.point[None])[0])
-            else:
-                upper, lower = disc_segments(knot.bone) or ("pelvis", "pelvis")
-                moved = (
-                    apply(transforms[upper], knot.point[None])[0]
-                    + apply(transforms[lower], knot.point[None])[0]
-                )
-                out.append(moved / 2)
-        return np.array(out)
+        """The fascicle's knots placed by the segments' transforms (a disc's halfway between
+        its two: the mean of the two transforms, as they are affine)."""
+        pairs = fascicle.segments
+        both = np.stack([transforms[upper] + transforms[lower] for upper, lower in pairs])
+        return (np.einsum("kij,kj->ki", both[:, :3, :3], fascicle.points) + both[:, :3, 3]) / 2
 
     def fascicle_length(self, muscle: str, fascicle: Fascicle, transforms: dict[str, np.ndarray]) -> float:
         points = self.knots(fascicle, transforms)
-        side = muscle.rsplit("_", 1)[-1]
-        head = self.paths.heads.get(side)
-        total = 0.0
-        for i in range(len(points) - 1):
-            if fascicle.wrap == i and head is not None:
-                centre, radius = head
-                total += wrapped_length(points[i], points[i + 1], centre, radius + WRAP_CLEARANCE_MM)
-            else:
-                total += float(np.linalg.norm(points[i + 1] - points[i]))
-        return total
+        pieces = np.linalg.norm(np.diff(points, axis=0), axis=1)
+        head = self.paths.heads.get(muscle.rsplit("_", 1)[-1])
+        if fascicle.wrap is not None and head is not None:
+            centre, radius = head
+            i = fascicle.wrap
+            pieces[i] = wrapped_length(points[i], points[i + 1], centre, radius + WRAP_CLEARANCE_MM)
+        return float(pieces.sum())
 
     def length(self, muscle: str, pose: Pose, transforms: dict[str, np.ndarray] | None = None) -> float:
         """Musculotendon length (mm): the mean over the muscle's fascicles."""
@@ -176,8 +200,36 @@ class Mechanics:
         return sum(self.fascicle_length(muscle, f, transforms) for f in fascicles) / len(fascicles)
 
     def lengths(self, pose: Pose) -> dict[str, float]:
+        """Every muscle's length (mm) in ``pose``; the last few poses' are remembered."""
+        if pose in self._remembered:
+            self._remembered.move_to_end(pose)
+        else:
+            self._remembered[pose] = self._measure(pose)
+            if len(self._remembered) > REMEMBERED_POSES:
+                self._remembered.popitem(last=False)
+        return dict(self._remembered[pose])
+
+    def _measure(self, pose: Pose) -> dict[str, float]:
         transforms = self.rig.transforms(pose)
         return {m: self.length(m, pose, transforms) for m in self.paths.muscles}
+
+    @cached_property
+    def neutral(self) -> dict[str, float]:
+        """Every muscle's length (mm) standing in the rest position."""
+        return self._measure(Pose())
+
+    def length_changes(self, pose: Pose) -> dict[str, float]:
+        """Every muscle's length change from neutral standing, in % of its neutral length:
+        negative when it shortens."""
+        return {m: 100 * (length / self.neutral[m] - 1) for m, length in self.lengths(pose).items()}
+
+    def curve(self, joint: str, pose: Pose, samples: int = CURVE_SAMPLES) -> Curve:
+        """Each muscle's length at ``samples`` angles evenly over ``joint``'s whole range, the
+        other joints as in ``pose``: what the Motion panel plots."""
+        spec = JOINTS[joint]
+        angles = np.linspace(spec.lower, spec.upper, samples)
+        rows = [self._measure(pose.updated({joint: float(angle)})) for angle in angles]
+        return Curve(joint, angles, {m: np.array([row[m] for row in rows]) for m in self.paths.muscles})
 
     def moment_arm(self, muscle: str, pose: Pose, joint: str) -> float:
         """Moment arm (mm) about ``joint``: -dL/dθ, by a central difference inside the range."""

@@ -130,7 +130,50 @@ def named_palette(name: str) -> Palette:
         raise KeyError(f"unknown palette {name!r}; choose from {', '.join(PALETTES)}") from None
 
 
+# colours by length change
+#: ColorBrewer's brown-teal diverging scheme, BrBG (Brewer 2003; matplotlib's 'BrBG' is made
+#: of the same 11 colours), from shortened through a light grey to lengthened.
+LENGTH_CHANGE_COLORS = (
+    "#543005",
+    "#8c510a",
+    "#bf812d",
+    "#dfc27d",
+    "#f6e8c3",
+    "#f5f5f5",
+    "#c7eae5",
+    "#80cdc1",
+    "#35978f",
+    "#01665e",
+    "#003c30",
+)
+#: The length change (% of neutral) at each end of the scale; beyond it, the end's colour.
+LENGTH_CHANGE_RANGE = 30.0
+
+
+def length_change_color(percent: float) -> str:
+    """The colour of a muscle shortened (negative) or lengthened by ``percent`` of its
+    neutral length: its place on :data:`LENGTH_CHANGE_COLORS`, the light centre at 0.
+
+    Diverging, because a change has a sign and a zero that matters. Not red and green, the
+    one pair that deuteranopes and protanopes (about 1 man in 12) cannot tell apart:
+    ColorBrewer marks BrBG colour-blind safe, and of its safe diverging schemes it stays
+    farthest from both palettes' selection colours, under simulated deuteranopia and
+    protanopia too (PuOr's purple comes within 4 of the colour-blind-safe blue; see
+    tests/model/test_palette.py)."""
+    scale = LENGTH_CHANGE_COLORS
+    where = (min(max(percent / LENGTH_CHANGE_RANGE, -1.0), 1.0) + 1) / 2 * (len(scale) - 1)
+    i = min(int(where), len(scale) - 2)
+    low, high, t = rgb(scale[i]), rgb(scale[i + 1]), where - i
+    r, g, b = (a + t * (z - a) for a, z in zip(low, high, strict=True))
+    return hex_color((r, g, b))
+
+
 # colour arithmetic
+def hex_color(color: RGB) -> str:
+    """0-1 floats as ``#rrggbb``."""
+    return "#" + "".join(f"{round(min(max(c, 0.0), 1.0) * 255):02x}" for c in color)
+
+
 def rgb(color: str | RGB) -> RGB:
     """``#rrggbb`` (or an RGB triple of 0-1 floats) as 0-1 floats."""
     if isinstance(color, str):

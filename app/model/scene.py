@@ -22,8 +22,12 @@ from app.model.anatomy import Catalogue, Group, Kind
 from app.model.body import Body
 from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
+<<<<<<< HEAD
 from app.model.palette import DEFAULT_PALETTE, Palette, named_palette
 from app.model.poses import Motion
+=======
+from app.model.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
+>>>>>>> motion-plot
 from app.model.search import Mark, Match, search
 from app.model.sites import GHOST_OPACITY, Occluders, ghosted
 from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
@@ -80,6 +84,7 @@ class SceneModel:
     picture_changed = Signal(object)  # a Picture
     palette_changed = Signal(str)  # the name of the colour palette now in use
     pose_changed = Signal(object)  # a Pose (app.model.kinematics)
+    length_colours_changed = Signal(bool)  # muscles coloured by length change, or not
     #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
     changed = Signal(frozenset)
     #: Frame what is shown, keeping the direction of view (after isolating).
@@ -113,6 +118,7 @@ class SceneModel:
         self._camera: CameraPose | None = None
         self._picture = Picture()
         self._palette: Palette = named_palette(DEFAULT_PALETTE)
+        self._length_colours = False
         self._batch = 0
         self._touched: set[str] = set()
 
@@ -354,6 +360,35 @@ class SceneModel:
             self._palette = chosen
             self._emit("palette", self.palette_changed, name)
 
+<<<<<<< HEAD
+=======
+    @property
+    def length_colours(self) -> bool:
+        """Whether the muscles with a path are drawn in the colour of their length change."""
+        return self._length_colours
+
+    def set_length_colours(self, on: bool) -> None:
+        """Colour each muscle with a path by its length change from neutral standing, in
+        every pose (see :meth:`length_color`), or back to the usual colours. Like the
+        palette, a way of looking rather than part of :meth:`state`; without a body, nothing
+        changes length and it stays off."""
+        on = bool(on) and self.body is not None
+        if on != self._length_colours:
+            self._length_colours = on
+            self._emit("palette", self.length_colours_changed, on)
+
+    def length_color(self, structure_id: str) -> str | None:
+        """The colour its length change in the current pose gives a structure
+        (:func:`~app.model.palette.length_change_color`), or None: colouring by length change
+        is off, or the structure has no path to measure."""
+        if not self._length_colours or self.body is None:
+            return None
+        mechanics = self.body.mechanics
+        if structure_id not in mechanics.paths.muscles:
+            return None
+        return length_change_color(mechanics.length_changes(self._pose)[structure_id])
+
+>>>>>>> motion-plot
     # pose
     @property
     def pose(self) -> Pose:
@@ -374,6 +409,7 @@ class SceneModel:
         self._pose = pose
         self._emit("pose", self.pose_changed, pose)
 
+<<<<<<< HEAD
     # where things are in the pose
     def posed_points(self, on: Sequence[str], points: Sequence[Point] | np.ndarray) -> np.ndarray:
         """Rest points (N, 3) that lie on the structures ``on`` where the scene's pose puts
@@ -402,6 +438,8 @@ class SceneModel:
             return attachment
         return self.body.posed_attachment(attachment, self._pose)
 
+=======
+>>>>>>> motion-plot
     # the whole state
     def state(self) -> SceneState:
         return SceneState(

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.motion_dock = self._dock("Motion", scroll, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+            self.motion_dock.visibilityChanged.connect(self.motion.set_on_screen)
             self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
         self.structures_dock.raise_()
         self.info = InfoPanel(scene, self.library, self)

@@ -1,4 +1,5 @@
-"""The Motion panel: a slider and a number box per joint, named poses, Reset, and the
+"""The Motion panel: a slider and a number box per joint, named poses, Reset, a plot of the
+muscles' lengths over the range of the joint being moved, colours by length change, and the
 muscles' lengths and hip-flexion moment arms, live.
 
 It only listens to the scene and calls it: dragging a slider sets the scene's pose (the
@@ -8,8 +9,11 @@ let go), and every pose change, from here, a bookmark or a lesson, moves the sli
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -26,8 +30,43 @@ from app.model.body import Body
 from app.model.kinematics import JOINTS, Pose
 from app.model.scene import SceneModel
 
-#: Muscles whose length the panel reads out (those of the shown ones with a path).
+if TYPE_CHECKING:
+    from app.qt.length_plot import LengthChangeBar, LengthPlot
+
+#: Muscles whose length the panel reads out and plots (those of the shown ones with a path).
 READOUT = ("psoas_major", "iliacus", "psoas_minor")
+#: The joint plotted until the user moves one.
+FIRST_PLOTTED = "hip_flexion_right"
+
+
+#: The sliders' headings, each with the start of the labels of the joints under it (which
+#: the label under the heading leaves out: "Right hip flexion" is "Flexion" under "Right hip").
+HEADINGS = {
+    "Right hip": "Right hip ",
+    "Left hip": "Left hip ",
+    "Pelvis": "Pelvic ",
+    "Lumbar spine": "Lumbar ",
+}
+
+
+def heading_of(label: str) -> tuple[str, str]:
+    """A joint's heading and its name under it: narrow rows, long sliders."""
+    for heading, start in HEADINGS.items():
+        if label.startswith(start):
+            return heading, label.removeprefix(start).capitalize()
+    return "", label
+
+
+def name_and_side(muscle: str) -> tuple[str, str]:
+    """``psoas_major_right`` -> ("Psoas major", "right")."""
+    base, side = muscle.rsplit("_", 1)
+    return base.replace("_", " ").capitalize(), side
+
+
+def short_name(muscle: str) -> str:
+    """``psoas_major_right`` -> "Psoas major (R)": the plot legend's narrow name."""
+    name, side = name_and_side(muscle)
+    return f"{name} ({side[0].upper()})"
 
 
 class MotionPanel(QWidget):
@@ -43,6 +82,13 @@ class MotionPanel(QWidget):
         self.sliders: dict[str, QSlider] = {}
         self.boxes: dict[str, QDoubleSpinBox] = {}
         self._updating = False
+        #: The joint whose range is plotted: the last one moved here.
+        self.plotted_joint = FIRST_PLOTTED
+        #: Built when the panel is first on screen (see :meth:`set_on_screen`).
+        self.on_screen = False
+        self.plot: LengthPlot | None = None
+        self.bar: LengthChangeBar | None = None
+        self._plotted: tuple[str, Pose, tuple[str, ...]] | None = None  # joint, other joints, muscles
 
         layout = QVBoxLayout(self)
         poses = QHBoxLayout()
@@ -53,6 +99,10 @@ class MotionPanel(QWidget):
             self.poses.addItem(named.title, name)
             self.poses.setItemData(self.poses.count() - 1, named.source, Qt.ItemDataRole.ToolTipRole)
         self.poses.activated.connect(self._pose_chosen)
+        # As narrow as the dock; the list that drops down shows the long titles whole.
+        self.poses.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.poses.setMinimumContentsLength(12)
+        self.poses.view().setMinimumWidth(self.poses.view().sizeHintForColumn(0))
         poses.addWidget(self.poses, 1)
         self.reset = QPushButton("Reset")
         self.reset.setToolTip("Back to neutral standing")
@@ -61,9 +111,17 @@ class MotionPanel(QWidget):
         layout.addLayout(poses)
 
         grid = QGridLayout()
-        for row, joint in enumerate(JOINTS.values()):
-            label = QLabel(joint.label)
-            label.setToolTip(joint.meaning)
+        grid.setVerticalSpacing(2)
+        last_heading = None
+        for joint in JOINTS.values():
+            heading, name = heading_of(joint.label)
+            if heading != last_heading:
+                title = QLabel(f"<b>{heading}</b>")
+                grid.addWidget(title, grid.rowCount(), 0, 1, 3)
+                last_heading = heading
+            row = grid.rowCount()
+            label = QLabel(name)
+            label.setToolTip(f"{joint.label}: {joint.meaning}")
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(int(joint.lower), int(joint.upper))
             slider.setAccessibleName(joint.label)
@@ -84,6 +142,13 @@ class MotionPanel(QWidget):
             self.boxes[joint.name] = box
         layout.addLayout(grid)
 
+        self.colour_by_length = QCheckBox("Colour muscles by length change")
+        self.colour_by_length.setToolTip(
+            "Psoas and iliacus drawn brown when shorter than standing, teal when longer"
+        )
+        self.colour_by_length.toggled.connect(scene.set_length_colours)
+        layout.addWidget(self.colour_by_length)
+
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setAccessibleName("Muscle lengths")
@@ -92,9 +157,9 @@ class MotionPanel(QWidget):
         form.addRow(self.readout)
         layout.addLayout(form)
         layout.addStretch(1)
-        self._neutral = body.mechanics.lengths(Pose())
-        scene.pose_changed.connect(self._show_pose)
-        self._show_pose(scene.pose)
+        scene.changed.connect(self._on_scene_changed)
+        scene.length_colours_changed.connect(self._show_length_colours)
+        self._on_scene_changed(frozenset({"pose"}))
 
     def _pose_chosen(self, index: int) -> None:
         name = self.poses.itemData(index)
@@ -103,10 +168,18 @@ class MotionPanel(QWidget):
 
     def _set(self, joint: str, value: float) -> None:
         if not self._updating:
+            self.plotted_joint = joint
             self.scene.set_pose({joint: value})
 
+    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
+        if "pose" in aspects:
+            self._show_pose(self.scene.pose)
+        if aspects & {"pose", "visibility"}:
+            self.readout.setText(self.lengths_text(self.scene.pose))
+            self._update_plot()
+
     def _show_pose(self, pose: Pose) -> None:
-        """Sliders, boxes and the readout as the scene's pose says."""
+        """Sliders and boxes as the scene's pose says."""
         self._updating = True
         try:
             for name, slider in self.sliders.items():
@@ -114,23 +187,77 @@ class MotionPanel(QWidget):
                 self.boxes[name].setValue(pose[name])
         finally:
             self._updating = False
-        self.readout.setText(self.lengths_text(pose))
+
+    def shown_muscles(self) -> list[str]:
+        """The shown muscles that are read out and plotted."""
+        return [m for m in self.body.mechanics.muscles if m.startswith(READOUT) and self.scene.is_visible(m)]
 
     def lengths_text(self, pose: Pose) -> str:
-        """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion
-        moment arm (mm)."""
+        """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion moment
+        arm (mm), under a heading per side, in columns narrow enough for the dock."""
         mechanics = self.body.mechanics
-        lengths = mechanics.lengths(pose)
+        lengths, changes = mechanics.lengths(pose), mechanics.length_changes(pose)
         rows = []
-        for muscle, length in lengths.items():
-            if not muscle.startswith(READOUT) or not self.scene.is_visible(muscle):
-                continue
-            percent = 100 * length / self._neutral[muscle]
-            arm = mechanics.hip_flexion_moment_arm(muscle, pose)
-            name = self.scene.catalogue[muscle].name if muscle in self.scene.catalogue else muscle
+        side = None
+        for muscle in self.shown_muscles():
+            name, muscle_side = name_and_side(muscle)
+            if muscle_side != side:
+                side = muscle_side
+                rows.append(f"<tr><td colspan='4'><b>{side.capitalize()}</b></td></tr>")
+            percent = 100 + changes[muscle]
+            arm = round(mechanics.hip_flexion_moment_arm(muscle, pose))  # no "-0"
             rows.append(
-                f"<tr><td>{name}</td><td align='right'>{length:.0f} mm</td>"
-                f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm:.0f} mm</td></tr>"
+                f"<tr><td>{name}</td><td align='right'>{lengths[muscle]:.0f}</td>"
+                f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm}</td></tr>"
             )
-        header = "<tr><th align='left'>Muscle</th><th>Length</th><th>of neutral</th><th>Flexion arm</th></tr>"
-        return f"<table cellspacing='4'>{header}{''.join(rows)}</table>"
+        header = (
+            "<tr><th align='left'>Muscle</th><th align='right'>Length<br>mm</th>"
+            "<th align='right'>of<br>neutral</th><th align='right'>Arm<br>mm</th></tr>"
+        )
+        note = "<tr><td colspan='4'><small>Arm: moment arm for hip flexion</small></td></tr>"
+        return f"<table cellspacing='2'>{header}{''.join(rows)}{note}</table>"
+
+    # the plot and the colour bar
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the panel is on screen (its dock's tab is the one shown: a dock behind
+        another's tab is moved off screen, still "visible"). The figures are built the first
+        time it is (matplotlib's Qt canvas is imported then, not at the window's start) and
+        follow the pose only while it is."""
+        self.on_screen = on_screen
+        if on_screen and self.plot is None:
+            from app.qt.length_plot import LengthChangeBar, LengthPlot
+
+            self.plot = LengthPlot(self)
+            self.bar = LengthChangeBar(self)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            at = layout.indexOf(self.colour_by_length)
+            layout.insertWidget(at, self.plot)  # above the check box, the colour bar below it
+            layout.insertWidget(at + 2, self.bar)
+            self._show_length_colours(self.scene.length_colours)
+        self._update_plot()
+
+    def _update_plot(self) -> None:
+        """Move the plot's marker to the current angle; draw the curves again only when the
+        joint, the other joints or the muscles shown changed. Nothing while hidden."""
+        if self.plot is None or not self.on_screen:
+            return
+        pose, joint = self.scene.pose, self.plotted_joint
+        muscles = tuple(self.shown_muscles())
+        plotted = (joint, pose.updated({joint: 0.0}), muscles)
+        mechanics = self.body.mechanics
+        if plotted != self._plotted:
+            same_curve = self._plotted is not None and plotted[:2] == self._plotted[:2]
+            curve = self.plot.curve if same_curve and self.plot.curve else mechanics.curve(joint, pose)
+            self.plot.show_curve(curve, JOINTS[joint].label, {m: short_name(m) for m in muscles})
+            self._plotted = plotted
+        lengths = mechanics.lengths(pose)
+        self.plot.move_marker(pose[joint], {m: lengths[m] for m in muscles})
+
+    def _show_length_colours(self, on: bool) -> None:
+        """The check box and the colour bar as the scene says."""
+        self.colour_by_length.blockSignals(True)
+        self.colour_by_length.setChecked(on)
+        self.colour_by_length.blockSignals(False)
+        if self.bar is not None:
+            self.bar.setVisible(on)

@@ -564,6 +564,9 @@ class EmphasisLayer:
         palette = self.palette
         if structure_id == self.current.selected or structure_id in self.current.also:
             return palette.selection
+        by_length = self.scene.length_color(structure_id)  # coloured by length change
+        if by_length is not None:
+            return by_length
         structure = self.scene.catalogue[structure_id]
         return palette.structure_color(structure.kind.value, structure.color)
 

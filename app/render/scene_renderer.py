@@ -163,7 +163,8 @@ class SceneRenderer:
     def _restyle(self) -> None:
         """Colour, opacity and visibility of every structure's actor, as the model says
         (on the low-detail stand-ins while the view moves: a change while a slider is held
-        or a movement plays must not bring the full surfaces back under them)."""
+        or a movement plays, colours by length change included, shows on them and must not
+        bring the full surfaces back under them)."""
         for sid, actor in self.actors.items():
             actor.prop.color = self.emphasis.structure_color(sid)
             self._set_opacity(actor, self.scene.drawn_opacity(sid))

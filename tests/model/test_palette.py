@@ -12,14 +12,19 @@ from app.model.palette import (
     COLOUR_BLIND_SAFE,
     CVD_DISTINCT_DE,
     DISTINCT_DE,
+    LENGTH_CHANGE_COLORS,
+    LENGTH_CHANGE_RANGE,
     MIN_CONTRAST,
     PALETTES,
     STANDARD,
     contrast,
     delta_e,
     delta_e_lab,
+    lab,
+    length_change_color,
     named_palette,
     over,
+    rgb,
     simulate,
 )
 from app.render.labels import BOX_COLOR, BOX_OPACITY
@@ -134,3 +139,35 @@ def test_the_palette_is_scene_state_with_a_signal(scene):
     before = scene.state()
     scene.set_palette("standard")
     assert scene.state() == before  # a preference: not undone, not bookmarked
+
+
+def test_length_change_colours_are_matplotlibs_brbg_lightest_at_no_change():
+    from matplotlib import colormaps
+
+    span = LENGTH_CHANGE_RANGE
+    assert length_change_color(0) == LENGTH_CHANGE_COLORS[5] == "#f5f5f5"
+    assert length_change_color(-span) == length_change_color(-90) == LENGTH_CHANGE_COLORS[0]
+    assert length_change_color(span) == length_change_color(90) == LENGTH_CHANGE_COLORS[-1]
+    brbg = colormaps["BrBG"]
+    for percent in range(-30, 31, 3):
+        theirs = brbg((percent / span + 1) / 2)[:3]  # a 256-step table: within 1/255 or so
+        assert rgb(length_change_color(percent)) == pytest.approx(theirs, abs=2 / 255), percent
+    lightness = [lab(length_change_color(p))[0] for p in range(-30, 31, 5)]
+    assert lightness[:7] == sorted(lightness[:7]) and lightness[6:] == sorted(lightness[6:], reverse=True)
+
+
+@pytest.mark.parametrize("deficiency", [None, "deuteranopia", "protanopia"])
+def test_length_change_colours_stay_apart_from_the_selection_and_each_other(deficiency):
+    """Why BrBG: for colour-blind eyes too, no length colour passes for a palette's
+    selection, and shortened stays apart from lengthened."""
+
+    def seen(colour):
+        return colour if deficiency is None else simulate(colour, deficiency)
+
+    for palette in PALETTES.values():
+        for percent in range(-30, 31, 2):
+            distance = delta_e(seen(length_change_color(percent)), seen(palette.selection))
+            assert distance >= CVD_DISTINCT_DE, (palette.name, percent, distance)
+    for percent in (10, 20, 30):
+        shorter, longer = seen(length_change_color(-percent)), seen(length_change_color(percent))
+        assert delta_e(shorter, longer) >= CVD_DISTINCT_DE, percent

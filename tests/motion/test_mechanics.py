@@ -10,8 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app import paths
+from app.model.body import Body
 from app.model.kinematics import Pose
-from app.model.mechanics import wrapped_length
+from app.model.mechanics import CURVE_SAMPLES, wrapped_length
+from app.model.palette import LENGTH_CHANGE_COLORS, length_change_color
+from app.model.scene import SceneModel
 
 ANGLES = list(range(0, 121, 15))
 
@@ -95,6 +99,58 @@ def test_the_trunk_fold_shortens_the_psoas_as_hip_flexion_does(mechanics):
     for muscle in ("iliacus_right", "iliacus_left"):
         assert fold[muscle] == pytest.approx(lift[muscle], abs=0.5)  # same hip angle, same length
     assert fold["psoas_major_right"] < mechanics.lengths(Pose())["psoas_major_right"] - 20
+
+
+def test_a_curve_is_the_length_at_each_angle_with_the_other_joints_held(mechanics):
+    pose = Pose.of({"pelvic_tilt": 20, "hip_flexion_right": 45, "lumbar_lateral_bending": 10})
+    curve = mechanics.curve("hip_flexion_right", pose)
+    assert curve.joint == "hip_flexion_right"
+    assert len(curve.angles) == CURVE_SAMPLES and (curve.angles[0], curve.angles[-1]) == (-30, 120)
+    assert set(curve.lengths) == set(mechanics.muscles)
+    for i in (0, 7, 15, CURVE_SAMPLES - 1):
+        held = pose.updated({"hip_flexion_right": float(curve.angles[i])})
+        for muscle in ("psoas_major_right", "iliacus_right", "psoas_major_left"):
+            assert curve.lengths[muscle][i] == pytest.approx(mechanics.length(muscle, held))
+    assert np.ptp(curve.lengths["psoas_major_left"]) == pytest.approx(0.0, abs=1e-9)  # the other hip
+    assert curve.lengths["iliacus_right"][-1] < curve.lengths["iliacus_right"][0] - 50
+    assert mechanics.curve("lumbar_rotation", pose, samples=5).angles.tolist() == [-10, -5, 0, 5, 10]
+
+
+def test_length_changes_are_percent_of_neutral_and_remembered_lengths_are_copies(mechanics, motion):
+    assert all(change == 0 for change in mechanics.length_changes(Pose()).values())
+    knee_to_chest = motion.resolve(["knee_to_chest"])
+    changes = mechanics.length_changes(knee_to_chest)
+    lengths = mechanics.lengths(knee_to_chest)
+    neutral = mechanics.lengths(Pose())
+    for muscle, change in changes.items():
+        assert change == pytest.approx(100 * (lengths[muscle] - neutral[muscle]) / neutral[muscle])
+    assert changes["psoas_major_right"] < -15 and changes["iliacus_right"] < -30
+    lengths["psoas_major_right"] = 0.0  # a caller's change does not reach the remembered lengths
+    assert mechanics.lengths(knee_to_chest)["psoas_major_right"] > 200
+
+
+def test_the_scene_colours_muscles_by_length_change_only_when_asked(
+    catalogue, landmarks, attachments, motion
+):
+    body, problems = Body.load(paths.annotations_dir(), landmarks, paths.paths_file())
+    assert body is not None and problems == []
+    scene = SceneModel(catalogue, landmarks, attachments, body=body)
+    changed = []
+    scene.changed.connect(changed.append)
+    assert scene.length_color("psoas_major_right") is None
+    scene.set_length_colours(True)
+    scene.set_length_colours(True)
+    assert scene.length_colours and changed == [frozenset({"palette"})]
+    assert scene.length_color("psoas_major_right") == LENGTH_CHANGE_COLORS[5]  # neutral: the centre
+    assert scene.length_color("femur_right") is None  # no path, its own colour
+    scene.set_pose(motion.resolve(["knee_to_chest"]))
+    change = body.mechanics.length_changes(scene.pose)["iliacus_right"]
+    assert scene.length_color("iliacus_right") == length_change_color(change) == LENGTH_CHANGE_COLORS[0]
+    scene.set_length_colours(False)
+    assert scene.length_color("iliacus_right") is None
+    bare = SceneModel(catalogue)  # nothing to measure: it stays off
+    bare.set_length_colours(True)
+    assert not bare.length_colours
 
 
 points = st.tuples(*[st.floats(-200, 200, allow_nan=False)] * 3).map(np.array)

@@ -1,4 +1,5 @@
-"""The Motion panel in the real window: drag a slider, pick a pose, read the lengths."""
+"""The Motion panel in the real window: drag a slider, pick a pose, read the lengths, plot
+them over a joint's range, colour the muscles by length change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
 from app.model.atlas import Atlas
-from app.model.kinematics import Pose
+from app.model.kinematics import JOINTS, Pose
+from app.model.palette import LENGTH_CHANGE_COLORS, length_change_color, rgb
 from app.qt.main_window import MainWindow
 
 
@@ -20,6 +22,8 @@ def window(qtbot):
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
+    # The Motion tab is behind Structures at the start: no figures yet, no matplotlib canvas.
+    assert window.motion.plot is None
     window.motion_dock.raise_()
     qtbot.wait(50)
     return window
@@ -34,19 +38,29 @@ def handle_centre(slider) -> QPoint:
     return rect.center()
 
 
+def drag(qtbot, slider, fraction: float, steps: int = 10, held=None) -> None:
+    """Drag a slider's handle by ``fraction`` of its width with the mouse; ``held()`` runs
+    before letting go."""
+    start = handle_centre(slider)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, steps + 1):
+        qtbot.mouseMove(slider, start + QPoint(round(step * fraction * slider.width() / steps), 0))
+        qtbot.wait(10)
+    if held is not None:
+        held()
+    end = start + QPoint(round(fraction * slider.width()), 0)
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=end)
+
+
 def test_dragging_the_hip_flexion_slider_lifts_the_thigh_and_shortens_the_psoas(qtbot, window):
     scene, panel = window.scene, window.motion
     slider = panel.sliders["hip_flexion_right"]
     femur = window.renderer.meshes["femur_right"]
     knee_before = np.asarray(femur.points)[np.argmin(femur.points[:, 2])].copy()
     before = panel.body.mechanics.length("psoas_major_right", scene.pose)
-    start = handle_centre(slider)
-    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=start)
-    for step in range(1, 11):
-        qtbot.mouseMove(slider, start + QPoint(step * slider.width() // 25, 0))
-        qtbot.wait(10)
-    assert window.renderer.interacting  # low detail while the slider is held
-    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=start + QPoint(10 * slider.width() // 25, 0))
+    held = []  # low detail while the slider is held
+    drag(qtbot, slider, 0.4, held=lambda: held.append(window.renderer.interacting))
+    assert held == [True]
     angle = scene.pose["hip_flexion_right"]
     assert angle > 30, angle
     assert panel.boxes["hip_flexion_right"].value() == pytest.approx(angle)
@@ -55,7 +69,7 @@ def test_dragging_the_hip_flexion_slider_lifts_the_thigh_and_shortens_the_psoas(
     assert np.asarray(femur.points)[:, 2].min() > knee_before[2] + 50, "the thigh did not lift"
     after = panel.body.mechanics.length("psoas_major_right", scene.pose)
     assert after < before - 10
-    assert f"{after:.0f} mm" in panel.readout.text()
+    assert f">{after:.0f}<" in panel.readout.text()
 
 
 def test_a_named_pose_and_reset(qtbot, window):
@@ -75,3 +89,102 @@ def test_a_named_pose_and_reset(qtbot, window):
     qtbot.mouseClick(panel.reset, Qt.MouseButton.LeftButton)
     assert scene.pose == Pose()
     assert panel.sliders["lumbar_lateral_bending"].value() == 0
+
+
+def test_the_plot_is_the_length_over_the_moved_joints_range_and_marks_the_angle(qtbot, window, monkeypatch):
+    scene, panel = window.scene, window.motion
+    mechanics = panel.body.mechanics
+    plot = panel.plot
+    assert plot is not None and plot.isVisible()
+    assert panel.plotted_joint == "hip_flexion_right"
+    assert set(plot.lines) == {"psoas_major_right", "iliacus_right", "psoas_major_left", "iliacus_left"}
+    for muscle, line in plot.lines.items():  # the drawn curves are the model's lengths
+        angles, lengths = line.get_data()
+        assert (angles[0], angles[-1]) == (-30, 120)
+        for i in (0, 10, 20, len(angles) - 1):
+            expected = mechanics.length(muscle, Pose.of({"hip_flexion_right": float(angles[i])}))
+            assert lengths[i] == pytest.approx(expected)
+
+    curves = []
+    real_curve = mechanics.curve
+    monkeypatch.setattr(mechanics, "curve", lambda *args: curves.append(args) or real_curve(*args))
+    drag(qtbot, panel.sliders["hip_flexion_right"], 0.3)
+    angle = scene.pose["hip_flexion_right"]
+    assert angle > 20, angle
+    assert curves == []  # the same joint dragged: only the marker moved
+    assert plot.marker.get_xdata()[0] == angle
+    dots = plot.dots.get_offsets()
+    assert dots[:, 0] == pytest.approx([angle] * len(plot.lines))
+    assert dots[:, 1] == pytest.approx([mechanics.length(m, scene.pose) for m in plot.lines])
+    # The marker is drawn where the angle is: a dark column in the canvas' picture.
+    qtbot.wait(50)
+    image = plot.grab().toImage()
+    x, _ = plot.axes.transData.transform((angle, 0.0))
+    top, bottom = plot.axes.bbox.y1, plot.axes.bbox.y0
+    column = [
+        image.pixelColor(round(x), round(plot.height() - y)).value()
+        for y in np.linspace(bottom + 5, top - 5, 20)
+    ]
+    assert np.median(column) < 160, column
+
+    # Another joint moved: its curve, with the hip where it was left.
+    drag(qtbot, panel.sliders["pelvic_tilt"], 0.2)
+    assert panel.plotted_joint == "pelvic_tilt"
+    assert [args[0] for args in curves] == ["pelvic_tilt"]
+    assert plot.axes.get_xlabel() == f"{JOINTS['pelvic_tilt'].label} (°)"
+    angles, lengths = plot.lines["psoas_major_right"].get_data()
+    tilt = float(angles[12])
+    expected = mechanics.length("psoas_major_right", scene.pose.updated({"pelvic_tilt": tilt}))
+    assert lengths[12] == pytest.approx(expected)
+    assert plot.marker.get_xdata()[0] == scene.pose["pelvic_tilt"]
+    # Hiding a muscle takes its curve away without measuring again.
+    scene.set_visible("iliacus_left", False)
+    assert "iliacus_left" not in plot.lines and len(curves) == 1
+    # Behind another tab the plot rests; back in front it catches up with the pose.
+    window.structures_dock.raise_()
+    qtbot.waitUntil(lambda: not panel.on_screen)
+    scene.set_pose({"pelvic_tilt": 30.0})
+    assert plot.marker.get_xdata()[0] != 30.0
+    window.motion_dock.raise_()
+    qtbot.waitUntil(lambda: panel.on_screen)
+    assert plot.marker.get_xdata()[0] == 30.0
+
+
+def test_colouring_muscles_by_length_change(qtbot, window):
+    scene, panel, renderer = window.scene, window.motion, window.renderer
+    psoas = renderer.actors["psoas_major_right"]
+    own = psoas.prop.color.hex_rgb
+    assert not panel.bar.isVisible()
+    qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
+    assert scene.length_colours and panel.bar.isVisible()
+    assert psoas.prop.color.hex_rgb == LENGTH_CHANGE_COLORS[len(LENGTH_CHANGE_COLORS) // 2]  # neutral
+    assert renderer.actors["femur_right"].prop.color.hex_rgb != LENGTH_CHANGE_COLORS[5]  # bones keep theirs
+
+    index = panel.poses.findData("knee_to_chest")
+    panel.poses.setCurrentIndex(index)
+    panel.poses.activated.emit(index)
+    colour = psoas.prop.color.hex_rgb
+    shortened, lengthened = rgb(LENGTH_CHANGE_COLORS[0]), rgb(LENGTH_CHANGE_COLORS[-1])
+    drawn = np.array(rgb(colour))
+    assert np.linalg.norm(drawn - shortened) < np.linalg.norm(drawn - lengthened)  # brown, not teal
+    change = panel.body.mechanics.length_changes(scene.pose)["psoas_major_right"]
+    assert change < -15 and colour == length_change_color(change)
+
+    # While a slider is held the low-detail surfaces are drawn: in the pose's colours too.
+    lod = renderer.lod_actors["psoas_major_right"]
+    during = []
+    drag(
+        qtbot,
+        panel.sliders["hip_flexion_right"],
+        -0.5,
+        held=lambda: during.append((lod.prop.color.hex_rgb, scene.length_color("psoas_major_right"))),
+    )
+    assert during[0][0] == during[0][1] != colour
+
+    scene.select("psoas_major_right")  # the selection still shows
+    assert psoas.prop.color.hex_rgb == scene.palette.selection
+    scene.select(None)
+    assert psoas.prop.color.hex_rgb == scene.length_color("psoas_major_right")
+    qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
+    assert not scene.length_colours and not panel.bar.isVisible()
+    assert psoas.prop.color.hex_rgb == own
