@@ -22,12 +22,8 @@ from app.model.anatomy import Catalogue, Group, Kind
 from app.model.body import Body
 from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
-<<<<<<< HEAD
-from app.model.palette import DEFAULT_PALETTE, Palette, named_palette
-from app.model.poses import Motion
-=======
 from app.model.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
->>>>>>> motion-plot
+from app.model.poses import Motion
 from app.model.search import Mark, Match, search
 from app.model.sites import GHOST_OPACITY, Occluders, ghosted
 from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
@@ -360,8 +356,6 @@ class SceneModel:
             self._palette = chosen
             self._emit("palette", self.palette_changed, name)
 
-<<<<<<< HEAD
-=======
     @property
     def length_colours(self) -> bool:
         """Whether the muscles with a path are drawn in the colour of their length change."""
@@ -388,7 +382,6 @@ class SceneModel:
             return None
         return length_change_color(mechanics.length_changes(self._pose)[structure_id])
 
->>>>>>> motion-plot
     # pose
     @property
     def pose(self) -> Pose:
@@ -409,7 +402,6 @@ class SceneModel:
         self._pose = pose
         self._emit("pose", self.pose_changed, pose)
 
-<<<<<<< HEAD
     # where things are in the pose
     def posed_points(self, on: Sequence[str], points: Sequence[Point] | np.ndarray) -> np.ndarray:
         """Rest points (N, 3) that lie on the structures ``on`` where the scene's pose puts
@@ -438,8 +430,6 @@ class SceneModel:
             return attachment
         return self.body.posed_attachment(attachment, self._pose)
 
-=======
->>>>>>> motion-plot
     # the whole state
     def state(self) -> SceneState:
         return SceneState(
