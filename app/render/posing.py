@@ -21,7 +21,13 @@ from app.model.kinematics import Pose
 class _Posable:
     """One actor's private mesh, its rest shape and its skin."""
 
-    def __init__(self, actor: pv.Actor, shared: pv.PolyData, skin: Skin, faces: np.ndarray):
+    def __init__(
+        self, actor: pv.Actor, shared: pv.PolyData, skin: Skin, faces: np.ndarray, stand_in: bool = False
+    ):
+        self.actor = actor
+        #: A low-detail bone is moved as a whole by its actor's matrix: no points written, no
+        #: buffers uploaded while a slider is dragged (nothing picks or paints on stand-ins).
+        self.moved_whole = stand_in and skin.rigid_segment is not None
         self.mesh = shared.copy(deep=True)
         actor.mapper.SetInputData(self.mesh)
         self.skin = skin
@@ -36,6 +42,10 @@ class _Posable:
         if pose == self.pose:
             return
         self.pose = pose
+        if self.moved_whole and self.skin.rigid_segment is not None:
+            # a bone's stand-in: its actor is placed, its points stay
+            self.actor.user_matrix = transforms[self.skin.rigid_segment]
+            return
         points, normals = body.posed_surface(self.skin, self.faces, self.rest_normals, pose, transforms)
         # Written into the arrays VTK already has (no new arrays, no pyvista setters).
         self.points[:] = points
@@ -58,7 +68,9 @@ class PoseLayer:
         self._full: dict[str, _Posable] = {}
         self._lod: dict[str, _Posable] = {}
 
-    def _posable(self, actors: dict[str, pv.Actor], store: dict[str, _Posable]) -> dict[str, _Posable]:
+    def _posable(
+        self, actors: dict[str, pv.Actor], store: dict[str, _Posable], stand_in: bool = False
+    ) -> dict[str, _Posable]:
         for sid, actor in actors.items():
             if sid not in store:
                 shared = actor.mapper.GetInput()
@@ -66,7 +78,7 @@ class PoseLayer:
                 faces = _faces(shared)
                 structure = self.sr.scene.catalogue[sid]
                 skin = self.body.skin(structure, np.asarray(shared.points, dtype=float), faces)
-                store[sid] = _Posable(actor, shared, skin, faces)
+                store[sid] = _Posable(actor, shared, skin, faces, stand_in)
         return store
 
     def apply(self, pose: Pose, moving: bool = False) -> bool:
@@ -76,7 +88,7 @@ class PoseLayer:
             return False
         transforms = self.body.rig.transforms(pose)
         if self.sr.lod_actors:
-            for posable in self._posable(self.sr.lod_actors, self._lod).values():
+            for posable in self._posable(self.sr.lod_actors, self._lod, stand_in=True).values():
                 posable.apply(self.body, pose, transforms)
         if moving or (all(p.pose == pose for p in self._full.values()) and self._full):
             return False

@@ -133,7 +133,10 @@ class SceneRenderer:
             self._apply_picture()  # labels anchor on the view just set
         elif "view" in aspects:
             self.emphasis.reanchor()
-        self._restyle()
+        # A new pose changes no colour, unless muscles are coloured by their length; skipping
+        # the 47 actors' styles is a fifth of a slider's frame.
+        if not aspects <= {"view", "pose"} or ("pose" in aspects and self.scene.length_colours):
+            self._restyle()
         if render:
             self.render()
 
@@ -244,13 +247,11 @@ class SceneRenderer:
 
     def _stand_in(self) -> None:
         """The low-detail actors drawn in the full ones' place, styled as they are."""
-        for sid, lod in self.lod_actors.items():
+        for sid, lod in self.lod_actors.items():  # VTK's own calls: many, on every change
             full = self.actors[sid]
-            lod.prop.color = full.prop.color
-            lod.prop.opacity = full.prop.opacity
-            lod.prop.culling = full.prop.culling
-            lod.visibility = full.visibility
-            full.visibility = False
+            lod.GetProperty().DeepCopy(full.GetProperty())
+            lod.SetVisibility(full.GetVisibility())
+            full.SetVisibility(False)
 
     def end_interaction(self, *_args: object) -> None:
         """Back to full detail when the camera stops."""
