@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QStyle,
     QWidget,
 )
 
@@ -139,23 +140,28 @@ class PlayBar(QWidget):
         self.loop = QCheckBox("Loop")
         self.loop.setToolTip("Play there and back until paused")
         self.loop.toggled.connect(self._loop_chosen)
-        self.button = QPushButton("▶ Play")
+        self.button = QPushButton()
         self.button.setAccessibleName("Play or pause the movement")
+        self.button.setToolTip("Play or pause the movement (K)")
         self.button.clicked.connect(self.toggle)
+        self._show_playing(False)
         layout.addWidget(QLabel("From"), 0, 0)
-        layout.addWidget(self.start, 0, 1, 1, 3)
+        layout.addWidget(self.start, 0, 1, 1, 2)
         layout.addWidget(QLabel("To"), 1, 0)
-        layout.addWidget(self.end, 1, 1, 1, 3)
+        layout.addWidget(self.end, 1, 1, 1, 2)
         layout.addWidget(self.seconds, 2, 0, 1, 2)
         layout.addWidget(self.speed, 2, 2)
-        layout.addWidget(self.loop, 2, 3)
-        layout.addWidget(self.button, 3, 0, 1, 4)
+        layout.addWidget(self.button, 3, 0, 1, 2)
+        layout.addWidget(self.loop, 3, 2)
         layout.setColumnStretch(1, 1)
         player.playing_changed.connect(self._show_playing)
 
     def _poses(self, name: str, default: str) -> QComboBox:
         box = QComboBox()
         box.setAccessibleName(name)
+        # Long pose titles are elided rather than set the dock's width.
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
         for key, named in self.motion.poses.items():
             box.addItem(named.title, key)
         index = box.findData(default)
@@ -186,6 +192,8 @@ class PlayBar(QWidget):
         self.player.loop = on
 
     def _show_playing(self, playing: bool) -> None:
-        self.button.setText("⏸ Pause" if playing else "▶ Play")
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.button.setIcon(self.style().standardIcon(icon))
+        self.button.setText("Pause" if playing else "Play")
         for widget in (self.start, self.end, self.seconds):
             widget.setEnabled(not playing)
