@@ -155,6 +155,7 @@ def test_colouring_muscles_by_length_change(qtbot, window):
     psoas = renderer.actors["psoas_major_right"]
     own = psoas.prop.color.hex_rgb
     assert not panel.bar.isVisible()
+    window.motion_dock.widget().ensureWidgetVisible(panel.colour_by_length)  # the dock scrolls
     qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
     assert scene.length_colours and panel.bar.isVisible()
     assert psoas.prop.color.hex_rgb == LENGTH_CHANGE_COLORS[len(LENGTH_CHANGE_COLORS) // 2]  # neutral
