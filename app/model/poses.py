@@ -72,10 +72,7 @@ class NamedPose(BaseModel):
     def _in_range(cls, value: object) -> object:
         """Checked as written (pydantic alone would read ``true`` or ``"10"`` as a number)."""
         if isinstance(value, dict):
-            try:
-                Pose.of(value)
-            except PoseError as exc:
-                raise ValueError(str(exc)) from None
+            _checked(value)
         return value
 
     @property
@@ -90,19 +87,38 @@ def pose_specs(value: object) -> object:
     if isinstance(value, str):
         value = [value]
     if isinstance(value, dict):
-        try:
-            return Pose.of(value).specs()
-        except PoseError as exc:
-            raise ValueError(str(exc)) from None
+        return _checked(value).specs()
     if isinstance(value, list | tuple):
         for spec in value:  # angles are checked here, pose names against the named poses
             if isinstance(spec, str) and "=" in spec:
                 try:
-                    Motion().resolve([spec])
+                    joint_angle(spec)
                 except PoseError as exc:
                     raise ValueError(str(exc)) from None
         return tuple(value)
     return value
+
+
+def _checked(angles: dict) -> Pose:
+    """Angles as a pose, or the ValueError pydantic reports with the problem's line."""
+    try:
+        return Pose.of(angles)
+    except PoseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def joint_angle(spec: str) -> tuple[str, float]:
+    """A ``JOINT=DEG`` spec's joint and angle, checked against the joint's range; raises
+    :class:`PoseError` saying what is wrong."""
+    name, _, text = spec.strip().partition("=")
+    name = name.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise PoseError(f"{spec.strip()!r}: expected JOINT=DEGREES, e.g. hip_flexion_right=90") from None
+    if not math.isfinite(value):
+        raise PoseError(f"{spec.strip()!r}: the angle must be a finite number")
+    return name, check_angle(name, value)
 
 
 class Movement(BaseModel):
@@ -134,15 +150,8 @@ class Motion:
         for spec in specs:
             spec = spec.strip()
             if "=" in spec:
-                name, _, text = spec.partition("=")
-                name = name.strip()
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise PoseError(f"{spec!r}: expected JOINT=DEGREES, e.g. hip_flexion_right=90") from None
-                if not math.isfinite(value):
-                    raise PoseError(f"{spec!r}: the angle must be a finite number")
-                angles[name] = check_angle(name, value)
+                name, value = joint_angle(spec)
+                angles[name] = value
             elif spec in self.poses:
                 angles.update(self.poses[spec].angles)
             else:
