@@ -22,8 +22,9 @@ rotation turns the trunk to the right.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -209,9 +210,7 @@ class Rig:
     rhythm: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Centre of each vertebral body (``vertebra_l4``...) and of the S1 endplate (``pelvis``).
     body_centres: dict[str, np.ndarray] = field(default_factory=dict)
-    #: The placements of recent poses: a frame asks for the same pose's many times (every
-    #: surface, every muscle's length), the moment arms for its neighbours.
-    _placed: dict[Pose, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
+    _recent: Callable[[Pose], dict[str, np.ndarray]] = field(init=False, compare=False, repr=False)
 
     @classmethod
     def from_landmarks(
@@ -254,12 +253,12 @@ class Rig:
     def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
         """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose`` (shared: do
         not modify)."""
-        placed = self._placed.get(pose)
-        if placed is None:
-            if len(self._placed) >= PLACED_KEPT:
-                self._placed.clear()
-            placed = self._placed[pose] = self._place(pose)
-        return placed
+        return self._recent(pose)
+
+    def __post_init__(self) -> None:
+        # The placements of recent poses: a frame asks for the same pose's many times
+        # (every surface, every muscle's length), the moment arms for its neighbours.
+        object.__setattr__(self, "_recent", lru_cache(maxsize=PLACED_KEPT)(self._place))
 
     def _place(self, pose: Pose) -> dict[str, np.ndarray]:
         out = {"pelvis": self.pelvis(pose)}

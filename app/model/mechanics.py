@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +169,9 @@ class Mechanics:
     def __init__(self, rig: Rig, paths: Paths):
         self.rig = rig
         self.paths = paths
-        self._remembered: OrderedDict[Pose, dict[str, float]] = OrderedDict()
+        # The last few poses' lengths: the readout, the colours and the plot's marker ask
+        # for the same pose in one frame.
+        self._recent = lru_cache(maxsize=REMEMBERED_POSES)(self._measure)
 
     @property
     def muscles(self) -> list[str]:
@@ -201,13 +202,7 @@ class Mechanics:
 
     def lengths(self, pose: Pose) -> dict[str, float]:
         """Every muscle's length (mm) in ``pose``; the last few poses' are remembered."""
-        if pose in self._remembered:
-            self._remembered.move_to_end(pose)
-        else:
-            self._remembered[pose] = self._measure(pose)
-            if len(self._remembered) > REMEMBERED_POSES:
-                self._remembered.popitem(last=False)
-        return dict(self._remembered[pose])
+        return dict(self._recent(pose))
 
     def _measure(self, pose: Pose) -> dict[str, float]:
         transforms = self.rig.transforms(pose)
