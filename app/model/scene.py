@@ -431,6 +431,11 @@ class SceneModel:
         return self.body.posed_attachment(attachment, self._pose)
 
     # the whole state
+    def fresh(self) -> SceneModel:
+        """A new scene of the same data set, as it opens: for drawing off screen (thumbnails,
+        videos) without touching this one."""
+        return SceneModel(self.catalogue, self.landmarks, self.attachments, body=self.body)
+
     def state(self) -> SceneState:
         return SceneState(
             visible=frozenset(self._visible),

@@ -219,7 +219,7 @@ def export_video(
         return None
     if not name.lower().endswith(VIDEO_SUFFIXES):
         name += ".gif" if "GIF" in chosen else ".mp4"
-    copy = SceneModel(scene.catalogue, scene.landmarks, scene.attachments, body=scene.body)
+    copy = scene.fresh()
     copy.restore(scene.state())
     copy.set_camera(camera)
     frames = [(0, pose) for pose in tween.frames(VIDEO_FPS)]

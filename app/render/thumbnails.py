@@ -23,7 +23,7 @@ class StepThumbnails:
     :class:`~app.render.snapshot.RenderError` when nothing could be drawn)."""
 
     def __init__(self, scene: SceneModel, size: tuple[int, int] = THUMBNAIL_SIZE):
-        self.scene = SceneModel(scene.catalogue, scene.landmarks, scene.attachments, body=scene.body)
+        self.scene = scene.fresh()
         self.size = size
         self.exporter: Exporter | None = None
 
