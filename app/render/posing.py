@@ -25,9 +25,10 @@ class _Posable:
         self, actor: pv.Actor, shared: pv.PolyData, skin: Skin, faces: np.ndarray, stand_in: bool = False
     ):
         self.actor = actor
-        #: A low-detail bone is moved as a whole by its actor's matrix: no points written, no
-        #: buffers uploaded while a slider is dragged (nothing picks or paints on stand-ins).
-        self.moved_whole = stand_in and skin.rigid_segment is not None
+        #: A low-detail bone is moved as a whole by its actor's matrix, with its segment: no
+        #: points written, no buffers uploaded while a slider is dragged (nothing picks or
+        #: paints on stand-ins).
+        self.whole_segment = skin.rigid_segment if stand_in else None
         self.mesh = shared.copy(deep=True)
         actor.mapper.SetInputData(self.mesh)
         self.skin = skin
@@ -42,9 +43,8 @@ class _Posable:
         if pose == self.pose:
             return
         self.pose = pose
-        if self.moved_whole and self.skin.rigid_segment is not None:
-            # a bone's stand-in: its actor is placed, its points stay
-            self.actor.user_matrix = transforms[self.skin.rigid_segment]
+        if self.whole_segment is not None:  # a bone's stand-in: its actor is placed
+            self.actor.user_matrix = transforms[self.whole_segment]
             return
         points, normals = body.posed_surface(self.skin, self.faces, self.rest_normals, pose, transforms)
         # Written into the arrays VTK already has (no new arrays, no pyvista setters).
