@@ -212,7 +212,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
         what = f"{lesson.title!r}, {len(lesson.steps)} steps"
     else:
-        start, end = (resolve_pose(atlas, [spec]) for spec in args.motion)
+        start, end = (resolve_pose(atlas, [spec], "--motion") for spec in args.motion)
         tween = Tween(start, end, args.seconds or 3.0)
         frames = [(0, pose) for pose in tween.frames(args.fps)]
         first, last = (_pose_title(motion, spec) for spec in args.motion)
@@ -238,8 +238,9 @@ def _pose_title(motion, spec: str) -> str:
     return named.title if named is not None else spec
 
 
-def resolve_pose(atlas: Atlas, specs: list[str]):
-    """The pose that ``--pose`` specs name (JOINT=DEG or pose names), or a UsageError."""
+def resolve_pose(atlas: Atlas, specs: list[str], option: str = "--pose"):
+    """The pose that specs given to ``option`` name (JOINT=DEG or pose names), or a
+    UsageError naming the option."""
     from app.model.kinematics import PoseError
 
     if atlas.body is None:
@@ -247,7 +248,7 @@ def resolve_pose(atlas: Atlas, specs: list[str]):
     try:
         return atlas.body.motion.resolve(specs)
     except PoseError as exc:
-        raise UsageError(f"--pose: {exc}") from None
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def cmd_mechanics(args: argparse.Namespace) -> int:
