@@ -9,16 +9,19 @@ left out and listed in :attr:`Atlas.problems`, so a damaged file never stops any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from app import paths
-from app.model.anatomy import Catalogue, load_catalogue
-from app.model.body import Body
+from app.model.anatomy import Catalogue, Kind, load_catalogue
+from app.model.body import Body, Surfaces
 from app.model.content import Library, load_library
+from app.model.cross_section import SectionFacts, load_section_facts
 from app.model.landmarks import Attachment, Point, load_attachments, load_landmarks
 from app.model.lessons import Lesson, load_lessons
 from app.model.scene import SceneModel
 from app.model.search import Places, load_shipped_places
+from app.model.sections import SectionPlanes
 from app.model.yaml_lines import AnnotationError
 
 
@@ -82,4 +85,29 @@ class Atlas:
 
     def scene(self) -> SceneModel:
         """A fresh scene of this data set, as the atlas opens."""
-        return SceneModel(self.catalogue, self.landmarks, self.attachments, body=self.body)
+        return SceneModel(
+            self.catalogue, self.landmarks, self.attachments, self.body, self.section_planes, self.surfaces
+        )
+
+    @cached_property
+    def surfaces(self) -> Surfaces:
+        """The structures' surfaces as arrays (what a section plane cuts)."""
+        return Surfaces(self.meshes_dir, self.body)
+
+    @cached_property
+    def section_planes(self) -> SectionPlanes:
+        """The levels a section plane snaps to: the landmarks', and the discs' centres."""
+        discs: dict[str, Point] = {}
+        for structure in self.catalogue:
+            if structure.kind is Kind.disc:
+                x, y, z = self.surfaces.rest(structure)[0].mean(axis=0)
+                discs[structure.id] = (float(x), float(y), float(z))
+        return SectionPlanes.from_landmarks(self.landmarks, discs)
+
+    @cached_property
+    def section_facts(self) -> SectionFacts:
+        """The published areas and trans-psoas safe zones the slice view shows; read when
+        first asked for, its problems added to :attr:`problems` then."""
+        facts, problems = load_section_facts(self.annotations_dir)
+        self.problems += problems
+        return facts

@@ -115,3 +115,29 @@ class Body:
 def _point(values: np.ndarray) -> Point:
     """A point as the data files hold it: three floats, to 0.01 mm."""
     return (round(float(values[0]), 2), round(float(values[1]), 2), round(float(values[2]), 2))
+
+
+class Surfaces:
+    """Each structure's surface as arrays, where a pose puts it (no VTK): what a section
+    plane cuts (:mod:`app.model.cross_section`). The rest meshes are read once; posed ones
+    follow the same rule as the drawn surfaces (:meth:`Body.posed_surface`)."""
+
+    def __init__(self, meshes_dir: Path, body: Body | None):
+        self.meshes_dir = Path(meshes_dir)
+        self.body = body
+        self._skins: dict[str, Skin] = {}
+
+    def rest(self, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+        from app.model.meshfile import read_surface
+
+        return read_surface(self.meshes_dir / structure.mesh)
+
+    def posed(self, structure: Structure, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
+        """Vertices and triangles of ``structure`` in ``pose``."""
+        points, faces = self.rest(structure)
+        if self.body is None or pose.neutral:
+            return points, faces
+        skin = self._skins.get(structure.id)
+        if skin is None:
+            skin = self._skins[structure.id] = self.body.skin(structure, points, faces)
+        return self.body.deformer.posed(skin, pose), faces

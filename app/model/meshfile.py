@@ -64,3 +64,19 @@ def _check(path: str, size: int, _mtime_ns: int) -> str | None:
     if indices.size and (indices.min() < 0 or indices.max() >= vertices.count):
         return f"faces refer to vertices that do not exist (the file has {vertices.count})"
     return None
+
+
+@cache
+def read_surface(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A checked mesh file's vertices (N, 3) and triangles (M, 3), read once per process
+    (the cross-sections' surfaces: no VTK)."""
+    from plyfile import PlyData
+
+    data = PlyData.read(str(path), known_list_len={"face": dict.fromkeys(INDEX_NAMES, 3)})
+    vertices = data["vertex"]
+    points = np.column_stack([np.asarray(vertices[axis], dtype=float) for axis in "xyz"])
+    field = next(n for n in INDEX_NAMES if n in (data["face"].data.dtype.names or ()))
+    faces = np.asarray(data["face"][field], dtype=np.int64).reshape(-1, 3)
+    points.setflags(write=False)
+    faces.setflags(write=False)
+    return points, faces

@@ -19,12 +19,14 @@ import numpy as np
 from psygnal import Signal
 
 from app.model.anatomy import Catalogue, Group, Kind
-from app.model.body import Body
+from app.model.body import Body, Surfaces
+from app.model.cross_section import Slice, cut_scene
 from app.model.kinematics import Pose
 from app.model.landmarks import Attachment, Point
 from app.model.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
 from app.model.poses import Motion
 from app.model.search import Mark, Match, search
+from app.model.sections import Section, SectionPlanes
 from app.model.sites import GHOST_OPACITY, Occluders, ghosted
 from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
 from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
@@ -32,7 +34,7 @@ from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
 #: The aspects a change can touch, as :attr:`SceneModel.changed` names them.
-ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette", "pose"})
+ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette", "pose", "section"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class SceneState:
     camera: CameraPose | None
     picture: Picture
     pose: Pose = field(default_factory=Pose)
+    section: Section | None = None
 
 
 class SceneModel:
@@ -81,6 +84,7 @@ class SceneModel:
     palette_changed = Signal(str)  # the name of the colour palette now in use
     pose_changed = Signal(object)  # a Pose (app.model.kinematics)
     length_colours_changed = Signal(bool)  # muscles coloured by length change, or not
+    section_changed = Signal(object)  # a Section (app.model.sections), or None: not cut
     #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
     changed = Signal(frozenset)
     #: Frame what is shown, keeping the direction of view (after isolating).
@@ -92,8 +96,15 @@ class SceneModel:
         landmarks: dict[str, tuple[float, float, float]] | None = None,
         attachments: list[Attachment] | None = None,
         body: Body | None = None,
+        sections: SectionPlanes | None = None,
+        surfaces: Surfaces | None = None,
     ):
         self.catalogue = catalogue
+        #: The levels a section snaps to (None: none known; planes can still be set).
+        self.sections = sections or SectionPlanes({})
+        #: The surfaces as arrays, for measuring what a section cuts (None: no slice view).
+        self.surfaces = surfaces
+        self._section: Section | None = None
         #: What can pose the scene (None: the scene stays in the rest position).
         self.body = body
         self._pose = Pose()
@@ -430,11 +441,48 @@ class SceneModel:
             return attachment
         return self.body.posed_attachment(attachment, self._pose)
 
+    # sections
+    @property
+    def section(self) -> Section | None:
+        """Where the scene is cut open, or None."""
+        return self._section
+
+    def set_section(self, section: Section | None) -> None:
+        """Cut the scene along ``section`` (see :mod:`app.model.sections`), or close it."""
+        if section != self._section:
+            self._section = section
+            self._emit("section", self.section_changed, section)
+
+    def section_plane(self, section: Section | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """The plane (point, unit normal) the section (the scene's, or ``section``) cuts
+        along in the scene's pose: one snapped to a level moves with its bones."""
+        section = section or self._section
+        if section is None:
+            return None
+        moves = self.body is not None and not self._pose.neutral
+        return self.sections.plane(section, self.posed_points if moves else None)
+
+    def slice(self, section: Section | None = None) -> Slice:
+        """What the section (the scene's, or ``section``) cuts of the structures shown, in
+        the scene's pose: faces, areas, and where each nerve lies."""
+        section = section or self._section
+        if section is None:
+            raise ValueError("the scene is not cut: set a section first")
+        if self.surfaces is None:
+            raise ValueError("this scene has no surfaces to measure")
+        origin, normal = self.sections.plane(section, self.posed_points if self.body else None)
+        surfaces, pose = self.surfaces, self._pose
+        structures = [self.catalogue[sid] for sid in self.shown_ids]
+        cut = cut_scene(structures, lambda s: surfaces.posed(s, pose), section, origin, normal)
+        return replace(cut, pose=pose.as_dict()) if not pose.neutral else cut
+
     # the whole state
     def fresh(self) -> SceneModel:
         """A new scene of the same data set, as it opens: for drawing off screen (thumbnails,
         videos) without touching this one."""
-        return SceneModel(self.catalogue, self.landmarks, self.attachments, body=self.body)
+        return SceneModel(
+            self.catalogue, self.landmarks, self.attachments, self.body, self.sections, self.surfaces
+        )
 
     def state(self) -> SceneState:
         return SceneState(
@@ -447,6 +495,7 @@ class SceneModel:
             camera=self._camera,
             picture=self._picture,
             pose=self._pose,
+            section=self._section,
         )
 
     def restore(self, state: SceneState) -> None:
@@ -465,3 +514,4 @@ class SceneModel:
                 self.set_view(state.view)
             self.set_picture(state.picture)
             self.set_pose(state.pose)
+            self.set_section(state.section)
