@@ -29,7 +29,7 @@ MAX_SIDE = 8192
 MAX_PIXELS = 40_000_000
 POSE_HELP = "pose: JOINT=DEG (e.g. hip_flexion_right=90) or a pose name (e.g. trunk_fold), later ones adding"
 #: Top-level keys that tell annotation files apart.
-KINDS = ("structures", "sources", "content", "steps", "places", "poses")
+KINDS = ("structures", "sources", "content", "steps", "places", "poses", "safe_zones", "areas")
 
 
 class UsageError(Exception):
@@ -420,6 +420,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += motion_errors
     for lesson_path in (p for p in files if kinds[p] == "steps"):
         errors += load_lesson(lesson_path, catalogue, motion)[1]
+    from app.model.cross_section import read_section_facts
+
+    for facts_path in (p for p in files if kinds[p] in ("safe_zones", "areas")):
+        errors += read_section_facts(facts_path, sources)[1]
     for error in errors:
         print(error)
     if errors:

@@ -417,17 +417,40 @@ class SectionFacts(BaseModel):
         return self.areas.get(base, [])
 
 
-def load_section_facts(annotations_dir: Path) -> tuple[SectionFacts, list[AnnotationError]]:
-    """The published areas and safe zones; a broken file gives none, and says where."""
-    path = Path(annotations_dir) / SECTIONS_FILE
+def load_section_facts(
+    annotations_dir: Path, sources: Mapping[str, str] | None = None
+) -> tuple[SectionFacts, list[AnnotationError]]:
+    """The published areas and safe zones beside the other annotations (see
+    :func:`read_section_facts`)."""
+    return read_section_facts(Path(annotations_dir) / SECTIONS_FILE, sources)
+
+
+def read_section_facts(
+    path: Path, sources: Mapping[str, str] | None = None
+) -> tuple[SectionFacts, list[AnnotationError]]:
+    """Published areas and safe zones; a broken file gives none, and says where. With the
+    bibliography ``sources``, a source it does not hold is a problem too."""
+    path = Path(path)
     document, problems = read_mapping(path)
     if document is None:
         return SectionFacts(), problems
     try:
-        return SectionFacts.model_validate(plain(document)), []
+        facts = SectionFacts.model_validate(plain(document))
     except ValidationError as exc:
         fields = ("areas", "safe_zones", "safe_zones_source", "level", "cm2", "who", "source", "at", "says")
         return SectionFacts(), [
             AnnotationError(path, line_at(document, loc), message)
             for loc, message in pydantic_problems(exc.errors(), fields)
         ]
+    if sources is not None:
+        cited = [
+            (("areas", m, i, "source"), a.source)
+            for m, areas in facts.areas.items()
+            for i, a in enumerate(areas)
+        ]
+        if facts.safe_zones_source:
+            cited.append((("safe_zones_source",), facts.safe_zones_source))
+        for loc, key in cited:
+            if key not in sources:
+                problems.append(AnnotationError(path, line_at(document, loc), f"unknown source '{key}'"))
+    return facts, problems

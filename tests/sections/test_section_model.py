@@ -216,10 +216,10 @@ def test_a_level_moves_with_its_bones_and_the_slice_follows_the_pose(atlas):
     scene = atlas.scene()
     section = atlas.section_planes.at("L4_L5")
     scene.set_section(section)
-    origin, normal = scene.section_plane()
+    _origin, normal = scene.section_plane()
     assert np.allclose(normal, (0, 0, 1))
     scene.set_pose(atlas.body.motion.resolve(["side_bend_right"]))
-    moved_origin, moved_normal = scene.section_plane()
+    _moved_origin, moved_normal = scene.section_plane()
     assert np.degrees(np.arccos(moved_normal @ normal)) > 3  # the disc tilts with the bend
     sl = scene.slice()
     assert sl.pose and "psoas_major_right" in sl.cuts
@@ -326,3 +326,15 @@ def test_a_broken_section_facts_file_says_where(tmp_path):
     facts, problems = load_section_facts(tmp_path)
     assert facts.areas == {} and len(problems) == 1
     assert str(problems[0]).startswith(f"{tmp_path / 'sections.yaml'}:4:")
+
+
+def test_validate_checks_the_section_facts_and_their_sources(tmp_path, capsys):
+    from app.cli import main
+
+    assert main(["validate", str(paths.annotations_dir() / "sections.yaml")]) == 0
+    broken = tmp_path / "sections.yaml"
+    text = (paths.annotations_dir() / "sections.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("source: reid1994", "source: reid1995"), encoding="utf-8")
+    assert main(["validate", str(broken)]) == 1
+    (line,) = capsys.readouterr().out.strip().splitlines()[-1:]
+    assert line.startswith(f"{broken}:") and "unknown source 'reid1995'" in line
