@@ -443,7 +443,7 @@ def read_section_facts(
             for loc, message in pydantic_problems(exc.errors(), fields)
         ]
     if sources is not None:
-        cited = [
+        cited: list[tuple[tuple[object, ...], str]] = [
             (("areas", m, i, "source"), a.source)
             for m, areas in facts.areas.items()
             for i, a in enumerate(areas)
