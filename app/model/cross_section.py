@@ -237,7 +237,7 @@ def cut_scene(
         cuts[structure.id] = Cut(structure.id, shape, shape.area / 100.0, _rounded(centre))
         kinds[structure.id] = structure
     disc = _disc_of(cuts, frame, section)
-    bounds = _zone_bounds(cuts[disc]) if disc else ()
+    bounds = _zone_bounds(surface_of(kinds[disc])[0], frame) if disc else ()
     muscles = [sid for sid, s in kinds.items() if s.kind is Kind.muscle]
     midline = _midline(cuts, kinds, frame)
     nerves = {
@@ -260,10 +260,13 @@ def _disc_of(cuts: Mapping[str, Cut], frame: SliceFrame, section: Section) -> st
     return max(discs, key=lambda sid: cuts[sid].area_cm2) if discs else None
 
 
-def _zone_bounds(disc: Cut) -> tuple[float, ...]:
-    """The disc's front-to-back extent cut in four equal zones (Uribe et al. 2010)."""
-    _, back, _, front = disc.shape.bounds
-    return tuple(float(front - (front - back) * k / 4) for k in range(5))
+def _zone_bounds(disc: np.ndarray, frame: SliceFrame) -> tuple[float, ...]:
+    """The disc's whole depth from front to back, as a lateral radiograph shows it (not
+    only what the plane cuts of a disc the lordosis tilts), in four equal zones (Uribe et
+    al. 2010)."""
+    depth = frame.flat(disc)[:, 1]
+    front, back = float(depth.max()), float(depth.min())
+    return tuple(front - (front - back) * k / 4 for k in range(5))
 
 
 def _midline(cuts: Mapping[str, Cut], kinds: Mapping[str, Structure], frame: SliceFrame) -> float:
