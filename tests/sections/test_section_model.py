@@ -339,3 +339,45 @@ def test_validate_checks_the_section_facts_and_their_sources(tmp_path, capsys):
     assert main(["validate", str(broken)]) == 1
     (line,) = capsys.readouterr().out.strip().splitlines()[-1:]
     assert line.startswith(f"{broken}:") and "unknown source 'reid1995'" in line
+
+
+def test_the_level_by_level_lesson_says_what_its_sections_show(atlas):
+    """Lesson 08's captions against the slices its steps cut (applied as the window does)."""
+    path = paths.annotations_dir() / "lessons" / "08-the-plexus-inside-the-psoas-level-by-level.yaml"
+    lesson, problems = load_lesson(path, atlas.catalogue, atlas.body.motion)
+    assert problems == []
+    scene = atlas.scene()
+    slices = {}
+    for step in lesson.steps:
+        apply_step(scene, step)
+        if scene.section is not None:
+            slices[step.title] = scene.slice()
+    assert [s.level for s in slices.values()][:4] == ["L1", "L2_L3", "L3_L4", "L4_L5"]
+    at_l1 = slices["L1"]
+    psoas, quadratus = at_l1.cuts["psoas_major_right"], at_l1.cuts["quadratus_lumborum_right"]
+    assert psoas.area_cm2 < 6 and psoas.centroid[1] > quadratus.centroid[1]  # a small slip, in front
+    assert at_l1.nerves["lumbar_plexus_right"].inside == "psoas_major_right"
+    l2_l3 = slices["L2/L3"].nerves
+    assert (l2_l3["lumbar_plexus_right"].inside, l2_l3["lumbar_plexus_right"].depth) == (
+        "psoas_major_right",
+        "posterior third",
+    )
+    assert l2_l3["genitofemoral_nerve_right"].inside == "psoas_major_right"
+    l3_l4 = slices["L3/L4"].nerves
+    genitofemoral = l3_l4["genitofemoral_nerve_right"]
+    assert (genitofemoral.inside, genitofemoral.near, genitofemoral.direction) == (
+        None,
+        "psoas_major_right",
+        "anterior",
+    )
+    assert l3_l4["lateral_femoral_cutaneous_nerve_right"].direction == "lateral"
+    l4_l5 = slices["L4/L5"]
+    assert l4_l5.cuts["psoas_major_right"].area_cm2 == pytest.approx(16, rel=0.15)
+    assert l4_l5.nerves["femoral_nerve_right"].inside == "psoas_major_right"
+    assert l4_l5.nerves["obturator_nerve_right"].inside == "psoas_major_right"
+    assert l4_l5.nerves["lumbosacral_trunk_right"].direction == "medial"
+    assert slices["Why L4/L5 is the risky level"].section.slab_mm == 12
+    coronal = slices["A coronal cut through the bodies"]
+    assert coronal.section.orientation == "coronal"
+    assert coronal.nerves["lumbar_plexus_right"].inside == "psoas_major_right"
+    assert {"vertebra_l1", "vertebra_l3", "psoas_major_left"} <= set(coronal.cuts)
