@@ -17,7 +17,6 @@ Caps are picked as their structure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyvista as pv
@@ -28,9 +27,6 @@ from vtkmodules.vtkFiltersGeneral import vtkContourTriangulator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from app.model.sections import Section
-
-if TYPE_CHECKING:
-    from app.render.scene_renderer import SceneRenderer
 
 #: How far a cap lies inside the kept side (mm): clear of the clipped surface's rim, which
 #: the outline (drawn on the plane itself) covers.
@@ -139,8 +135,8 @@ class _Cap:
         # The outline lies on the plane itself, over the clipped surface's rim.
         shift = np.eye(4)
         shift[:3, 3] = -CAP_INSET_MM * keep
-        self.fill_matrix.DeepCopy(placed.ravel())
-        self.outline_matrix.DeepCopy((placed @ shift).ravel())
+        self.fill_matrix.DeepCopy(placed.ravel().tolist())
+        self.outline_matrix.DeepCopy((placed @ shift).ravel().tolist())
         shown = self.triangulator.GetOutput().GetNumberOfCells() > 0
         self.fill.SetVisibility(shown)
         self.outline.SetVisibility(shown)
@@ -156,7 +152,7 @@ class _Cap:
 class SectionLayer:
     """Keeps a scene renderer's surfaces clipped and capped as the scene's section says."""
 
-    def __init__(self, renderer: SceneRenderer):
+    def __init__(self, renderer):  # the SceneRenderer that owns it
         self.sr = renderer
         #: The clipping planes (normals toward the kept side) shared by every clipped mapper.
         self.clippers = (vtkPlane(), vtkPlane())
