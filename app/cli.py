@@ -184,7 +184,11 @@ def _section_asked(args: argparse.Namespace) -> tuple[str, str, float | None, bo
     from app.model.sections import Section, SectionError, parse_level
 
     if args.section is None:
-        for option, value in (("--orientation", args.orientation), ("--slab", args.slab), ("--flip", args.flip)):
+        for option, value in (
+            ("--orientation", args.orientation),
+            ("--slab", args.slab),
+            ("--flip", args.flip),
+        ):
             if value is not None and value is not False:
                 raise UsageError(f"{option} needs --section (the level to cut at)")
         return None

@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.motion_dock or self.bookmarks_dock, self.section_dock)
         self.section_handle = SectionHandle(self.renderer, self.plotter.iren.interactor, self)
         self.section_panel.handle_toggled.connect(self.section_handle.set_wanted)
+        self.section_handle.held_changed.connect(self.section_panel.set_paused)
         # While the slider is held the low-detail surfaces are drawn and cut.
         self.section_panel.dragging.connect(
             lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()

@@ -1,8 +1,10 @@
 """The section's plane in the 3D view, as a handle to drag: VTK's implicit plane widget.
 
 Dragging the plane moves it along its normal, dragging its arrow tilts it; either sets the
-scene's section (no longer snapped to a level) at most once per frame, with the low-detail
-surfaces drawn while the handle is held. Every other change of the section (the panel, a
+scene's section (no longer snapped to a level) on each of the widget's moves without a frame
+of its own: the widget draws one after each move, with the plane clipped and capped where
+it now is (one frame per mouse move, not two). The low-detail surfaces are drawn while the
+handle is held. Every other change of the section (the panel, a
 lesson, undo) puts the handle back on the scene's plane.
 """
 
@@ -12,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Signal
 from vtkmodules.vtkInteractionWidgets import vtkImplicitPlaneRepresentation, vtkImplicitPlaneWidget2
 
 from app.model.scene import SceneModel
@@ -29,13 +31,15 @@ PLANE_COLOR = (0.55, 0.8, 1.0)
 class SectionHandle(QObject):
     """A draggable plane in the 3D view that follows and sets the scene's section."""
 
+    #: The handle is held (True) or let go (False).
+    held_changed = Signal(bool)
+
     def __init__(self, renderer: SceneRenderer, interactor, parent: QObject | None = None):
         super().__init__(parent)
         self.renderer = renderer
         self.scene: SceneModel = renderer.scene
         self.wanted = True  # the user's choice (the Section panel's check box)
         self.held = False
-        self._pending: tuple[np.ndarray, np.ndarray] | None = None
         rep = vtkImplicitPlaneRepresentation()
         rep.SetPlaceFactor(1.0)
         rep.OutlineTranslationOff()
@@ -55,8 +59,6 @@ class SectionHandle(QObject):
         self.widget.AddObserver("StartInteractionEvent", self._started)
         self.widget.AddObserver("InteractionEvent", self._moved)
         self.widget.AddObserver("EndInteractionEvent", self._ended)
-        self._apply = QTimer(self, singleShot=True, interval=0)  # one scene change per frame
-        self._apply.timeout.connect(self.apply_pending)
         self.scene.changed.connect(self._on_scene_changed)
         self.follow()
 
@@ -91,30 +93,28 @@ class SectionHandle(QObject):
     def _started(self, *_args: object) -> None:
         self.held = True
         self.renderer.begin_interaction()
+        self.held_changed.emit(True)
 
     def _moved(self, *_args: object) -> None:
-        rep = self.representation
-        self._pending = (np.array(rep.GetOrigin()), np.array(rep.GetNormal()))
-        if not self._apply.isActive():
-            self._apply.start()
+        """Set the section where the handle is (the widget renders the frame next)."""
+        with self.renderer.hold(render=False):
+            self.apply()
 
     def _ended(self, *_args: object) -> None:
-        self.apply_pending()
         self.held = False
-        self.renderer.end_interaction()
+        self.held_changed.emit(False)
+        self.renderer.end_interaction()  # full detail, and its frame
         self.follow()
 
-    def apply_pending(self) -> None:
-        """Set the scene's section where the handle was dragged (kept side and slab as they
-        were; no longer snapped)."""
-        section, pending = self.scene.section, self._pending
-        self._pending = None
-        if section is None or pending is None:
+    def apply(self) -> None:
+        """Set the scene's section where the handle is (kept side and slab as they were; no
+        longer snapped to a level)."""
+        section, rep = self.scene.section, self.representation
+        if section is None:
             return
-        origin, normal = pending
-        origin = np.clip(origin, -MAX_OFFSET_MM, MAX_OFFSET_MM)
+        origin = np.clip(np.array(rep.GetOrigin()), -MAX_OFFSET_MM, MAX_OFFSET_MM)
         try:
-            moved = replace(section, origin=tuple(origin), normal=tuple(normal), level=None)
+            moved = replace(section, origin=tuple(origin), normal=tuple(rep.GetNormal()), level=None)
         except SectionError:
             return
         self.scene.set_section(moved)

@@ -102,6 +102,9 @@ class SectionPanel(QWidget):
         super().__init__(parent)
         self.scene = scene
         self._updating = False
+        #: While the plane handle is held the panel waits (a repaint of the dock beside the
+        #: 3D view costs each frame a fifth); it catches up when the handle is let go.
+        self.paused = False
         form = QFormLayout()
 
         self.orientation = QComboBox()
@@ -162,7 +165,13 @@ class SectionPanel(QWidget):
 
     # the model -> the controls
     def _on_scene_changed(self, aspects: frozenset[str]) -> None:
-        if "section" in aspects:
+        if "section" in aspects and not self.paused:
+            self._show(self.scene.section)
+
+    def set_paused(self, paused: bool) -> None:
+        """Wait while the plane handle is held (True); catch up when let go."""
+        self.paused = paused
+        if not paused:
             self._show(self.scene.section)
 
     def _show(self, section: Section | None) -> None:
@@ -187,19 +196,21 @@ class SectionPanel(QWidget):
             return
         self.level.setCurrentIndex(max(0, self.level.findData(section.level)))
         marks = self.scene.sections.level_offsets(section.normal)
-        low = max(-MAX_OFFSET_MM, min([*marks.values(), section.offset_mm], default=0.0) - SLIDER_MARGIN_MM)
-        high = min(MAX_OFFSET_MM, max([*marks.values(), section.offset_mm], default=0.0) + SLIDER_MARGIN_MM)
         if not self.slider.isSliderDown():  # a held slider keeps its range under the mouse
-            self.slider.setRange(round(low), round(high))
-            self.slider.set_marks(marks)
+            if marks != self.slider.marks:  # a new orientation: the range and ticks along it
+                low = min([*marks.values(), section.offset_mm], default=0.0) - SLIDER_MARGIN_MM
+                high = max([*marks.values(), section.offset_mm], default=0.0) + SLIDER_MARGIN_MM
+                self.slider.setRange(round(max(-MAX_OFFSET_MM, low)), round(min(MAX_OFFSET_MM, high)))
+                self.slider.set_marks(marks)
             self.slider.setValue(round(section.offset_mm))
         where = level_label(section.level) if section.level else "free"
         self.position.setText(f"{section.offset_mm:+.0f} mm ({where})")
         towards, away = SIDES[orientation]
-        self.keep.clear()
-        self.keep.addItem(f"Hide {towards}", "towards")
-        self.keep.addItem(f"Hide {away}", "away")
-        self.keep.addItem("Keep a slab", "slab")
+        if self.keep.itemText(0) != f"Hide {towards}":  # the sides' names follow the orientation
+            self.keep.clear()
+            self.keep.addItem(f"Hide {towards}", "towards")
+            self.keep.addItem(f"Hide {away}", "away")
+            self.keep.addItem("Keep a slab", "slab")
         kept = "slab" if section.slab_mm else ("away" if section.flipped else "towards")
         self.keep.setCurrentIndex(self.keep.findData(kept))
         self.slab.setEnabled(bool(section.slab_mm))

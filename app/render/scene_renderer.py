@@ -138,7 +138,8 @@ class SceneRenderer:
             self.emphasis.reanchor()
         # A new pose changes no colour, unless muscles are coloured by their length; skipping
         # the 47 actors' styles is a fifth of a slider's frame.
-        if not aspects <= {"view", "pose"} or ("pose" in aspects and self.scene.length_colours):
+        # A moved section changes none either (its caps are styled by the section layer).
+        if not aspects <= {"view", "pose", "section"} or ("pose" in aspects and self.scene.length_colours):
             self._restyle()
         if "section" in aspects or self.section.active:
             self.section.update(aspects)
