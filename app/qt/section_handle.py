@@ -114,7 +114,8 @@ class SectionHandle(QObject):
             return
         origin = np.clip(np.array(rep.GetOrigin()), -MAX_OFFSET_MM, MAX_OFFSET_MM)
         try:
-            moved = replace(section, origin=tuple(origin), normal=tuple(rep.GetNormal()), level=None)
+            x, y, z = rep.GetNormal()
+            moved = replace(section, origin=(origin[0], origin[1], origin[2]), normal=(x, y, z), level=None)
         except SectionError:
             return
         self.scene.set_section(moved)
