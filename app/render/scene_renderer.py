@@ -126,6 +126,8 @@ class SceneRenderer:
         """Bring the actors in line with the model: one pass, one frame, whatever changed."""
         if "pose" in aspects and self._pose_surfaces():
             aspects = aspects | {"selection"}  # what is painted on the surfaces follows them
+        if "section" in aspects or self.section.active:
+            self.section.update(aspects)  # before the view: a standard view frames the cut
         if "view" in aspects or camera is not None:
             pose = camera or self.scene.camera
             if pose is not None:
@@ -141,8 +143,8 @@ class SceneRenderer:
         # A moved section changes none either (its caps are styled by the section layer).
         if not aspects <= {"view", "pose", "section"} or ("pose" in aspects and self.scene.length_colours):
             self._restyle()
-        if "section" in aspects or self.section.active:
-            self.section.update(aspects)
+            if self.section.active:
+                self.section.restyle()  # the caps in the colours the selection gives
         if render:
             self.render()
 
@@ -284,8 +286,12 @@ class SceneRenderer:
 
         The region taught here ends below the lesser trochanters: the femoral shafts are
         cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region.
+        Cut open by a section, they frame the cut faces.
         """
         boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.shown(sid)]
+        if self.section.active:  # cut open: what one looks at is the cut
+            caps = [np.array(cap.GetBounds()) for sid in self.actors for cap in self.section.cap_actors(sid)]
+            boxes = caps or boxes
         if not boxes:
             boxes = [np.array(a.bounds) for a in self.actors.values()]
         stacked = np.array(boxes)
