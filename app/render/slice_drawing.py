@@ -317,7 +317,8 @@ def _draw_zones(axes: Axes, piece: Slice, facts: SectionFacts, size: float) -> N
     if zone is None:
         return
     v = bounds[0] - zone.at * (bounds[0] - bounds[-1])
-    for start, stop in ((left, d_left), (right, d_right)):
+    inset = 0.045 * (right - left)  # clear of the zones' numerals
+    for start, stop in ((left + inset, d_left), (right - inset, d_right)):
         axes.annotate(
             "", xy=(stop, v), xytext=(start, v),
             arrowprops={"arrowstyle": "-|>", "color": SAFE_COLOR, "linewidth": 2.2, "mutation_scale": 14},
