@@ -49,7 +49,7 @@ SAFE_COLOR = "#1a9850"
 ZONE_COLORS = ("#deebf7", "#6baed6")
 INK = "#222222"
 #: Shorter names for long nerve labels.
-SHORT_NAMES = {"lateral_femoral_cutaneous_nerve": "Lat. femoral cutaneous"}
+SHORT_NAMES = {"lateral_femoral_cutaneous_nerve": "Lat. fem. cutaneous"}
 VIEWED_FROM = {"A": "the front", "P": "behind", "R": "the right", "L": "the left"}
 
 
@@ -147,9 +147,11 @@ def draw_slice(
             )
         )  # fmt: skip
     for nid, place in piece.nerves.items():
+        chosen = nid == selected
         axes.plot(
-            *place.at, "o", markersize=5.5 * scale, markerfacecolor=color_of(nid),
-            markeredgecolor=INK, markeredgewidth=0.8, zorder=8,
+            *place.at, "o", markersize=(8 if chosen else 5.5) * scale, markerfacecolor=color_of(nid),
+            markeredgecolor=(palette.selection if palette else "#ffcc00") if chosen else INK,
+            markeredgewidth=2 if chosen else 0.8, zorder=8, gid=nid,
         )  # fmt: skip
 
     bounds = _extent(piece)
