@@ -49,7 +49,7 @@ class SliceView(QWidget):
 
     #: A line for the status bar (what Export wrote, or why it could not).
     message = Signal(str)
-    #: After each drawing (tests and the benchmark wait on it).
+    #: After each drawing, or the hint shown instead (tests wait on it).
     drawn = Signal()
 
     def __init__(self, scene: SceneModel, facts: SectionFacts, sources: dict[str, str], parent=None):
@@ -136,6 +136,7 @@ class SliceView(QWidget):
             self._build_canvas()
         self._show_state()
         if piece is None or self.canvas is None:
+            self.drawn.emit()  # the hint is what is shown
             return
         from app.render.slice_drawing import draw_slice
 
