@@ -18,6 +18,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -38,8 +39,6 @@ FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 #: default 1169x827 is A4 landscape as a PDF).
 DPI = 100
 DEFAULT_SIZE = (1169, 827)
-#: Text in SVG stays text, and PDF embeds TrueType fonts: both selectable and searchable.
-TEXT_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "ps.fonttype": 42}
 #: Cut faces smaller than this (cm²) are drawn but not labelled: slivers of a bone's edge.
 LABEL_MIN_CM2 = 0.5
 #: Drawing order, bottom to top.
@@ -171,7 +170,7 @@ def draw_slice(
         if safe_zones:
             _draw_zones(axes, piece, facts, size)
         _scale_bar(axes, size)
-        _labels(axes, piece, catalogue, size)
+        _labels(figure, axes, piece, catalogue, size)
     _edge_letters(axes, piece, size)
     line = size * 1.5 / 72 / height_in
     top = axes.get_position().y0 - 2.6 * line  # under the "P" below the drawing
@@ -229,7 +228,7 @@ def _midline_u(piece: Slice, catalogue: Catalogue) -> float:
     return 0.0
 
 
-def _labels(axes: Axes, piece: Slice, catalogue: Catalogue, size: float) -> None:
+def _labels(figure: Figure, axes: Axes, piece: Slice, catalogue: Catalogue, size: float) -> None:
     """Name the main faces and every nerve in two columns beside the drawing, each with a
     leader line to its face; the labels of a column are spread so that none overlap, in
     the order of their faces from top to bottom (so leader lines do not cross)."""
@@ -255,7 +254,7 @@ def _labels(axes: Axes, piece: Slice, catalogue: Catalogue, size: float) -> None
     for entry in middle:  # the vertebra and disc go where there is room
         columns[min(columns, key=lambda c: len(columns[c]))].append(entry)
 
-    height_in = axes.get_position().height * axes.figure.get_size_inches()[1]
+    height_in = axes.get_position().height * figure.get_size_inches()[1]
     gap = size * 1.45 / 72 / height_in
     for column, entries in columns.items():
         entries.sort(key=lambda e: -e[1])
@@ -315,10 +314,10 @@ def _draw_zones(axes: Axes, piece: Slice, facts: SectionFacts, size: float) -> N
             )  # fmt: skip
         for v in bounds:
             axes.plot([start, stop], [v, v], color="#555555", linewidth=0.7, linestyle="--", zorder=7)
-    zone = facts.safe_zones.get(piece.level or "")
-    if zone is None:
+    working = facts.safe_zones.get(piece.level or "")
+    if working is None:
         return
-    v = bounds[0] - zone.at * (bounds[0] - bounds[-1])
+    v = bounds[0] - working.at * (bounds[0] - bounds[-1])
     inset = 0.045 * (right - left)  # clear of the zones' numerals
     for start, stop in ((left + inset, d_left), (right - inset, d_right)):
         axes.annotate(
@@ -390,8 +389,8 @@ def _tables(
         base = sid.removesuffix("_right").removesuffix("_left")
         muscles.setdefault(base, {})[structure.side.value] = cut.area_cm2
         names[base] = short_name(structure)
-    bold = {"fontsize": size, "fontweight": "bold", "color": INK, "va": "top"}
-    plain = {"fontsize": size, "color": INK, "va": "top"}
+    bold: dict[str, Any] = {"fontsize": size, "fontweight": "bold", "color": INK, "va": "top"}
+    plain: dict[str, Any] = {"fontsize": size, "color": INK, "va": "top"}
     figure.text(0.03, top, "Cross-sectional area (cm²)", **bold)
     columns = {"right": 0.27, "left": 0.34}
     for side, x in columns.items():
@@ -463,7 +462,8 @@ def slice_bytes(figure: Figure, suffix: str) -> bytes:
 
     form = FORMATS[suffix.lower()]
     buffer = io.BytesIO()
-    with matplotlib.rc_context(TEXT_RC):
+    # Text in SVG stays text, and PDF embeds TrueType fonts: both selectable and searchable.
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         metadata = {"Creator": "Psoas Atlas"} if form != "png" else {"Software": "Psoas Atlas"}
         figure.savefig(buffer, format=form, dpi=figure.dpi, facecolor="white", metadata=metadata)
     return buffer.getvalue()
