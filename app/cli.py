@@ -29,7 +29,7 @@ MAX_SIDE = 8192
 MAX_PIXELS = 40_000_000
 POSE_HELP = "pose: JOINT=DEG (e.g. hip_flexion_right=90) or a pose name (e.g. trunk_fold), later ones adding"
 #: Top-level keys that tell annotation files apart.
-KINDS = ("structures", "sources", "content", "steps", "places", "poses")
+KINDS = ("structures", "sources", "content", "steps", "places", "poses", "safe_zones", "areas")
 
 
 class UsageError(Exception):
@@ -141,6 +141,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError("--step needs --lesson (the lesson whose step to draw)")
     if args.title and (problem := text_problem(args.title)):
         raise UsageError(f"cannot draw the title: {problem}")
+    section = _section_asked(args)
     from app.render.snapshot import Annotations, RenderError, ensure_headless_vtk, save_screenshot
 
     ensure_headless_vtk()
@@ -153,6 +154,8 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         show_lesson_step(scene, Path(args.lesson), 1 if args.step is None else args.step)
     if args.pose:
         scene.set_pose(resolve_pose(atlas, args.pose))
+    if section is not None:
+        scene.set_section(_placed_section(scene, section))
     # Given with a lesson, --view and --select take the place of the step's.
     if args.view or not args.lesson:
         scene.set_view(args.view or DEFAULT_VIEW)
@@ -173,6 +176,44 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot render {out}: {exc}") from exc
     print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
     return _status(atlas)
+
+
+def _section_asked(args: argparse.Namespace) -> tuple[str, str, float | None, bool] | None:
+    """The section a screenshot asks for (level, orientation, slab, hidden side), checked
+    before anything loads, or None; a UsageError names the option at fault."""
+    from app.model.sections import Section, SectionError, parse_level
+
+    if args.section is None:
+        for option, value in (
+            ("--orientation", args.orientation),
+            ("--slab", args.slab),
+            ("--flip", args.flip),
+        ):
+            if value is not None and value is not False:
+                raise UsageError(f"{option} needs --section (the level to cut at)")
+        return None
+    try:
+        level = parse_level(args.section)
+    except SectionError as exc:
+        raise UsageError(f"--section: {exc}") from None
+    try:
+        Section(slab_mm=args.slab)
+    except SectionError as exc:
+        raise UsageError(f"--slab: {exc}") from None
+    return level, args.orientation or "axial", args.slab, args.flip
+
+
+def _placed_section(scene: SceneModel, asked: tuple[str, str, float | None, bool]):
+    """The section asked for, at its level as this data set places it."""
+    from dataclasses import replace
+
+    from app.model.sections import SectionError
+
+    level, orientation, slab, flip = asked
+    try:
+        return replace(scene.sections.at(level, orientation, slab), flipped=flip)
+    except SectionError as exc:
+        raise UsageError(f"--section: {exc}") from None
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
@@ -477,6 +518,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += motion_errors
     for lesson_path in (p for p in files if kinds[p] == "steps"):
         errors += load_lesson(lesson_path, catalogue, motion)[1]
+    from app.model.cross_section import read_section_facts
+
+    for facts_path in (p for p in files if kinds[p] in ("safe_zones", "areas")):
+        errors += read_section_facts(facts_path, sources)[1]
     for error in errors:
         print(error)
     if errors:
@@ -556,6 +601,12 @@ def make_parser() -> argparse.ArgumentParser:
     shot.add_argument("--lesson", metavar="FILE", help="take the scene from a lesson step")
     shot.add_argument("--step", type=int, metavar="N", help="lesson step (from 1; default 1)")
     shot.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help=POSE_HELP)
+    shot.add_argument("--section", metavar="LEVEL", help="cut the scene at a level: T12, L4/L5 ... S1, hip")
+    shot.add_argument(
+        "--orientation", choices=("axial", "coronal", "sagittal"), help="the section's plane (default: axial)"
+    )
+    shot.add_argument("--slab", type=float, metavar="MM", help="keep only a slab this thick (mm)")
+    shot.add_argument("--flip", action="store_true", help="hide the other side of the section")
     shot.set_defaults(func=cmd_screenshot)
 
     export = sub.add_parser("export", help="write the visible meshes (PLY, mm, RAS) and scene.json")

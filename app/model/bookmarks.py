@@ -36,6 +36,7 @@ from app.model.lessons import (
     lesson_yaml,
 )
 from app.model.scene import XRAY_KINDS, SceneModel
+from app.model.sections import SectionSpec
 from app.model.teaching import XRAY_OPACITY
 from app.model.views import view_of
 from app.model.yaml_lines import Located, plain, read_mapping
@@ -84,6 +85,7 @@ def capture(scene: SceneModel, camera: CameraPose, name: str, caption: str = "")
         xray=xray,
         opacity=opacity,
         pose=scene.pose.specs() or None,  # written only when posed
+        section=SectionSpec.of(scene.section) if scene.section else None,  # only when cut
     )
 
 
@@ -394,7 +396,7 @@ def thumbnail_key(step: Step) -> str:
     """What a bookmark's picture depends on, as a short hash: the same for two bookmarks that
     show the same (their names and captions are not drawn), another once a bookmark changes."""
     drawn = step.model_dump(mode="json", exclude={"title", "caption"})
-    for still in ("pose", "motion"):  # none: the key a bookmark had before steps could pose
+    for still in ("pose", "motion", "section"):  # none: the key it had before steps could pose or cut
         if drawn.get(still) is None:
             drawn.pop(still, None)
     text = json.dumps({"size": THUMBNAIL_SIZE, "step": drawn}, sort_keys=True)

@@ -237,7 +237,7 @@ def cut_scene(
         cuts[structure.id] = Cut(structure.id, shape, shape.area / 100.0, _rounded(centre))
         kinds[structure.id] = structure
     disc = _disc_of(cuts, frame, section)
-    bounds = _zone_bounds(cuts[disc]) if disc else ()
+    bounds = _zone_bounds(surface_of(kinds[disc])[0], frame) if disc else ()
     muscles = [sid for sid, s in kinds.items() if s.kind is Kind.muscle]
     midline = _midline(cuts, kinds, frame)
     nerves = {
@@ -260,10 +260,13 @@ def _disc_of(cuts: Mapping[str, Cut], frame: SliceFrame, section: Section) -> st
     return max(discs, key=lambda sid: cuts[sid].area_cm2) if discs else None
 
 
-def _zone_bounds(disc: Cut) -> tuple[float, ...]:
-    """The disc's front-to-back extent cut in four equal zones (Uribe et al. 2010)."""
-    _, back, _, front = disc.shape.bounds
-    return tuple(float(front - (front - back) * k / 4) for k in range(5))
+def _zone_bounds(disc: np.ndarray, frame: SliceFrame) -> tuple[float, ...]:
+    """The disc's whole depth from front to back, as a lateral radiograph shows it (not
+    only what the plane cuts of a disc the lordosis tilts), in four equal zones (Uribe et
+    al. 2010)."""
+    depth = frame.flat(disc)[:, 1]
+    front, back = float(depth.max()), float(depth.min())
+    return tuple(front - (front - back) * k / 4 for k in range(5))
 
 
 def _midline(cuts: Mapping[str, Cut], kinds: Mapping[str, Structure], frame: SliceFrame) -> float:
@@ -417,17 +420,40 @@ class SectionFacts(BaseModel):
         return self.areas.get(base, [])
 
 
-def load_section_facts(annotations_dir: Path) -> tuple[SectionFacts, list[AnnotationError]]:
-    """The published areas and safe zones; a broken file gives none, and says where."""
-    path = Path(annotations_dir) / SECTIONS_FILE
+def load_section_facts(
+    annotations_dir: Path, sources: Mapping[str, str] | None = None
+) -> tuple[SectionFacts, list[AnnotationError]]:
+    """The published areas and safe zones beside the other annotations (see
+    :func:`read_section_facts`)."""
+    return read_section_facts(Path(annotations_dir) / SECTIONS_FILE, sources)
+
+
+def read_section_facts(
+    path: Path, sources: Mapping[str, str] | None = None
+) -> tuple[SectionFacts, list[AnnotationError]]:
+    """Published areas and safe zones; a broken file gives none, and says where. With the
+    bibliography ``sources``, a source it does not hold is a problem too."""
+    path = Path(path)
     document, problems = read_mapping(path)
     if document is None:
         return SectionFacts(), problems
     try:
-        return SectionFacts.model_validate(plain(document)), []
+        facts = SectionFacts.model_validate(plain(document))
     except ValidationError as exc:
         fields = ("areas", "safe_zones", "safe_zones_source", "level", "cm2", "who", "source", "at", "says")
         return SectionFacts(), [
             AnnotationError(path, line_at(document, loc), message)
             for loc, message in pydantic_problems(exc.errors(), fields)
         ]
+    if sources is not None:
+        cited: list[tuple[tuple[object, ...], str]] = [
+            (("areas", m, i, "source"), a.source)
+            for m, areas in facts.areas.items()
+            for i, a in enumerate(areas)
+        ]
+        if facts.safe_zones_source:
+            cited.append((("safe_zones_source",), facts.safe_zones_source))
+        for loc, key in cited:
+            if key not in sources:
+                problems.append(AnnotationError(path, line_at(document, loc), f"unknown source '{key}'"))
+    return facts, problems

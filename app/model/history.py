@@ -2,7 +2,8 @@
 
 Every change of the scene model is a step (a batch, such as a lesson step or Isolate, is
 one); moving an opacity or a joint slider, or playing a movement, is one step however
-many values it passes through. Camera drags are not scene changes and are not undone.
+many values it passes through, and so is dragging or sliding a section's plane. Camera
+drags are not scene changes and are not undone.
 """
 
 from __future__ import annotations
@@ -51,13 +52,26 @@ class History:
             return
         now = time.monotonic()
         last, at = self._last_slide
-        sliding = aspects in SLIDING and aspects == last and now - at < COALESCE_S and self._undo
-        self._last_slide = (aspects, now) if aspects in SLIDING else (frozenset(), 0.0)
+        slide = aspects in SLIDING or self._moves_section(aspects, state)
+        sliding = slide and aspects == last and now - at < COALESCE_S and self._undo
+        self._last_slide = (aspects, now) if slide else (frozenset(), 0.0)
         if not sliding:
             self._undo = [*self._undo, self._current][-self.limit :]
         self._redo = []
         self._current = state
         self.changed.emit()
+
+    def _moves_section(self, aspects: frozenset[str], state: SceneState) -> bool:
+        """A section's plane dragged or slid (moved or tilted, no longer snapped to a level),
+        keeping its side or slab; not a new orientation chosen."""
+        before, after = self._current.section, state.section
+        if aspects != {"section"} or before is None or after is None or after.level is not None:
+            return False
+        turned = (
+            "oblique" not in (before.orientation, after.orientation)
+            and before.orientation != after.orientation
+        )
+        return (before.slab_mm, before.flipped) == (after.slab_mm, after.flipped) and not turned
 
     def undo(self) -> bool:
         """Go back one step; False when there is none."""

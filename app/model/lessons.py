@@ -21,6 +21,7 @@ from app.model.kinematics import Pose, PoseError
 from app.model.playback import Tween, reel
 from app.model.poses import Motion, Movement, pose_specs
 from app.model.scene import Picture, SceneModel
+from app.model.sections import SectionError, SectionSpec
 from app.model.views import VIEWS, CameraPose
 from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
 
@@ -45,6 +46,8 @@ class Step(BaseModel):
     pose: tuple[str, ...] | None = None
     #: Or a movement the step plays, ending in the pose it shows.
     motion: Movement | None = None
+    #: Where the scene is cut open (a level such as ``L4/L5``, or a plane); not cut if left out.
+    section: SectionSpec | None = None
 
     _pose_specs = field_validator("pose", mode="before")(pose_specs)
 
@@ -83,6 +86,7 @@ LESSON_FIELDS = {
     *Step.model_fields,
     *CameraPose.model_fields,
     *Movement.model_fields,
+    *SectionSpec.model_fields,
     "from",
 }
 
@@ -197,8 +201,8 @@ def step_tween(step: Step, motion: Motion) -> Tween:
 
 
 def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at_start: bool = False) -> None:
-    """Show, hide, select, pose and look as the step says (and draw ``picture``), as one
-    change. The pose is the one the step's movement ends in (where it starts, ``at_start``:
+    """Show, hide, select, pose, cut and look as the step says (and draw ``picture``), as
+    one change. The pose is the one the step's movement ends in (where it starts, ``at_start``:
     the player moves it on from there).
 
     The one interpreter of a step: the window (bookmarks), presentation mode, ``screenshot
@@ -232,6 +236,10 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
                 pass
             else:
                 scene.set_pose(tween.start if at_start else tween.end)
+        try:
+            scene.set_section(step.section.section(scene.sections) if step.section else None)
+        except SectionError:  # a level this data set cannot place: the scene stays whole
+            scene.set_section(None)
 
 
 def lesson_reel(lesson: Lesson, motion: Motion, fps: float) -> list[tuple[int, Pose]]:

@@ -16,8 +16,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from app.model.landmarks import Point
 
@@ -224,3 +226,65 @@ class SectionPlanes:
             return origin, normal
         moved = pose_points(level.bones, np.array([origin, origin + 20.0 * normal]))
         return moved[0], _unit(moved[1] - moved[0])
+
+
+class SectionSpec(BaseModel):
+    """A section as lessons and bookmarks write it: ``section: L4/L5`` (axial, the part
+    above hidden), or ``{level: L4/L5, orientation: coronal, slab: 10, flip: true}``, or a
+    free plane ``{origin: [x, y, z], normal: [x, y, z]}`` (mm, RAS)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    level: str | None = None
+    orientation: Literal["axial", "coronal", "sagittal"] | None = None
+    origin: tuple[float, float, float] | None = None
+    normal: tuple[float, float, float] | None = None
+    #: A slab this thick (mm) instead of hiding one side.
+    slab: float | None = None
+    #: Hide the other side (below an axial plane, behind a coronal one, left of a sagittal one).
+    flip: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_level_alone(cls, value: Any) -> Any:
+        return {"level": value} if isinstance(value, str) else value
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        return None if value is None else parse_level(value)
+
+    @model_validator(mode="after")
+    def _a_plane(self) -> SectionSpec:
+        if self.level is None and self.origin is None:
+            raise ValueError("a section needs a 'level' (such as L4/L5) or an 'origin' point")
+        if self.level is not None and self.origin is not None:
+            raise ValueError("give a section either a 'level' or an 'origin', not both")
+        if self.normal is not None and self.orientation is not None:
+            raise ValueError("give a section either an 'orientation' or a 'normal', not both")
+        self.section(SectionPlanes({}))  # a zero normal or a bad slab says so here
+        return self
+
+    def section(self, planes: SectionPlanes) -> Section:
+        """The section this says, snapped to its level in ``planes`` (raises
+        :class:`SectionError` when the data set cannot place the level)."""
+        normal = self.normal or ORIENTATIONS[self.orientation or "axial"]
+        section = Section(self.origin or (0.0, 0.0, 0.0), normal, self.slab, self.flip)
+        if self.level is None or not planes.levels:
+            return replace(section, level=self.level) if self.level else section
+        return planes.snapped(section, self.level)
+
+    @classmethod
+    def of(cls, section: Section) -> SectionSpec:
+        """How a section is written back (a bookmark of a cut scene)."""
+        orientation = section.orientation
+        standard = orientation if orientation != "oblique" else None
+        if standard is not None and np.dot(section.normal, ORIENTATIONS[standard]) < 0:
+            standard = None  # a standard plane turned round: keep its normal
+        return cls(
+            level=section.level,
+            origin=None if section.level else section.origin,
+            orientation=standard if standard != "axial" else None,
+            normal=None if standard else section.normal,
+            slab=section.slab_mm,
+            flip=section.flipped,
+        )

@@ -52,6 +52,8 @@ from app.qt.interactor import AtlasInteractor
 from app.qt.motion_panel import MotionPanel
 from app.qt.player import PlayBar, PosePlayer
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
+from app.qt.section_handle import SectionHandle
+from app.qt.section_panel import SectionPanel
 from app.qt.seek import Seeker
 from app.qt.slice_view import SliceView
 from app.qt.structure_tree import StructureTree
@@ -217,6 +219,7 @@ class MainWindow(QMainWindow):
             self.motion_dock = self._dock("Motion", scroll, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
             self.motion_dock.visibilityChanged.connect(self.motion.set_on_screen)
             self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
+        self._add_section_dock()
         self.structures_dock.raise_()
         self.info = InfoPanel(scene, self.library, self)
         self.info_dock = self._dock(
@@ -276,6 +279,21 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
         return dock
+
+    def _add_section_dock(self) -> None:
+        """The Section dock (tabbed with Motion) and the section's plane handle in the view."""
+        self.section_panel = SectionPanel(self.scene, self)
+        self.section_dock = self._dock(
+            "Section", self.section_panel, Qt.DockWidgetArea.LeftDockWidgetArea, 270
+        )
+        self.tabifyDockWidget(self.motion_dock or self.bookmarks_dock, self.section_dock)
+        self.section_handle = SectionHandle(self.renderer, self.plotter.iren.interactor, self)
+        self.section_panel.handle_toggled.connect(self.section_handle.set_wanted)
+        self.section_handle.held_changed.connect(self.section_panel.set_paused)
+        # While the slider is held the low-detail surfaces are drawn and cut.
+        self.section_panel.dragging.connect(
+            lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()
+        )
 
     def _info_widget(self) -> QWidget:
         box = QWidget(self)
@@ -349,7 +367,13 @@ class MainWindow(QMainWindow):
                     )
                 )  # fmt: skip
         view_menu.addSeparator()
-        for dock in (self.structures_dock, self.info_dock, self.slice_dock, self.motion_dock):
+        for dock in (
+            self.structures_dock,
+            self.info_dock,
+            self.slice_dock,
+            self.motion_dock,
+            self.section_dock,
+        ):
             if dock is not None:
                 view_menu.addAction(dock.toggleViewAction())
         menus["&Bookmarks"].addSeparator()

@@ -218,6 +218,8 @@ class EmphasisLayer:
         self._locator = locator
         self._bounds: dict[str, np.ndarray] = {}
         self._observer = plotter.renderer.AddObserver("StartEvent", self._keep_ghosts)
+        #: Which points a section keeps (app.render.section_layer): labels anchor there.
+        self.kept: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def palette(self) -> Palette:
@@ -439,6 +441,10 @@ class EmphasisLayer:
         """The best candidate of a label that the camera sees, and nothing to ghost; or, when
         none is seen, the one that the fewest structures hide, and those structures."""
         points, normals = target.points, target.normals
+        if self.kept is not None:  # not on what a section cut away, if any of it is left
+            kept = self.kept(points)
+            if kept.any():
+                points, normals = points[kept], normals[kept]
         pixels, in_view = view.pixels(points)
         toward = np.broadcast_to(-view.direction, points.shape) if view.parallel else view.eye - points
         toward = toward / np.linalg.norm(toward, axis=1, keepdims=True)

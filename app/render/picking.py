@@ -79,6 +79,11 @@ class StructurePicker:
             return None
         return self.structure_of(self.picker.GetActor())
 
+    def add(self, actor: vtkActor, structure_id: str) -> None:
+        """Pick ``actor`` as ``structure_id`` too (a section's cap of it)."""
+        self._by_actor[id(actor)] = structure_id
+        self.picker.AddPickList(actor)
+
     def structure_of(self, actor: object) -> str | None:
         """The structure id an actor draws, or None."""
         return self._by_actor.get(id(actor))

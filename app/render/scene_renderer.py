@@ -25,6 +25,7 @@ from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.overlay import TextOverlay
 from app.render.picking import StructurePicker
 from app.render.posing import PoseLayer
+from app.render.section_layer import SectionLayer
 
 BACKGROUND_BOTTOM = "#1b1f27"
 BACKGROUND_TOP = "#3c4657"
@@ -102,6 +103,8 @@ class SceneRenderer:
         self.picture: Picture | None = None
         #: Moves the surfaces into the scene's pose (None: the scene has no body to pose).
         self.posing = PoseLayer(self, scene.body) if scene.body is not None else None
+        #: Clips and caps the surfaces along the scene's section.
+        self.section = SectionLayer(self)
         scene.changed.connect(self._on_changed)
         scene.framing_requested.connect(self.frame_shown)
         self.sync()
@@ -135,8 +138,11 @@ class SceneRenderer:
             self.emphasis.reanchor()
         # A new pose changes no colour, unless muscles are coloured by their length; skipping
         # the 47 actors' styles is a fifth of a slider's frame.
-        if not aspects <= {"view", "pose"} or ("pose" in aspects and self.scene.length_colours):
+        # A moved section changes none either (its caps are styled by the section layer).
+        if not aspects <= {"view", "pose", "section"} or ("pose" in aspects and self.scene.length_colours):
             self._restyle()
+        if "section" in aspects or self.section.active:
+            self.section.update(aspects)
         if render:
             self.render()
 
@@ -263,6 +269,8 @@ class SceneRenderer:
             self.actors[sid].visibility = self.scene.shown(sid)
         if self._pose_surfaces():  # posed while moving: the full surfaces catch up
             self._apply_picture()
+        if self.section.active:
+            self.section.update()  # caps cut from the full surfaces again
         self.emphasis.reanchor()  # the camera stopped: labels point where it sees
         self.render()
 

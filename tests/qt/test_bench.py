@@ -30,8 +30,9 @@ def test_bench_short_run_in_the_window(qtbot):
     assert result.high_drag["n"] >= 4 and result.high_still["median_ms"] > 0
     assert result.peak_rss_with_export_mb >= result.peak_rss_mb
     assert result.pose_drag["n"] >= 4 and result.playback["n"] >= 3  # the slider moved, it played
+    assert result.section_drag["n"] == 8 and result.section_drag["median_ms"] > 0  # the plane moved
     assert result.video["frames"] == 15 and result.video["seconds"] > 0
-    for line in ("joint slider drag frame", "movement playing", "video 0.5 s, 30 fps"):
+    for line in ("joint slider drag frame", "section plane drag", "movement playing", "video 0.5 s, 30 fps"):
         assert line in table
     for process in (result.process_screenshot, result.process_plain):  # whole processes
         assert process["n"] == 1 and process["median_ms"] > 0 and process["cpu_ms"] > 0
