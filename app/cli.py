@@ -311,7 +311,8 @@ def cmd_section(args: argparse.Namespace) -> int:
     try:
         section = scene.sections.at(args.level, args.orientation, args.slab)
     except SectionError as exc:
-        raise UsageError(f"--level {args.level}: {exc}" if "level" in str(exc) else str(exc)) from None
+        # The message quotes the level as repr(): a control character stays on one line.
+        raise UsageError(f"--level: {exc}" if "level" in str(exc) else str(exc)) from None
     if args.pose:
         scene.set_pose(resolve_pose(atlas, args.pose))
     with scene.batch():
