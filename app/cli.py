@@ -292,6 +292,64 @@ def resolve_pose(atlas: Atlas, specs: list[str], option: str = "--pose"):
         raise UsageError(f"{option}: {exc}") from None
 
 
+def cmd_section(args: argparse.Namespace) -> int:
+    out = _writable_file(Path(args.out))
+    from app.render.slice_drawing import FORMATS, write_slice
+
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(
+            f"cannot write {out}: a section is drawn as {', '.join(FORMATS)} (use one of those names)"
+        )
+    from app.model.content import load_sources
+    from app.model.sections import SectionError
+
+    atlas = load_atlas()
+    scene = atlas.scene()
+    unknown = [sid for sid in args.show if sid != "all" and sid not in scene.catalogue]
+    if unknown:
+        raise UsageError(f"--show: unknown structure id {unknown[0]!r} (psoas-atlas list shows the ids)")
+    try:
+        section = scene.sections.at(args.level, args.orientation, args.slab)
+    except SectionError as exc:
+        # The message quotes the level as repr(): a control character stays on one line.
+        raise UsageError(f"--level: {exc}" if "level" in str(exc) else str(exc)) from None
+    if args.pose:
+        scene.set_pose(resolve_pose(atlas, args.pose))
+    with scene.batch():
+        for sid in scene.catalogue.ids if "all" in args.show else args.show:
+            scene.set_visible(sid, True)
+    scene.set_section(section)
+    piece = scene.slice()
+    known = len(atlas.problems)
+    facts = atlas.section_facts
+    sources, source_problems = load_sources(atlas.annotations_dir / "sources.yaml")
+    for problem in [*atlas.problems[known:], *source_problems]:
+        print(f"warning: {problem}", file=sys.stderr)
+    try:
+        write_slice(piece, out, scene.catalogue, facts, sources, args.size, safe_zones=args.safe_zones)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    if args.json:
+        report = piece.as_json()
+        published = {
+            sid: [area.model_dump() | {"citation": sources.get(area.source, area.source)}
+                  for area in facts.published(sid)]
+            for sid in piece.cuts
+            if facts.published(sid)
+        }  # fmt: skip
+        if published:
+            report["references"] = published
+        zone = facts.safe_zones.get(piece.level or "") if piece.disc else None
+        if zone is not None:
+            report["zones"]["safe_at"] = zone.at
+            report["zones"]["says"] = zone.says
+            report["zones"]["citation"] = sources.get(facts.safe_zones_source, facts.safe_zones_source)
+        print(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        print(f"wrote {out} ({section.describe()}, {len(piece.cuts)} faces, {len(piece.nerves)} nerves)")
+    return _status(atlas)
+
+
 def cmd_mechanics(args: argparse.Namespace) -> int:
     atlas = load_atlas()
     body = atlas.body
@@ -582,6 +640,22 @@ def make_parser() -> argparse.ArgumentParser:
     anim.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
     anim.add_argument("--fps", type=float, default=30.0, metavar="N", help="frames per second (default 30)")
     anim.set_defaults(func=cmd_animate)
+
+    cut = sub.add_parser("section", help="draw what a section plane cuts (PNG, SVG or PDF), with areas")
+    cut.add_argument("out", metavar="OUT.png|OUT.svg|OUT.pdf")
+    cut.add_argument("--level", required=True, metavar="LEVEL", help="e.g. L4_L5, L4/L5, S1, hip_joint")
+    cut.add_argument("--orientation", choices=["axial", "coronal", "sagittal"], default="axial")
+    cut.add_argument("--slab", type=float, metavar="MM", help="keep a slab this thick around the plane")
+    cut.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help="cut posed; " + POSE_HELP)
+    cut.add_argument("--safe-zones", action="store_true", help="draw the trans-psoas safe zones (Uribe 2010)")
+    cut.add_argument(
+        "--size", type=_size, default=(1169, 827), metavar="WxH", help="pixels (SVG, PDF: /100 in)"
+    )
+    cut.add_argument(
+        "--show", nargs="+", default=[], metavar="ID", help="also cut these hidden structures (or all)"
+    )
+    cut.add_argument("--json", action="store_true", help="print the areas and nerve positions as JSON")
+    cut.set_defaults(func=cmd_section)
 
     mech = sub.add_parser("mechanics", help="muscle lengths and moment arms over a joint's range")
     mech.add_argument(

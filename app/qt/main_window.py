@@ -37,6 +37,7 @@ from app.model.anatomy import AnnotationError, Group
 from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
+from app.model.cross_section import load_section_facts
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.palette import PALETTES
@@ -54,6 +55,7 @@ from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
 from app.qt.section_handle import SectionHandle
 from app.qt.section_panel import SectionPanel
 from app.qt.seek import Seeker
+from app.qt.slice_view import SliceView
 from app.qt.structure_tree import StructureTree
 from app.qt.viewport import ClickSelector
 from app.render.scene_renderer import SceneRenderer
@@ -223,6 +225,17 @@ class MainWindow(QMainWindow):
         self.info_dock = self._dock(
             "Information", self._info_widget(), Qt.DockWidgetArea.RightDockWidgetArea, 360
         )
+        # The section drawn in 2D, tabbed behind the information (View ▸ Slice View).
+        facts, fact_problems = load_section_facts(paths.annotations_dir())
+        self.problems += fact_problems
+        self.slice_view = SliceView(scene, facts, self.library.sources, self)
+        self.slice_view.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.slice_dock = self._dock(
+            "Slice View", self.slice_view, Qt.DockWidgetArea.RightDockWidgetArea, 360
+        )
+        self.slice_dock.visibilityChanged.connect(self.slice_view.set_on_screen)
+        self.tabifyDockWidget(self.info_dock, self.slice_dock)
+        self.info_dock.raise_()
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -354,7 +367,13 @@ class MainWindow(QMainWindow):
                     )
                 )  # fmt: skip
         view_menu.addSeparator()
-        for dock in (self.structures_dock, self.info_dock, self.motion_dock, self.section_dock):
+        for dock in (
+            self.structures_dock,
+            self.info_dock,
+            self.slice_dock,
+            self.motion_dock,
+            self.section_dock,
+        ):
             if dock is not None:
                 view_menu.addAction(dock.toggleViewAction())
         menus["&Bookmarks"].addSeparator()
