@@ -8,20 +8,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
-from app.model.atlas import Atlas
 from app.model.kinematics import JOINTS, Pose
 from app.model.palette import LENGTH_CHANGE_COLORS, length_change_color, rgb
-from app.qt.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    atlas = Atlas.load(teaching=True)
-    window = MainWindow.for_atlas(atlas)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+def window(qtbot, shown_window):
+    window = shown_window()
     # The Motion tab is behind Structures at the start: no figures yet, no matplotlib canvas.
     assert window.motion.plot is None
     window.motion_dock.raise_()

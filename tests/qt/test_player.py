@@ -8,19 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app import paths
-from app.model.atlas import Atlas
 from app.model.kinematics import Pose
 from app.model.lessons import load_lesson
-from app.qt.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    window = MainWindow.for_atlas(Atlas.load(teaching=True))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+def window(qtbot, shown_window):
+    window = shown_window()
     window.activateWindow()
     window.motion_dock.raise_()
     qtbot.wait(50)

@@ -8,18 +8,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app.model.atlas import Atlas
 from app.model.sections import Section
-from app.qt.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    window = MainWindow.for_atlas(Atlas.load(teaching=True))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+def window(qtbot, shown_window):
+    window = shown_window()
     window.section_dock.raise_()
     qtbot.wait(50)
     return window

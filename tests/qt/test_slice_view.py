@@ -7,17 +7,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from app.model.atlas import Atlas
-from app.qt.main_window import MainWindow
-
 
 @pytest.fixture
-def window(qtbot):
-    window = MainWindow.for_atlas(Atlas.load(teaching=True))
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    qtbot.waitExposed(window)
+def window(qtbot, shown_window):
+    window = shown_window((1600, 1000))
     # Behind the Information tab at the start: no canvas, no matplotlib Qt backend yet.
     assert window.slice_view.canvas is None
     window.slice_dock.raise_()
