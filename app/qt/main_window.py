@@ -37,7 +37,7 @@ from app.model.anatomy import AnnotationError, Group
 from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
-from app.model.cross_section import load_section_facts
+from app.model.cross_section import SectionFacts
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.palette import PALETTES
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         detail: str = "standard",
         lessons: list[tuple[Path, Lesson]] | None = None,
         places: Places | None = None,
+        section_facts: SectionFacts | None = None,
     ):
         super().__init__(parent)
         self.scene = scene
@@ -226,9 +227,7 @@ class MainWindow(QMainWindow):
             "Information", self._info_widget(), Qt.DockWidgetArea.RightDockWidgetArea, 360
         )
         # The section drawn in 2D, tabbed behind the information (View ▸ Slice View).
-        facts, fact_problems = load_section_facts(paths.annotations_dir())
-        self.problems += fact_problems
-        self.slice_view = SliceView(scene, facts, self.library.sources, self)
+        self.slice_view = SliceView(scene, section_facts or SectionFacts(), self.library.sources, self)
         self.slice_view.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.slice_dock = self._dock(
             "Slice View", self.slice_view, Qt.DockWidgetArea.RightDockWidgetArea, 360
@@ -263,9 +262,10 @@ class MainWindow(QMainWindow):
         problems (:meth:`Atlas.load_teaching` is done here if it was not)."""
         if atlas.places is None:
             atlas.load_teaching()
+        facts = atlas.section_facts  # read first: its problems join the atlas'
         return cls(
             atlas.scene(), atlas.library, atlas.problems, bookmarks=bookmarks, detail=detail,
-            lessons=atlas.lessons, places=atlas.places,
+            lessons=atlas.lessons, places=atlas.places, section_facts=facts,
         )  # fmt: skip
 
     # layout
