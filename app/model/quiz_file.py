@@ -1,0 +1,89 @@
+"""An instructor's quiz file: which questions a class gets (schema: ``annotations/README.md``).
+
+A quiz file chooses from the generated questions (:mod:`app.model.quiz`) by topic, type and
+structure, or names them by id, and fixes how many and in what order (a seed), so every
+student and the printed sheet get the same quiz. Every problem is reported as
+``file:line: message`` and nothing half-valid is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.model.content import base_id
+from app.model.quiz import Question, QuestionBank, QuestionType, Topic
+from app.model.yaml_lines import (
+    AnnotationError,
+    did_you_mean,
+    line_at,
+    plain,
+    pydantic_problems,
+    read_mapping,
+)
+
+#: Most questions one quiz may ask (a class hour's worth, several times over).
+MAX_QUESTIONS = 200
+
+
+class QuizSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str = Field(min_length=1, max_length=120)
+    topics: tuple[Topic, ...] = ()
+    types: tuple[QuestionType, ...] = ()
+    structures: tuple[str, ...] = ()
+    #: Questions by id (``name:iliacus_left``), asked in this order; the filters above are
+    #: then not used.
+    questions: tuple[str, ...] = ()
+    count: int = Field(default=10, ge=1, le=MAX_QUESTIONS)
+    seed: int = Field(default=0, ge=0, le=2**31)
+    #: Name-it questions offered as four choices rather than typed.
+    multiple_choice: bool = False
+
+
+@dataclass(frozen=True)
+class Quiz:
+    title: str
+    questions: tuple[Question, ...]
+    multiple_choice: bool = False
+
+
+def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[AnnotationError]]:
+    """Read and check a quiz file against the questions of ``bank``."""
+    path = Path(path)
+    document, problems = read_mapping(path, expected="title")
+    if document is None:
+        return None, problems
+    try:
+        spec = QuizSpec.model_validate(plain(document))
+    except ValidationError as exc:
+        found = pydantic_problems(exc.errors(), QuizSpec.model_fields)
+        return None, [AnnotationError(path, line_at(document, loc), message) for loc, message in found]
+    errors: list[AnnotationError] = []
+    known = {s.id for s in bank.catalogue} | {base_id(s.id) for s in bank.catalogue}
+    for index, name in enumerate(spec.structures):
+        if name not in known:
+            line = line_at(document, ("structures", index))
+            errors.append(
+                AnnotationError(path, line, f"unknown structure '{name}'{did_you_mean(name, known)}")
+            )
+    by_id = bank.by_id()
+    for index, qid in enumerate(spec.questions):
+        if qid not in by_id:
+            line = line_at(document, ("questions", index))
+            errors.append(AnnotationError(path, line, f"unknown question '{qid}'{did_you_mean(qid, by_id)}"))
+    if errors:
+        return None, errors
+    if spec.questions:
+        chosen = [by_id[qid] for qid in spec.questions]
+    else:
+        chosen = bank.draw(
+            spec.count, spec.seed, topics=spec.topics, types=spec.types, structures=spec.structures
+        )
+    if not chosen:
+        return None, [
+            AnnotationError(path, document.line, "no question matches these topics, types and structures")
+        ]
+    return Quiz(spec.title, tuple(chosen), spec.multiple_choice), []
