@@ -371,7 +371,7 @@ class QuestionBank:
         return out
 
     def _myths(self) -> list[Question]:
-        """Each misconception (false), and each entry's summary beside it (true)."""
+        """Each misconception (false), and each such entry's first clinical point (true)."""
         out: list[Question] = []
         seen: set[int] = set()
         for structure in self.catalogue:
@@ -395,20 +395,22 @@ class QuestionBank:
                         truth=False,
                     )
                 )
-            out.append(
-                Question(
-                    f"fact:{key}",
-                    QuestionType.myth,
-                    Topic.myths,
-                    f"True or false? {_one_line(entry.summary.text)}",
-                    "True",
-                    structure.id,
-                    entry.summary.sources,
-                    entry.summary.text,
-                    choices=("True", "False"),
-                    truth=True,
+            if entry.clinical:  # a true statement beside the myths: a clinical point
+                point = entry.clinical[0]
+                out.append(
+                    Question(
+                        f"fact:{key}",
+                        QuestionType.myth,
+                        Topic.myths,
+                        f"True or false? {_one_line(point.text)}",
+                        "True",
+                        structure.id,
+                        point.sources,
+                        point.title + ": " + _one_line(point.text),
+                        choices=("True", "False"),
+                        truth=True,
+                    )
                 )
-            )
         return out
 
     def _motion(self) -> list[Question]:
@@ -431,7 +433,9 @@ class QuestionBank:
                 picked = random.Random(qid).sample(rivals, CHOICES - 1)
                 titles = {n: self.pose_changes[n][0] for n in (best, *picked)}
                 choices = _choices(titles[best], [titles[n] for n in picked], qid)
-                detail = "; ".join(f"{titles[n]}: {changes[n]:+.1f}%" for n in (best, *picked))
+                detail = "; ".join(
+                    f"{titles[n]}: {round(changes[n], 1) or 0.0:+.1f}%" for n in (best, *picked)
+                )
                 sources = tuple(dict.fromkeys(self.pose_changes[n][1] for n in (best, *picked)))
                 out.append(
                     Question(

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.model.content import base_id
+from app.model.lessons import MAX_CAPTION, Lesson, Step
 from app.model.quiz import Question, QuestionBank, QuestionType, Topic
 from app.model.yaml_lines import (
     AnnotationError,
@@ -87,3 +88,78 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
             AnnotationError(path, document.line, "no question matches these topics, types and structures")
         ]
     return Quiz(spec.title, tuple(chosen), spec.multiple_choice), []
+
+
+#: Letters of the choices, as printed and as said in class.
+LETTERS = "ABCD"
+
+
+def question_text(question: Question, multiple_choice: bool = True) -> str:
+    """The prompt with its lettered choices (a typed name-it question has none)."""
+    typed = question.type is QuestionType.name_it and not multiple_choice
+    if not question.choices or typed or question.truth is not None:
+        return question.prompt
+    lines = [f"{letter}. {choice}" for letter, choice in zip(LETTERS, question.choices, strict=False)]
+    return question.prompt + "\n" + "\n".join(lines)
+
+
+def answer_text(question: Question, sources: dict[str, str] | None = None, limit: int = 900) -> str:
+    """The answer, its explanation (cut at a sentence within ``limit``) and the sources."""
+    letter = question.choice_index
+    head = (
+        f"{LETTERS[letter]}. {question.answer}"
+        if letter is not None and question.truth is None
+        else question.answer
+    )
+    text = question.explanation
+    if len(text) > limit:
+        cut = text[:limit].rsplit(". ", 1)[0]
+        text = cut + "." if cut != text[:limit] else cut[: limit - 1] + "…"
+    cited = ", ".join(question.sources if sources is None else (sources.get(s, s) for s in question.sources))
+    return "\n".join(part for part in (head, text, f"Sources: {cited}" if cited else "") if part)
+
+
+def quiz_lesson(quiz: Quiz) -> Lesson:
+    """The quiz as a lesson to present in class: each question, then its answer on the next
+    key press, shown in 3D (a clicker's Page Down reveals, then moves on)."""
+    steps = []
+    total = len(quiz.questions)
+    for number, question in enumerate(quiz.questions, start=1):
+        steps.append(_ask(question, number, total, quiz.multiple_choice))
+        steps.append(_reveal(question, number, total))
+    return Lesson(
+        title=quiz.title, summary=f"{total} questions; each answer on the next key press.", steps=tuple(steps)
+    )
+
+
+def _ask(question: Question, number: int, total: int, multiple_choice: bool) -> Step:
+    """The question, showing nothing that gives the answer away: a name-it question
+    highlights its structure unlabelled, a supply question its muscle; the others select
+    nothing (a nerve selected would mark its roots' foramina)."""
+    shown = question.type in (QuestionType.name_it, QuestionType.supply) and question.structure
+    caption = question_text(question, multiple_choice)
+    if question.type is QuestionType.name_it and not multiple_choice:
+        caption += "\n(Name it in English or Latin.)"
+    return Step(
+        title=f"Question {number} of {total}",
+        caption=_fit(caption),
+        view="anterior",
+        select=(question.structure,) if shown and question.structure else (),
+        labels=False,
+    )
+
+
+def _reveal(question: Question, number: int, total: int) -> Step:
+    return Step(
+        title=f"Answer {number} of {total}",
+        caption=_fit(answer_text(question)),
+        view="anterior",
+        select=(question.structure,) if question.structure else (),
+        pose=(question.pose,) if question.pose else None,
+        labels=True,
+    )
+
+
+def _fit(text: str) -> str:
+    text = text if len(text) >= 10 else text + " " * (10 - len(text))
+    return text if len(text) <= MAX_CAPTION else text[: MAX_CAPTION - 1] + "…"
