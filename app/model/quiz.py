@@ -241,10 +241,19 @@ class QuestionBank:
 
     def _name(self, s: Structure) -> Question:
         text, sources = self._explain(s.id)
-        same_kind = [o for o in self.catalogue if o.kind is s.kind and not _variant(o) and o.id != s.id]
-        alike = [o for o in same_kind if o.side is s.side and base_id(o.id) != base_id(s.id)]
-        others = alike or [o for o in same_kind if base_id(o.id) != base_id(s.id)]
-        choices = _choices(s.name, [o.name for o in others], f"name:{s.id}")
+        # Plausible: the same kind on the same side (a variant will do), then the same kind,
+        # then anything on the same side (there is one kind of ligament).
+        other = [o for o in self.catalogue if base_id(o.id) != base_id(s.id)]
+        tiers = (
+            [o for o in other if o.kind is s.kind and o.side is s.side],
+            [o for o in other if o.kind is s.kind and o.side is not s.side],
+            [o for o in other if o.kind is not s.kind and o.side is s.side],
+        )
+        rng, names = random.Random(f"name:{s.id}"), []
+        for tier in tiers:
+            wanted = CHOICES - 1 - len(names)
+            names += [o.name for o in rng.sample(tier, min(wanted, len(tier)))]
+        choices = _choices(s.name, names, f"name:{s.id}")
         return Question(
             f"name:{s.id}",
             QuestionType.name_it,
