@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,3 +108,15 @@ def folder_replaced_whole(target: Path, ours: Callable[[str], bool]) -> Iterator
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+
+
+def aside_name(path: Path) -> Path:
+    """A free name beside ``path`` to keep a user's file that did not read under
+    (``name.unreadable-<time>``), so that it is never written over."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+    number = 2
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{number}")
+        number += 1
+    return aside

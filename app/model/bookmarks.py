@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import yaml
 from filelock import FileLock
 from platformdirs import user_data_dir
 
-from app.files import atomic_write_bytes, atomic_write_text
+from app.files import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.anatomy import AnnotationError, Catalogue
 from app.model.lessons import (
     MAX_TITLE,
@@ -154,16 +153,6 @@ def _bad_step(path: Path, index: int, data: Any, errors: list[AnnotationError]) 
     return AnnotationError(
         path, errors[0].line, f"{name} (step {index + 1}) is kept in the file but not shown: {details}"
     )
-
-
-def _aside_name(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
-    number = 2
-    while aside.exists():
-        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{number}")
-        number += 1
-    return aside
 
 
 class BookmarkStore:
@@ -373,7 +362,7 @@ class BookmarkStore:
         aside = None
         if self._unreadable and self.path.exists():
             # Keep the file that did not read: the user may want to mend it by hand.
-            aside = _aside_name(self.path)
+            aside = aside_name(self.path)
             self.path.replace(aside)
         try:
             if self._entries:

@@ -249,7 +249,8 @@ class QuestionBank:
             [o for o in other if o.kind is s.kind and o.side is not s.side],
             [o for o in other if o.kind is not s.kind and o.side is s.side],
         )
-        rng, names = random.Random(f"name:{s.id}"), []
+        rng = random.Random(f"name:{s.id}")
+        names: list[str] = []
         for tier in tiers:
             wanted = CHOICES - 1 - len(names)
             names += [o.name for o in rng.sample(tier, min(wanted, len(tier)))]

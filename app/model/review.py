@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import math
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.files import atomic_write_bytes, atomic_write_text
+from app.files import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.bookmarks import data_dir
 from app.model.quiz import Question, Topic
 from app.model.yaml_lines import AnnotationError
@@ -113,16 +112,6 @@ def _parse(data: bytes) -> tuple[dict[str, Card], str]:
     return cards, (f"{len(bad)} card(s) do not read, the first '{bad[0]}'" if bad else "")
 
 
-def _aside_name(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
-    number = 2
-    while aside.exists():
-        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{number}")
-        number += 1
-    return aside
-
-
 class Progress:
     """The student's cards, by question id, mirrored to a JSON file on every answer."""
 
@@ -153,7 +142,7 @@ class Progress:
         cards, problem = _parse(data)
         if not problem:
             return cards, []
-        aside = _aside_name(self.path)
+        aside = aside_name(self.path)
         atomic_write_bytes(aside, data)  # a copy: the original stays until the next answer
         return cards, [AnnotationError(self.path, 0, f"{problem}; the file is kept as {aside.name}")]
 
