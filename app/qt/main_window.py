@@ -47,7 +47,7 @@ from app.model.quiz_file import Quiz, load_quiz, quiz_lesson
 from app.model.review import QuizSession
 from app.model.scene import SceneModel, SceneState
 from app.model.search import Places
-from app.model.views import DEFAULT_VIEW, VIEWS, view_of
+from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder, export_video
 from app.qt.flight import CameraFlight
@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         self.quiz.answered.connect(self._quiz_answered)
         self.quiz.keys_changed.connect(self._quiz_keys)
         self._quiz_before: SceneState | None = None
+        self._quiz_camera: CameraPose | None = None
         self._quiz_hidden_docks: list[QDockWidget] = []
 
     def _info_widget(self) -> QWidget:
@@ -679,6 +680,7 @@ class MainWindow(QMainWindow):
             self.presentation.stop()
         if not self.in_quiz:
             self._quiz_before = self.scene.state()
+            self._quiz_camera = self.renderer.camera_pose()  # each question starts from it
             left = (self.structures_dock, self.bookmarks_dock, self.motion_dock, self.section_dock)
             self._quiz_hidden_docks = [d for d in left if d is not None and d.isVisible()]
             for dock in self._quiz_hidden_docks:  # the tree would name the highlighted structure
@@ -705,6 +707,8 @@ class MainWindow(QMainWindow):
         self.structures_dock.raise_()
         with self.renderer.hold():
             self.scene.restore(before)
+            if self._quiz_camera is not None:
+                self.renderer.apply_camera(self._quiz_camera)
         self.info_dock.raise_()
         self.actions_by_name["quiz"].setText("Start &Quiz")
         self.statusBar().showMessage("Quiz ended; the scene is as it was", 4000)
@@ -720,8 +724,11 @@ class MainWindow(QMainWindow):
         self.clicks.tooltips = False
         QToolTip.hideText()
         self.info.withhold(True)
+        self.flight.finish()  # an answer's flight to its attachment
         with self.renderer.hold():
             self.scene.restore(self._quiz_before)
+            if self._quiz_camera is not None:
+                self.renderer.apply_camera(self._quiz_camera)
             self.scene.set_picture(labels=False)
             shown = question.type in (QuestionType.name_it, QuestionType.supply)
             self.scene.select(question.structure if shown else None)

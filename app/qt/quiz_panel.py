@@ -168,8 +168,11 @@ class QuizPanel(QWidget):
         self.table.setHorizontalHeaderLabels([title for title, _ in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setAccessibleName("Progress by topic")
         export = QPushButton("Export CSV…")
         export.clicked.connect(self.export_dialog)
@@ -201,6 +204,7 @@ class QuizPanel(QWidget):
     def start(self, session: QuizSession, multiple_choice: bool = False) -> None:
         self.session = session
         self.multiple_choice = multiple_choice
+        self.refresh_summary()
         self._ask()
 
     def stop(self) -> None:
@@ -337,14 +341,14 @@ class QuizPanel(QWidget):
             f"Question {session.position + 1} · {session.remaining - 1} left · "
             f"{session.right} right of {session.answered}"
         )
-        verdict = "✔ Right." if grade.correct else "✘ Not quite."
-        self.feedback.setText(f"{verdict} {grade.feedback}")
+        self.feedback.setText(("✔ " if grade.correct else "✘ Wrong. ") + grade.feedback)
         self.feedback.setStyleSheet(f"color: {'#1b7f3b' if grade.correct else '#b3261e'};")
         self.feedback.setAccessibleName(f"{'Right' if grade.correct else 'Wrong'}: {grade.feedback}")
         self.explanation.setText(self.explanation_html(question))
         self.explanation.setAccessibleName("Explanation")
         self.explanation.setAccessibleDescription(self.explanation.text())
         self._offer(after=True)
+        self.refresh_summary()
         self.next_button.setFocus()
         self.answered.emit(question, grade)
 
@@ -373,7 +377,8 @@ class QuizPanel(QWidget):
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        header = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
+        self.table.resizeRowsToContents()
+        header = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
         self.table.setFixedHeight(header + sum(self.table.rowHeight(r) for r in range(len(rows))))
 
     def export_csv(self, path: Path) -> None:
