@@ -191,13 +191,20 @@ class QuestionBank:
     @classmethod
     def for_atlas(cls, atlas: Any) -> QuestionBank:
         """The bank of an :class:`app.model.atlas.Atlas` (its teaching content loaded)."""
+        return cls.of(atlas.catalogue, atlas.library, atlas.attachments, atlas.body)
+
+    @classmethod
+    def of(
+        cls, catalogue: Catalogue, library: Library, attachments: Sequence[Attachment], body: Any
+    ) -> QuestionBank:
+        """The bank of a data set's parts (the window has a scene and a library, no atlas)."""
         changes: dict[str, tuple[str, str, dict[str, float]]] = {}
-        if atlas.body is not None:
-            for name, named in atlas.body.motion.poses.items():
+        if body is not None:
+            for name, named in body.motion.poses.items():
                 if name != "neutral":
-                    lengths = atlas.body.mechanics.length_changes(named.pose)
+                    lengths = body.mechanics.length_changes(named.pose)
                     changes[name] = (named.title, named.source, lengths)
-        return cls(atlas.catalogue, atlas.library, list(atlas.attachments), changes)
+        return cls(catalogue, library, list(attachments), changes)
 
     def __len__(self) -> int:
         return len(self.questions)

@@ -26,6 +26,8 @@ WELCOME = """<h2>Psoas Atlas</h2>
 <li>Type a name in the search box (English or Latin, typos forgiven).</li>
 <li><b>H</b> hides the selection, <b>I</b> isolates it, <b>X</b> shows bones as X-ray,
 <b>F1</b> lists every shortcut.</li></ul>"""
+#: Shown while a quiz question waits: the selection's notes would give the answer away.
+WITHHELD = "<h2>Quiz</h2><p>The notes come back once the question is answered.</p>"
 
 
 class Citations:
@@ -128,6 +130,12 @@ class InfoPanel(QTextBrowser):
         )
         self.anchorClicked.connect(self._on_link)
         scene.changed.connect(self._on_changed)
+        self.withheld = False
+        self._refresh()
+
+    def withhold(self, on: bool) -> None:
+        """Name nothing while a quiz question waits (the notes would give the answer)."""
+        self.withheld = on
         self._refresh()
 
     def _on_changed(self, aspects: frozenset[str]) -> None:
@@ -138,6 +146,10 @@ class InfoPanel(QTextBrowser):
         selected = self.scene.selected
         same = selected is not None and selected == getattr(self, "_shown", None)
         scroll = self.verticalScrollBar().value()
+        if self.withheld:
+            self.setHtml(WITHHELD)
+            self._shown = None
+            return
         if selected is None:
             self.setHtml(WELCOME)
         else:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QToolBar,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 from app import __version__, paths
 from app.files import atomic_write_bytes
 from app.memory import IDLE_RELEASE_MS, release_free_memory
-from app.model.anatomy import AnnotationError, Group
+from app.model.anatomy import AnnotationError, Group, Kind
 from app.model.atlas import Atlas
 from app.model.bookmarks import BookmarkStore
 from app.model.content import Library
@@ -41,9 +42,12 @@ from app.model.cross_section import SectionFacts
 from app.model.history import History
 from app.model.lessons import Lesson, load_lesson, load_lessons
 from app.model.palette import PALETTES
-from app.model.scene import SceneModel
+from app.model.quiz import Question, QuestionType
+from app.model.quiz_file import Quiz, load_quiz, quiz_lesson
+from app.model.review import QuizSession
+from app.model.scene import SceneModel, SceneState
 from app.model.search import Places
-from app.model.views import DEFAULT_VIEW, VIEWS, view_of
+from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, view_of
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder, export_video
 from app.qt.flight import CameraFlight
@@ -52,6 +56,7 @@ from app.qt.interactor import AtlasInteractor
 from app.qt.motion_panel import MotionPanel
 from app.qt.player import PlayBar, PosePlayer
 from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, Presentation
+from app.qt.quiz_panel import QuizPanel
 from app.qt.section_handle import SectionHandle
 from app.qt.section_panel import SectionPanel
 from app.qt.seek import Seeker
@@ -120,12 +125,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("present", "&Lessons", "&Present Lesson", "present_default", "F5",
             "Present the first lesson full screen", toolbar=True),
     Command("open_lesson", "&Lessons", "&Open Lesson File…", "open_lesson_dialog", "Ctrl+O"),
+    Command("quiz", "&Quiz", "Start &Quiz", "toggle_quiz", "Q",
+            "Questions on the atlas, one at a time; Q again leaves and puts the scene back"),
+    Command("open_quiz", "&Quiz", "&Open Quiz File…", "open_quiz_dialog", None,
+            "A class quiz (a YAML file) answered here", separator=True),
+    Command("present_quiz", "&Quiz", "&Present Quiz File…", "present_quiz_dialog", None,
+            "A class quiz full screen: each question, then its answer on the next key"),
+    Command("export_progress", "&Quiz", "&Export Progress CSV…", "export_progress_dialog", None,
+            separator=True),
     Command("shortcuts", "&Help", "&Keyboard Shortcuts", "show_shortcuts", "F1"),
     Command("problems", "&Help", "Annotation &Problems", "show_problems"),
     Command("about", "&Help", "&About Psoas Atlas", "show_about"),
 )  # fmt: skip
 #: Menus in the menu bar, in order.
-MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Help")
+MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Quiz", "&Help")
+#: Muscles' opacity while a nerve is to be found: see-through, so the nerve can be clicked.
+QUIZ_MUSCLE_OPACITY = 0.3
 
 
 class MainWindow(QMainWindow):
@@ -234,6 +249,7 @@ class MainWindow(QMainWindow):
         )
         self.slice_dock.visibilityChanged.connect(self.slice_view.set_on_screen)
         self.tabifyDockWidget(self.info_dock, self.slice_dock)
+        self._add_quiz_dock()
         self.info_dock.raise_()
 
         self.status_label = QLabel()
@@ -244,6 +260,8 @@ class MainWindow(QMainWindow):
         self._geometry = QByteArray()
         self._build_menus()
         self._build_toolbar()
+        for action in self.quiz.key_actions:
+            self.addAction(action)
 
         scene.changed.connect(self._on_scene_changed)
         self.history.changed.connect(self._update_undo)
@@ -294,6 +312,22 @@ class MainWindow(QMainWindow):
         self.section_panel.dragging.connect(
             lambda held: self.renderer.begin_interaction() if held else self.renderer.end_interaction()
         )
+
+    def _add_quiz_dock(self) -> None:
+        """The Quiz dock, tabbed behind the information (Quiz ▸ Start Quiz raises it)."""
+        self.quiz = QuizPanel(self.scene, self.library, self)
+        scroll = QScrollArea()
+        scroll.setWidget(self.quiz)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.quiz_dock = self._dock("Quiz", scroll, Qt.DockWidgetArea.RightDockWidgetArea, 360)
+        self.tabifyDockWidget(self.slice_dock, self.quiz_dock)
+        self.quiz.asked.connect(self._quiz_asked)
+        self.quiz.answered.connect(self._quiz_answered)
+        self.quiz.keys_changed.connect(self._quiz_keys)
+        self._quiz_before: SceneState | None = None
+        self._quiz_camera: CameraPose | None = None
+        self._quiz_hidden_docks: list[QDockWidget] = []
 
     def _info_widget(self) -> QWidget:
         box = QWidget(self)
@@ -371,6 +405,7 @@ class MainWindow(QMainWindow):
             self.structures_dock,
             self.info_dock,
             self.slice_dock,
+            self.quiz_dock,
             self.motion_dock,
             self.section_dock,
         ):
@@ -528,6 +563,10 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             self.opacity_label.setText("Opacity")
             return
+        if self.quiz.waiting:  # the name would give the answer away
+            self.statusBar().clearMessage()
+            self.opacity_label.setText("Opacity")
+            return
         structure = self.scene.catalogue[structure_id]
         self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
         self.opacity_label.setText(f"Opacity of {structure.name}")
@@ -622,6 +661,147 @@ class MainWindow(QMainWindow):
             return
         self.present(lesson)
 
+    # quiz mode
+    @property
+    def in_quiz(self) -> bool:
+        return self._quiz_before is not None
+
+    def toggle_quiz(self) -> None:
+        """Q: practise the questions that are due, or leave the quiz."""
+        if self.in_quiz:
+            self.leave_quiz()
+        else:
+            self.start_quiz()
+
+    def start_quiz(self, session: QuizSession | None = None, multiple_choice: bool = False) -> None:
+        """Quiz mode: the scene is kept to be put back, the docks that name the selection
+        leave, clicks answer; ``session`` (a practice session by default) is asked."""
+        if self.presentation is not None:
+            self.presentation.stop()
+        if not self.in_quiz:
+            self._quiz_before = self.scene.state()
+            self._quiz_camera = self.renderer.camera_pose()  # each question starts from it
+            left = (self.structures_dock, self.bookmarks_dock, self.motion_dock, self.section_dock)
+            self._quiz_hidden_docks = [d for d in left if d is not None and d.isVisible()]
+            for dock in self._quiz_hidden_docks:  # the tree would name the highlighted structure
+                dock.hide()
+            self.clicks.on_click = self.quiz.answer_click
+            self.actions_by_name["quiz"].setText("Leave &Quiz")
+        self.quiz_dock.show()
+        self.quiz_dock.raise_()
+        if session is None:
+            self.quiz.start_practice()
+        else:
+            self.quiz.start(session, multiple_choice)
+
+    def leave_quiz(self) -> None:
+        """Back to the atlas as it was before the quiz."""
+        before, self._quiz_before = self._quiz_before, None
+        if before is None:
+            return
+        self.quiz.stop()
+        self._reveal()
+        self.clicks.on_click = None
+        for dock in self._quiz_hidden_docks:
+            dock.show()
+        self.structures_dock.raise_()
+        with self.renderer.hold():
+            self.scene.restore(before)
+            if self._quiz_camera is not None:
+                self.renderer.apply_camera(self._quiz_camera)
+        self.info_dock.raise_()
+        self.actions_by_name["quiz"].setText("Start &Quiz")
+        self.statusBar().showMessage("Quiz ended; the scene is as it was", 4000)
+
+    def _quiz_asked(self, question: Question) -> None:
+        """Set the scene for a question, showing nothing that gives its answer away: no
+        labels, names on hover or notes; a name-it question highlights its structure, a
+        supply question its muscle; the others select nothing (a nerve selected would mark
+        its roots' foramina). A nerve to find is seen through the muscles; an attachment is
+        found on the bare bones."""
+        if self._quiz_before is None:
+            return
+        self.clicks.tooltips = False
+        QToolTip.hideText()
+        self.info.withhold(True)
+        self.flight.finish()  # an answer's flight to its attachment
+        with self.renderer.hold():
+            self.scene.restore(self._quiz_before)
+            if self._quiz_camera is not None:
+                self.renderer.apply_camera(self._quiz_camera)
+            self.scene.set_picture(labels=False)
+            shown = question.type in (QuestionType.name_it, QuestionType.supply)
+            self.scene.select(question.structure if shown else None)
+            target = self.scene.catalogue[question.structure] if question.structure else None
+            if question.type is QuestionType.find_it and target is not None and target.kind is Kind.nerve:
+                self.scene.set_kind_opacity(Kind.muscle, QUIZ_MUSCLE_OPACITY)
+            if question.type is QuestionType.attachment:
+                for structure in self.scene.catalogue:
+                    if structure.kind in (Kind.muscle, Kind.nerve):
+                        self.scene.set_visible(structure.id, False)
+        self.statusBar().clearMessage()
+
+    def _quiz_answered(self, question: Question, _grade: object) -> None:
+        """Show the answer in 3D: its structure selected and labelled, an attachment's
+        region singled out, a motion question's pose taken; the notes come back."""
+        self._reveal()
+        with self.renderer.hold():
+            self.scene.set_picture(labels=True)
+            if question.structure is not None:
+                self.scene.select(question.structure)
+            if question.regions:
+                painted = self.scene.emphasis.attachments
+                self.scene.focus_attachment(next((a for a in painted if a in question.regions), None))
+            if question.pose is not None and self.scene.poses is not None:
+                self.scene.set_pose(self.scene.poses.resolve([question.pose]))
+
+    def _reveal(self) -> None:
+        self.clicks.tooltips = True
+        self.info.withhold(False)
+        self._on_selection(self.scene.selected)
+
+    def _quiz_keys(self) -> None:
+        """The quiz's answer keys win over the views' (1-4) while they answer."""
+        live = {
+            key.toString()
+            for action in self.quiz.key_actions
+            if action.isEnabled()
+            for key in action.shortcuts()
+        }
+        for view in VIEWS.values():
+            self.actions_by_name[f"view_{view.name}"].setEnabled(view.shortcut not in live)
+
+    def _open_quiz(self, title: str) -> Quiz | None:
+        """A quiz file the user chooses, or None (its problems shown, one per line)."""
+        name, _ = QFileDialog.getOpenFileName(
+            self, title, str(paths.annotations_dir() / "quizzes"), "Quizzes (*.yaml *.yml)"
+        )
+        if not name:
+            return None
+        quiz, errors = load_quiz(Path(name), self.quiz.bank)
+        if quiz is None:
+            QMessageBox.warning(self, "Quiz not opened", "\n".join(str(e) for e in errors))
+        return quiz
+
+    def open_quiz_dialog(self) -> None:
+        quiz = self._open_quiz("Open Quiz")
+        if quiz is not None:
+            self.start_quiz(QuizSession(quiz.questions, self.quiz.progress), quiz.multiple_choice)
+            self.statusBar().showMessage(f"Quiz: {quiz.title}", 5000)
+
+    def present_quiz_dialog(self) -> None:
+        quiz = self._open_quiz("Present Quiz")
+        if quiz is not None:
+            self.present_quiz(quiz)
+
+    def present_quiz(self, quiz: Quiz) -> Presentation:
+        """A class quiz full screen: each question, then its answer on the next key."""
+        self.leave_quiz()
+        return self.present(quiz_lesson(quiz))
+
+    def export_progress_dialog(self) -> None:
+        self.quiz.export_dialog()
+
     def escape(self) -> None:
         """Escape leaves presentation mode, or the search box, or else clears the selection."""
         if self.presentation is not None:
@@ -712,6 +892,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.presentation is not None:
             self.presentation.stop()
+        self.leave_quiz()
         self.flight.finish()
         self.bookmarks.release_thumbnails()
         self._rest.stop()

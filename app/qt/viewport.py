@@ -9,6 +9,7 @@ handed to VTK only once the mouse has moved past a few pixels.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 CLICK_SLOP_PX = 4
 HOVER_INTERVAL_S = 0.05
+#: A hook that may take a click instead of the selection: given the structure picked (or
+#: None) and the world point picked (or None), it returns True when it used the click.
+ClickHook = Callable[[str | None, tuple[float, float, float] | None], bool]
 
 
 class ClickSelector(QObject):
@@ -39,6 +43,10 @@ class ClickSelector(QObject):
         self._replaying = False
         self._last_hover = 0.0
         self.hovered: str | None = None
+        #: Takes clicks first (a quiz question grades them instead of selecting).
+        self.on_click: ClickHook | None = None
+        #: Hovering names the structure; off while a quiz question waits.
+        self.tooltips = True
         widget.setMouseTracking(True)
         widget.installEventFilter(self)
 
@@ -91,7 +99,7 @@ class ClickSelector(QObject):
                     return True
                 self._dragging = True  # a drag after all: give VTK the press it missed
                 self._replay(self._press_event)
-            elif event.buttons() == Qt.MouseButton.NoButton:
+            elif event.buttons() == Qt.MouseButton.NoButton and self.tooltips:
                 self._hover(event)
             return False
         if kind == QEvent.Type.MouseButtonRelease and left and self._pressed_at is not None:
@@ -99,7 +107,12 @@ class ClickSelector(QObject):
             self._pressed_at, self._dragging = None, False
             if dragging:
                 return False
-            self.scene.select(self.pick_at(point))
+            picked = self.pick_at(point)
+            if self.on_click is not None:
+                where = self.renderer.picker.pick_point() if picked is not None else None
+                if self.on_click(picked, where):
+                    return True
+            self.scene.select(picked)
             return True
         return False
 

@@ -80,7 +80,7 @@ def test_view_shortcuts_move_the_camera(window, scene, qtbot):
     qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Home)
     assert scene.view.name == "oblique"
     labels = [a.text() for a in window.menuBar().actions()]
-    assert labels == ["&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Help"]
+    assert labels == ["&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Quiz", "&Help"]
 
 
 def test_screenshot_from_the_window(window, tmp_path):
