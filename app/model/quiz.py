@@ -97,6 +97,8 @@ class Question:
     regions: tuple[Attachment, ...] = ()
     #: A motion question's answer, as a pose name.
     pose: str | None = None
+    #: The standard view that shows the answer best, if not the one the student has.
+    view: str | None = None
 
     @property
     def choice_index(self) -> int | None:
@@ -122,6 +124,8 @@ class Question:
             out["regions"] = [{"bone": r.bone, "name": r.name, "role": r.role} for r in self.regions]
         if self.pose is not None:
             out["pose"] = self.pose
+        if self.view is not None:
+            out["view"] = self.view
         if self.explanation:
             out["explanation"] = self.explanation
         return out
@@ -466,6 +470,7 @@ class QuestionBank:
                         f"Length change from standing, in the atlas' length model: {detail}.",
                         choices=choices,
                         pose=best,
+                        view=muscle.side.value,  # a hip or trunk bending is seen from the side
                     )
                 )
         return out

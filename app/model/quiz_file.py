@@ -153,7 +153,7 @@ def _reveal(question: Question, number: int, total: int) -> Step:
     return Step(
         title=f"Answer {number} of {total}",
         caption=_fit(answer_text(question)),
-        view="anterior",
+        view=question.view or "anterior",
         select=(question.structure,) if question.structure else (),
         pose=(question.pose,) if question.pose else None,
         labels=True,

@@ -754,6 +754,8 @@ class MainWindow(QMainWindow):
                 self.scene.focus_attachment(next((a for a in painted if a in question.regions), None))
             if question.pose is not None and self.scene.poses is not None:
                 self.scene.set_pose(self.scene.poses.resolve([question.pose]))
+            if question.view is not None:
+                self.scene.set_view(question.view)
 
     def _reveal(self) -> None:
         self.clicks.tooltips = True

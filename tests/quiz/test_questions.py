@@ -225,6 +225,7 @@ def test_a_quiz_is_a_lesson_that_hides_the_answer_until_the_next_step(bank, atla
     assert name_answer.labels and name_answer.caption.split("\n")[0].endswith("Right iliacus")
     assert roots_ask.select == () and "A. " in roots_ask.caption and "L2, L3, L4" in roots_answer.caption
     assert motion_ask.pose is None and motion_answer.pose == (questions[2].pose,)
+    assert motion_answer.view == "right"  # the right hip flexing, seen from the side
     path = tmp_path / "quiz.yaml"
     path.write_text(lesson_yaml(lesson))
     assert load_lesson(path, atlas.catalogue, atlas.body.motion)[1] == []
