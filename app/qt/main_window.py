@@ -550,8 +550,9 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"{shown} of {total} structures shown · {self.view_name()}")
 
     def _update_undo(self) -> None:
-        self.actions_by_name["undo"].setEnabled(self.history.can_undo)
-        self.actions_by_name["redo"].setEnabled(self.history.can_redo)
+        asking = self.quiz.waiting  # undoing the quiz's own set-up would show the answer
+        self.actions_by_name["undo"].setEnabled(self.history.can_undo and not asking)
+        self.actions_by_name["redo"].setEnabled(self.history.can_redo and not asking)
 
     def _on_selection(self, structure_id: str | None) -> None:
         enabled = structure_id is not None
@@ -740,6 +741,7 @@ class MainWindow(QMainWindow):
                     if structure.kind in (Kind.muscle, Kind.nerve):
                         self.scene.set_visible(structure.id, False)
         self.statusBar().clearMessage()
+        self._update_undo()
 
     def _quiz_answered(self, question: Question, _grade: object) -> None:
         """Show the answer in 3D: its structure selected and labelled, an attachment's
@@ -761,6 +763,7 @@ class MainWindow(QMainWindow):
         self.clicks.tooltips = True
         self.info.withhold(False)
         self._on_selection(self.scene.selected)
+        self._update_undo()
 
     def _quiz_keys(self) -> None:
         """The quiz's answer keys win over the views' (1-4) while they answer."""
@@ -805,12 +808,13 @@ class MainWindow(QMainWindow):
         self.quiz.export_dialog()
 
     def escape(self) -> None:
-        """Escape leaves presentation mode, or the search box, or else clears the selection."""
+        """Escape leaves presentation mode, or the search box, or else clears the selection
+        (not a question's highlighted structure)."""
         if self.presentation is not None:
             self.presentation.stop()
         elif self.search_box.hasFocus():
             self.focus_view()
-        else:
+        elif not self.quiz.waiting:
             self.scene.select(None)
 
     # the stage a presentation runs on (see app.qt.presentation.Stage)

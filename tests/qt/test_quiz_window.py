@@ -87,6 +87,8 @@ def waiting(window) -> None:
     assert not scene.picture.labels and not window.clicks.tooltips and window.info.withheld
     assert window.statusBar().currentMessage() == ""
     assert not window.structures_dock.isVisible()
+    # undoing the quiz's own set-up would show the answer
+    assert not window.actions_by_name["undo"].isEnabled() and not window.actions_by_name["redo"].isEnabled()
 
 
 def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
@@ -130,6 +132,9 @@ def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
     # name it: typed with a typo, a wrong name, then by choice key
     waiting(window)
     assert scene.selected == "iliacus_right" and quiz.name_edit.isVisible()
+    key(qtbot, window, "Escape")  # Esc keeps the highlighted structure the question is about
+    assert scene.selected == "iliacus_right" and quiz.waiting
+    quiz.name_edit.setFocus()
     qtbot.keyClicks(quiz.name_edit, "ilacus")
     qtbot.keyClick(quiz.name_edit, Qt.Key.Key_Return)
     answered(window, True, "iliacus_right")
