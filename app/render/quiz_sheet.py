@@ -17,6 +17,7 @@ from typing import Any
 
 from app.files import atomic_write_bytes
 from app.fonts import wrap
+from app.model.lessons import apply_step, step_picture
 from app.model.quiz import Question, QuestionType
 from app.model.quiz_file import LETTERS, Quiz, question_text, quiz_lesson
 from app.model.scene import SceneModel
@@ -34,19 +35,23 @@ COLUMNS = 88
 #: Questions answered on a picture (the sheet shows one), and how wide it is printed.
 PICTURED = frozenset({QuestionType.name_it, QuestionType.find_it, QuestionType.attachment})
 SHEET_PICTURE_IN = 4.2
-KEY_PICTURE_IN = 2.6
+KEY_PICTURE_IN = 3.0
+#: Labels drawn this much larger than on screen: the key's pictures are printed 3 inches wide.
+LABEL_SCALE = 2.0
 #: Space left between two questions (inches).
 GAP_IN = 0.22
 FOOTER = "Psoas Atlas — free, offline 3D anatomy"
 
 
 def paper_prompt(question: Question) -> str:
-    """The prompt as asked on paper: a question answered by a click is marked on the picture."""
-    if question.type in (QuestionType.find_it, QuestionType.attachment) and question.prompt.startswith(
-        "Click"
-    ):
-        return "Mark" + question.prompt.removeprefix("Click").rstrip(".") + " on the picture."
-    return question.prompt
+    """The prompt as asked on paper: what is clicked in the window is marked on the picture
+    (an attachment's muscle is hidden there, so that its bone shows)."""
+    if not question.prompt.startswith("Click "):
+        return question.prompt
+    asked = "Mark " + question.prompt.removeprefix("Click ").rstrip(".")
+    if question.type is QuestionType.attachment:
+        return asked + " (the muscle is hidden)."
+    return asked + " on the picture."
 
 
 def paper_answer(question: Question) -> str:
@@ -75,20 +80,19 @@ class _Pages:
         self.page = Figure(figsize=A4_PORTRAIT_IN)
         self.pages += 1
         self.y = MARGIN_IN
-        self.text(self.heading, size=8, color="0.4")
+        w, h = A4_PORTRAIT_IN
+        self.page.text(MARGIN_IN / w, 0.4 / h, FOOTER, fontsize=7, color="0.4")
         self.page.text(
-            1 - MARGIN_IN / A4_PORTRAIT_IN[0],
-            1 - self.y / A4_PORTRAIT_IN[1] + LINE_IN / A4_PORTRAIT_IN[1],
+            1 - MARGIN_IN / w,
+            1 - self.y / h,
             f"page {self.pages}",
             fontsize=8,
             color="0.4",
             ha="right",
             va="top",
         )
-        self.page.text(
-            MARGIN_IN / A4_PORTRAIT_IN[0], 0.4 / A4_PORTRAIT_IN[1], FOOTER, fontsize=7, color="0.4"
-        )
-        self.y += LINE_IN * 1.5
+        self.text(lines(self.heading, COLUMNS), size=8, color="0.4")
+        self.y += LINE_IN * 0.5
 
     def room(self, height: float) -> None:
         """Start a new page unless ``height`` inches fit on this one (a block taller than a
@@ -163,11 +167,17 @@ def write_quiz_sheet(
         info["Title"] = quiz.title
         info["Creator"] = "Psoas Atlas"
 
-        def picture(step: int) -> Any:
-            # No title, caption or footnote on the picture: the page says them.
-            from app.model.lessons import show_step
-
-            show_step(scene, lesson, step, title=None, caption=None, footnote=None)
+        def picture(index: int) -> Any:
+            """Step ``index``'s picture without its title, caption and footnote (the page
+            says them), its labels large enough to read printed small."""
+            step = lesson.steps[index]
+            question = quiz.questions[index // 2]
+            if index % 2 == 0 and question.type is QuestionType.attachment and question.structure:
+                step = step.model_copy(update={"hide": (question.structure,)})
+            drawn = step_picture(
+                lesson, index, title=None, caption=None, footnote=None, label_scale=LABEL_SCALE
+            )
+            apply_step(scene, step, drawn)
             return exporter.render(size)
 
         sheet = _Pages(pdf, quiz.title)
@@ -228,7 +238,7 @@ def _answer(
     """An answer in the key: the picture that shows it beside the question, the answer, its
     explanation and the full citations of its sources."""
     image = picture(2 * (number - 1) + 1)
-    columns = COLUMNS - 38  # beside the picture
+    columns = COLUMNS - 44  # beside the picture
     text_x = MARGIN_IN + KEY_PICTURE_IN + 0.25
     head = lines(f"{number}. {paper_prompt(question)}", columns - 4)  # bold: wider
     answer = lines(paper_answer(question), columns - 4)
