@@ -27,8 +27,10 @@ from app.render.snapshot import Exporter
 A4_PORTRAIT_IN = (8.27, 11.69)
 MARGIN_IN = 0.75
 FONT_PT = 10.0
+#: Lines are this many font sizes apart (matplotlib's ``linespacing``: exactly so, measured).
+LINESPACING = 1.3
 #: Height of a line of text (inches) at FONT_PT.
-LINE_IN = FONT_PT * 1.45 / 72
+LINE_IN = FONT_PT * LINESPACING / 72
 #: Characters of DejaVu Sans at FONT_PT across the page between the margins (its average
 #: letter is about 0.55 em wide; a few spare so a run of wide letters still fits).
 COLUMNS = 88
@@ -111,7 +113,7 @@ class _Pages:
             fontproperties=matplotlib_font(text, bold=bold),
             fontsize=size,
             va="top",
-            linespacing=1.3,
+            linespacing=LINESPACING,
             **style,
         )
         self.y += line_height(size) * (text.count("\n") + 1)
@@ -133,7 +135,7 @@ class _Pages:
 
 
 def line_height(size: float) -> float:
-    return size * 1.45 / 72
+    return size * LINESPACING / 72
 
 
 def lines(text: str, columns: int = COLUMNS) -> str:
