@@ -478,6 +478,101 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _status(atlas)
 
 
+def _choice_list(values: list[str], allowed: Sequence[str], option: str) -> list[str]:
+    """``values`` checked against ``allowed``; an unknown one is a UsageError naming the
+    option, with a "did you mean"."""
+    from app.model.yaml_lines import did_you_mean
+
+    for value in values:
+        if value not in allowed:
+            hint = did_you_mean(value, allowed) or f" (one of: {', '.join(allowed)})"
+            raise UsageError(f"{option}: unknown {option.removeprefix('--')} {value!r}{hint}")
+    return values
+
+
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from app.model.quiz import QuestionBank, QuestionType, Topic
+    from app.model.quiz_file import MAX_QUESTIONS, Quiz, load_quiz
+
+    if (args.quiz is None) == (args.generate is None):
+        raise UsageError("give a quiz file or --generate N (one of them)")
+    if args.quiz is not None and (args.topic or args.type or args.seed is not None):
+        raise UsageError("--topic, --type and --seed are for --generate: a quiz file sets its own")
+    if args.generate is not None and not 1 <= args.generate <= MAX_QUESTIONS:
+        raise UsageError(f"--generate: N must be 1 to {MAX_QUESTIONS}, not {args.generate}")
+    topics = _choice_list(args.topic, [t.value for t in Topic], "--topic")
+    types = _choice_list(args.type, [t.value for t in QuestionType], "--type")
+    out = None
+    if args.export is not None:
+        out = _writable_file(Path(args.export))
+        if out.suffix.lower() != ".pdf":
+            raise UsageError(f"cannot write {out}: a quiz is exported as PDF (use a .pdf name)")
+    elif args.size is not None:
+        raise UsageError("--size is for --export (the size of its pictures)")
+    atlas = load_atlas()
+    known = len(atlas.problems)
+    atlas.load_teaching()
+    for problem in atlas.problems[known:]:
+        print(f"warning: {problem}", file=sys.stderr)
+    bank = QuestionBank.for_atlas(atlas)
+    if args.quiz is not None:
+        quiz, errors = load_quiz(Path(args.quiz), bank)
+        if quiz is None:
+            for error in errors:  # each file:line: message, as validate prints them
+                print(error, file=sys.stderr)
+            return 2
+    else:
+        seed = args.seed or 0
+        drawn = bank.draw(args.generate, seed, topics=topics, types=types)
+        if not drawn:
+            raise UsageError("no question matches these topics and types")
+        quiz = Quiz(f"Psoas Atlas quiz (seed {seed})", tuple(drawn), multiple_choice=True)
+    if out is not None:
+        from app.render.quiz_sheet import write_quiz_sheet
+        from app.render.snapshot import RenderError, ensure_headless_vtk
+
+        ensure_headless_vtk()
+        try:
+            pages = write_quiz_sheet(
+                atlas.scene(), quiz, atlas.library.sources, out, args.size or (1200, 900)
+            )
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        except RenderError as exc:
+            raise UsageError(f"cannot render {out}: {exc}") from exc
+        done = f"{len(quiz.questions)} questions: {pages[0]} sheet pages, {pages[1]} answer-key pages"
+        print(f"wrote {out} ({done})", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        questions = [q.as_json() for q in quiz.questions]
+        print(json.dumps({"title": quiz.title, "questions": questions}, indent=1, ensure_ascii=False))
+    elif out is None:
+        print(quiz_listing(quiz))
+    return _status(atlas)
+
+
+def quiz_listing(quiz) -> str:
+    """A quiz as numbered questions with their lettered choices and answers, for a terminal."""
+    from app.model.quiz_file import question_text
+    from app.render.quiz_sheet import paper_answer
+
+    blocks = [quiz.title]
+    for number, question in enumerate(quiz.questions, start=1):
+        asked = question_text(question, quiz.multiple_choice).replace("\n", "\n    ")
+        blocks.append(f"{number:2d}. {asked}\n    Answer: {paper_answer(question)}")
+    return "\n\n".join(blocks)
+
+
+#: Keys only a quiz file has (a lesson has a title too, and steps).
+QUIZ_KEYS = frozenset({"topics", "types", "questions", "count", "seed", "multiple_choice"})
+
+
+def _is_quiz(path: Path, keys: object) -> bool:
+    """Whether a file is a quiz: a title, no steps, and a quiz's own key or folder."""
+    if not isinstance(keys, dict) or "title" not in keys or "steps" in keys:
+        return False
+    return path.parent.name == "quizzes" or bool(QUIZ_KEYS & set(keys))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from app.model.anatomy import load_catalogue
     from app.model.content import load_content, load_sources
@@ -488,9 +583,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in files:
         try:
             document = load_located(path)
-            kinds[path] = next(
-                (k for k in KINDS if isinstance(document, Located) and k in document.value), ""
-            )
+            keys = document.value if isinstance(document, Located) else {}
+            kinds[path] = "quiz" if _is_quiz(path, keys) else next((k for k in KINDS if k in keys), "")
         except Exception:  # reported by the loader below with its line
             kinds[path] = "content"
     structures_path = next((p for p in files if kinds[p] == "structures"), paths.structures_file())
@@ -523,6 +617,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     for facts_path in (p for p in files if kinds[p] in ("safe_zones", "areas")):
         errors += read_section_facts(facts_path, sources)[1]
+    quiz_paths = [p for p in files if kinds[p] == "quiz"]
+    if quiz_paths:
+        from app.model.quiz import QuestionBank
+        from app.model.quiz_file import load_quiz
+
+        bank = QuestionBank.for_atlas(Atlas.load(structures_path, teaching=True))
+        for quiz_path in quiz_paths:
+            errors += load_quiz(quiz_path, bank)[1]
     for error in errors:
         print(error)
     if errors:
@@ -627,6 +729,31 @@ def make_parser() -> argparse.ArgumentParser:
     lesson.add_argument("outdir", metavar="OUTDIR")
     lesson.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
     lesson.set_defaults(func=cmd_render_lesson)
+
+    quiz = sub.add_parser("quiz", help="generate quiz questions, or print a quiz file as a PDF sheet and key")
+    quiz.add_argument("quiz", nargs="?", metavar="QUIZ.yaml", help="an instructor's quiz file")
+    quiz.add_argument("--generate", type=int, metavar="N", help="draw N questions from the atlas' data")
+    quiz.add_argument(
+        "--topic",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="T",
+        help="bones, muscles, nerves, myths, motion",
+    )
+    quiz.add_argument(
+        "--type",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="TYPE",
+        help="find, name, attachment, roots, supply, myth, motion",
+    )
+    quiz.add_argument("--seed", type=int, metavar="S", help="which questions --generate draws (default 0)")
+    quiz.add_argument("--json", action="store_true", help="print the questions as JSON")
+    quiz.add_argument("--export", metavar="OUT.pdf", help="write the question sheet and the answer key")
+    quiz.add_argument("--size", type=_size, metavar="WxH", help="pixels of each picture (default 1200x900)")
+    quiz.set_defaults(func=cmd_quiz)
 
     anim = sub.add_parser("animate", help="an MP4 or GIF of a lesson or a movement, with no display")
     anim.add_argument("out", metavar="OUT.mp4|OUT.gif")

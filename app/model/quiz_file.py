@@ -68,13 +68,13 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
         if name not in known:
             line = line_at(document, ("structures", index))
             errors.append(
-                AnnotationError(path, line, f"unknown structure '{name}'{did_you_mean(name, known)}")
+                AnnotationError(path, line, f"unknown structure {name!r}{did_you_mean(name, known)}")
             )
     by_id = bank.by_id()
     for index, qid in enumerate(spec.questions):
         if qid not in by_id:
             line = line_at(document, ("questions", index))
-            errors.append(AnnotationError(path, line, f"unknown question '{qid}'{did_you_mean(qid, by_id)}"))
+            errors.append(AnnotationError(path, line, f"unknown question {qid!r}{did_you_mean(qid, by_id)}"))
     if errors:
         return None, errors
     if spec.questions:

@@ -245,7 +245,8 @@ def pydantic_problems(items: list[Any], fields: Iterable[str], prefix: str = "")
 
 def pydantic_message(item: Any, fields: Iterable[str], prefix: str = "") -> str:
     """One pydantic error as a message: where, and what is wrong, with a spelling hint."""
-    where = prefix + ".".join(str(p) for p in item["loc"])
+    # A key with a line break or a control character in it is escaped: one line per message.
+    where = prefix + ".".join(str(p) if str(p).isprintable() else repr(str(p))[1:-1] for p in item["loc"])
     label = f"'{where}': " if where else ""
     if item["type"] == "extra_forbidden":
         return f"{label}unknown field{did_you_mean(str(item['loc'][-1]), fields)}"
