@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.files import aside_name, atomic_write_bytes, atomic_write_text
@@ -93,6 +93,10 @@ def sm2(card: Card, quality: int, when: datetime) -> Card:
     )
 
 
+def _newer(card: Card, than: Card) -> bool:
+    return card.last is not None and (than.last is None or card.last > than.last)
+
+
 def _parse(data: bytes) -> tuple[dict[str, Card], str]:
     """The cards in a progress file's bytes that read, and what is wrong with the rest."""
     try:
@@ -151,20 +155,25 @@ class Progress:
 
     def record(self, question_id: str, quality: int) -> Card:
         """Schedule ``question_id`` after an answer of ``quality`` and save, merging what
-        another window saved meanwhile (the newer card of each question wins)."""
+        another window saved meanwhile (the newer card of each question wins). When the
+        file cannot be read or written the card is kept here, the problem is listed, and the
+        next answer tries again: a file that was not read is never written over."""
         card = sm2(self.card(question_id), quality, self.clock())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(self.lock_path, timeout=LOCK_TIMEOUT_S):
-            on_disk: dict[str, Card] = {}
-            if self.path.exists() and self.path.read_bytes() != self._seen:  # another window saved
-                on_disk, problems = self._read()
-                self.problems += problems
-            for key, other in on_disk.items():
-                mine = self.cards.get(key)
-                if mine is None or (other.last and mine.last and other.last > mine.last):
-                    self.cards[key] = other
-            self.cards[question_id] = card
-            self._write()
+        self.cards[question_id] = card
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(self.lock_path, timeout=LOCK_TIMEOUT_S):
+                if self.path.exists() and self.path.read_bytes() != self._seen:  # another window saved
+                    on_disk, problems = self._read()
+                    self.problems += problems
+                    for key, other in on_disk.items():
+                        mine = self.cards.get(key)
+                        if key != question_id and (mine is None or _newer(other, mine)):
+                            self.cards[key] = other
+                self._write()
+        except (OSError, Timeout) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self.problems.append(AnnotationError(self.path, 0, f"progress not saved: {reason}"))
         return card
 
     def _write(self) -> None:

@@ -694,6 +694,15 @@ class MainWindow(QMainWindow):
             self.quiz.start_practice()
         else:
             self.quiz.start(session, multiple_choice)
+        self._progress_problems()
+
+    def _progress_problems(self) -> None:
+        """Say what went wrong with the progress file (set aside, not saved), once each,
+        in the status bar and under Help ▸ Annotation Problems."""
+        fresh = [p for p in self.quiz.progress.problems if p not in self.problems]
+        if fresh:
+            self.problems += fresh
+            self.statusBar().showMessage(str(fresh[-1]), 15000)
 
     def leave_quiz(self) -> None:
         """Back to the atlas as it was before the quiz."""
@@ -747,6 +756,7 @@ class MainWindow(QMainWindow):
         """Show the answer in 3D: its structure selected and labelled, an attachment's
         region singled out, a motion question's pose taken; the notes come back."""
         self._reveal()
+        self._progress_problems()
         with self.renderer.hold():
             self.scene.set_picture(labels=True)
             if question.structure is not None:

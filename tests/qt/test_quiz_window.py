@@ -216,3 +216,18 @@ def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp
     text = (tmp_path / "progress.csv").read_text()
     assert text.startswith("topic,questions,seen,due,new,reviews,right_percent,next_due")
     window.leave_quiz()
+
+
+def test_a_corrupt_progress_file_is_set_aside_and_said(qtbot, shown_window, tmp_path, monkeypatch):
+    monkeypatch.setenv("PSOAS_ATLAS_DATA", str(tmp_path))
+    (tmp_path / "quiz-progress.json").write_text("{ not json")
+    window = shown_window(SIZE)
+    start(window, "roots:femoral_nerve")
+    (aside,) = tmp_path.glob("quiz-progress.json.unreadable-*")
+    assert aside.read_text() == "{ not json"
+    said = window.statusBar().currentMessage()
+    assert "quiz-progress.json" in said and aside.name in said
+    assert any(aside.name in str(problem) for problem in window.problems)
+    window.quiz.choose(window.quiz.question.choice_index)
+    assert Progress(tmp_path / "quiz-progress.json").card("roots:femoral_nerve").reviews == 1
+    window.leave_quiz()

@@ -190,3 +190,24 @@ def test_summary_by_topic_and_csv(tmp_path):
     lines = text.splitlines()
     assert lines[0] == "topic,questions,seen,due,new,reviews,right_percent,next_due"
     assert lines[1].startswith("muscles,2,2,0,0,3,67,") and lines[2] == "myths,1,0,0,1,0,,"
+
+
+def test_an_answer_that_cannot_be_saved_is_kept_and_said(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    progress = Progress(blocker / "quiz-progress.json", Clock())
+    card = progress.record("a", 5)
+    assert progress.card("a") == card  # kept for this session
+    assert "progress not saved" in progress.problems[-1].message
+    assert blocker.read_text() == "a file where the data folder should be"
+
+
+def test_a_file_that_cannot_be_read_is_never_written_over(tmp_path):
+    path = tmp_path / "quiz-progress.json"
+    path.mkdir()  # reading it fails as an unreadable file's would
+    (path / "inside").write_text("keep me")
+    progress = Progress(path, Clock())
+    assert "cannot read file" in progress.problems[0].message
+    progress.record("a", 5)
+    assert "progress not saved" in progress.problems[-1].message
+    assert (path / "inside").read_text() == "keep me"
