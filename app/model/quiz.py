@@ -18,14 +18,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.model.anatomy import Catalogue, Kind, Structure
+from app.model.body import Body
 from app.model.content import Library, base_id
 from app.model.landmarks import Attachment, Point
-from app.model.search import SearchIndex, split_side
+from app.model.search import SearchIndex, in_sentence, split_side
+
+if TYPE_CHECKING:
+    from app.model.atlas import Atlas
 
 #: Farthest a click may land from an attachment region and still find it (mm): about the
 #: size of the lesser trochanter, so a click on the tubercle counts and one on the shaft
@@ -158,22 +162,12 @@ def root_list(roots: Iterable[str]) -> str:
     return ", ".join(roots)
 
 
-def in_sentence(name: str) -> str:
-    """A name as it reads inside a sentence: ``Right iliacus`` -> ``right iliacus``, while
-    ``L3 vertebra`` keeps its capital."""
-    return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
-
-
 def unsided(structure: Structure) -> str:
     """The name without its side: ``Right femoral nerve`` -> ``femoral nerve``."""
     words = structure.name.split(" ", 1)
     if len(words) == 2 and words[0].lower() in ("left", "right"):
         return words[1]
     return in_sentence(structure.name)
-
-
-def _variant(structure: Structure) -> bool:
-    return structure.variant or "(variant)" in structure.name
 
 
 @dataclass
@@ -193,13 +187,13 @@ class QuestionBank:
             self.questions = self._make()
 
     @classmethod
-    def for_atlas(cls, atlas: Any) -> QuestionBank:
+    def for_atlas(cls, atlas: Atlas) -> QuestionBank:
         """The bank of an :class:`app.model.atlas.Atlas` (its teaching content loaded)."""
         return cls.of(atlas.catalogue, atlas.library, atlas.attachments, atlas.body)
 
     @classmethod
     def of(
-        cls, catalogue: Catalogue, library: Library, attachments: Sequence[Attachment], body: Any
+        cls, catalogue: Catalogue, library: Library, attachments: Sequence[Attachment], body: Body | None
     ) -> QuestionBank:
         """The bank of a data set's parts (the window has a scene and a library, no atlas)."""
         changes: dict[str, tuple[str, str, dict[str, float]]] = {}
@@ -219,7 +213,7 @@ class QuestionBank:
     def _make(self) -> list[Question]:
         made: list[Question] = []
         for structure in self.catalogue:
-            if _variant(structure):
+            if structure.variant:
                 continue  # not in everyone: not a fair question
             made.append(self._find(structure))
             made.append(self._name(structure))
@@ -282,7 +276,7 @@ class QuestionBank:
     def _attachments(self) -> list[Question]:
         grouped: dict[tuple[str, str], list[Attachment]] = {}
         for a in self.attachments:
-            if a.muscle in self.catalogue and not _variant(self.catalogue[a.muscle]):
+            if a.muscle in self.catalogue and not self.catalogue[a.muscle].variant:
                 grouped.setdefault((a.muscle, a.role), []).append(a)
         out = []
         for (muscle_id, role), regions in grouped.items():
@@ -328,9 +322,7 @@ class QuestionBank:
                 continue
             fact = stating[0]
             answer = sets[key]
-            choices = _choices(
-                answer, [v for v in dict.fromkeys(sets.values()) if v != answer], f"roots:{key}"
-            )
+            choices = _choices(answer, list(sets.values()), f"roots:{key}")
             out.append(
                 Question(
                     f"roots:{key}",
@@ -355,7 +347,7 @@ class QuestionBank:
         for muscle in self.catalogue:
             key = base_id(muscle.id)
             entry = self.library.entry_for(muscle.id)
-            if muscle.kind is not Kind.muscle or _variant(muscle) or key in done:
+            if muscle.kind is not Kind.muscle or muscle.variant or key in done:
                 continue
             if entry is None or not entry.innervation:
                 continue
@@ -372,8 +364,7 @@ class QuestionBank:
                 if not roots:
                     continue
                 answer = root_list(roots)
-                others = list(dict.fromkeys(root_list(s.roots) for s in nerves.values()))
-                others = [o for o in others if o != answer]
+                others = [root_list(s.roots) for s in nerves.values()]
                 prompt = f"Which spinal nerves supply the {what}?"
             choices = _choices(answer, others, f"supply:{key}")
             out.append(
@@ -400,7 +391,7 @@ class QuestionBank:
             if entry is None or id(entry) in seen or not entry.misconceptions:
                 continue
             seen.add(id(entry))
-            key = base_id(structure.id) if self.library.entries.get(structure.id) is entry else structure.id
+            key = base_id(structure.id)  # one entry covers both sides
             for number, myth in enumerate(entry.misconceptions, start=1):
                 out.append(
                     Question(
@@ -438,7 +429,7 @@ class QuestionBank:
         out: list[Question] = []
         muscles = sorted({m for _, _, changes in self.pose_changes.values() for m in changes})
         for muscle_id in muscles:
-            if muscle_id not in self.catalogue or _variant(self.catalogue[muscle_id]):
+            if muscle_id not in self.catalogue or self.catalogue[muscle_id].variant:
                 continue
             muscle = self.catalogue[muscle_id]
             changes = {name: c[2][muscle_id] for name, c in self.pose_changes.items() if muscle_id in c[2]}
@@ -554,18 +545,18 @@ class QuestionBank:
         if structure is None or not typed:
             return Grade(False, QUALITY_WRONG, f"It is the {in_sentence(question.answer)}.")
         matches = self.index.search(text, limit=2)
-        right_side = side is None or side == structure.side.value or structure.side.value == "midline"
-        if matches and base_id(matches[0].structure_id) == base_id(structure.id) and right_side:
-            if len(matches) > 1 and matches[1].score == matches[0].score:
-                return Grade(
-                    False,
-                    QUALITY_WRONG,
-                    f"'{text}' names more than one structure: it is the {in_sentence(question.answer)}.",
-                )
+        named = bool(matches) and base_id(matches[0].structure_id) == base_id(structure.id)
+        if named and side is not None and side != structure.side.value and structure.side.value != "midline":
+            return Grade(False, QUALITY_WRONG, f"Other side: it is the {in_sentence(question.answer)}.")
+        if named and len(matches) > 1 and matches[1].score == matches[0].score:
+            return Grade(
+                False,
+                QUALITY_WRONG,
+                f"'{text}' names more than one structure: it is the {in_sentence(question.answer)}.",
+            )
+        if named:
             quality = QUALITY_RIGHT if matches[0].score >= 1.0 else QUALITY_CLOSE
             return Grade(True, quality, f"Right: {question.answer} ({structure.latin}).")
-        if matches and base_id(matches[0].structure_id) == base_id(structure.id) and not right_side:
-            return Grade(False, QUALITY_WRONG, f"Other side: it is the {in_sentence(question.answer)}.")
         return Grade(False, QUALITY_WRONG, f"It is the {in_sentence(question.answer)} ({structure.latin}).")
 
     @staticmethod

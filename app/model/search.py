@@ -149,12 +149,17 @@ def _side_of(structure_id: str) -> Side | None:
     return None
 
 
+def in_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: ``Right iliacus`` -> ``right iliacus``, while
+    ``L3 vertebra`` keeps its capital."""
+    return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+
+
 def sided_name(name: str, side: Side | None) -> str:
     """``Lesser trochanter`` on the left: ``Left lesser trochanter`` (``L3 ...`` keeps its case)."""
     if side is None:
         return name
-    lowered = name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
-    return f"{side.capitalize()} {lowered}"
+    return f"{side.capitalize()} {in_sentence(name)}"
 
 
 def _resolve_ids(names: Iterable[str], catalogue: Catalogue, side: Side | None) -> list[str]:
