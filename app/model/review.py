@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from app.files import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.bookmarks import data_dir
@@ -49,11 +49,12 @@ class Card(BaseModel):
     repetitions: int = Field(default=0, ge=0)
     easiness: float = Field(default=START_EASINESS, ge=MIN_EASINESS, le=10.0)
     interval: int = Field(default=0, ge=0, le=100_000)  # days
-    due: datetime | None = None
+    # with a time zone: a naive time could not be compared with now (a hand-edited file)
+    due: AwareDatetime | None = None
     reviews: int = Field(default=0, ge=0)
     right: int = Field(default=0, ge=0)
     lapses: int = Field(default=0, ge=0)
-    last: datetime | None = None
+    last: AwareDatetime | None = None
     last_quality: int | None = Field(default=None, ge=0, le=5)
 
 
@@ -123,7 +124,11 @@ class Progress:
         self.path = Path(path)
         self.clock = clock
         self._seen: bytes | None = None  # the file as last read or written
-        self.cards, self.problems = self._read()
+        try:
+            self.cards, self.problems = self._read()
+        except OSError as exc:  # it did not read, and could not be kept aside
+            reason = exc.strerror or str(exc)
+            self.cards, self.problems = {}, [AnnotationError(self.path, 0, f"cannot keep it aside: {reason}")]
 
     @classmethod
     def default(cls) -> Progress:
@@ -142,13 +147,15 @@ class Progress:
             return {}, []
         except OSError as exc:
             return {}, [AnnotationError(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
-        self._seen = data
         cards, problem = _parse(data)
-        if not problem:
-            return cards, []
-        aside = aside_name(self.path)
-        atomic_write_bytes(aside, data)  # a copy: the original stays until the next answer
-        return cards, [AnnotationError(self.path, 0, f"{problem}; the file is kept as {aside.name}")]
+        if problem:
+            aside = aside_name(self.path)
+            # A copy: the original stays until the next answer. Should the copy fail, the
+            # file counts as not read, so it is never written over.
+            atomic_write_bytes(aside, data)
+            problem = f"{problem}; the file is kept as {aside.name}"
+        self._seen = data
+        return cards, [AnnotationError(self.path, 0, problem)] if problem else []
 
     def card(self, question_id: str) -> Card:
         return self.cards.get(question_id, Card())

@@ -211,3 +211,30 @@ def test_a_file_that_cannot_be_read_is_never_written_over(tmp_path):
     progress.record("a", 5)
     assert "progress not saved" in progress.problems[-1].message
     assert (path / "inside").read_text() == "keep me"
+
+
+def test_a_card_with_a_time_without_its_zone_does_not_read(tmp_path):
+    """A hand-edited time without a zone could not be compared with now: set aside."""
+    path = tmp_path / "quiz-progress.json"
+    good = sm2(Card(), 5, T0).model_dump(mode="json")
+    naive = {**good, "due": "2026-11-23T09:00:00"}
+    path.write_text(json.dumps({"cards": {"a": good, "b": naive}}))
+    progress = Progress(path, Clock())
+    assert set(progress.cards) == {"a"} and "the first 'b'" in progress.problems[0].message
+    assert progress.due([question("a"), question("b")], T0 + timedelta(days=2))[0].id == "a"
+
+
+def test_a_file_that_cannot_be_kept_aside_is_never_written_over(tmp_path, monkeypatch):
+    import app.model.review as review
+
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied")
+
+    path = tmp_path / "quiz-progress.json"
+    path.write_text("{ not json")
+    monkeypatch.setattr(review, "atomic_write_bytes", refuse)
+    progress = Progress(path, Clock())
+    assert "cannot keep it aside: Permission denied" in progress.problems[0].message
+    progress.record("a", 5)
+    assert "progress not saved" in progress.problems[-1].message
+    assert path.read_text() == "{ not json" and progress.card("a").reviews == 1
