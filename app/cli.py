@@ -552,13 +552,12 @@ def cmd_quiz(args: argparse.Namespace) -> int:
 
 def quiz_listing(quiz) -> str:
     """A quiz as numbered questions with their lettered choices and answers, for a terminal."""
-    from app.model.quiz_file import question_text
-    from app.render.quiz_sheet import paper_answer
+    from app.model.quiz_file import lettered_answer, question_text
 
     blocks = [quiz.title]
     for number, question in enumerate(quiz.questions, start=1):
         asked = question_text(question, quiz.multiple_choice).replace("\n", "\n    ")
-        blocks.append(f"{number:2d}. {asked}\n    Answer: {paper_answer(question)}")
+        blocks.append(f"{number:2d}. {asked}\n    Answer: {lettered_answer(question)}")
     return "\n\n".join(blocks)
 
 

@@ -103,14 +103,17 @@ def question_text(question: Question, multiple_choice: bool = True) -> str:
     return question.prompt + "\n" + "\n".join(lines)
 
 
+def lettered_answer(question: Question) -> str:
+    """The answer with the letter of its choice (``B. L1, L2, L3``); true or false as is."""
+    letter = question.choice_index
+    if letter is not None and question.truth is None:
+        return f"{LETTERS[letter]}. {question.answer}"
+    return question.answer
+
+
 def answer_text(question: Question, sources: dict[str, str] | None = None, limit: int = 900) -> str:
     """The answer, its explanation (cut at a sentence within ``limit``) and the sources."""
-    letter = question.choice_index
-    head = (
-        f"{LETTERS[letter]}. {question.answer}"
-        if letter is not None and question.truth is None
-        else question.answer
-    )
+    head = lettered_answer(question)
     text = question.explanation
     if len(text) > limit:
         cut = text[:limit].rsplit(". ", 1)[0]

@@ -19,7 +19,7 @@ from app.files import atomic_write_bytes
 from app.fonts import wrap
 from app.model.lessons import apply_step, step_picture
 from app.model.quiz import Question, QuestionType
-from app.model.quiz_file import LETTERS, Quiz, question_text, quiz_lesson
+from app.model.quiz_file import Quiz, lettered_answer, question_text, quiz_lesson
 from app.model.scene import SceneModel
 from app.render.fonts import matplotlib_font
 from app.render.snapshot import Exporter
@@ -54,14 +54,6 @@ def paper_prompt(question: Question) -> str:
     if question.type is QuestionType.attachment:
         return asked + " (the muscle is hidden)."
     return asked + " on the picture."
-
-
-def paper_answer(question: Question) -> str:
-    """The answer as the key gives it: the letter of a lettered choice with its text."""
-    letter = question.choice_index
-    if letter is not None and question.truth is None:
-        return f"{LETTERS[letter]}. {question.answer}"
-    return question.answer
 
 
 @dataclass
@@ -116,7 +108,7 @@ class _Pages:
             linespacing=LINESPACING,
             **style,
         )
-        self.y += line_height(size) * (text.count("\n") + 1)
+        self.y += _height(text, size)
 
     def picture(self, image: Any, width: float, x: float = MARGIN_IN, y: float | None = None) -> float:
         """Draw ``image`` ``width`` inches wide at ``x`` (and ``y``, else the cursor); its height."""
@@ -243,7 +235,7 @@ def _answer(
     columns = COLUMNS - 44  # beside the picture
     text_x = MARGIN_IN + KEY_PICTURE_IN + 0.25
     head = lines(f"{number}. {paper_prompt(question)}", columns - 4)  # bold: wider
-    answer = lines(paper_answer(question), columns - 4)
+    answer = lines(lettered_answer(question), columns - 4)
     explanation = lines(question.explanation, columns + 4) if question.explanation else ""
     cited = [sources.get(s, s) for s in question.sources]
     citations = "\n".join(lines(f"• {c}", columns + 8) for c in cited)

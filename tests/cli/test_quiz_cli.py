@@ -20,8 +20,8 @@ from app import paths
 from app.cli import main
 from app.model.atlas import Atlas
 from app.model.quiz import QuestionBank, QuestionType, Topic
-from app.model.quiz_file import load_quiz
-from app.render.quiz_sheet import paper_answer, paper_prompt
+from app.model.quiz_file import lettered_answer, load_quiz
+from app.render.quiz_sheet import paper_prompt
 
 SHIPPED_QUIZ = paths.annotations_dir() / "quizzes" / "iliopsoas-and-the-plexus.yaml"
 FIELDS = {"id", "type", "topic", "prompt", "answer", "structure", "sources"}
@@ -292,7 +292,7 @@ def test_export_writes_the_sheet_then_the_key_in_one_pdf(tmp_path, bank):
     sources = Atlas.load(teaching=True).library.sources
     for question in quiz.questions:
         assert _bare(paper_prompt(question)) in sheet_text
-        assert _bare(paper_answer(question)) in key_text
+        assert _bare(lettered_answer(question)) in key_text
         for source in question.sources:
             assert _bare(sources[source]) in key_text
     assert "Answerkey" not in sheet_text
