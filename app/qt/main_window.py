@@ -228,11 +228,8 @@ class MainWindow(QMainWindow):
             stack.setContentsMargins(0, 0, 0, 0)
             stack.addWidget(playing)
             stack.addWidget(self.motion, 1)
-            scroll = QScrollArea()  # ten joints and a table: it scrolls rather than set the window's height
-            scroll.setWidget(column)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            self.motion_dock = self._dock("Motion", scroll, Qt.DockWidgetArea.LeftDockWidgetArea, 270)
+            # ten joints and a table
+            self.motion_dock = self._dock("Motion", column, Qt.DockWidgetArea.LeftDockWidgetArea, 270, True)
             self.motion_dock.visibilityChanged.connect(self.motion.set_on_screen)
             self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
         self._add_section_dock()
@@ -287,9 +284,19 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
     # layout
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, width: int) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, width: int, scrolled: bool = False
+    ) -> QDockWidget:
+        """A dock of ``widget``; ``scrolled``, a tall one scrolls rather than set the window's
+        height."""
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower() + "_dock")
+        if scrolled:
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            widget = scroll
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -316,11 +323,7 @@ class MainWindow(QMainWindow):
     def _add_quiz_dock(self) -> None:
         """The Quiz dock, tabbed behind the information (Quiz ▸ Start Quiz raises it)."""
         self.quiz = QuizPanel(self.scene, self.library, self)
-        scroll = QScrollArea()
-        scroll.setWidget(self.quiz)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.quiz_dock = self._dock("Quiz", scroll, Qt.DockWidgetArea.RightDockWidgetArea, 360)
+        self.quiz_dock = self._dock("Quiz", self.quiz, Qt.DockWidgetArea.RightDockWidgetArea, 360, True)
         self.tabifyDockWidget(self.slice_dock, self.quiz_dock)
         self.quiz.asked.connect(self._quiz_asked)
         self.quiz.answered.connect(self._quiz_answered)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -222,10 +223,7 @@ class QuizPanel(QWidget):
             self._show_end()
             return
         self.question, self.waiting = question, True
-        self.status.setText(
-            f"Question {session.position + 1} · {session.remaining - 1} left · "
-            f"{session.right} right of {session.answered}"
-        )
+        self._say_where(session)
         self.prompt.setText(question.prompt)
         self.prompt.setAccessibleDescription(question.prompt)
         typed = question.type is QuestionType.name_it and not self.multiple_choice
@@ -243,6 +241,12 @@ class QuizPanel(QWidget):
         self.asked.emit(question)
         if typed:
             self.name_edit.setFocus()
+
+    def _say_where(self, session: QuizSession) -> None:
+        self.status.setText(
+            f"Question {session.position + 1} · {session.remaining - 1} left · "
+            f"{session.right} right of {session.answered}"
+        )
 
     def _offer(
         self, choices: bool = False, truth: bool = False, typed: bool = False, after: bool = False
@@ -337,10 +341,7 @@ class QuizPanel(QWidget):
             return
         session.answer(grade.quality, grade.correct)
         self.waiting = False
-        self.status.setText(
-            f"Question {session.position + 1} · {session.remaining - 1} left · "
-            f"{session.right} right of {session.answered}"
-        )
+        self._say_where(session)
         self.feedback.setText(("✔ " if grade.correct else "✘ Wrong. ") + grade.feedback)
         self.feedback.setStyleSheet(f"color: {'#1b7f3b' if grade.correct else '#b3261e'};")
         self.feedback.setAccessibleName(f"{'Right' if grade.correct else 'Wrong'}: {grade.feedback}")
@@ -386,5 +387,9 @@ class QuizPanel(QWidget):
 
     def export_dialog(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export Progress", "quiz-progress.csv", "CSV (*.csv)")
-        if name:
+        if not name:
+            return
+        try:
             self.export_csv(Path(name))
+        except OSError as exc:
+            QMessageBox.warning(self, "Progress not exported", f"Cannot write {name}:\n{exc.strerror or exc}")

@@ -207,7 +207,7 @@ def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
     assert window.presentation is None and scene.state() == before
 
 
-def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp_path):
+def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp_path, monkeypatch):
     start(window, "roots:femoral_nerve")
     table = window.quiz.table
     rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
@@ -215,6 +215,17 @@ def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp
     window.quiz.export_csv(tmp_path / "progress.csv")
     text = (tmp_path / "progress.csv").read_text()
     assert text.startswith("topic,questions,seen,due,new,reviews,right_percent,next_due")
+    # A "folder" that is a file: one warning, no traceback, no file.
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    (tmp_path / "a-file").write_text("not a folder")
+    missing = tmp_path / "a-file" / "progress.csv"
+    warned = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(missing), "CSV (*.csv)"))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    window.export_progress_dialog()
+    assert len(warned) == 1 and warned[0].startswith(f"Cannot write {missing}")
+    assert (tmp_path / "a-file").read_text() == "not a folder"
     window.leave_quiz()
 
 
