@@ -190,9 +190,22 @@ def read_document(path: Path) -> tuple[Any, list[AnnotationError]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [AnnotationError(path, mark.line + 1 if mark else 0, f"invalid YAML: {problem}")]
+        return None, [AnnotationError(path, mark.line + 1 if mark else 0, _in_our_words(problem))]
     except RecursionError:  # a construct PyYAML recurses on that the counts did not catch
         return None, [AnnotationError(path, 0, "invalid YAML: nested too deeply")]
+
+
+#: A library's refusals that our own bounds also make, said as we say them: libyaml 0.2.5
+#: (PyYAML 6.0.4's wheels) stops at 1000 levels of brackets before our count sees them.
+_LIBRARY_WORDS = {"exceeded maximum nesting depth": f"nested too deeply (over {MAX_DEPTH} levels)"}
+
+
+def _in_our_words(problem: str) -> str:
+    """A YAML library's problem as this program words it (the library's wording may change)."""
+    for theirs, ours in _LIBRARY_WORDS.items():
+        if theirs in problem:
+            return ours
+    return f"invalid YAML: {problem}"
 
 
 def read_mapping(path: Path, expected: str = "") -> tuple[Located | None, list[AnnotationError]]:
