@@ -265,7 +265,9 @@ def cmd_animate(args: argparse.Namespace) -> int:
             write_video(scene, out, frames, args.size, args.fps, show, bar.update)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    except (RenderError, VideoError) as exc:
+    except VideoError as exc:
+        raise UsageError(f"cannot write {out}: {exc}") from exc
+    except RenderError as exc:
         raise UsageError(f"cannot render {out}: {exc}") from exc
     width, height = args.size
     timing = f"{len(frames)} frames, {len(frames) / args.fps:.1f} s at {args.fps:g} fps"

@@ -21,7 +21,8 @@ MP4_QUALITY = 8
 
 
 class VideoError(Exception):
-    """A video that cannot be written (its size or its name)."""
+    """A video that cannot be written (its size or its name), or that the encoder could not
+    finish."""
 
 
 def video_problem(out: Path, size: tuple[int, int]) -> str | None:
@@ -106,13 +107,32 @@ def _write_mp4(path: Path, images: Iterable[Any], fps: float, size: tuple[int, i
         quality=MP4_QUALITY,
         pixelformat="yuv420p",  # what every player reads
         macro_block_size=2,  # even sizes as they are, never rescaled
-        ffmpeg_log_level="error",
+        ffmpeg_log_level="quiet",  # its failure is said once, in our words (_check_mp4)
     )
+    written = 0
     try:
         for image in images:
             writer.append_data(image[..., :3])
+            written += 1
     finally:
         writer.close()
+    _check_mp4(path, written)
+
+
+def _check_mp4(path: Path, frames: int) -> None:
+    """Read the written file back: ffmpeg that could not finish it (a full disk, a file size
+    limit) exits with an error that imageio-ffmpeg does not report, leaving a file cut short."""
+    import imageio_ffmpeg
+
+    try:
+        readable, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    except (RuntimeError, OSError):
+        readable = 0
+    if readable != frames:
+        raise VideoError(
+            f"the video encoder could not finish the file ({readable} of {frames} frames readable;"
+            " is the disk full?)"
+        )
 
 
 def _write_gif(path: Path, images: Iterable[Any], fps: float) -> None:

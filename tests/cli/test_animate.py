@@ -94,3 +94,25 @@ def _run_in(folder, args):
         [sys.executable, "-m", "app", "animate", *args],
         capture_output=True, text=True, timeout=120, cwd=folder,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["cut.mp4", "cut.gif"])
+def test_a_video_the_disk_cannot_hold_is_an_error_and_no_file(tmp_path, name):
+    """A full disk, as a file size limit: ffmpeg cannot write the MP4's trailer and exits
+    with an error that imageio-ffmpeg does not report; Pillow's GIF raises. Either way: one
+    line, exit 2, and neither the video nor a temporary file is left."""
+    import resource
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "animate", name, "--motion", "neutral", "leg_lift",
+         "--seconds", "1", "--fps", "10", "--size", "320x240"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, preexec_fn=small_files,
+    )  # fmt: skip
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"psoas-atlas: error: cannot write {name}"), result.stderr
+    assert "wrote" not in result.stdout
+    assert list(tmp_path.iterdir()) == []
