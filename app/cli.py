@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -96,7 +97,29 @@ def _writable_file(path: Path) -> Path:
     return path
 
 
+def display_problem(environ: Mapping[str, str]) -> str | None:
+    """Why no window can open here, or None: said in one line before Qt is loaded, since Qt
+    aborts (SIGABRT) with a page about its platform plugins when it finds no display."""
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # a platform chosen on purpose: Qt says itself what it lacks
+    if environ.get("WAYLAND_DISPLAY"):
+        return None
+    display = environ.get("DISPLAY", "")
+    hint = "run it on a desktop, or on a virtual display: xvfb-run -a psoas-atlas (as make run does)"
+    if not display:
+        return f"no display to open the viewer on (neither DISPLAY nor WAYLAND_DISPLAY is set): {hint}"
+    local = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
+    if local and not Path(f"/tmp/.X11-unix/X{local[1]}").exists():
+        return f"no X server at DISPLAY={display}: {hint}"
+    return None
+
+
 def cmd_view(args: argparse.Namespace) -> int:
+    if problem := display_problem(os.environ):
+        raise UsageError(problem)
     from app.qt.app import run_viewer
 
     atlas = load_atlas()

@@ -124,3 +124,18 @@ def test_export_into_a_file_fails_clearly(tmp_path, capsys):
     assert main(["export", str(target)]) == 2
     assert "it is a file" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("display", "message"),
+    [(None, "neither DISPLAY nor WAYLAND_DISPLAY is set"), (":4321", "no X server at DISPLAY=:4321")],
+)
+def test_the_viewer_without_a_display_says_so_in_one_line(display, message):
+    """Qt would abort (SIGABRT) with a page about its platform plugins."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    if display:
+        env["DISPLAY"] = display
+    for args in (["view"], []):
+        result = run_cli(*args, env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and message in result.stderr and "xvfb-run" in result.stderr
