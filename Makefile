@@ -1,11 +1,12 @@
 # Psoas Atlas. `make run` and `make test` set up everything a fresh Debian machine lacks:
-# Debian packages, a virtual environment in .venv, the package with its dependencies.
+# Debian packages, a virtual environment in .venv, the dependencies at the exact versions and
+# hashes of requirements.lock, and the package itself. `make lock` refreshes the lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-packages lint typecheck pytest soak bench meshes clean
+.PHONY: run test setup system-packages lint typecheck pytest soak bench meshes clean lock
 
 run: setup
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then $(BIN)/psoas-atlas; \
@@ -19,11 +20,26 @@ setup: system-packages $(STAMP)
 system-packages:
 	@scripts/install-system-packages
 
-$(STAMP): pyproject.toml
+# Every dependency, tools included, at the version and hashes the lock names (nothing drifts);
+# then the package itself, editable, adding nothing.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Find drift on purpose: resolve the newest versions pyproject.toml allows (uv), write them with
+# their hashes to requirements.lock, install them and run the whole suite against them.
+# Commit the lock when the suite passes; `git diff requirements.lock` shows what moved.
+lock: system-packages
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--upgrade --quiet --custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+	$(MAKE) lint typecheck pytest
 
 lint:
 	$(BIN)/ruff check app tests
