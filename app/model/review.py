@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from app.files import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.bookmarks import data_dir
 from app.model.quiz import Question, Topic
-from app.model.yaml_lines import AnnotationError
+from app.model.yaml_lines import AnnotationError, DocumentError, parse_json
 
 PROGRESS_FILE = "quiz-progress.json"
 #: SM-2's starting easiness factor and its floor.
@@ -98,15 +98,18 @@ def _newer(card: Card, than: Card) -> bool:
     return card.last is not None and (than.last is None or card.last > than.last)
 
 
-def _parse(data: bytes) -> tuple[dict[str, Card], str]:
-    """The cards in a progress file's bytes that read, and what is wrong with the rest."""
+def _parse(data: bytes) -> tuple[dict[str, Card], int, str]:
+    """The cards in a progress file's bytes that read, and the line and what is wrong with
+    the rest."""
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return {}, f"not a progress file ({str(exc).splitlines()[0]})"
+        document = parse_json(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}, 0, "not a progress file (not UTF-8 text)"
+    except DocumentError as exc:
+        return {}, exc.line, f"not a progress file ({exc.message})"
     table = document.get("cards") if isinstance(document, dict) else None
     if not isinstance(table, dict):
-        return {}, 'not a progress file (expected {"cards": {question id: card}})'
+        return {}, 1, 'not a progress file (expected {"cards": {question id: card}})'
     cards: dict[str, Card] = {}
     bad = []
     for key, value in table.items():
@@ -114,7 +117,7 @@ def _parse(data: bytes) -> tuple[dict[str, Card], str]:
             cards[str(key)] = Card.model_validate(value)
         except ValidationError:
             bad.append(str(key))
-    return cards, (f"{len(bad)} card(s) do not read, the first '{bad[0]}'" if bad else "")
+    return cards, 0, (f"{len(bad)} card(s) do not read, the first '{bad[0]}'" if bad else "")
 
 
 class Progress:
@@ -147,7 +150,7 @@ class Progress:
             return {}, []
         except OSError as exc:
             return {}, [AnnotationError(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
-        cards, problem = _parse(data)
+        cards, line, problem = _parse(data)
         if problem:
             aside = aside_name(self.path)
             # A copy: the original stays until the next answer. Should the copy fail, the
@@ -155,7 +158,7 @@ class Progress:
             atomic_write_bytes(aside, data)
             problem = f"{problem}; the file is kept as {aside.name}"
         self._seen = data
-        return cards, [AnnotationError(self.path, 0, problem)] if problem else []
+        return cards, [AnnotationError(self.path, line, problem)] if problem else []
 
     def card(self, question_id: str) -> Card:
         return self.cards.get(question_id, Card())

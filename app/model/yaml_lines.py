@@ -9,6 +9,7 @@ expand to gigabytes). YAML merge keys (``<<: *defaults``) work.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,11 @@ MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24
 #: Most values (scalars, mappings, lists) in a file once its aliases are expanded.
 MAX_VALUES = 100_000
+#: Most digits of an integer: a float holds up to 309, and Python refuses to read over 4,300
+#: (a traceback); a longer integer is never a measure.
+MAX_INT_DIGITS = 300
+NUMBER_TOO_LONG = f"number too long (over {MAX_INT_DIGITS} digits)"
+_INT_BOUND = 10**MAX_INT_DIGITS
 
 
 @dataclass(frozen=True)
@@ -161,9 +167,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Located:
     return Located(value, node.start_mark.line + 1, key_lines)
 
 
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    """An integer of at most :data:`MAX_INT_DIGITS` digits (a hexadecimal or base-60 one
+    too); the text's length is bounded first, as base 60 costs quadratic time."""
+    if len(node.value) <= MAX_INT_DIGITS:
+        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+        if abs(value) < _INT_BOUND:
+            return value
+    raise DocumentError(node.start_mark.line + 1, NUMBER_TOO_LONG)
+
+
 _LineLoader.add_constructor(  # type: ignore[type-var]  # the stubs know only PyYAML's own loaders
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[type-var]
 
 
 def load_located(path: Path) -> Any:
@@ -176,6 +193,23 @@ def load_located(path: Path) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def parse_json(text: str) -> Any:
+    """JSON's value; :class:`DocumentError` with the line where it is not JSON, holds an
+    integer over :data:`MAX_INT_DIGITS` digits, or nests deeper than Python can parse."""
+
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise DocumentError(text.count("\n", 0, text.find(digits)) + 1, NUMBER_TOO_LONG)
+        return int(digits)
+
+    try:
+        return json.loads(text, parse_int=integer)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(exc.lineno, f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DocumentError(0, "invalid JSON: nested too deeply") from None
 
 
 def read_document(path: Path) -> tuple[Any, list[AnnotationError]]:

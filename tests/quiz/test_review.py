@@ -151,6 +151,29 @@ def test_unreadable_cards_are_left_out_and_the_rest_kept(tmp_path):
     assert len(list(tmp_path.glob("*.unreadable-*"))) == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 200_000,  # issue 26: RecursionError, nothing set aside
+        '{"cards": {"a": ' + "[" * 50_000 + "]" * 50_000 + "}}",
+        '{"cards": {"a": {"repetitions":\n' + "9" * 5000 + "}}}",  # Python refuses over 4,300 digits
+    ],
+    ids=["brackets", "deep-card", "long-integer"],
+)
+def test_a_progress_file_too_deep_or_with_a_huge_number_is_set_aside(tmp_path, text):
+    path = tmp_path / "quiz-progress.json"
+    path.write_text(text)
+    progress = Progress(path, Clock())
+    assert progress.cards == {}
+    (problem,) = progress.problems
+    assert "\n" not in str(problem) and "kept as quiz-progress.json.unreadable-" in problem.message
+    assert (
+        "number too long" in problem.message and problem.line == 2
+    ) or "nested too deeply" in problem.message
+    (aside,) = tmp_path.glob("quiz-progress.json.unreadable-*")
+    assert aside.read_text() == text
+
+
 @settings(max_examples=60)
 @given(st.binary(max_size=300))
 def test_any_bytes_never_crash_and_are_kept(tmp_path_factory, data):
