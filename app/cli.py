@@ -53,12 +53,15 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _text(limit: int):
-    """An argument type for text drawn on an image: at most ``limit`` characters."""
+def _text(limit: int, line_breaks: bool = False):
+    """An argument type for text drawn on an image: at most ``limit`` characters, that
+    :func:`app.fonts.text_problem` lets be drawn (line breaks only with ``line_breaks``)."""
 
     def check(text: str) -> str:
         if len(text) > limit:
             raise argparse.ArgumentTypeError(f"too long: {len(text):,} characters (at most {limit})")
+        if problem := text_problem(text, line_breaks):
+            raise argparse.ArgumentTypeError(f"cannot be drawn: {problem}")
         return text
 
     return check
@@ -162,8 +165,6 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
     if args.step is not None and not args.lesson:
         raise UsageError("--step needs --lesson (the lesson whose step to draw)")
-    if args.title and (problem := text_problem(args.title)):
-        raise UsageError(f"cannot draw the title: {problem}")
     section = _section_asked(args)
     from app.render.snapshot import Annotations, RenderError, ensure_headless_vtk, save_screenshot
 
@@ -723,7 +724,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--labels", action=argparse.BooleanOptionalAction, default=True, help="labels and leader lines"
     )
     shot.add_argument("--title", type=_text(MAX_TITLE), help="title drawn at the top of the image")
-    shot.add_argument("--caption", type=_text(MAX_CAPTION), help="caption drawn in a box at the bottom")
+    shot.add_argument(
+        "--caption", type=_text(MAX_CAPTION, line_breaks=True), help="caption drawn in a box at the bottom"
+    )
     shot.add_argument("--transparent", action="store_true", help="transparent background")
     shot.add_argument("--lesson", metavar="FILE", help="take the scene from a lesson step")
     shot.add_argument("--step", type=int, metavar="N", help="lesson step (from 1; default 1)")

@@ -10,8 +10,9 @@ same files through matplotlib.
 
 Right-to-left scripts (Arabic, Hebrew...) need bidirectional reordering and shaping that
 VTK cannot do, and characters that no installed font has would be missing (VTK leaves a
-blank, matplotlib draws a box): :func:`text_problem` says why a text cannot be rendered,
-for the command line, the export dialog and lesson validation to refuse it in one line.
+blank, matplotlib draws a box), as would control characters: :func:`text_problem` says
+why a text cannot be rendered, for the command line, the export dialog and every file
+loader to refuse it in one line (:data:`DrawnLine` and :data:`DrawnLines` in the schemas).
 
 Imports neither Qt nor VTK (``app.render.fonts`` hands the chosen files to VTK and
 matplotlib); fonts are looked up and their character maps read once per process, on first use.
@@ -27,6 +28,9 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 #: The Debian package that ``scripts/install-system-packages`` installs for CJK text.
 CJK_PACKAGE = "fonts-wqy-microhei"
@@ -45,6 +49,8 @@ CJK_LANGUAGES = ("zh", "ja", "ko")
 SYSTEM_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 #: Bidirectional classes that VTK would draw left to right, unshaped: refused.
 RIGHT_TO_LEFT = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
+#: Unicode categories refused in drawn text: C0 and C1 controls, line and paragraph separators.
+_CONTROLS = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -141,12 +147,22 @@ def _listing(chars: list[str]) -> str:
     return shown + (f" and {len(chars) - 5} more" if len(chars) > 5 else "")
 
 
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be rendered (one line), or None when it can.
+def text_problem(text: str, line_breaks: bool = False) -> str | None:
+    """Why ``text`` cannot be rendered (one line), or None when it can: the one rule for
+    every text that is drawn (titles, captions, names), wherever it comes from.
 
-    Refused: right-to-left scripts (VTK would draw Arabic or Hebrew letters unjoined and in
-    the wrong order) and characters that no installed font has (blanks in VTK, boxes in PDF).
+    Refused: control characters (an escape, a bell, a NUL: nothing or a box is drawn, and
+    they garble the terminal a problem is printed to), a line break unless ``line_breaks``
+    (captions wrap; titles and names are one line), right-to-left scripts (VTK would draw
+    Arabic or Hebrew letters unjoined and in the wrong order) and characters that no
+    installed font has (blanks in VTK, boxes in PDF).
     """
+    for c in text:
+        if unicodedata.category(c) in _CONTROLS and not (line_breaks and c == "\n"):
+            if c == "\n":
+                return "a line break is not allowed here (one line only)"
+            what = unicodedata.name(c, "control character").lower()  # controls have no name
+            return f"the {what} U+{ord(c):04X} cannot be drawn"
     if text.isascii():
         return None
     for c in text:
@@ -169,6 +185,23 @@ def text_problem(text: str) -> str | None:
     best = max(available, key=lambda have: len(needed & have))
     apart = [chr(c) for c in sorted(needed - best)]
     return f"no single installed font has all the characters of the text ({_listing(apart)} only in another)"
+
+
+def _drawable(line_breaks: bool) -> AfterValidator:
+    def check(text: str) -> str:
+        problem = text_problem(text, line_breaks)
+        if problem:
+            raise ValueError(problem)
+        return text
+
+    return AfterValidator(check)
+
+
+#: A text field of a data file that is drawn on one line (a title, a name): pydantic refuses
+#: what :func:`text_problem` refuses, and the loader reports it with its line.
+DrawnLine = Annotated[str, _drawable(line_breaks=False)]
+#: A drawn text that may have line breaks (a caption).
+DrawnLines = Annotated[str, _drawable(line_breaks=True)]
 
 
 def _wide(c: str) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.fonts import DrawnLine
 from app.model.meshfile import check_mesh
 from app.model.yaml_lines import AnnotationError, Located, plain, pydantic_problems, read_mapping
 
@@ -53,8 +54,8 @@ class Structure(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(description="stable identifier, lower_snake_case")
-    name: str = Field(min_length=1, max_length=80, description="English name")
-    latin: str = Field(min_length=1, max_length=120, description="Terminologia Anatomica name")
+    name: DrawnLine = Field(min_length=1, max_length=80, description="English name (labels, quiz prompts)")
+    latin: DrawnLine = Field(min_length=1, max_length=120, description="Terminologia Anatomica name")
     kind: Kind
     side: Side
     group: Group

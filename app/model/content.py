@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.fonts import DrawnLine, DrawnLines
 from app.model.anatomy import AnnotationError, Catalogue, Kind
-from app.model.yaml_lines import Located, plain, pydantic_problems, read_mapping
+from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
 
 #: Longest text of one fact, correction or citation (the longest shipped is under 700).
 MAX_TEXT = 4000
@@ -27,21 +28,22 @@ class Fact(BaseModel):
     """One statement in the project's own words, with the sources that support it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    text: str = Field(min_length=10, max_length=MAX_TEXT)
+    #: Drawn too: quiz questions and answers are made of the facts.
+    text: DrawnLines = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
 class Clinical(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=3, max_length=200)
-    text: str = Field(min_length=10, max_length=MAX_TEXT)
+    title: DrawnLine = Field(min_length=3, max_length=200)
+    text: DrawnLines = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
 class Misconception(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    claim: str = Field(min_length=5, max_length=MAX_TEXT)
-    correction: str = Field(min_length=10, max_length=MAX_TEXT)
+    claim: DrawnLines = Field(min_length=5, max_length=MAX_TEXT)
+    correction: DrawnLines = Field(min_length=10, max_length=MAX_TEXT)
     sources: tuple[str, ...] = Field(min_length=1)
 
 
@@ -186,8 +188,7 @@ def load_content(
                 entry = Entry.model_validate(plain(raw))
             except ValidationError as exc:
                 for loc, message in pydantic_problems(exc.errors(), CONTENT_FIELDS, prefix=f"{key}."):
-                    field_line = raw.line_of(loc[0]) if loc else raw.line
-                    errors.append(AnnotationError(path, field_line, message))
+                    errors.append(AnnotationError(path, line_at(raw, loc), message))
                 continue
             kind = catalogue[targets[0]].kind
             bad_fields = [f for f in raw.value if f not in ALLOWED[kind]]

@@ -25,6 +25,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from shapely.geometry.base import BaseGeometry
 
+from app.fonts import DrawnLine
 from app.model.anatomy import Kind, Structure
 from app.model.landmarks import Point
 from app.model.sections import DISC_LEVELS, Section, level_label, parse_level
@@ -371,13 +372,18 @@ def _rounded(values: np.ndarray) -> Point:
 
 
 # what the slice view compares with
+#: Longest text of a published area or a safe zone (a line of the drawing's legend).
+MAX_SAYS = 300
+
+
 class PublishedArea(BaseModel):
     """A muscle's cross-sectional area measured on MRI at a level, with its source."""
 
     model_config = ConfigDict(extra="forbid")
     level: str
     cm2: float = Field(gt=0, lt=200)
-    who: str = Field(min_length=1)
+    #: Drawn beside the measured area.
+    who: DrawnLine = Field(min_length=1, max_length=MAX_SAYS)
     source: str = Field(min_length=1)
 
     @field_validator("level")
@@ -392,7 +398,8 @@ class SafeZone(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     at: float = Field(ge=0, le=1)
-    says: str = Field(min_length=1)
+    #: Drawn in the slice's legend.
+    says: DrawnLine = Field(min_length=1, max_length=MAX_SAYS)
 
 
 class SectionFacts(BaseModel):

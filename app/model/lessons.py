@@ -118,9 +118,10 @@ def load_lesson(
         for loc, message in pydantic_problems(exc.errors(), LESSON_FIELDS):
             errors.append(AnnotationError(path, line_at(document, loc), message))
         return None, errors
-    problem = text_problem(lesson.title)
-    if problem:
-        errors.append(AnnotationError(path, document.line_of("title"), f"'title': {problem}"))
+    for field, text in (("title", lesson.title), ("summary", lesson.summary)):
+        problem = text_problem(text, line_breaks=field == "summary")  # the handout wraps the summary
+        if problem:
+            errors.append(AnnotationError(path, document.line_of(field), f"'{field}': {problem}"))
     for index, step in enumerate(lesson.steps):
         errors.extend(step_problems(path, document, index, step, catalogue, motion))
     return (lesson if not errors else None), errors
@@ -166,7 +167,7 @@ def step_problems(
         ("caption", step.caption),
         ("title", f"{title} — {step.title}"),
     ):
-        problem = text_problem(text)
+        problem = text_problem(text, line_breaks=field == "caption")
         if problem:  # the combined title is what a screenshot of the step draws
             errors.append(AnnotationError(path, line_of(field), f"step {index + 1}: '{field}': {problem}"))
             break

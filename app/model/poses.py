@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from app.fonts import DrawnLine
 from app.model.kinematics import JOINTS, LUMBAR_MOTIONS, SPINE, Pose, PoseError, check_angle
 from app.model.yaml_lines import (
     AnnotationError,
@@ -63,7 +64,8 @@ class Rhythm(BaseModel):
 
 class NamedPose(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=3, max_length=120)
+    #: Drawn as a video's heading.
+    title: DrawnLine = Field(min_length=3, max_length=120)
     angles: dict[str, float] = Field(default_factory=dict)
     source: str = Field(min_length=10, max_length=1000)
 

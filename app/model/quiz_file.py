@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.fonts import DrawnLine
 from app.model.content import base_id
 from app.model.lessons import MAX_CAPTION, Lesson, Step
 from app.model.quiz import Question, QuestionBank, QuestionType, Topic
@@ -31,7 +32,8 @@ MAX_QUESTIONS = 200
 
 class QuizSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=1, max_length=120)
+    #: Drawn on the sheet and as the title of the lesson the quiz is presented as.
+    title: DrawnLine = Field(min_length=1, max_length=120)
     topics: tuple[Topic, ...] = ()
     types: tuple[QuestionType, ...] = ()
     structures: tuple[str, ...] = ()

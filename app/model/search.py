@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.fonts import DrawnLine
 from app.model.anatomy import Catalogue, Structure
 from app.model.landmarks import Attachment, Point
 from app.model.yaml_lines import (
@@ -61,8 +62,8 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class _Named(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1, max_length=80, description="English name, without a side")
-    latin: str = Field(min_length=1, max_length=120, description="Terminologia Anatomica name")
+    name: DrawnLine = Field(min_length=1, max_length=80, description="English name, without a side (a label)")
+    latin: DrawnLine = Field(min_length=1, max_length=120, description="Terminologia Anatomica name")
     synonyms: tuple[str, ...] = Field(default=(), description="other names and abbreviations (ASIS)")
     sources: tuple[str, ...] = Field(min_length=1, description="keys of sources.yaml")
 

@@ -19,8 +19,9 @@ import pytest
 from PIL import Image
 
 from app import paths
-from app.cli import main
+from app.cli import main, make_parser
 from app.files import atomic_write_bytes, folder_replaced_whole
+from app.fonts import text_problem
 from app.model.anatomy import load_catalogue
 from app.model.content import load_library
 from app.model.landmarks import load_attachments, load_landmarks
@@ -310,6 +311,41 @@ def test_long_texts_are_refused_before_rendering(tmp_path):
     result = run_cli("screenshot", str(tmp_path / "x.png"), "--caption", "x" * 100_000)
     assert result.returncode == 2 and "too long" in one_line_error(result)
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("option", ["--title", "--caption"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "العضلة القطنية",
+        "Psoas \x1b[2J",
+        "bell\x07",
+        "nul\x00",
+        "csi\x9b",
+        "\ue000 private",
+        "bone \U0001f9b4",
+    ],
+)
+def test_drawn_texts_on_the_command_line_follow_the_one_rule(tmp_path, capsys, option, text):
+    """--caption as --title: what text_problem refuses is one line and exit 2, before anything loads."""
+    out = tmp_path / "out.png"
+    with pytest.raises(SystemExit) as exited:
+        main(["screenshot", str(out), option, text])
+    assert exited.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    problem = text_problem(text, line_breaks=option == "--caption")
+    assert problem and line.startswith(
+        f"psoas-atlas screenshot: error: argument {option}: cannot be drawn: {problem}"
+    )
+    assert not out.exists()
+
+
+def test_a_caption_may_break_lines_and_a_title_may_not(capsys):
+    parser = make_parser()
+    assert parser.parse_args(["screenshot", "out.png", "--caption", "two\nlines"]).caption == "two\nlines"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["screenshot", "out.png", "--title", "two\nlines"])
+    assert "--title: cannot be drawn: a line break is not allowed here" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
