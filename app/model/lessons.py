@@ -25,6 +25,8 @@ from app.model.sections import SectionError, SectionSpec
 from app.model.views import VIEWS, CameraPose
 from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
 
+#: Shortest lesson title (a quiz file's title is its lesson's too).
+MIN_TITLE = 3
 #: Longest step title and caption: what fits on a slide (and renders in bounded time).
 MAX_TITLE = 120
 MAX_CAPTION = 1200
@@ -75,7 +77,7 @@ class Step(BaseModel):
 
 class Lesson(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    title: str = Field(min_length=3, max_length=MAX_TITLE)
+    title: str = Field(min_length=MIN_TITLE, max_length=MAX_TITLE)
     summary: str = Field(default="", max_length=MAX_CAPTION)
     steps: tuple[Step, ...] = Field(min_length=1, max_length=200)
 

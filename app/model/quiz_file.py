@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.fonts import DrawnLine
 from app.model.content import base_id
-from app.model.lessons import MAX_CAPTION, Lesson, Step
+from app.model.lessons import MAX_CAPTION, MAX_TITLE, MIN_TITLE, Lesson, Step
 from app.model.quiz import Question, QuestionBank, QuestionType, Topic
 from app.model.yaml_lines import (
     AnnotationError,
@@ -33,7 +33,7 @@ MAX_QUESTIONS = 200
 class QuizSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     #: Drawn on the sheet and as the title of the lesson the quiz is presented as.
-    title: DrawnLine = Field(min_length=1, max_length=120)
+    title: DrawnLine = Field(min_length=MIN_TITLE, max_length=MAX_TITLE)
     topics: tuple[Topic, ...] = ()
     types: tuple[QuestionType, ...] = ()
     structures: tuple[str, ...] = ()

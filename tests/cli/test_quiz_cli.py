@@ -173,6 +173,17 @@ def test_bad_arguments_are_one_line_and_exit_2(capsys, args, says):
     assert says in line and captured.out == ""
 
 
+def test_a_quiz_title_too_short_for_its_lesson_is_one_line(tmp_path, capsys):
+    """Issue 26, defect 8: ``title: Q`` read, then --export raised pydantic's error."""
+    short = tmp_path / "short.yaml"
+    short.write_text("title: Q\ncount: 2\n", encoding="utf-8")
+    out = tmp_path / "quiz.pdf"
+    assert main(["quiz", str(short), "--export", str(out)]) == 2
+    (line,) = errors_of(capsys.readouterr().err)
+    assert line == f"{short}:1: 'title': String should have at least 3 characters"
+    assert not out.exists()
+
+
 def test_bad_quiz_file_gives_its_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: A quiz\ncount: 3\nstructures: [psoas_major, iliacuss]\n", encoding="utf-8")

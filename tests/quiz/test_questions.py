@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app import paths
 from app.model.atlas import Atlas
@@ -267,3 +269,19 @@ def test_bad_quiz_files_say_where(bank, tmp_path, text, line, message):
     quiz, errors = load_quiz(path, bank)
     assert quiz is None and errors
     assert errors[0].file == Path(path) and errors[0].line == line and message in errors[0].message
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(st.characters(exclude_categories=["Cs"]), max_size=130))
+def test_every_quiz_file_that_reads_can_be_presented_as_a_lesson(tmp_path, bank, title):
+    """Issue 26, defect 8: a quiz titled "Q" read, and its lesson (presenting, --export)
+    raised pydantic's error: the quiz file asks of its title what the lesson does."""
+    path = tmp_path / "quiz.yaml"
+    path.write_text(
+        yaml.safe_dump({"title": title, "count": 2}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    quiz, errors = load_quiz(path, bank)
+    if quiz is None:
+        assert errors and all(error.line == 1 and "'title'" in error.message for error in errors)
+    else:
+        assert quiz_lesson(quiz).title == title
