@@ -34,6 +34,11 @@ def attachments_file() -> Path:
     return meshes_dir() / "attachments.json"
 
 
+def centrelines_file() -> Path:
+    """The nerves' and ligaments' centre lines, written by the mesh build."""
+    return meshes_dir() / "centrelines.json"
+
+
 def paths_file() -> Path:
     """The muscles' fascicle paths (for lengths and moment arms), written by the mesh build."""
     return meshes_dir() / "paths.json"

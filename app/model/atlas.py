@@ -17,7 +17,7 @@ from app.model.anatomy import Catalogue, Kind, load_catalogue
 from app.model.body import Body, Surfaces
 from app.model.content import Library, load_library
 from app.model.cross_section import SectionFacts, load_section_facts
-from app.model.landmarks import Attachment, Point, load_attachments, load_landmarks
+from app.model.landmarks import Attachment, Point, load_attachments, load_centrelines, load_landmarks
 from app.model.lessons import Lesson, load_lessons
 from app.model.scene import SceneModel
 from app.model.search import Places, load_shipped_places
@@ -41,6 +41,8 @@ class Atlas:
     places: Places | None = None
     #: What poses the scene (None when the landmarks cannot place the joints).
     body: Body | None = None
+    #: The nerves' and ligaments' centre lines (mm, RAS), checked with the rest of the data set.
+    centrelines: dict[str, tuple[Point, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, structures: Path | None = None, teaching: bool = False) -> Atlas:
@@ -62,7 +64,8 @@ class Atlas:
             paths.annotations_dir(),
         )
         atlas.body, body_problems = Body.load(paths.annotations_dir(), landmarks, paths.paths_file())
-        atlas.problems += body_problems
+        atlas.centrelines, centreline_problems = load_centrelines(paths.centrelines_file())
+        atlas.problems += body_problems + centreline_problems
         if teaching:
             atlas.load_teaching()
         return atlas

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.model.yaml_lines import AnnotationError, DocumentError, read_text
+from app.model.yaml_lines import AnnotationError, DocumentError, parse_json, read_text
 
 Point = tuple[float, float, float]
 #: Farthest a landmark or attachment point may lie from the origin (mm): the atlas spans
@@ -64,27 +64,23 @@ class Attachment:
     points: tuple[Point, ...]
 
 
-def _read_json(path: Path, key: str) -> tuple[Any, str, list[AnnotationError]]:
-    """The ``key`` member of a JSON data file in mm and RAS and the file's text, or the one
-    problem that stops it."""
+def _read_json(path: Path, key: str) -> tuple[dict[str, Any] | None, str, list[AnnotationError]]:
+    """A JSON data file in mm and RAS that has a ``key`` member, and the file's text, or the
+    one problem that stops it."""
     path = Path(path)
     text = ""
     try:
         text = read_text(path, limit=16_000_000)
-        data = json.loads(text)
+        data = parse_json(text)
     except OSError as exc:
         return None, text, [AnnotationError(path, 0, f"cannot read file: {exc.strerror or exc}")]
     except DocumentError as exc:
         return None, text, [AnnotationError(path, exc.line, exc.message)]
-    except json.JSONDecodeError as exc:
-        return None, text, [AnnotationError(path, exc.lineno, f"invalid JSON: {exc.msg}")]
-    except RecursionError:
-        return None, text, [AnnotationError(path, 0, "invalid JSON: nested too deeply")]
     if not isinstance(data, dict) or key not in data:
         return None, text, [AnnotationError(path, 1, f"expected an object with '{key}'")]
     if data.get("units") != "mm" or data.get("frame") != "RAS":
         return None, text, [AnnotationError(path, 1, "expected units 'mm' and frame 'RAS'")]
-    return data[key], text, []
+    return data, text, []
 
 
 def _point(value: object) -> Point | None:
@@ -99,6 +95,14 @@ def _point(value: object) -> Point | None:
     return point
 
 
+def _points(value: object, least: int) -> tuple[Point, ...] | None:
+    """At least ``least`` points as :func:`_point` reads them, or None if any is bad."""
+    if not isinstance(value, list) or len(value) < least:
+        return None
+    points = [_point(p) for p in value]
+    return tuple(p for p in points if p is not None) if None not in points else None
+
+
 def _line_of(text: str, needle: str) -> int:
     """The line where ``needle`` first appears (JSON keeps no lines; good enough for a name)."""
     index = text.find(needle)
@@ -108,9 +112,10 @@ def _line_of(text: str, needle: str) -> int:
 def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]:
     """The landmarks that are finite points; every bad one is reported."""
     path = Path(path)
-    table, text, errors = _read_json(path, "landmarks")
-    if table is None:
+    document, text, errors = _read_json(path, "landmarks")
+    if document is None:
         return {}, errors
+    table = document["landmarks"]
     if not isinstance(table, dict):
         return {}, [AnnotationError(path, 1, "'landmarks' must map names to [x, y, z]")]
     landmarks: dict[str, Point] = {}
@@ -127,9 +132,10 @@ def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]
 def load_attachments(path: Path) -> tuple[list[Attachment], list[AnnotationError]]:
     """The attachment regions that are well formed; every bad one is reported."""
     path = Path(path)
-    entries, _text, errors = _read_json(path, "attachments")
-    if entries is None:
+    document, _text, errors = _read_json(path, "attachments")
+    if document is None:
         return [], errors
+    entries = document["attachments"]
     if not isinstance(entries, list):
         return [], [AnnotationError(path, 1, "'attachments' must be a list")]
     out: list[Attachment] = []
@@ -155,16 +161,31 @@ def _attachment(entry: object) -> Attachment | None:
     names = [entry.get(key) for key in ("muscle", "role", "bone", "name")]
     if not all(isinstance(n, str) and 0 < len(n) <= 200 for n in names):
         return None
-    raw = entry.get("points")
-    if not isinstance(raw, list) or not raw:
-        return None
-    points = [_point(p) for p in raw]
-    if entry["role"] not in ("origin", "insertion") or any(p is None for p in points):
+    points = _points(entry.get("points"), least=1)
+    if entry["role"] not in ("origin", "insertion") or points is None:
         return None
     return Attachment(
-        muscle=entry["muscle"],
-        role=entry["role"],
-        bone=entry["bone"],
-        name=entry["name"],
-        points=tuple(p for p in points if p is not None),
+        muscle=entry["muscle"], role=entry["role"], bone=entry["bone"], name=entry["name"], points=points
     )
+
+
+def load_centrelines(path: Path) -> tuple[dict[str, tuple[Point, ...]], list[AnnotationError]]:
+    """The nerves' and ligaments' centre lines (the mesh build's ``centrelines.json``) that
+    are finite polylines; every bad one is reported."""
+    path = Path(path)
+    document, text, errors = _read_json(path, "centrelines")
+    if document is None:
+        return {}, errors
+    table = document["centrelines"]
+    if not isinstance(table, dict):
+        return {}, [AnnotationError(path, 1, "'centrelines' must map names to [[x, y, z], ...]")]
+    lines: dict[str, tuple[Point, ...]] = {}
+    for name, value in table.items():
+        points = _points(value, least=2)
+        if points is None:
+            line = _line_of(text, json.dumps(name))
+            message = f"centreline '{name}': expected [[x, y, z], ...], at least 2 points, finite mm"
+            errors.append(AnnotationError(path, line, message))
+        else:
+            lines[str(name)] = points
+    return lines, errors

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from app.model.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
-from app.model.landmarks import _point, _read_json
+from app.model.landmarks import _line_of, _point, _read_json
 from app.model.yaml_lines import AnnotationError
 
 #: Clearance of the wrapped tendon over the femoral head's bone (mm): cartilage, capsule and
@@ -87,32 +87,32 @@ class Paths:
 def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
     """The fascicle paths of ``meshes/paths.json``; a bad muscle is reported and left out."""
     path = Path(path)
-    data, text, errors = _read_json(path, "muscles")
+    document, text, errors = _read_json(path, "muscles")
     out = Paths()
-    if data is None:
+    if document is None:
         return out, errors
-    document = json.loads(text)
-    for side, head in (document.get("femoral_heads") or {}).items():
+    heads = document.get("femoral_heads") or {}
+    if not isinstance(heads, dict):
+        errors.append(
+            AnnotationError(path, _line_of(text, '"femoral_heads"'), "'femoral_heads' must map sides")
+        )
+        heads = {}
+    for side, head in heads.items():
         centre = _point(head.get("centre")) if isinstance(head, dict) else None
         radius = head.get("radius") if isinstance(head, dict) else None
         if side in SIDES and centre and isinstance(radius, int | float) and 5 < radius < 60:
             out.heads[side] = (np.array(centre), float(radius))
         else:
-            errors.append(
-                AnnotationError(path, 1, f"femoral head '{side}': expected centre [x, y, z] and radius in mm")
-            )
+            message = f"femoral head '{side}': expected centre [x, y, z] and radius in mm"
+            errors.append(AnnotationError(path, _line_of(text, json.dumps(side)), message))
+    data = document["muscles"]
     if not isinstance(data, dict):
         return out, [*errors, AnnotationError(path, 1, "'muscles' must map muscle ids to fascicles")]
     for muscle, fascicles in data.items():
         parsed = [_fascicle(f) for f in fascicles] if isinstance(fascicles, list) and fascicles else [None]
         if any(f is None for f in parsed):
-            errors.append(
-                AnnotationError(
-                    path,
-                    1,
-                    f"muscle '{muscle}': expected fascicles with a name and knots [{{bone, point}}, ...]",
-                )
-            )
+            message = f"muscle '{muscle}': expected fascicles with a name and knots [{{bone, point}}, ...]"
+            errors.append(AnnotationError(path, _line_of(text, json.dumps(muscle)), message))
             continue
         out.muscles[str(muscle)] = [f for f in parsed if f is not None]
     return out, errors

@@ -50,6 +50,9 @@ class Rhythm(BaseModel):
         missing = sorted(_JOINT_KEYS - set(value))
         if missing:
             raise ValueError(f"missing the joint(s) {', '.join(missing)}")
+        still = [key for key in LUMBAR_MOTIONS.values() if not any(getattr(r, key) for r in value.values())]
+        if still:  # no joint to share the motion among: the spine would not move, silently
+            raise ValueError(f"every joint's {still[0]} range is 0; the lumbar spine could not move")
         return value
 
     def shares(self) -> dict[str, dict[str, float]]:
