@@ -2,10 +2,10 @@
 
 A bookmark *is* a lesson step (camera, what is shown, selected, X-ray, opacities, the pose,
 a caption) whose title is its name: restoring one is applying a step, and a set of them is
-a lesson. They are kept as one lesson file,
-``bookmarks.yaml`` in the user's data folder, written atomically under a lock, so windows
-open at once never lose each other's bookmarks; a bad bookmark in it is kept as it is, and a
-file that does not read is set aside, never overwritten.
+a lesson. They are kept as one lesson file, ``bookmarks.yaml`` in the user's data folder (or
+the file it links to), written atomically under a lock, so windows open at once never lose
+each other's bookmarks; a bad bookmark in it is kept as it is, and a file that does not read
+is set aside, never overwritten.
 """
 
 from __future__ import annotations
@@ -359,22 +359,25 @@ class BookmarkStore:
         return result
 
     def _write(self) -> None:
+        # Through a symbolic link to the file it names (kept in a synced folder, say): renaming
+        # onto the link itself would replace it with a regular file.
+        target = Path(os.path.realpath(self.path))
         aside = None
-        if self._unreadable and self.path.exists():
+        if self._unreadable and target.exists():
             # Keep the file that did not read: the user may want to mend it by hand.
-            aside = aside_name(self.path)
-            self.path.replace(aside)
+            aside = aside_name(target)
+            target.replace(aside)
         try:
             if self._entries:
                 text = lesson_data_yaml({**self._header, "steps": [entry.data for entry in self._entries]})
-                atomic_write_text(self.path, text)
+                atomic_write_text(target, text)
                 self._seen = text.encode("utf-8")
             else:
-                self.path.unlink(missing_ok=True)
+                target.unlink(missing_ok=True)
                 self._seen = None
         except OSError:
-            if aside is not None and not self.path.exists():
-                aside.replace(self.path)
+            if aside is not None and not target.exists():
+                aside.replace(target)
             raise
         if aside is not None:
             self.problems.append(AnnotationError(self.path, 1, f"could not be read; kept as {aside.name}"))

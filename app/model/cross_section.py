@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from app.fonts import DrawnLine
 from app.model.anatomy import Kind, Structure
+from app.model.content import load_sources
 from app.model.landmarks import Point
 from app.model.sections import DISC_LEVELS, Section, level_label, parse_level
 from app.model.yaml_lines import (
@@ -379,7 +380,7 @@ MAX_SAYS = 300
 class PublishedArea(BaseModel):
     """A muscle's cross-sectional area measured on MRI at a level, with its source."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     level: str
     cm2: float = Field(gt=0, lt=200)
     #: Drawn beside the measured area.
@@ -396,7 +397,7 @@ class SafeZone(BaseModel):
     """Where a lateral trans-psoas approach may enter a disc: a share of the disc's depth
     from its front (0) to its back (1), and how the source words it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     at: float = Field(ge=0, le=1)
     #: Drawn in the slice's legend.
     says: DrawnLine = Field(min_length=1, max_length=MAX_SAYS)
@@ -431,15 +432,17 @@ def load_section_facts(
     annotations_dir: Path, sources: Mapping[str, str] | None = None
 ) -> tuple[SectionFacts, list[AnnotationError]]:
     """The published areas and safe zones beside the other annotations (see
-    :func:`read_section_facts`)."""
+    :func:`read_section_facts`), their sources checked against ``sources``, by default the
+    bibliography beside them (whose own problems the library reports)."""
+    if sources is None:
+        sources = load_sources(Path(annotations_dir) / "sources.yaml")[0]
     return read_section_facts(Path(annotations_dir) / SECTIONS_FILE, sources)
 
 
-def read_section_facts(
-    path: Path, sources: Mapping[str, str] | None = None
-) -> tuple[SectionFacts, list[AnnotationError]]:
-    """Published areas and safe zones; a broken file gives none, and says where. With the
-    bibliography ``sources``, a source it does not hold is a problem too."""
+def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionFacts, list[AnnotationError]]:
+    """Published areas and safe zones; a broken file gives none, and says where. A source
+    the bibliography ``sources`` does not hold is a problem (the facts are kept: the drawing
+    then cites the key as it is written)."""
     path = Path(path)
     document, problems = read_mapping(path)
     if document is None:
@@ -452,15 +455,12 @@ def read_section_facts(
             AnnotationError(path, line_at(document, loc), message)
             for loc, message in pydantic_problems(exc.errors(), fields)
         ]
-    if sources is not None:
-        cited: list[tuple[tuple[object, ...], str]] = [
-            (("areas", m, i, "source"), a.source)
-            for m, areas in facts.areas.items()
-            for i, a in enumerate(areas)
-        ]
-        if facts.safe_zones_source:
-            cited.append((("safe_zones_source",), facts.safe_zones_source))
-        for loc, key in cited:
-            if key not in sources:
-                problems.append(AnnotationError(path, line_at(document, loc), f"unknown source '{key}'"))
+    cited: list[tuple[tuple[object, ...], str]] = [
+        (("areas", m, i, "source"), a.source) for m, areas in facts.areas.items() for i, a in enumerate(areas)
+    ]
+    if facts.safe_zones_source:
+        cited.append((("safe_zones_source",), facts.safe_zones_source))
+    for loc, key in cited:
+        if key not in sources:
+            problems.append(AnnotationError(path, line_at(document, loc), f"unknown source '{key}'"))
     return facts, problems

@@ -30,7 +30,7 @@ _JOINT_KEYS = {joint for _, joint in SPINE}
 
 
 class SegmentRange(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     flexion: float = Field(ge=0, le=45)
     lateral_bending: float = Field(ge=0, le=45)
     rotation: float = Field(ge=0, le=45)
@@ -130,7 +130,8 @@ class Movement(BaseModel):
     """A lesson step's movement: from one pose to another over some seconds (from neutral
     standing when ``from`` is left out)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # NaN is refused as not finite (the bounds alone would call .nan "not at most 30").
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     start: tuple[str, ...] = Field(default=(), alias="from")
     to: tuple[str, ...] = Field(min_length=1)
     seconds: float = Field(default=3.0, ge=0.5, le=30)

@@ -19,6 +19,7 @@ from app.model.lessons import MAX_CAPTION, MAX_TITLE, MIN_TITLE, Lesson, Step
 from app.model.quiz import Question, QuestionBank, QuestionType, Topic
 from app.model.yaml_lines import (
     AnnotationError,
+    Located,
     did_you_mean,
     line_at,
     plain,
@@ -37,8 +38,8 @@ class QuizSpec(BaseModel):
     topics: tuple[Topic, ...] = ()
     types: tuple[QuestionType, ...] = ()
     structures: tuple[str, ...] = ()
-    #: Questions by id (``name:iliacus_left``), asked in this order; the filters above are
-    #: then not used.
+    #: Questions by id (``name:iliacus_left``), asked in this order, each once; the filters
+    #: (:data:`FILTERS`) are then left out.
     questions: tuple[str, ...] = ()
     count: int = Field(default=10, ge=1, le=MAX_QUESTIONS)
     seed: int = Field(default=0, ge=0, le=2**31)
@@ -77,6 +78,8 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
         if qid not in by_id:
             line = line_at(document, ("questions", index))
             errors.append(AnnotationError(path, line, f"unknown question {qid!r}{did_you_mean(qid, by_id)}"))
+    if "questions" in document.value:
+        errors += _listed_problems(path, document, spec)
     if errors:
         return None, errors
     if spec.questions:
@@ -90,6 +93,33 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
             AnnotationError(path, document.line, "no question matches these topics, types and structures")
         ]
     return Quiz(spec.title, tuple(chosen), spec.multiple_choice), []
+
+
+#: What chooses questions when the file does not name them.
+FILTERS = ("topics", "types", "structures", "count", "seed")
+
+
+def _listed_problems(path: Path, document: Located, spec: QuizSpec) -> list[AnnotationError]:
+    """A quiz that names its questions: at least one, each once, and no filter beside them
+    (it would be ignored, and the instructor would think it applied)."""
+    errors = [
+        AnnotationError(
+            path, document.line_of(key), f"'{key}': not used with 'questions' (they are chosen by id)"
+        )
+        for key in FILTERS
+        if key in document.value
+    ]
+    if not spec.questions:
+        message = "'questions': name at least one question, or leave it out to choose by topics and types"
+        errors.append(AnnotationError(path, document.line_of("questions"), message))
+    first: dict[str, int] = {}
+    for number, qid in enumerate(spec.questions, start=1):
+        if qid in first:
+            line = line_at(document, ("questions", number - 1))
+            message = f"question {qid!r} is asked twice (questions {first[qid]} and {number})"
+            errors.append(AnnotationError(path, line, message))
+        first.setdefault(qid, number)
+    return errors
 
 
 #: Letters of the choices, as printed and as said in class.

@@ -449,3 +449,29 @@ def test_windows_saving_at_the_same_moment_lose_nothing(tmp_path, catalogue):
 def test_any_title_written_as_yaml_reads_back_the_same(text):
     # PyYAML once wrote NEL (U+0085) raw in single quotes and read it back as a space.
     assert yaml.safe_load(lesson_data_yaml({"title": text}))["title"] == text
+
+
+def test_a_linked_bookmarks_file_is_written_through_its_link(tmp_path, catalogue, scene):
+    """Issue 26, defect 9: saving replaced a symbolic link (to a synced folder, say) with a
+    regular file, so the linked file no longer got the bookmarks."""
+    synced = tmp_path / "synced"
+    synced.mkdir()
+    target = synced / "my-bookmarks.yaml"
+    path = tmp_path / "data" / "bookmarks.yaml"
+    path.parent.mkdir()
+    path.symlink_to(target)  # no file there yet: the first save makes it
+    store = BookmarkStore(path, catalogue)
+    store.save(capture(scene, POSE, "First"))
+    store.save(capture(scene, POSE, "Second"))
+    assert path.is_symlink() and path.resolve() == target
+    assert [step["title"] for step in steps_on_disk(target)] == ["First", "Second"]
+    store.delete("First")
+    store.delete("Second")  # no bookmark left: the file goes, the link stays
+    assert path.is_symlink() and not target.exists()
+    target.write_text("title: Bookmarks\nsteps: [\n", encoding="utf-8")  # broken by hand
+    store = BookmarkStore(path, catalogue)
+    store.save(capture(scene, POSE, "Third"))
+    assert path.is_symlink() and [step["title"] for step in steps_on_disk(target)] == ["Third"]
+    (kept,) = synced.glob("my-bookmarks.yaml.unreadable-*")
+    assert kept.read_text(encoding="utf-8") == "title: Bookmarks\nsteps: [\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["bookmarks.yaml", "bookmarks.yaml.lock"]

@@ -261,6 +261,10 @@ def test_the_shipped_quiz_reads(bank):
         ("title: Week 3\ncuont: 4\n", 2, "unknown field (did you mean 'count'?)"),
         ("title: Week 3\ntypes: [motion]\nstructures: [femur]\n", 1, "no question matches"),
         ("steps: []\n", 1, "expected a mapping with 'title:'"),
+        ("title: Week 3\nquestions: []\n", 2, "'questions': name at least one question"),
+        ("title: Week 3\nquestions: [roots:femoral_nerve, roots:femoral_nerve]\n", 2, "asked twice"),
+        ("title: Week 3\nquestions: [roots:femoral_nerve]\ncount: 3\n", 3, "'count': not used with"),
+        ("title: Week 3\ntopics: [muscles]\nquestions: [roots:femoral_nerve]\n", 2, "'topics': not used"),
     ],
 )  # fmt: skip
 def test_bad_quiz_files_say_where(bank, tmp_path, text, line, message):
