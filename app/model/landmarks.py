@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.model.yaml_lines import AnnotationError, DocumentError, parse_json, read_text
+from app.model.yaml_lines import AnnotationError, DocumentError, one_line, parse_json, read_text
 
 Point = tuple[float, float, float]
 #: Farthest a landmark or attachment point may lie from the origin (mm): the atlas spans
@@ -123,7 +123,9 @@ def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]
         point = _point(value)
         if point is None:
             line = _line_of(text, json.dumps(name))
-            errors.append(AnnotationError(path, line, f"landmark '{name}': expected [x, y, z], finite mm"))
+            errors.append(
+                AnnotationError(path, line, f"landmark '{one_line(name)}': expected [x, y, z], finite mm")
+            )
         else:
             landmarks[str(name)] = point
     return landmarks, errors
@@ -184,7 +186,9 @@ def load_centrelines(path: Path) -> tuple[dict[str, tuple[Point, ...]], list[Ann
         points = _points(value, least=2)
         if points is None:
             line = _line_of(text, json.dumps(name))
-            message = f"centreline '{name}': expected [[x, y, z], ...], at least 2 points, finite mm"
+            message = (
+                f"centreline '{one_line(name)}': expected [[x, y, z], ...], at least 2 points, finite mm"
+            )
             errors.append(AnnotationError(path, line, message))
         else:
             lines[str(name)] = points

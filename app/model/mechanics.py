@@ -20,7 +20,7 @@ import numpy as np
 
 from app.model.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
 from app.model.landmarks import _line_of, _point, _read_json
-from app.model.yaml_lines import AnnotationError
+from app.model.yaml_lines import AnnotationError, one_line
 
 #: Clearance of the wrapped tendon over the femoral head's bone (mm): cartilage, capsule and
 #: the tendon's own half-thickness.
@@ -103,7 +103,7 @@ def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
         if side in SIDES and centre and isinstance(radius, int | float) and 5 < radius < 60:
             out.heads[side] = (np.array(centre), float(radius))
         else:
-            message = f"femoral head '{side}': expected centre [x, y, z] and radius in mm"
+            message = f"femoral head '{one_line(side)}': expected centre [x, y, z] and radius in mm"
             errors.append(AnnotationError(path, _line_of(text, json.dumps(side)), message))
     data = document["muscles"]
     if not isinstance(data, dict):
@@ -111,7 +111,8 @@ def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
     for muscle, fascicles in data.items():
         parsed = [_fascicle(f) for f in fascicles] if isinstance(fascicles, list) and fascicles else [None]
         if any(f is None for f in parsed):
-            message = f"muscle '{muscle}': expected fascicles with a name and knots [{{bone, point}}, ...]"
+            expected = "fascicles with a name and knots [{bone, point}, ...]"
+            message = f"muscle '{one_line(muscle)}': expected {expected}"
             errors.append(AnnotationError(path, _line_of(text, json.dumps(muscle)), message))
             continue
         out.muscles[str(muscle)] = [f for f in parsed if f is not None]

@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from app.files import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.bookmarks import data_dir
 from app.model.quiz import Question, Topic
-from app.model.yaml_lines import AnnotationError, DocumentError, parse_json
+from app.model.yaml_lines import AnnotationError, DocumentError, one_line, parse_json
 
 PROGRESS_FILE = "quiz-progress.json"
 #: SM-2's starting easiness factor and its floor.
@@ -117,7 +117,7 @@ def _parse(data: bytes) -> tuple[dict[str, Card], int, str]:
             cards[str(key)] = Card.model_validate(value)
         except ValidationError:
             bad.append(str(key))
-    return cards, 0, (f"{len(bad)} card(s) do not read, the first '{bad[0]}'" if bad else "")
+    return cards, 0, (f"{len(bad)} card(s) do not read, the first '{one_line(bad[0])}'" if bad else "")
 
 
 class Progress:

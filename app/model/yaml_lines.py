@@ -292,8 +292,7 @@ def pydantic_problems(items: list[Any], fields: Iterable[str], prefix: str = "")
 
 def pydantic_message(item: Any, fields: Iterable[str], prefix: str = "") -> str:
     """One pydantic error as a message: where, and what is wrong, with a spelling hint."""
-    # A key with a line break or a control character in it is escaped: one line per message.
-    where = prefix + ".".join(str(p) if str(p).isprintable() else repr(str(p))[1:-1] for p in item["loc"])
+    where = prefix + ".".join(one_line(p) for p in item["loc"])
     label = f"'{where}': " if where else ""
     if item["type"] == "extra_forbidden":
         return f"{label}unknown field{did_you_mean(str(item['loc'][-1]), fields)}"
@@ -303,6 +302,13 @@ def pydantic_message(item: Any, fields: Iterable[str], prefix: str = "") -> str:
         return f"{label}must be one of {item.get('ctx', {}).get('expected', '')}"
     message = str(item["msg"]).removeprefix("Value error, ")
     return f"{label}{message}"
+
+
+def one_line(name: object) -> str:
+    """A name as a message shows it: a line break or control character in it escaped, so
+    that every message is one line."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def line_at(document: Located, loc: tuple) -> int:

@@ -9,12 +9,13 @@ the damage, a loader never raises, every problem is one ``file:line: message`` (
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import operator
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,13 @@ from app.model.review import PROGRESS_FILE, Card, Progress, sm2
 from tests.cli.test_fuzz import EXAMPLES, _problems_are_located, values
 
 BAD_INPUTS: Counter[str] = Counter()
+
+
+def one_line(problem: object) -> bool:
+    """Whether a problem prints as one line (no line break, no control character)."""
+    return str(problem).isprintable()
+
+
 #: Replacements for a number: never a valid one, so the damage must always be reported.
 BAD_NUMBERS = st.one_of(
     st.sampled_from(
@@ -37,23 +45,30 @@ BAD_NUMBERS = st.one_of(
     st.integers(301, 6000).map(lambda n: "9" * n),  # Python reads no more than 4,300 digits
     st.integers(301, 6000).map(lambda n: "-1" + "0" * n),
 )
+#: A file's text, value, paths to its values and to its mappings, and its numbers (see _parts).
+Parts = tuple[str, Any, tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...], tuple[re.Match[str], ...]]
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 NUMBER = re.compile(r"(?<=[\s\[:])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?=[\s,\]}])")
 
 
-def _parts(text: str) -> tuple[str, Any, tuple[tuple[Any, ...], ...], tuple[re.Match[str], ...]]:
-    """A JSON file's text, its value, the path to every value in it, and its numbers."""
+def _parts(text: str) -> Parts:
+    """A JSON file's text, its value, the path to every value in it and to every mapping, and
+    its numbers."""
     document = json.loads(text)
-    return text, document, tuple(_paths_in(document)), tuple(NUMBER.finditer(text))
+    every = _paths_in(document)
+    mappings = [
+        at for at in [(), *every] if isinstance(functools.reduce(operator.getitem, at, document), dict)
+    ]
+    return text, document, tuple(every), tuple(mappings), tuple(NUMBER.finditer(text))
 
 
-@cache
-def _shipped(name: str) -> tuple[str, Any, tuple[tuple[Any, ...], ...], tuple[re.Match[str], ...]]:
+@functools.cache
+def _shipped(name: str) -> Parts:
     return _parts((paths.meshes_dir() / name).read_text())
 
 
-@cache
-def _progress() -> tuple[str, Any, tuple[tuple[Any, ...], ...], tuple[re.Match[str], ...]]:
+@functools.cache
+def _progress() -> Parts:
     """A progress file of a few cards, as the quiz writes it."""
     card, cards = Card(), {}
     for i in range(6):
@@ -77,12 +92,18 @@ def _replaced(value: Any, at: tuple[Any, ...], new: Any) -> Any:
 
 
 @st.composite
-def damaged(draw, text: str, document: Any, parts: tuple, numbers: tuple) -> tuple[bytes, bool]:
+def damaged(
+    draw, text: str, document: Any, parts: tuple, mappings: tuple, numbers: tuple
+) -> tuple[bytes, bool]:
     """A damaged copy of a JSON file, and whether the damage is sure to be a problem."""
-    kind = draw(st.sampled_from(["numbers", "shape", "nested", "cut"]))
-    if kind == "shape":  # a part replaced by anything at all (NaN and infinities included)
+    kind = draw(st.sampled_from(["numbers", "shape", "entry", "nested", "cut"]))
+    if kind in ("shape", "entry"):  # a part replaced by anything at all (NaN and infinities included)
         at = parts[draw(st.integers(0, len(parts) - 1))]
-        return json.dumps(_replaced(document, at, draw(values)), indent=1, default=str).encode(), False
+        new = draw(values)
+        if kind == "entry":  # or added to a mapping, under any name at all
+            at = mappings[draw(st.integers(0, len(mappings) - 1))]
+            new = {**functools.reduce(operator.getitem, at, document), draw(st.text(max_size=8)): new}
+        return json.dumps(_replaced(document, at, new), indent=1, default=str).encode(), False
     picked = sorted(set(draw(st.lists(st.integers(0, len(numbers) - 1), min_size=1, max_size=3))))
     out, end = [], 0
     for index in picked:
@@ -135,7 +156,7 @@ def test_damaged_data_files_are_reported_and_never_let_nan_through(tmp_path, dat
     path.write_bytes(text)
     finite, problems = _loaded(name, path)
     _problems_are_located(problems, path)
-    assert all(re.match(rf"^{re.escape(str(path))}(:\d+)?: \S", str(p)) for p in problems), problems
+    assert all(re.match(rf"^{re.escape(str(path))}(:\d+)?: \S", str(p)) and one_line(p) for p in problems)
     assert finite
     assert problems or not damage_is_sure
 
@@ -151,6 +172,7 @@ def test_damaged_progress_is_set_aside_and_keeps_finite_cards(tmp_path, data):
     path.write_bytes(content)
     progress = Progress(path, lambda: T0)
     _problems_are_located(progress.problems, path)
+    assert all(one_line(p) for p in progress.problems)
     assert all(_finite(c.easiness, c.interval, c.repetitions) for c in progress.cards.values())
     aside = list(folder.glob(f"{PROGRESS_FILE}.unreadable-*"))
     assert len(aside) == (1 if progress.problems else 0)
