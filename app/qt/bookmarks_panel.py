@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.fonts import text_problem
 from app.model.bookmarks import (
     THUMBNAIL_SIZE,
     BookmarkStore,
@@ -191,6 +192,11 @@ class BookmarksPanel(QWidget):
         """Save the current view as ``name`` (replacing one of that name); False on failure."""
         name = name.strip()
         if not name:
+            return False
+        # A bookmark's name and note are drawn when presented: what the loader would refuse
+        # (and keep in the file unshown) is not saved.
+        if problem := text_problem(name) or text_problem(note, line_breaks=True):
+            self.message.emit(f"Bookmark not saved: {problem}")
             return False
         step = capture(self.scene, self.flight.renderer.camera_pose(), name, note)
         try:

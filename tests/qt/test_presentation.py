@@ -108,6 +108,16 @@ def test_presentation_frames_are_captioned_and_labels_keep_clear(window, qtbot):
     presentation.stop()
 
 
+@pytest.mark.parametrize("name", ["Psoas \x1b[2J", "العضلة القطنية", "bone \U0001f9b4"])
+def test_a_bookmark_name_that_cannot_be_drawn_is_not_saved(window, qtbot, store, name):
+    """Issue 26, defect 6: the name was saved, then on the next start refused by the loader
+    and kept in the file unshown."""
+    with qtbot.waitSignal(window.bookmarks.message) as said:
+        assert not window.bookmarks.add(name)
+    assert said.args[0].startswith("Bookmark not saved: ") and len(store) == 0
+    assert not store.path.exists()
+
+
 def test_bookmarks_add_restore_delete_and_survive_a_restart(
     window, open_window, qtbot, scene, store, catalogue
 ):
