@@ -13,6 +13,9 @@ import numpy as np
 
 #: The largest mesh file read (the shipped ones are under 400 kB).
 MAX_MESH_BYTES = 64_000_000
+#: The longest header read: VTK's PLY reader fails on a header line over 4,095 bytes, and the
+#: shipped headers are under 400.
+MAX_HEADER_BYTES = 4_000
 #: What a face's corner list may be called in a PLY file.
 INDEX_NAMES = ("vertex_indices", "vertex_index")
 
@@ -37,8 +40,11 @@ def _check(path: str, size: int, _mtime_ns: int) -> str | None:
     if size > MAX_MESH_BYTES:
         return f"file too large (over {MAX_MESH_BYTES:,} bytes)"
     with open(path, "rb") as handle:
-        if handle.read(4) != b"ply\n":
-            return "not a PLY file"
+        head = handle.read(MAX_HEADER_BYTES)
+    if not head.startswith(b"ply\n"):
+        return "not a PLY file"
+    if b"end_header" not in head:
+        return f"no end_header in the first {MAX_HEADER_BYTES:,} bytes (the header is too long or cut)"
     try:
         lengths = {"face": dict.fromkeys(INDEX_NAMES, 3)}
         data = PlyData.read(path, known_list_len=lengths)
@@ -54,7 +60,8 @@ def _check(path: str, size: int, _mtime_ns: int) -> str | None:
         return "vertices need x, y and z"
     if vertices.count < 3 or faces.count < 1:
         return "no surface (fewer than 3 vertices or no face)"
-    points = np.column_stack([np.asarray(vertices[axis], dtype=float) for axis in "xyz"])
+    with np.errstate(all="ignore"):  # garbage (the wrong byte order, say) is refused next, quietly
+        points = np.column_stack([np.asarray(vertices[axis], dtype=float) for axis in "xyz"])
     if not np.isfinite(points).all():
         return "coordinates that are not finite numbers (NaN or infinity)"
     field = next((n for n in INDEX_NAMES if n in (faces.data.dtype.names or ())), None)

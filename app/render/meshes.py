@@ -15,6 +15,8 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkIOPLY import vtkPLYReader
 
+from app.model.meshfile import check_mesh
+
 LOD_DIR = "lod"
 DETAILS = ("standard", "high")
 
@@ -73,9 +75,10 @@ def load_mesh(meshes_dir: Path, relative: str, detail: str = "standard") -> pv.P
 
 
 def load_lod_mesh(meshes_dir: Path, relative: str, detail: str = "standard") -> pv.PolyData | None:
-    """The copy drawn while the camera moves, or None if there is none."""
+    """The copy drawn while the camera moves, or None if there is none or it is not a usable
+    mesh (it is checked as the structure's own mesh is, before VTK reads it)."""
     _check(detail)
     if detail == "high":
         return _high_lod(str((Path(meshes_dir) / relative).resolve()))
     path = Path(meshes_dir) / LOD_DIR / relative
-    return _load(str(path.resolve())) if path.is_file() else None
+    return _load(str(path.resolve())) if check_mesh(path) is None else None
