@@ -1,6 +1,7 @@
-"""Named points and attachment regions (RAS mm) that the mesh build writes into ``meshes/``.
+"""Named points, attachment regions and centre lines (RAS mm) that the mesh build writes into
+``meshes/``.
 
-Both files are read entry by entry, like the annotation files: a bad entry (wrong shape,
+Each file is read entry by entry, like the annotation files: a bad entry (wrong shape,
 not a finite number) is reported as ``file:line: message`` and left out, the rest is kept,
 so a damaged file never stops the viewer and never puts NaN into an export.
 """
