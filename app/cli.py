@@ -7,16 +7,21 @@ Heavy imports (Qt, VTK, MuJoCo) happen inside the subcommand that needs them, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import re
+import signal
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 from app import __version__, paths
-from app.files import FolderInUseError
+from app.files import FolderInUseError, output_problem
 from app.fonts import text_problem
 from app.model.atlas import Atlas
 from app.model.kinematics import JOINTS
@@ -51,6 +56,18 @@ def _size(text: str) -> tuple[int, int]:
             f"invalid size {text!r}: at most {MAX_PIXELS // 1_000_000} megapixels (e.g. 8192x4608)"
         )
     return width, height
+
+
+def _finite(text: str) -> float:
+    """An argument type for a number: NaN and infinities are refused (they pass every
+    comparison test the commands make, or none, and reach the arithmetic)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, not {text!r}")
+    return value
 
 
 def _text(limit: int, line_breaks: bool = False):
@@ -90,13 +107,8 @@ def _status(atlas: Atlas) -> int:
 
 
 def _writable_file(path: Path) -> Path:
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {parent} does not exist")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"cannot write {path}: folder {parent} is not writable")
+    if problem := output_problem(path):
+        raise UsageError(f"cannot write {path}: {problem}")
     return path
 
 
@@ -121,8 +133,8 @@ def display_problem(environ: Mapping[str, str]) -> str | None:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    if problem := display_problem(os.environ):
-        raise UsageError(problem)
+    if missing := display_problem(os.environ):
+        raise UsageError(missing)
     from app.qt.app import run_viewer
 
     atlas = load_atlas()
@@ -468,13 +480,8 @@ def cmd_render_lesson(args: argparse.Namespace) -> int:
 
 def _output_folder(out_dir: Path) -> None:
     """Refuse an output folder that cannot be made: a file, or one under a missing folder."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"cannot write to {out_dir}: it is a file")
-    parent = out_dir.resolve().parent
-    if parent.exists() and not parent.is_dir():
-        raise UsageError(f"cannot write to {out_dir}: {parent} is a file")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write to {out_dir}: folder {parent} does not exist")
+    if problem := output_problem(out_dir, folder=True):
+        raise UsageError(f"cannot write to {out_dir}: {problem}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -735,7 +742,7 @@ def make_parser() -> argparse.ArgumentParser:
     shot.add_argument(
         "--orientation", choices=("axial", "coronal", "sagittal"), help="the section's plane (default: axial)"
     )
-    shot.add_argument("--slab", type=float, metavar="MM", help="keep only a slab this thick (mm)")
+    shot.add_argument("--slab", type=_finite, metavar="MM", help="keep only a slab this thick (mm)")
     shot.add_argument("--flip", action="store_true", help="hide the other side of the section")
     shot.set_defaults(func=cmd_screenshot)
 
@@ -789,17 +796,17 @@ def make_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--motion", nargs=2, metavar=("POSE_A", "POSE_B"), help="move from one pose to another"
     )
-    anim.add_argument("--seconds", type=float, metavar="S", help="how long the movement takes (default 3)")
+    anim.add_argument("--seconds", type=_finite, metavar="S", help="how long the movement takes (default 3)")
     anim.add_argument("--view", choices=list(VIEWS), help="standard view (default: the lesson's, or right)")
     anim.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
-    anim.add_argument("--fps", type=float, default=30.0, metavar="N", help="frames per second (default 30)")
+    anim.add_argument("--fps", type=_finite, default=30.0, metavar="N", help="frames per second (default 30)")
     anim.set_defaults(func=cmd_animate)
 
     cut = sub.add_parser("section", help="draw what a section plane cuts (PNG, SVG or PDF), with areas")
     cut.add_argument("out", metavar="OUT.png|OUT.svg|OUT.pdf")
     cut.add_argument("--level", required=True, metavar="LEVEL", help="e.g. L4_L5, L4/L5, S1, hip_joint")
     cut.add_argument("--orientation", choices=["axial", "coronal", "sagittal"], default="axial")
-    cut.add_argument("--slab", type=float, metavar="MM", help="keep a slab this thick around the plane")
+    cut.add_argument("--slab", type=_finite, metavar="MM", help="keep a slab this thick around the plane")
     cut.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help="cut posed; " + POSE_HELP)
     cut.add_argument("--safe-zones", action="store_true", help="draw the trans-psoas safe zones (Uribe 2010)")
     cut.add_argument(
@@ -815,9 +822,9 @@ def make_parser() -> argparse.ArgumentParser:
     mech.add_argument(
         "--joint", required=True, choices=list(JOINTS), metavar="JOINT", help="e.g. hip_flexion_right"
     )
-    mech.add_argument("--from", type=float, required=True, metavar="A", help="first angle (degrees)")
-    mech.add_argument("--to", type=float, required=True, metavar="B", help="last angle (degrees)")
-    mech.add_argument("--step", type=float, default=10.0, metavar="S", help="step (degrees, default 10)")
+    mech.add_argument("--from", type=_finite, required=True, metavar="A", help="first angle (degrees)")
+    mech.add_argument("--to", type=_finite, required=True, metavar="B", help="last angle (degrees)")
+    mech.add_argument("--step", type=_finite, default=10.0, metavar="S", help="step (degrees, default 10)")
     mech.add_argument("--pose", nargs="+", default=[], metavar="SPEC", help="the other joints: " + POSE_HELP)
     mech.add_argument("--json", action="store_true", help="print JSON instead of a table")
     mech.set_defaults(func=cmd_mechanics)
@@ -837,12 +844,56 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that what it was writing is removed on the way
+    out (as for Ctrl+C) instead of being left as a temporary file."""
+
+
+def _terminate(signum: int, _frame: object) -> NoReturn:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _signals_unwind(wanted: bool) -> Iterator[None]:
+    """SIGTERM unwinds the command like Ctrl+C while ``wanted`` (not in Qt's event loop,
+    where a Python exception has nowhere to go)."""
+    if not wanted or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_closed() -> None:
+    """Point standard output at /dev/null: what is left in its buffer cannot be written, and
+    Python would say so with a traceback when it flushes at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    interrupted = "psoas-atlas: interrupted ({}): nothing half-written is left, earlier files are kept"
     try:
-        return int(args.func(args))
+        with _signals_unwind(args.func not in (cmd_view, cmd_bench)):
+            return int(args.func(args))
     except UsageError as exc:
         print(f"psoas-atlas: error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
+    except KeyboardInterrupt:
+        print(interrupted.format("Ctrl+C"), file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Terminated:
+        print(interrupted.format("SIGTERM"), file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:  # the reader stopped reading (| head): not an error
+        _stdout_closed()
         return 0
+    except OSError as exc:  # what no command foresaw: standard output on a full disk, say
+        _stdout_closed()
+        where = f" ({exc.filename})" if exc.filename else " (standard output)"
+        print(f"psoas-atlas: error: cannot write: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2

@@ -7,6 +7,7 @@ temporary folder that replaces the output folder only once everything is in it.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -108,6 +109,49 @@ def folder_replaced_whole(target: Path, ours: Callable[[str], bool]) -> Iterator
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (``"a named pipe"``...), else None;
+    ``OSError`` when it cannot be looked at. Only regular files are read: opening a named pipe
+    waits for a writer forever, and a device may never end."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket"}
+    return next((name for test, name in kinds.items() if test(mode)), "a device")
+
+
+#: The longest name of one file or folder on Linux file systems (bytes).
+NAME_MAX = 255
+
+
+def output_problem(path: Path, folder: bool = False) -> str | None:
+    """Why a command cannot write ``path`` (a file, or with ``folder`` a folder), or None.
+    Checked before any work is done, so a bad path costs a moment and leaves nothing."""
+    path = Path(path)
+    long_name = next((p for p in path.parts if len(os.fsencode(p)) > NAME_MAX), None)
+    if long_name is not None:
+        return f"a name in the path is too long ({len(os.fsencode(long_name)):,} bytes; at most {NAME_MAX})"
+    parent = Path(os.path.realpath(path.parent))
+    try:
+        if not stat.S_ISDIR(os.stat(parent).st_mode):
+            return f"{parent} is a file"
+        if not os.access(parent, os.W_OK):
+            return f"folder {parent} is not writable"
+        os.stat(path)  # FileNotFoundError: a new file, as most are
+    except FileNotFoundError:
+        return None if parent.is_dir() else f"folder {parent} does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link in the path leads back to itself"
+        if exc.errno == errno.ENOTDIR:
+            return f"a part of {parent} is a file"
+        return str(exc.strerror or exc)
+    kind = not_a_regular_file(path)
+    if folder:
+        return None if kind == "a folder" else f"it is {kind or 'a file'}"
+    return f"it is {kind}" if kind else None
 
 
 def aside_name(path: Path) -> Path:

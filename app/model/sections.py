@@ -12,7 +12,6 @@ slice view measures what the plane cuts (:mod:`app.model.cross_section`).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +29,9 @@ ORIENTATIONS: dict[str, Point] = {
     "coronal": (0.0, 1.0, 0.0),
     "sagittal": (1.0, 0.0, 0.0),
 }
-#: The thickest slab and the farthest a plane may be put from the origin (mm).
+#: The thinnest slab (thinner shows nothing at the meshes' resolution: the panel's least),
+#: the thickest, and the farthest a plane may be put from the origin (mm).
+MIN_SLAB_MM = 1.0
 MAX_SLAB_MM = 400.0
 MAX_OFFSET_MM = 1000.0
 
@@ -111,10 +112,10 @@ class Section:
         object.__setattr__(self, "origin", _point(origin))
         if self.slab_mm is not None:
             slab = float(self.slab_mm)
-            if not math.isfinite(slab) or slab <= 0:
-                raise SectionError(f"a slab needs a thickness above 0 mm, got {self.slab_mm!r}")
-            if slab > MAX_SLAB_MM:
-                raise SectionError(f"a slab can be at most {MAX_SLAB_MM:g} mm thick, got {slab:g}")
+            if not MIN_SLAB_MM <= slab <= MAX_SLAB_MM:  # NaN too
+                raise SectionError(
+                    f"a slab must be {MIN_SLAB_MM:g} to {MAX_SLAB_MM:g} mm thick, got {self.slab_mm!r}"
+                )
             object.__setattr__(self, "slab_mm", slab)
         if self.level is not None:
             object.__setattr__(self, "level", parse_level(self.level))

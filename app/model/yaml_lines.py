@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from app.files import not_a_regular_file
+
 #: Largest annotation file read (the shipped ones are under 30 kB).
 MAX_FILE_BYTES = 1_000_000
 #: Deepest nesting of mappings and lists, aliases expanded (the schema needs 5).
@@ -66,8 +68,11 @@ class Located:
 
 
 def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
-    """The file's UTF-8 text; :class:`DocumentError` if it is too large or not UTF-8."""
+    """The file's UTF-8 text; :class:`DocumentError` if it is not a regular file, too large or
+    not UTF-8; ``OSError`` if it cannot be read."""
     path = Path(path)
+    if kind := not_a_regular_file(path):
+        raise DocumentError(0, f"not a regular file: it is {kind}")
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:

@@ -139,3 +139,26 @@ def test_the_viewer_without_a_display_says_so_in_one_line(display, message):
         result = run_cli(*args, env=env)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and message in result.stderr and "xvfb-run" in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--from", "--to", "--step"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999"])
+def test_numbers_that_are_not_finite_are_refused_in_one_line(capsys, option, value):
+    """They passed every range test made (NaN compares false) and reached the arithmetic."""
+    args = {"--from": "0", "--to": "90", "--step": "10"} | {option: value}
+    with pytest.raises(SystemExit) as stop:
+        main(["mechanics", "--joint", "hip_flexion_right", *(f"{k}={v}" for k, v in args.items())])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "expected a finite number" in err, err
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["list"], ["quiz", "--generate", "5"]])
+def test_output_to_a_full_disk_is_one_line(args):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "app", *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines() == [
+        "psoas-atlas: error: cannot write: No space left on device (standard output)"
+    ]

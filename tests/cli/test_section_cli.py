@@ -103,8 +103,10 @@ def test_pose_and_show_change_what_is_cut(tmp_path, capsys):
     "args, words",
     [
         (["OUT.png", "--level", "L9"], "unknown level 'L9'; choose from T12"),
-        (["OUT.png", "--level", "L4_L5", "--slab", "0"], "above 0 mm"),
-        (["OUT.png", "--level", "L4_L5", "--slab", "-5"], "above 0 mm"),
+        (["OUT.png", "--level", "L4_L5", "--slab", "0"], "1 to 400 mm thick"),
+        (["OUT.png", "--level", "L4_L5", "--slab", "-5"], "1 to 400 mm thick"),
+        (["OUT.png", "--level", "L4_L5", "--slab", "1e-300"], "1 to 400 mm thick"),
+        (["OUT.png", "--level", "L4_L5", "--slab", "nan"], "expected a finite number"),
         (["OUT.gif", "--level", "L4_L5"], ".png, .svg, .pdf"),
         (["OUT.png", "--level", "L4_L5", "--pose", "cartwheel"], "unknown pose 'cartwheel'"),
         (["OUT.png", "--level", "L4_L5", "--show", "spleen"], "unknown structure id 'spleen'"),
@@ -139,9 +141,9 @@ def test_any_slab_is_kept_or_one_line_refused(thickness):
         section = Section(slab_mm=thickness)
     except SectionError as exc:
         assert "\n" not in str(exc)
-        assert not (0 < thickness <= 400) or math.isnan(thickness)
+        assert not (1 <= thickness <= 400) or math.isnan(thickness)
     else:
-        assert section.slab_mm is not None and 0 < section.slab_mm <= 400
+        assert section.slab_mm is not None and 1 <= section.slab_mm <= 400
 
 
 JUNK = st.one_of(st.text(max_size=12), st.sampled_from(["L4/L5", "l4-l5", "hip joint", "S2", "L4_L6", ""]))

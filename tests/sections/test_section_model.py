@@ -267,7 +267,7 @@ def test_a_lesson_step_cuts_the_scene_and_the_next_closes_it(atlas, tmp_path):
     ("section", "says"),
     [
         ("L9", "unknown level 'L9'"),
-        ("{level: L4/L5, slab: 0}", "thickness above 0"),
+        ("{level: L4/L5, slab: 0}", "1 to 400 mm thick"),
         ("{origin: [0, 0, 100], normal: [0, 0, 0]}", "cannot be zero"),
         ("{level: L4, slabb: 3}", "did you mean 'slab'"),
     ],
