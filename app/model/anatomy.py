@@ -190,7 +190,7 @@ def mesh_problem(meshes_dir: Path, relative: str) -> str | None:
     target = (root / relative).resolve()
     if Path(relative).is_absolute() or not target.is_relative_to(root):
         return f"{relative} is outside the meshes folder"
-    if not target.is_file():
+    if not target.exists():
         return f"file not found: {relative}"
     problem = check_mesh(target)
     return f"{relative}: {problem}" if problem else None

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.files import not_a_regular_file
+
 #: The largest mesh file read (the shipped ones are under 400 kB).
 MAX_MESH_BYTES = 64_000_000
 #: The longest header read: VTK's PLY reader fails on a header line over 4,095 bytes, and the
@@ -23,7 +25,9 @@ INDEX_NAMES = ("vertex_indices", "vertex_index")
 def check_mesh(path: Path) -> str | None:
     """Why ``path`` is not a usable triangle mesh, in a few words, or None if it is."""
     path = Path(path)
-    try:
+    try:  # never opened otherwise: a named pipe would wait for a writer forever
+        if kind := not_a_regular_file(path):
+            return f"not a regular file: it is {kind}"
         stat = path.stat()
     except OSError as exc:
         return f"cannot read file: {exc.strerror or exc}"

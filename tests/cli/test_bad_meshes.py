@@ -1,11 +1,14 @@
 """Damaged meshes found by throwing bad input at the atlas (issue 26), kept found: each is
-refused before VTK reads it, in one line of our own."""
+refused before VTK reads it, in one line of our own, and never opened if it is not a regular
+file."""
 
 from __future__ import annotations
 
+import os
 import warnings
 
 from app import paths
+from app.model.anatomy import load_catalogue
 from app.model.meshfile import check_mesh
 from tests.cli.test_bad_data import warnings_about
 from tests.cli.test_bad_input import data_root, run_cli  # noqa: F401  (data_root: a fixture)
@@ -45,3 +48,15 @@ def test_a_mesh_of_the_wrong_byte_order_is_refused_without_numpy_warnings(tmp_pa
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning printed its source line beside ours
         assert check_mesh(path) == "coordinates that are not finite numbers (NaN or infinity)"
+
+
+def test_a_named_pipe_as_a_mesh_is_not_a_regular_file(data_root):  # noqa: F811
+    """It was "file not found"; opening one for reading waits for a writer forever."""
+    path = data_root / "meshes" / NERVE
+    path.unlink()
+    os.mkfifo(path)
+    catalogue, problems = load_catalogue(data_root / "annotations" / "structures.yaml", data_root / "meshes")
+    assert "femoral_nerve_left" not in catalogue
+    (problem,) = problems
+    assert problem.message == f"'mesh': {NERVE}: not a regular file: it is a named pipe"
+    assert check_mesh(path) == "not a regular file: it is a named pipe"
