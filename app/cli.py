@@ -77,6 +77,11 @@ def _text(limit: int, line_breaks: bool = False):
     def check(text: str) -> str:
         if len(text) > limit:
             raise argparse.ArgumentTypeError(f"too long: {len(text):,} characters (at most {limit})")
+        if undecodable := re.search("[\udc80-\udcff]", text):  # how Python keeps a byte that is not UTF-8
+            byte = ord(undecodable[0]) - 0xDC00
+            raise argparse.ArgumentTypeError(
+                f"not UTF-8 text (the byte 0x{byte:02X}): check the terminal's encoding"
+            )
         if problem := text_problem(text, line_breaks):
             raise argparse.ArgumentTypeError(f"cannot be drawn: {problem}")
         return text
@@ -498,8 +503,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     posed = "" if scene.pose.neutral else f", posed: {scene.pose.describe()}"
     try:
         if args.format == "glb":
-            out_dir.mkdir(exist_ok=True)
-            glb = export_glb(scene, atlas.meshes_dir, out_dir / "psoas-atlas.glb")
+            glb = export_glb(scene, atlas.meshes_dir, out_dir)
             print(f"wrote {glb} ({len(scene.shown_ids)} structures{posed})")
         else:
             scene_file = export_scene(scene, atlas.meshes_dir, out_dir)

@@ -22,6 +22,7 @@ from app.model.meshfile import INDEX_NAMES
 from app.model.scene import SceneModel
 
 SCENE_FILE = "scene.json"
+GLB_FILE = "psoas-atlas.glb"
 
 
 def export_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
@@ -117,12 +118,13 @@ def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
     atomic_write_text(out_dir / SCENE_FILE, json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
-def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:
-    """Write the visible scene as one glTF binary: a named node per structure, with its colour.
+def export_glb(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> Path:
+    """Write the visible scene as one glTF binary, ``psoas-atlas.glb`` in ``out_dir``: a
+    named node per structure, with its colour; return its path.
 
     Blender and web viewers open it; coordinates stay RAS millimetres (glTF viewers assume
     metres and +y up, so a viewer may show it large and lying on its back). Posed as the
-    scene is, like :func:`export_scene`.
+    scene is; the folder is written whole or not at all, as by :func:`export_scene`.
     """
     import trimesh
 
@@ -138,6 +140,7 @@ def export_glb(scene: SceneModel, meshes_dir: Path, out: Path) -> Path:
             )
         )
         gltf.add_geometry(mesh, node_name=structure.id, geom_name=structure.id)
-    out = Path(out)
-    atomic_write_bytes(out, gltf.export(file_type="glb"))
-    return out
+    data = gltf.export(file_type="glb")
+    with folder_replaced_whole(Path(out_dir), lambda name: name == GLB_FILE) as folder:
+        (folder / GLB_FILE).write_bytes(data)
+    return Path(out_dir) / GLB_FILE

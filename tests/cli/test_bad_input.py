@@ -563,3 +563,40 @@ def test_an_output_folder_under_a_file_is_one_line(tmp_path, command):
     assert result.returncode == 2
     assert "is a file" in one_line_error(result)
     assert (tmp_path / "a-file").read_text() == "mine"
+
+
+@pytest.mark.parametrize("option", ["--title", "--caption"])
+def test_an_undecodable_byte_in_drawn_text_is_one_line(tmp_path, option):
+    """A byte that is not UTF-8 reaches Python as a lone surrogate, which no font has and no
+    file can hold: said as the byte it was."""
+    out = tmp_path / "out.png"
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"app", b"screenshot", bytes(out), option.encode(), b"ab\xffcd"],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.decode().splitlines()
+    assert f"argument {option}: not UTF-8 text (the byte 0xFF)" in line and not out.exists()
+
+
+def test_glb_export_never_deletes_other_files_and_a_full_disk_leaves_no_folder(tmp_path):
+    """As the PLY export: a folder holding other files is refused; a failed write (a file size
+    limit standing for a full disk) leaves neither the folder nor a temporary one."""
+    import resource
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "notes.txt").write_text("mine")
+    result = run_cli("export", str(shared), "--format", "glb")
+    assert result.returncode == 2 and "holds other files (notes.txt)" in one_line_error(result)
+    assert [p.name for p in shared.iterdir()] == ["notes.txt"]
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "export", "new", "--format", "glb"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, preexec_fn=small_files,
+    )  # fmt: skip
+    assert result.returncode == 2 and "cannot export to new" in one_line_error(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
