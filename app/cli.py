@@ -609,6 +609,18 @@ def _is_quiz(path: Path, keys: object) -> bool:
     return path.parent.name == "quizzes" or bool(QUIZ_KEYS & set(keys))
 
 
+#: What a file is when its keys do not say (a list, say): told by its name, or its folder's.
+KINDS_BY_NAME = {
+    "structures.yaml": "structures", "sources.yaml": "sources", "motion.yaml": "poses",
+    "search.yaml": "places", "sections.yaml": "areas", "lessons": "steps", "quizzes": "quiz",
+}  # fmt: skip
+
+
+def _kind_by_name(path: Path) -> str:
+    """The kind of a file whose keys do not tell it: its checks then name the keys it lacks."""
+    return KINDS_BY_NAME.get(path.name, KINDS_BY_NAME.get(path.parent.name, "content"))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from app.model.anatomy import load_catalogue
     from app.model.content import load_content, load_sources
@@ -622,7 +634,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             keys = document.value if isinstance(document, Located) else {}
             kinds[path] = "quiz" if _is_quiz(path, keys) else next((k for k in KINDS if k in keys), "")
         except Exception:  # reported by the loader below with its line
-            kinds[path] = "content"
+            kinds[path] = ""
+        kinds[path] = kinds[path] or _kind_by_name(path)
     structures_path = next((p for p in files if kinds[p] == "structures"), paths.structures_file())
     catalogue, errors = load_catalogue(structures_path, paths.meshes_dir())
     if structures_path not in files:

@@ -600,3 +600,19 @@ def test_glb_export_never_deletes_other_files_and_a_full_disk_leaves_no_folder(t
     )  # fmt: skip
     assert result.returncode == 2 and "cannot export to new" in one_line_error(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("structures.yaml", "structures"), ("lessons/a.yaml", "steps"), ("motion.yaml", "poses"),
+     ("notes.yaml", "content")],
+)  # fmt: skip
+def test_a_list_shaped_file_is_told_the_key_its_kind_needs(tmp_path, capsys, name, key):
+    """A file whose keys cannot tell its kind is known by its name (it was told 'content:')."""
+    path = tmp_path / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("- id: x\n")
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:1: expected a mapping with '{key}:' at the top of the file"
+    ]
