@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.model.yaml_lines import AnnotationError, DocumentError, one_line, parse_json, read_text
+
+T = TypeVar("T")
 
 Point = tuple[float, float, float]
 #: Farthest a landmark or attachment point may lie from the origin (mm): the atlas spans
@@ -110,26 +113,32 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
-def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]:
-    """The landmarks that are finite points; every bad one is reported."""
+def _named_table(
+    path: Path, key: str, parse: Callable[[object], T | None], what: str, expected: str
+) -> tuple[dict[str, T], list[AnnotationError]]:
+    """The entries of a JSON file's ``{key: {name: value}}`` that ``parse`` accepts; every
+    other is one problem at the line that names it (``what 'name': expected ...``)."""
     path = Path(path)
-    document, text, errors = _read_json(path, "landmarks")
+    document, text, errors = _read_json(path, key)
     if document is None:
         return {}, errors
-    table = document["landmarks"]
+    table = document[key]
     if not isinstance(table, dict):
-        return {}, [AnnotationError(path, 1, "'landmarks' must map names to [x, y, z]")]
-    landmarks: dict[str, Point] = {}
+        return {}, [AnnotationError(path, 1, f"'{key}' must map names to {expected.split(',')[0]}")]
+    kept: dict[str, T] = {}
     for name, value in table.items():
-        point = _point(value)
-        if point is None:
+        parsed = parse(value)
+        if parsed is None:
             line = _line_of(text, json.dumps(name))
-            errors.append(
-                AnnotationError(path, line, f"landmark '{one_line(name)}': expected [x, y, z], finite mm")
-            )
+            errors.append(AnnotationError(path, line, f"{what} '{one_line(name)}': expected {expected}"))
         else:
-            landmarks[str(name)] = point
-    return landmarks, errors
+            kept[str(name)] = parsed
+    return kept, errors
+
+
+def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]:
+    """The landmarks that are finite points; every bad one is reported."""
+    return _named_table(path, "landmarks", _point, "landmark", "[x, y, z], finite mm")
 
 
 def load_attachments(path: Path) -> tuple[list[Attachment], list[AnnotationError]]:
@@ -175,22 +184,10 @@ def _attachment(entry: object) -> Attachment | None:
 def load_centrelines(path: Path) -> tuple[dict[str, tuple[Point, ...]], list[AnnotationError]]:
     """The nerves' and ligaments' centre lines (the mesh build's ``centrelines.json``) that
     are finite polylines; every bad one is reported."""
-    path = Path(path)
-    document, text, errors = _read_json(path, "centrelines")
-    if document is None:
-        return {}, errors
-    table = document["centrelines"]
-    if not isinstance(table, dict):
-        return {}, [AnnotationError(path, 1, "'centrelines' must map names to [[x, y, z], ...]")]
-    lines: dict[str, tuple[Point, ...]] = {}
-    for name, value in table.items():
-        points = _points(value, least=2)
-        if points is None:
-            line = _line_of(text, json.dumps(name))
-            message = (
-                f"centreline '{one_line(name)}': expected [[x, y, z], ...], at least 2 points, finite mm"
-            )
-            errors.append(AnnotationError(path, line, message))
-        else:
-            lines[str(name)] = points
-    return lines, errors
+    return _named_table(
+        path,
+        "centrelines",
+        lambda value: _points(value, least=2),
+        "centreline",
+        "[[x, y, z], ...], at least 2 points, finite mm",
+    )
