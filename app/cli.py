@@ -12,17 +12,15 @@ import json
 import math
 import os
 import re
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from app import __version__, paths
 from app.files import FolderInUseError, output_problem
 from app.fonts import text_problem
+from app.interrupts import Terminated, stopped, unwinding
 from app.model.atlas import Atlas
 from app.model.kinematics import JOINTS
 from app.model.lessons import MAX_CAPTION, MAX_TITLE
@@ -861,29 +859,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the command is, so that what it was writing is removed on the way
-    out (as for Ctrl+C) instead of being left as a temporary file."""
-
-
-def _terminate(signum: int, _frame: object) -> NoReturn:
-    raise Terminated(signum)
-
-
-@contextmanager
-def _signals_unwind(wanted: bool) -> Iterator[None]:
-    """SIGTERM unwinds the command like Ctrl+C while ``wanted`` (not in Qt's event loop,
-    where a Python exception has nowhere to go)."""
-    if not wanted or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _stdout_closed() -> None:
     """Point standard output at /dev/null: what is left in its buffer cannot be written, and
     Python would say so with a traceback when it flushes at exit."""
@@ -893,19 +868,14 @@ def _stdout_closed() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    interrupted = "psoas-atlas: interrupted ({}): nothing half-written is left, earlier files are kept"
     try:
-        with _signals_unwind(args.func not in (cmd_view, cmd_bench)):
+        with unwinding(args.func not in (cmd_view, cmd_bench)):
             return int(args.func(args))
     except UsageError as exc:
         print(f"psoas-atlas: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(interrupted.format("Ctrl+C"), file=sys.stderr)
-        return 128 + signal.SIGINT
-    except Terminated:
-        print(interrupted.format("SIGTERM"), file=sys.stderr)
-        return 128 + signal.SIGTERM
+    except (KeyboardInterrupt, Terminated) as interruption:
+        return stopped(interruption)
     except BrokenPipeError:  # the reader stopped reading (| head): not an error
         _stdout_closed()
         return 0

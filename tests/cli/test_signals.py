@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app import paths
 
@@ -55,3 +57,41 @@ def test_a_stopped_command_leaves_the_earlier_output_and_no_temporary_file(tmp_p
         assert earlier.read_bytes() == b"an earlier video"
     else:
         assert [p.name for p in earlier.iterdir()] == ["step-01.png"]
+
+
+#: Each command that writes, with the output it writes (in the working folder).
+WRITERS = {
+    **{name: (args, output) for name, (args, output, _) in COMMANDS.items()},
+    "export": (["export", "out"], "out"),
+    "quiz --export": (["quiz", "--generate", "4", "--export", "q.pdf", "--size", "200x150"], "q.pdf"),
+}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    command=st.sampled_from(sorted(WRITERS)),
+    stop=st.sampled_from([signal.SIGINT, signal.SIGTERM]),
+    after=st.floats(0.0, 4.0),
+)
+def test_a_signal_at_any_moment_leaves_whole_files_only(tmp_path_factory, command, stop, after):
+    """Whenever the signal comes (while Python starts, the modules load, the data set is read,
+    frames are drawn or files renamed): the command either finished, or says in one line that
+    it stopped, with 130 or 143, leaving nothing: no temporary file, no part of an output."""
+    folder = tmp_path_factory.mktemp("stopped")
+    args, output = WRITERS[command]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    time.sleep(after)
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    names = sorted(p.name for p in folder.iterdir())
+    if process.returncode == 0:  # it finished first
+        assert names == [output] and "wrote" in out
+    else:
+        assert process.returncode in (128 + stop, -stop), err  # -stop: before Python could answer
+        assert names == [], names
+        if process.returncode > 0:
+            assert err.strip().splitlines()[-1].startswith("psoas-atlas: interrupted"), err
