@@ -462,10 +462,9 @@ def cmd_render_lesson(args: argparse.Namespace) -> int:
     from app.render.handout import render_lesson
     from app.render.snapshot import RenderError, ensure_headless_vtk
 
-    ensure_headless_vtk()
-
     lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
     _output_folder(out_dir)
+    ensure_headless_vtk()
     atlas = load_atlas()
     scene = atlas.scene()
     lesson = read_lesson(scene, lesson_path)

@@ -20,6 +20,14 @@ def user_data_folder(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def vtk_window_kind_as_it_was(monkeypatch):
+    """A command run in this process chooses VTK's headless (EGL) window for itself: taken
+    back after each test, so that a later window test's off-screen pictures are not drawn
+    through EGL beside the window's GLX (they come out empty)."""
+    monkeypatch.delenv("VTK_DEFAULT_OPENGL_WINDOW", raising=False)
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     catalogue, errors = load_catalogue(paths.structures_file(), paths.meshes_dir())

@@ -23,6 +23,15 @@ COMMANDS = {
 }  # fmt: skip
 
 
+def _start(args: list[str], folder: Path) -> subprocess.Popen:
+    """The command as a terminal starts it: Ctrl+C not ignored (a shell ignores it in the
+    commands it runs in the background, and so in this test run's, when it runs there)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+
+
 def _started_writing(folder: Path, pattern: str, process: subprocess.Popen, limit: float = 60) -> None:
     deadline = time.monotonic() + limit
     while not list(folder.glob(pattern)):
@@ -42,10 +51,7 @@ def test_a_stopped_command_leaves_the_earlier_output_and_no_temporary_file(tmp_p
     else:
         earlier.mkdir()
         (earlier / "step-01.png").write_bytes(b"an earlier picture")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = _start(args, tmp_path)
     _started_writing(tmp_path, partial, process)
     process.send_signal(stop)
     out, err = process.communicate(timeout=60)
@@ -79,10 +85,7 @@ def test_a_signal_at_any_moment_leaves_whole_files_only(tmp_path_factory, comman
     it stopped, with 130 or 143, leaving nothing: no temporary file, no part of an output."""
     folder = tmp_path_factory.mktemp("stopped")
     args, output = WRITERS[command]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    process = _start(args, folder)
     time.sleep(after)
     process.send_signal(stop)
     out, err = process.communicate(timeout=120)
