@@ -508,8 +508,8 @@ def _section_drag(window, application, frames: list[float], count: int) -> list[
 def _play(window, application) -> list[float]:
     """Frame times of the knee-to-chest movement played in the window (each frame's pose,
     deformation, readout and drawing)."""
-    from app.model.kinematics import Pose
-    from app.model.playback import Tween
+    from app.model.motion.kinematics import Pose
+    from app.model.motion.playback import Tween
 
     player = window.player
     player.play(Tween(Pose(), window.scene.poses.resolve(["knee_to_chest"]), 2.0), loop=False)
@@ -524,7 +524,7 @@ def _video(atlas, duration: float) -> dict[str, float]:
     import tempfile
     from pathlib import Path
 
-    from app.model.playback import Tween
+    from app.model.motion.playback import Tween
     from app.render.video import write_video
 
     scene = atlas.scene()

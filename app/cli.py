@@ -17,15 +17,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from app import __version__, paths
-from app.files import FolderInUseError, output_problem
+from app import __version__
 from app.fonts import text_problem
 from app.interrupts import Terminated, stopped, unwinding
 from app.model.atlas import Atlas
-from app.model.kinematics import JOINTS
-from app.model.lessons import MAX_CAPTION, MAX_TITLE
-from app.model.scene import SceneModel
-from app.model.views import DEFAULT_VIEW, VIEWS
+from app.model.io import paths
+from app.model.io.atomic import FolderInUseError, output_problem
+from app.model.motion.kinematics import JOINTS
+from app.model.scene.state import SceneModel
+from app.model.scene.views import DEFAULT_VIEW, VIEWS
+from app.model.teaching.lessons import MAX_CAPTION, MAX_TITLE
 
 #: The largest image drawn: 8K on a side and 40 megapixels (A3 at 300 dpi is 17). An image
 #: of 30 megapixels takes about 16 s and 2.5 GB with software OpenGL.
@@ -220,7 +221,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 def _section_asked(args: argparse.Namespace) -> tuple[str, str, float | None, bool] | None:
     """The section a screenshot asks for (level, orientation, slab, hidden side), checked
     before anything loads, or None; a UsageError names the option at fault."""
-    from app.model.sections import Section, SectionError, parse_level
+    from app.model.sections.planes import Section, SectionError, parse_level
 
     if args.section is None:
         for option, value in (
@@ -246,7 +247,7 @@ def _placed_section(scene: SceneModel, asked: tuple[str, str, float | None, bool
     """The section asked for, at its level as this data set places it."""
     from dataclasses import replace
 
-    from app.model.sections import SectionError
+    from app.model.sections.planes import SectionError
 
     level, orientation, slab, flip = asked
     try:
@@ -270,8 +271,8 @@ def cmd_animate(args: argparse.Namespace) -> int:
         raise UsageError("--seconds is for --motion: a lesson's steps say how long each movement takes")
     from tqdm import tqdm
 
-    from app.model.lessons import lesson_reel, show_step
-    from app.model.playback import Tween
+    from app.model.motion.playback import Tween
+    from app.model.teaching.lessons import lesson_reel, show_step
     from app.render.snapshot import RenderError, ensure_headless_vtk
 
     ensure_headless_vtk()
@@ -323,7 +324,7 @@ def _pose_title(motion, spec: str) -> str:
 def resolve_pose(atlas: Atlas, specs: list[str], option: str = "--pose"):
     """The pose that specs given to ``option`` name (JOINT=DEG or pose names), or a
     UsageError naming the option."""
-    from app.model.kinematics import PoseError
+    from app.model.motion.kinematics import PoseError
 
     if atlas.body is None:
         raise UsageError("cannot pose the skeleton: the landmarks lack its joint centres")
@@ -341,8 +342,8 @@ def cmd_section(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot write {out}: a section is drawn as {', '.join(FORMATS)} (use one of those names)"
         )
-    from app.model.content import load_sources
-    from app.model.sections import SectionError
+    from app.model.anatomy.content import load_sources
+    from app.model.sections.planes import SectionError
 
     atlas = load_atlas()
     scene = atlas.scene()
@@ -439,7 +440,7 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
 
 def read_lesson(scene: SceneModel, path: Path):
     """A valid lesson, or a UsageError that lists its problems as file:line: message."""
-    from app.model.lessons import load_lesson
+    from app.model.teaching.lessons import load_lesson
 
     lesson, errors = load_lesson(path, scene.catalogue, scene.poses)
     if lesson is None:
@@ -450,7 +451,7 @@ def read_lesson(scene: SceneModel, path: Path):
 
 def show_lesson_step(scene: SceneModel, path: Path, step: int) -> None:
     """Put a lesson step (from 1) on the scene, with its picture."""
-    from app.model.lessons import show_step
+    from app.model.teaching.lessons import show_step
 
     lesson = read_lesson(scene, path)
     if not 1 <= step <= len(lesson.steps):
@@ -515,7 +516,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _choice_list(values: list[str], allowed: Sequence[str], option: str) -> list[str]:
     """``values`` checked against ``allowed``; an unknown one is a UsageError naming the
     option, with a "did you mean"."""
-    from app.model.yaml_lines import did_you_mean
+    from app.model.io.documents import did_you_mean
 
     for value in values:
         if value not in allowed:
@@ -525,8 +526,8 @@ def _choice_list(values: list[str], allowed: Sequence[str], option: str) -> list
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
-    from app.model.quiz import QuestionBank, QuestionType, Topic
-    from app.model.quiz_file import MAX_QUESTIONS, Quiz, load_quiz
+    from app.model.quiz.questions import QuestionBank, QuestionType, Topic
+    from app.model.quiz.quiz_files import MAX_QUESTIONS, Quiz, load_quiz
 
     if (args.quiz is None) == (args.generate is None):
         raise UsageError("give a quiz file or --generate N (one of them)")
@@ -586,7 +587,7 @@ def cmd_quiz(args: argparse.Namespace) -> int:
 
 def quiz_listing(quiz) -> str:
     """A quiz as numbered questions with their lettered choices and answers, for a terminal."""
-    from app.model.quiz_file import lettered_answer, question_text
+    from app.model.quiz.quiz_files import lettered_answer, question_text
 
     blocks = [quiz.title]
     for number, question in enumerate(quiz.questions, start=1):
@@ -619,9 +620,9 @@ def _kind_by_name(path: Path) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from app.model.anatomy import load_catalogue
-    from app.model.content import load_content, load_sources
-    from app.model.yaml_lines import Located, load_located
+    from app.model.anatomy.content import load_content, load_sources
+    from app.model.anatomy.structures import load_catalogue
+    from app.model.io.documents import Located, load_located
 
     files = [Path(f) for f in args.files]
     kinds: dict[Path, str] = {}
@@ -643,15 +644,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += source_errors
     _, content_errors = load_content([p for p in files if kinds[p] in ("content", "")], catalogue, sources)
     errors += content_errors
-    from app.model.landmarks import load_attachments, load_landmarks
-    from app.model.search import load_places
+    from app.model.anatomy.landmarks import load_attachments, load_landmarks
+    from app.model.anatomy.search import load_places
 
     for places_path in (p for p in files if kinds[p] == "places"):
         landmarks = load_landmarks(paths.landmarks_file())[0]
         attachments = load_attachments(paths.attachments_file())[0]
         errors += load_places(places_path, catalogue, landmarks, attachments, sources)[1]
-    from app.model.lessons import load_lesson
-    from app.model.poses import read_motion
+    from app.model.motion.poses import read_motion
+    from app.model.teaching.lessons import load_lesson
 
     motion_path = next((p for p in files if kinds[p] == "poses"), paths.annotations_dir() / "motion.yaml")
     motion, motion_errors = read_motion(motion_path)
@@ -659,14 +660,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += motion_errors
     for lesson_path in (p for p in files if kinds[p] == "steps"):
         errors += load_lesson(lesson_path, catalogue, motion)[1]
-    from app.model.cross_section import read_section_facts
+    from app.model.sections.cross_section import read_section_facts
 
     for facts_path in (p for p in files if kinds[p] in ("safe_zones", "areas")):
         errors += read_section_facts(facts_path, sources)[1]
     quiz_paths = [p for p in files if kinds[p] == "quiz"]
     if quiz_paths:
-        from app.model.quiz import QuestionBank
-        from app.model.quiz_file import load_quiz
+        from app.model.quiz.questions import QuestionBank
+        from app.model.quiz.quiz_files import load_quiz
 
         bank = QuestionBank.for_atlas(Atlas.load(structures_path, teaching=True))
         for quiz_path in quiz_paths:

@@ -2,7 +2,7 @@
 
 The scene is exported as it is posed: in a pose other than neutral standing the meshes,
 landmarks and attachment sites are where the pose puts them (by the model's rule, the one
-the renderer draws with: :class:`app.model.body.Body`), with the same ids, units, frame and
+the renderer draws with: :class:`app.model.motion.body.Body`), with the same ids, units, frame and
 file formats, and ``scene.json`` names the pose.
 
 No Qt, no VTK: the meshes are copied, posed with plyfile or read with trimesh."""
@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from app import __version__
-from app.files import atomic_write_bytes, atomic_write_text, folder_replaced_whole
-from app.model.anatomy import Structure
-from app.model.meshfile import INDEX_NAMES
-from app.model.scene import SceneModel
+from app.model.anatomy.meshes import INDEX_NAMES
+from app.model.anatomy.structures import Structure
+from app.model.io.atomic import atomic_write_bytes, atomic_write_text, folder_replaced_whole
+from app.model.scene.state import SceneModel
 
 SCENE_FILE = "scene.json"
 GLB_FILE = "psoas-atlas.glb"

@@ -1,7 +1,7 @@
 """Ctrl+C and SIGTERM stop a command cleanly, from its first moment.
 
 Each unwinds the command like an exception, so what it was writing (a temporary file or
-folder, see :mod:`app.files`) is removed on the way out and the earlier output is kept; the
+folder, see :mod:`app.model.io.atomic`) is removed on the way out and the earlier output is kept; the
 command then says so in one line and exits with the status a shell expects (130, 143).
 """
 

@@ -8,8 +8,10 @@ import pytest
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from app import paths
-from app.model import SceneModel, load_attachments, load_catalogue, load_landmarks
+from app.model.anatomy.landmarks import load_attachments, load_landmarks
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
+from app.model.scene.state import SceneModel
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -103,7 +105,7 @@ def open_window(qtbot):
 @pytest.fixture
 def window(open_window, scene, catalogue):
     """The main window at 1280x800 with the shipped teaching content, drawn once."""
-    from app.model.content import load_library
+    from app.model.anatomy.content import load_library
 
     library, errors = load_library(paths.annotations_dir(), catalogue)
     w = open_window(scene, library, errors, size=(1280, 800))

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from app import paths
 from app.build import landmarks, pelvis, refine, source, spine
 from app.build.muscles import Skeleton
 from app.build.soft_tissue import RECIPES, build_soft_tissue
-from app.files import atomic_write_bytes, atomic_write_text
+from app.model.io import paths
+from app.model.io.atomic import atomic_write_bytes, atomic_write_text
 
 #: Triangle caps for refined bones (the rest keep all 16x): smooth at full screen, and the
 #: whole scene renders fast with software OpenGL.

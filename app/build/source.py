@@ -353,7 +353,7 @@ def assemble(
         elif chain == "pelvis" and not name.startswith("HJC"):
             sites[name] = warp(rest.sites[name][None])[0]
             # Where the leg model itself puts it, about the same hip joint centres: the
-            # muscle paths' via points, so lengths agree with the model (app/model/mechanics.py).
+            # muscle paths' via points, so lengths agree with the model (app/model/motion/mechanics.py).
             sites[f"model:{name}"] = rest.sites[name]
         else:
             sites[name] = rest.sites[name]

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from app import paths
-from app.model.anatomy import Catalogue, Kind, load_catalogue
-from app.model.body import Body, Surfaces
-from app.model.content import Library, load_library
-from app.model.cross_section import SectionFacts, load_section_facts
-from app.model.landmarks import Attachment, Point, load_attachments, load_centrelines, load_landmarks
-from app.model.lessons import Lesson, load_lessons
-from app.model.scene import SceneModel
-from app.model.search import Places, load_shipped_places
-from app.model.sections import SectionPlanes
-from app.model.yaml_lines import AnnotationError
+from app.model.anatomy.content import Library, load_library
+from app.model.anatomy.landmarks import Attachment, Point, load_attachments, load_centrelines, load_landmarks
+from app.model.anatomy.search import Places, load_shipped_places
+from app.model.anatomy.structures import Catalogue, Kind, load_catalogue
+from app.model.io import paths
+from app.model.io.documents import Problem
+from app.model.motion.body import Body, Surfaces
+from app.model.scene.state import SceneModel
+from app.model.sections.cross_section import SectionFacts, load_section_facts
+from app.model.sections.planes import SectionPlanes
+from app.model.teaching.lessons import Lesson, load_lessons
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Atlas:
     catalogue: Catalogue
     landmarks: dict[str, Point] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
-    problems: list[AnnotationError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     meshes_dir: Path = field(default_factory=paths.meshes_dir)
     annotations_dir: Path = field(default_factory=paths.annotations_dir)
     #: What the viewer teaches with (see :meth:`load_teaching`; empty until then).

@@ -1,14 +1,14 @@
 """The Bookmarks dock: save the current view under a name, go back to it, delete it, and
 turn a set of bookmarks into a lesson file or present them.
 
-The list and the file are the :class:`~app.model.bookmarks.BookmarkStore`'s; this widget only
+The list and the file are the :class:`~app.model.teaching.bookmarks.BookmarkStore`'s; this widget only
 asks for names and shows errors. Other windows may save to the same file: the list is read
 again whenever it is shown or changed, so it shows their bookmarks too.
 
 Each bookmark shows a small picture of its view. The window gives the panel a function that
 draws a step off screen (:class:`app.render.thumbnails.StepThumbnails`); a picture is drawn
 when its bookmark is saved, kept in memory and in a folder beside the bookmarks file
-(:class:`~app.model.bookmarks.ThumbnailFiles`), and drawn again only when that file is missing
+(:class:`~app.model.teaching.bookmarks.ThumbnailFiles`), and drawn again only when that file is missing
 or unreadable.
 """
 
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.fonts import text_problem
-from app.model.bookmarks import (
+from app.model.teaching.bookmarks import (
     THUMBNAIL_SIZE,
     BookmarkStore,
     capture,
@@ -46,7 +46,7 @@ from app.model.bookmarks import (
     thumbnail_key,
     write_lesson,
 )
-from app.model.lessons import MAX_TITLE, Lesson, Step
+from app.model.teaching.lessons import MAX_TITLE, Lesson, Step
 from app.qt.export_dialog import file_stem
 from app.qt.flight import CameraFlight
 from app.render.snapshot import EXPORT_BACKGROUND, RenderError

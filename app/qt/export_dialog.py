@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.export import export_scene
-from app.files import FolderInUseError
 from app.fonts import text_problem
-from app.model.playback import Tween
-from app.model.scene import SceneModel
-from app.model.views import CameraPose
+from app.model.io.atomic import FolderInUseError
+from app.model.motion.playback import Tween
+from app.model.scene.state import SceneModel
+from app.model.scene.views import CameraPose
 from app.render.snapshot import Annotations, RenderError
 from app.render.video import VIDEO_SUFFIXES, VideoError, write_video
 

@@ -2,7 +2,7 @@
 
 The step (with a bookmark's pose) is applied to the model while the renderer holds its
 frames, so the scene changes in one go; then the camera swings from where it was to where
-the step puts it (:func:`app.model.views.interpolate`) with low-detail meshes, and the last
+the step puts it (:func:`app.model.scene.views.interpolate`) with low-detail meshes, and the last
 frame is drawn at full detail.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
 
-from app.model.lessons import Step, apply_step
-from app.model.scene import Picture
-from app.model.views import CameraPose, interpolate
+from app.model.scene.state import Picture
+from app.model.scene.views import CameraPose, interpolate
+from app.model.teaching.lessons import Step, apply_step
 from app.render.scene_renderer import SceneRenderer
 
 FLIGHT_MS = 700

@@ -7,9 +7,9 @@ from html import escape
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QTextBrowser
 
-from app.model.anatomy import Kind, Structure
-from app.model.content import Clinical, Fact, Library, Misconception
-from app.model.scene import SceneModel
+from app.model.anatomy.content import Clinical, Fact, Library, Misconception
+from app.model.anatomy.structures import Kind, Structure
+from app.model.scene.state import SceneModel
 
 SECTIONS: dict[Kind, tuple[tuple[str, str], ...]] = {
     Kind.muscle: (("origin", "Origin"), ("insertion", "Insertion"), ("action", "Action"),

@@ -25,8 +25,8 @@ from matplotlib.lines import Line2D
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.model.mechanics import Curve
-from app.model.palette import LENGTH_CHANGE_COLORS, LENGTH_CHANGE_RANGE
+from app.model.motion.mechanics import Curve
+from app.model.scene.palette import LENGTH_CHANGE_COLORS, LENGTH_CHANGE_RANGE
 from app.render.fonts import matplotlib_font
 
 #: Okabe and Ito's colour-blind-safe colours, one per muscle; the left side's line dashed.

@@ -31,23 +31,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__, paths
-from app.files import atomic_write_bytes
+from app import __version__
 from app.memory import IDLE_RELEASE_MS, release_free_memory
-from app.model.anatomy import AnnotationError, Group, Kind
+from app.model.anatomy.content import Library
+from app.model.anatomy.search import Places
+from app.model.anatomy.structures import Group, Kind, Problem
 from app.model.atlas import Atlas
-from app.model.bookmarks import BookmarkStore
-from app.model.content import Library
-from app.model.cross_section import SectionFacts
-from app.model.history import History
-from app.model.lessons import Lesson, load_lesson, load_lessons
-from app.model.palette import PALETTES
-from app.model.quiz import Question, QuestionType
-from app.model.quiz_file import Quiz, load_quiz, quiz_lesson
-from app.model.review import QuizSession
-from app.model.scene import SceneModel, SceneState
-from app.model.search import Places
-from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, view_of
+from app.model.io import paths
+from app.model.io.atomic import atomic_write_bytes
+from app.model.quiz.questions import Question, QuestionType
+from app.model.quiz.quiz_files import Quiz, load_quiz, quiz_lesson
+from app.model.quiz.review import QuizSession
+from app.model.scene.history import History
+from app.model.scene.palette import PALETTES
+from app.model.scene.state import SceneModel, SceneState
+from app.model.scene.views import DEFAULT_VIEW, VIEWS, CameraPose, view_of
+from app.model.sections.cross_section import SectionFacts
+from app.model.teaching.bookmarks import BookmarkStore
+from app.model.teaching.lessons import Lesson, load_lesson, load_lessons
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.export_dialog import export_image, export_scene_folder, export_video
 from app.qt.flight import CameraFlight
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         self,
         scene: SceneModel,
         library: Library | None = None,
-        problems: list[AnnotationError] | None = None,
+        problems: list[Problem] | None = None,
         parent=None,
         bookmarks: BookmarkStore | None = None,
         detail: str = "standard",

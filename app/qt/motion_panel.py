@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.body import Body
-from app.model.kinematics import JOINTS, Pose
-from app.model.scene import SceneModel
+from app.model.motion.body import Body
+from app.model.motion.kinematics import JOINTS, Pose
+from app.model.scene.state import SceneModel
 
 if TYPE_CHECKING:
     from app.qt.length_plot import LengthChangeBar, LengthPlot

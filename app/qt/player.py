@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.kinematics import Pose
-from app.model.playback import Tween
-from app.model.poses import Motion
+from app.model.motion.kinematics import Pose
+from app.model.motion.playback import Tween
+from app.model.motion.poses import Motion
 from app.render.scene_renderer import SceneRenderer
 
 #: The frame interval asked of the timer (a frame that takes longer just comes later).
@@ -33,7 +33,7 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0)
 
 
 class PosePlayer(QObject):
-    """Plays a :class:`~app.model.playback.Tween` on a renderer's scene."""
+    """Plays a :class:`~app.model.motion.playback.Tween` on a renderer's scene."""
 
     playing_changed = Signal(bool)
     #: A movement played to its end (not looping, not paused).

@@ -15,10 +15,10 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.model.kinematics import PoseError
-from app.model.lessons import Lesson, step_picture, step_tween
-from app.model.playback import Tween
-from app.model.scene import SceneModel
+from app.model.motion.kinematics import PoseError
+from app.model.motion.playback import Tween
+from app.model.scene.state import SceneModel
+from app.model.teaching.lessons import Lesson, step_picture, step_tween
 from app.qt.flight import CameraFlight
 from app.qt.player import PosePlayer
 from app.render.scene_renderer import SceneRenderer

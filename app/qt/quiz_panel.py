@@ -1,7 +1,7 @@
 """The Quiz dock: one question at a time, answered by key, typing or a click in the 3D view.
 
-The panel asks and grades (:mod:`app.model.quiz`) and keeps the schedule
-(:mod:`app.model.review`); what the 3D view shows during a question and after its answer
+The panel asks and grades (:mod:`app.model.quiz.questions`) and keeps the schedule
+(:mod:`app.model.quiz.review`); what the 3D view shows during a question and after its answer
 is the window's business, told by :attr:`QuizPanel.asked` and :attr:`QuizPanel.answered`.
 Every answer but a click has a key: 1-4 for a choice, T and F, Enter or N for the next
 question, so a quiz can be done from the keyboard.
@@ -31,11 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.files import atomic_write_text
-from app.model.content import Library
-from app.model.quiz import CHOICES, CLICKED, QUALITY_WRONG, Grade, Question, QuestionBank, QuestionType
-from app.model.review import Progress, QuizSession, summary_csv
-from app.model.scene import SceneModel
+from app.model.anatomy.content import Library
+from app.model.io.atomic import atomic_write_text
+from app.model.quiz.questions import (
+    CHOICES,
+    CLICKED,
+    QUALITY_WRONG,
+    Grade,
+    Question,
+    QuestionBank,
+    QuestionType,
+)
+from app.model.quiz.review import Progress, QuizSession, summary_csv
+from app.model.scene.state import SceneModel
 
 #: How a click question is answered, said under its prompt.
 CLICK_HINT = "Click it in the 3D view (rotate with a drag first if you need to)."

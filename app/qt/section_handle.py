@@ -17,8 +17,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from vtkmodules.vtkInteractionWidgets import vtkImplicitPlaneRepresentation, vtkImplicitPlaneWidget2
 
-from app.model.scene import SceneModel
-from app.model.sections import MAX_OFFSET_MM, SectionError
+from app.model.scene.state import SceneModel
+from app.model.sections.planes import MAX_OFFSET_MM, SectionError
 
 if TYPE_CHECKING:
     from app.render.scene_renderer import SceneRenderer

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.scene import SceneModel
-from app.model.sections import LEVELS, MAX_OFFSET_MM, ORIENTATIONS, Section, level_label
+from app.model.scene.state import SceneModel
+from app.model.sections.planes import LEVELS, MAX_OFFSET_MM, ORIENTATIONS, Section, level_label
 
 #: The orientations offered, as the combo box lists them (Oblique only while a tilted plane is on).
 CHOICES = ("off", "axial", "coronal", "sagittal", "oblique")

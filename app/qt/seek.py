@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app import paths
-from app.model.landmarks import Attachment
-from app.model.search import Match, Places, SearchIndex, Target, load_shipped_places, preferred_side
-from app.model.sites import PLACE_FIELD_MM, current_distance, look_at
-from app.model.yaml_lines import AnnotationError
+from app.model.anatomy.landmarks import Attachment
+from app.model.anatomy.search import Match, Places, SearchIndex, Target, load_shipped_places, preferred_side
+from app.model.io import paths
+from app.model.io.documents import Problem
+from app.model.scene.sites import PLACE_FIELD_MM, current_distance, look_at
 from app.qt.flight import CameraFlight
 from app.render.scene_renderer import SceneRenderer
 from app.render.sites import SiteViews
@@ -40,7 +40,7 @@ class Seeker(QObject):
         self.renderer = renderer
         self.flight = flight
         self.scene = scene = renderer.scene
-        self.problems: list[AnnotationError] = []
+        self.problems: list[Problem] = []
         if places is None:  # the shipped ones
             places, self.problems = load_shipped_places(
                 paths.annotations_dir(), scene.catalogue, scene.landmarks, scene.attachments

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.anatomy import Kind
-from app.model.cross_section import SectionFacts, Slice
-from app.model.scene import SceneModel
+from app.model.anatomy.structures import Kind
+from app.model.scene.state import SceneModel
+from app.model.sections.cross_section import SectionFacts, Slice
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg

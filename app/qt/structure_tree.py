@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
-from app.model.anatomy import Group
-from app.model.scene import SceneModel
+from app.model.anatomy.structures import Group
+from app.model.scene.state import SceneModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 

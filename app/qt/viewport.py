@@ -17,7 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app.model.scene import SceneModel
+from app.model.scene.state import SceneModel
 
 if TYPE_CHECKING:
     from app.render.scene_renderer import SceneRenderer

@@ -1,7 +1,7 @@
 """Draw a selection's emphasis: outline, painted attachments, root foramina, labels, legend.
 
-The rules of what to emphasise live in :mod:`app.model.teaching` and the colours in
-:mod:`app.model.palette`; this module only draws an :class:`~app.model.teaching.Emphasis`
+The rules of what to emphasise live in :mod:`app.model.scene.emphasis` and the colours in
+:mod:`app.model.scene.palette`; this module only draws an :class:`~app.model.scene.emphasis.Emphasis`
 on a plotter, given the scene, the structures' meshes and their actors.
 
 Every label points at a place the camera sees: its anchor is chosen among points of its
@@ -29,10 +29,10 @@ import pyvista as pv
 from vtkmodules.vtkCommonCore import reference
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator, vtkStaticPointLocator
 
-from app.model.landmarks import Attachment
-from app.model.palette import STANDARD, Palette
-from app.model.scene import SceneModel
-from app.model.teaching import SEE_THROUGH, Emphasis, foramen_level
+from app.model.anatomy.landmarks import Attachment
+from app.model.scene.emphasis import SEE_THROUGH, Emphasis, foramen_level
+from app.model.scene.palette import STANDARD, Palette
+from app.model.scene.state import SceneModel
 from app.render.labels import Label, LabelLayer, Rect
 from app.render.legend import Legend
 

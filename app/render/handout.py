@@ -1,7 +1,7 @@
 """Render a lesson: one annotated PNG per step and a PDF handout of them.
 
 Each step is drawn as ``screenshot --lesson`` and presentation mode draw it (title, caption,
-footnote: :func:`app.model.lessons.show_step`). The PDF is laid out with matplotlib (already
+footnote: :func:`app.model.teaching.lessons.show_step`). The PDF is laid out with matplotlib (already
 a dependency of pyvista): one A4 landscape page per step, its picture under the lesson's
 title, written atomically like every output.
 """
@@ -12,10 +12,10 @@ import io
 import re
 from pathlib import Path
 
-from app.files import atomic_write_bytes, folder_replaced_whole
 from app.fonts import wrap
-from app.model.lessons import Lesson, show_step
-from app.model.scene import SceneModel
+from app.model.io.atomic import atomic_write_bytes, folder_replaced_whole
+from app.model.scene.state import SceneModel
+from app.model.teaching.lessons import Lesson, show_step
 from app.render.fonts import matplotlib_font
 from app.render.snapshot import Exporter, metadata, png_bytes
 

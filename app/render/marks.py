@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
-from app.model.search import Mark
-from app.model.teaching import Emphasis
+from app.model.anatomy.search import Mark
+from app.model.scene.emphasis import Emphasis
 from app.render.emphasis import FOCUS_COLOR, EmphasisLayer
 from app.render.labels import Label
 

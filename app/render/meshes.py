@@ -15,7 +15,7 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkIOPLY import vtkPLYReader
 
-from app.model.meshfile import check_mesh
+from app.model.anatomy.meshes import check_mesh
 
 LOD_DIR = "lod"
 DETAILS = ("standard", "high")

@@ -1,6 +1,6 @@
 """Draw the scene in a pose: move the points of every structure's surface in place.
 
-The renderer only moves points it is given: the model (:class:`app.model.body.Body`, the
+The renderer only moves points it is given: the model (:class:`app.model.motion.body.Body`, the
 same rule the export follows) says where each vertex goes and how its normal turns. On the
 first pose each actor gets a private copy of its shared mesh (the cache's is never
 modified); after that a pose costs one array write per mesh, with no new actors and no new
@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
-from app.model.body import Body
-from app.model.deformation import Skin
-from app.model.kinematics import Pose
+from app.model.motion.body import Body
+from app.model.motion.deformation import Skin
+from app.model.motion.kinematics import Pose
 
 
 class _Posable:

@@ -1,6 +1,6 @@
 """A printable quiz: the question sheet, then its answer key, in one A4 portrait PDF.
 
-The pictures are the quiz lesson's steps (:func:`app.model.quiz_file.quiz_lesson`) drawn as
+The pictures are the quiz lesson's steps (:func:`app.model.quiz.quiz_files.quiz_lesson`) drawn as
 ``render-lesson`` draws them: a question's step shows nothing that gives its answer away (a
 name-it structure highlighted, unlabelled), an answer's step shows the answer labelled and
 selected (a motion answer in its pose). Their titles and captions are left off the
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.files import atomic_write_bytes
 from app.fonts import wrap
-from app.model.lessons import apply_step, step_picture
-from app.model.quiz import Question, QuestionType
-from app.model.quiz_file import Quiz, lettered_answer, question_text, quiz_lesson
-from app.model.scene import SceneModel
+from app.model.io.atomic import atomic_write_bytes
+from app.model.quiz.questions import Question, QuestionType
+from app.model.quiz.quiz_files import Quiz, lettered_answer, question_text, quiz_lesson
+from app.model.scene.state import SceneModel
+from app.model.teaching.lessons import apply_step, step_picture
 from app.render.fonts import matplotlib_font
 from app.render.snapshot import Exporter
 

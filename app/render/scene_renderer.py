@@ -14,11 +14,11 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
-from app import paths
 from app.memory import map_large_blocks
-from app.model.anatomy import Kind, Structure
-from app.model.scene import ASPECTS, Picture, SceneModel
-from app.model.views import CameraPose, View
+from app.model.anatomy.structures import Kind, Structure
+from app.model.io import paths
+from app.model.scene.state import ASPECTS, Picture, SceneModel
+from app.model.scene.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
 from app.render.marks import MarkLayer
 from app.render.meshes import load_lod_mesh, load_mesh

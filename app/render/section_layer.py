@@ -26,7 +26,7 @@ from vtkmodules.vtkFiltersCore import vtkPolyDataPlaneCutter, vtkStripper
 from vtkmodules.vtkFiltersGeneral import vtkContourTriangulator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
-from app.model.sections import Section
+from app.model.sections.planes import Section
 
 #: How far a cap lies inside the kept side (mm): clear of the clipped surface's rim, which
 #: the outline (drawn on the plane itself) covers.

@@ -2,7 +2,7 @@
 
 Geometry the model cannot compute: the site's surface normal on its bone, and ray tests from
 the site toward the camera through the structures drawn. :meth:`SiteViews.occluders` is the
-scene model's :data:`~app.model.sites.Occluders`; the model ghosts what it returns.
+scene model's :data:`~app.model.scene.sites.Occluders`; the model ghosts what it returns.
 
 The direction of view is chosen among the current one (when the site faces the camera
 already), the site's mean surface normal and two directions between them and the front, as
@@ -19,10 +19,10 @@ import pyvista as pv
 from vtkmodules.vtkCommonCore import reference
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 
-from app.model.kinematics import Pose
-from app.model.landmarks import Attachment, Point
-from app.model.sites import SITE_FIELD_MM, distance_for, look_at
-from app.model.views import CameraPose
+from app.model.anatomy.landmarks import Attachment, Point
+from app.model.motion.kinematics import Pose
+from app.model.scene.sites import SITE_FIELD_MM, distance_for, look_at
+from app.model.scene.views import CameraPose
 from app.render.emphasis import nearest_vertices
 
 if TYPE_CHECKING:

@@ -26,12 +26,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
-from app.files import atomic_write_bytes
-from app.model.anatomy import Catalogue, Kind, Structure
-from app.model.cross_section import ZONES, Cut, NervePlace, SectionFacts, Slice
-from app.model.kinematics import Pose
-from app.model.palette import Palette, rgb
-from app.model.sections import DISC_LEVELS, level_label
+from app.model.anatomy.structures import Catalogue, Kind, Structure
+from app.model.io.atomic import atomic_write_bytes
+from app.model.motion.kinematics import Pose
+from app.model.scene.palette import Palette, rgb
+from app.model.sections.cross_section import ZONES, Cut, NervePlace, SectionFacts, Slice
+from app.model.sections.planes import DISC_LEVELS, level_label
 
 #: The formats ``section`` writes, by file suffix.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
-from app.files import atomic_write_bytes
-from app.model.scene import Picture, SceneModel
-from app.model.views import CameraPose
+from app.model.io.atomic import atomic_write_bytes
+from app.model.scene.state import Picture, SceneModel
+from app.model.scene.views import CameraPose
 
 ATTRIBUTION = (
     f"Psoas Atlas {__version__} · bones: myo-sim (Apache-2.0), pelvis: gias3.examples CT "
@@ -45,7 +45,7 @@ def ensure_headless_vtk() -> None:
 
 @dataclass(frozen=True)
 class Annotations:
-    """What one export changes of the scene's :class:`~app.model.scene.Picture` (the export
+    """What one export changes of the scene's :class:`~app.model.scene.state.Picture` (the export
     dialog's choices): ``None`` keeps the picture's title or caption, ``""`` drops it."""
 
     labels: bool = True

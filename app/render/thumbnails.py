@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.model.bookmarks import THUMBNAIL_SIZE
-from app.model.lessons import Step, apply_step
-from app.model.scene import SceneModel
+from app.model.scene.state import SceneModel
+from app.model.teaching.bookmarks import THUMBNAIL_SIZE
+from app.model.teaching.lessons import Step, apply_step
 from app.render.snapshot import Annotations, Exporter, png_bytes
 
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.files import file_replaced_whole
-from app.model.kinematics import Pose
-from app.model.scene import SceneModel
+from app.model.io.atomic import file_replaced_whole
+from app.model.motion.kinematics import Pose
+from app.model.scene.state import SceneModel
 from app.render.snapshot import Exporter
 
 VIDEO_SUFFIXES = (".mp4", ".gif")

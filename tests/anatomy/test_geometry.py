@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-from app import paths
+from app.model.io import paths
 from tests.shapes import distance
 
 LEVELS = ["t12", "l1", "l2", "l3", "l4", "l5"]

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from app import paths
+from app.model.io import paths
 from tests.shapes import distance, inside
 
 SIDES = {"right": 1.0, "left": -1.0}

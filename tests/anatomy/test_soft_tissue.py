@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-from app import paths
+from app.model.io import paths
 from tests.shapes import distance, inside, section_area
 
 SIDES = {"right": 1.0, "left": -1.0}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app import paths
-from app.model.landmarks import load_attachments, load_centrelines, load_landmarks
-from app.model.mechanics import load_paths
+from app.model.anatomy.landmarks import load_attachments, load_centrelines, load_landmarks
+from app.model.io import paths
+from app.model.motion.mechanics import load_paths
 from tests.cli.test_bad_input import data_root, run_cli  # noqa: F401  (data_root: a fixture)
 
 LOADERS = {

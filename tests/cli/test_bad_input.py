@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import paths
 from app.cli import main, make_parser
-from app.files import atomic_write_bytes, folder_replaced_whole
 from app.fonts import text_problem
-from app.model.anatomy import load_catalogue
-from app.model.content import load_library
-from app.model.landmarks import load_attachments, load_landmarks
-from app.model.lessons import lesson_files, load_lesson
-from app.model.meshfile import check_mesh
+from app.model.anatomy.content import load_library
+from app.model.anatomy.landmarks import load_attachments, load_landmarks
+from app.model.anatomy.meshes import check_mesh
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
+from app.model.io.atomic import atomic_write_bytes, folder_replaced_whole
+from app.model.teaching.lessons import lesson_files, load_lesson
 
 LESSON_3 = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-trunk-fold.yaml"
 
@@ -86,7 +86,7 @@ def test_every_step_image_is_its_own_step(rendered_lessons):
     """Each step-NN.png is the picture of step NN: the same pixels as that step drawn on its
     own (as screenshot --lesson draws it), and its metadata names that step's title,
     selection and camera."""
-    from app.model.lessons import show_step
+    from app.model.teaching.lessons import show_step
     from app.render.snapshot import render_image
 
     for lesson, folder in rendered_lessons.values():
@@ -522,7 +522,7 @@ def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtb
     from PySide6.QtCore import Qt
 
     from app.model.atlas import Atlas
-    from app.model.bookmarks import BookmarkStore
+    from app.model.teaching.bookmarks import BookmarkStore
 
     monkeypatch.setenv("PSOAS_ATLAS_ROOT", str(data_root))
     _damage(data_root / "meshes" / "bones" / "femur_right.ply", "truncated")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import warnings
 
-from app import paths
-from app.model.anatomy import load_catalogue
-from app.model.meshfile import check_mesh
+from app.model.anatomy.meshes import check_mesh
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
 from tests.cli.test_bad_data import warnings_about
 from tests.cli.test_bad_input import data_root, run_cli  # noqa: F401  (data_root: a fixture)
 

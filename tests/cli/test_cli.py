@@ -12,8 +12,8 @@ import pytest
 import pyvista as pv
 from PIL import Image
 
-from app import paths
 from app.cli import main
+from app.model.io import paths
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -20,16 +20,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import paths
 from app.cli import main
-from app.model.anatomy import load_catalogue
-from app.model.bookmarks import BookmarkStore
-from app.model.content import load_content, load_sources
-from app.model.landmarks import load_attachments, load_landmarks
-from app.model.lessons import apply_step, load_lesson
-from app.model.meshfile import check_mesh
-from app.model.scene import SceneModel
-from app.model.yaml_lines import AnnotationError
+from app.model.anatomy.content import load_content, load_sources
+from app.model.anatomy.landmarks import load_attachments, load_landmarks
+from app.model.anatomy.meshes import check_mesh
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
+from app.model.io.documents import Problem
+from app.model.scene.state import SceneModel
+from app.model.teaching.bookmarks import BookmarkStore
+from app.model.teaching.lessons import apply_step, load_lesson
 
 LESSON_1 = paths.annotations_dir() / "lessons" / "01-where-the-psoas-attaches.yaml"
 #: How many generated inputs each test threw (printed at the end of the run with -s).
@@ -88,9 +88,9 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def _problems_are_located(problems: list[AnnotationError], path: Path) -> None:
+def _problems_are_located(problems: list[Problem], path: Path) -> None:
     for problem in problems:
-        assert isinstance(problem, AnnotationError)
+        assert isinstance(problem, Problem)
         assert str(problem).startswith(str(path)) and problem.message and "\n" not in problem.message
 
 
@@ -137,8 +137,8 @@ def test_bookmark_files_never_raise_nor_lose_what_they_hold(tmp_path, catalogue,
     store = BookmarkStore(path, catalogue)
     _problems_are_located(store.problems, path)
     before = sorted(store.names())
-    from app.model.bookmarks import capture
-    from app.model.views import CameraPose
+    from app.model.scene.views import CameraPose
+    from app.model.teaching.bookmarks import capture
 
     pose = CameraPose(position=(0.0, 600.0, 0.0), focal_point=(0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0))
     name = store.save(capture(SceneModel(catalogue), pose, "Generated"))

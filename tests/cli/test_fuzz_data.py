@@ -23,10 +23,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app import paths
-from app.model.landmarks import load_attachments, load_centrelines, load_landmarks
-from app.model.mechanics import load_paths
-from app.model.review import PROGRESS_FILE, Card, Progress, sm2
+from app.model.anatomy.landmarks import load_attachments, load_centrelines, load_landmarks
+from app.model.io import paths
+from app.model.motion.mechanics import load_paths
+from app.model.quiz.review import PROGRESS_FILE, Card, Progress, sm2
 from tests.cli.test_fuzz import EXAMPLES, _problems_are_located, values
 
 BAD_INPUTS: Counter[str] = Counter()

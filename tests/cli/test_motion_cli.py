@@ -99,11 +99,11 @@ def test_screenshot_in_a_pose_differs_from_neutral(tmp_path):
 def test_export_in_a_pose_moves_meshes_landmarks_and_attachments(tmp_path, capsys, catalogue, landmarks):
     from plyfile import PlyData
 
-    from app import paths
+    from app.model.anatomy.landmarks import load_attachments, load_landmarks
+    from app.model.anatomy.meshes import check_mesh
     from app.model.atlas import Atlas
-    from app.model.kinematics import Pose, apply
-    from app.model.landmarks import load_attachments, load_landmarks
-    from app.model.meshfile import check_mesh
+    from app.model.io import paths
+    from app.model.motion.kinematics import Pose, apply
 
     rest_dir, posed_dir = tmp_path / "rest", tmp_path / "posed"
     assert main(["export", str(rest_dir)]) == 0

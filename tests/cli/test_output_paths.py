@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import files, paths
 from app.cli import main
+from app.model.io import atomic as files
+from app.model.io import paths
 
 LESSON = paths.annotations_dir() / "lessons" / "01-where-the-psoas-attaches.yaml"
 QUIZ = paths.annotations_dir() / "quizzes" / "iliopsoas-and-the-plexus.yaml"

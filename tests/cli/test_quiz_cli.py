@@ -16,11 +16,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import paths
 from app.cli import main
 from app.model.atlas import Atlas
-from app.model.quiz import QuestionBank, QuestionType, Topic
-from app.model.quiz_file import lettered_answer, load_quiz
+from app.model.io import paths
+from app.model.quiz.questions import QuestionBank, QuestionType, Topic
+from app.model.quiz.quiz_files import lettered_answer, load_quiz
 from app.render.quiz_sheet import paper_prompt
 
 SHIPPED_QUIZ = paths.annotations_dir() / "quizzes" / "iliopsoas-and-the-plexus.yaml"

@@ -19,7 +19,7 @@ from PIL import Image
 
 from app.cli import main
 from app.model.atlas import Atlas
-from app.model.sections import LEVELS, Section, SectionError, parse_level
+from app.model.sections.planes import LEVELS, Section, SectionError, parse_level
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.model.atlas import Atlas
-from app.model.bookmarks import BookmarkStore, capture, write_lesson
-from app.model.kinematics import JOINTS, Pose, PoseError
-from app.model.lessons import Step, apply_step, lesson_data_yaml, load_lesson
-from app.model.poses import Motion
-from app.model.scene import SceneModel
-from app.model.views import CameraPose, interpolate
+from app.model.motion.kinematics import JOINTS, Pose, PoseError
+from app.model.motion.poses import Motion
+from app.model.scene.state import SceneModel
+from app.model.scene.views import CameraPose, interpolate
+from app.model.teaching.bookmarks import BookmarkStore, capture, write_lesson
+from app.model.teaching.lessons import Step, apply_step, lesson_data_yaml, load_lesson
 
 POSE = CameraPose(position=(400.0, 650.0, 210.0), focal_point=(0.0, 10.0, -40.0), up=(0.0, 0.0, 1.0))
 

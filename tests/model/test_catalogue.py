@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import paths
-from app.model import load_catalogue
-from app.model.anatomy import Group, Kind
+from app.model.anatomy.structures import Group, Kind, load_catalogue
+from app.model.io import paths
 
 FOUNDATION_IDS = {
     "vertebra_t12", "vertebra_l1", "vertebra_l2", "vertebra_l3", "vertebra_l4", "vertebra_l5",

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import paths
-from app.model.content import load_sources
-from app.model.cross_section import load_section_facts, read_section_facts
-from app.model.lessons import load_lesson
-from app.model.poses import read_motion
+from app.model.anatomy.content import load_sources
+from app.model.io import paths
+from app.model.motion.poses import read_motion
+from app.model.sections.cross_section import load_section_facts, read_section_facts
+from app.model.teaching.lessons import load_lesson
 
 ANNOTATIONS = paths.annotations_dir()
 LESSON = """title: A movement
@@ -48,7 +48,7 @@ NUMBERS = [
 
 
 def _catalogue():
-    from app.model.anatomy import load_catalogue
+    from app.model.anatomy.structures import load_catalogue
 
     return load_catalogue(paths.structures_file())[0]
 

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import paths
 from app.fonts import text_problem
-from app.model.anatomy import load_catalogue
-from app.model.content import load_content, load_sources
-from app.model.cross_section import read_section_facts
-from app.model.lessons import load_lesson
-from app.model.poses import read_motion
-from app.model.search import load_places
-from app.model.yaml_lines import AnnotationError
+from app.model.anatomy.content import load_content, load_sources
+from app.model.anatomy.search import load_places
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
+from app.model.io.documents import Problem
+from app.model.motion.poses import read_motion
+from app.model.sections.cross_section import read_section_facts
+from app.model.teaching.lessons import load_lesson
 
 ANNOTATIONS = paths.annotations_dir()
 LESSON = """title: {title}
@@ -72,10 +72,10 @@ def lesson(field: str) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="module")
-def loaders(catalogue, landmarks, attachments) -> dict[str, Callable[[Path], list[AnnotationError]]]:
+def loaders(catalogue, landmarks, attachments) -> dict[str, Callable[[Path], list[Problem]]]:
     from app.model.atlas import Atlas
-    from app.model.quiz import QuestionBank
-    from app.model.quiz_file import load_quiz
+    from app.model.quiz.questions import QuestionBank
+    from app.model.quiz.quiz_files import load_quiz
 
     sources = load_sources(ANNOTATIONS / "sources.yaml")[0]
     bank = QuestionBank.for_atlas(Atlas.load(teaching=True))

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from app.model.anatomy import Group
-from app.model.views import DEFAULT_VIEW, VIEWS
+from app.model.anatomy.structures import Group
+from app.model.scene.views import DEFAULT_VIEW, VIEWS
 
 
 def test_model_layer_imports_neither_qt_nor_vtk():

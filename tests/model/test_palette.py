@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from app.model.palette import (
+from app.model.scene.palette import (
     COLOUR_BLIND_SAFE,
     CVD_DISTINCT_DE,
     DISTINCT_DE,

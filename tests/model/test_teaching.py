@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app import paths
-from app.model.anatomy import Kind
-from app.model.content import REQUIRED, load_content, load_library, load_sources
-from app.model.teaching import context_of, foramen_landmark, foramen_level
+from app.model.anatomy.content import REQUIRED, load_content, load_library, load_sources
+from app.model.anatomy.structures import Kind
+from app.model.io import paths
+from app.model.scene.emphasis import context_of, foramen_landmark, foramen_level
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app import paths
-from app.model.kinematics import Rig
-from app.model.mechanics import Mechanics, load_paths
-from app.model.poses import load_motion
+from app.model.io import paths
+from app.model.motion.kinematics import Rig
+from app.model.motion.mechanics import Mechanics, load_paths
+from app.model.motion.poses import load_motion
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.model.kinematics import JOINTS, SEGMENTS, SPINE, Pose, PoseError, apply, rotation
-from app.model.poses import read_motion
+from app.model.motion.kinematics import JOINTS, SEGMENTS, SPINE, Pose, PoseError, apply, rotation
+from app.model.motion.poses import read_motion
 
 
 def moved(rig, pose, segment, point):

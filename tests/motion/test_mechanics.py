@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app import paths
-from app.model.body import Body
-from app.model.kinematics import Pose
-from app.model.mechanics import CURVE_SAMPLES, wrapped_length
-from app.model.palette import LENGTH_CHANGE_COLORS, length_change_color
-from app.model.scene import SceneModel
+from app.model.io import paths
+from app.model.motion.body import Body
+from app.model.motion.kinematics import Pose
+from app.model.motion.mechanics import CURVE_SAMPLES, wrapped_length
+from app.model.scene.palette import LENGTH_CHANGE_COLORS, length_change_color
+from app.model.scene.state import SceneModel
 
 ANGLES = list(range(0, 121, 15))
 

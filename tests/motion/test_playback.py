@@ -9,12 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app import paths
-from app.model.body import Body
-from app.model.kinematics import JOINTS, Pose
-from app.model.lessons import apply_step, lesson_files, lesson_reel, lesson_yaml, load_lesson, step_tween
-from app.model.playback import HOLD_END, HOLD_START, HOLD_STILL, Tween, ease, reel
-from app.model.scene import SceneModel
+from app.model.io import paths
+from app.model.motion.body import Body
+from app.model.motion.kinematics import JOINTS, Pose
+from app.model.motion.playback import HOLD_END, HOLD_START, HOLD_STILL, Tween, ease, reel
+from app.model.scene.state import SceneModel
+from app.model.teaching.lessons import (
+    apply_step,
+    lesson_files,
+    lesson_reel,
+    lesson_yaml,
+    load_lesson,
+    step_tween,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-from app.model.anatomy import Kind
-from app.model.deformation import Deformer, volume_of
-from app.model.kinematics import Pose
+from app.model.anatomy.structures import Kind
+from app.model.motion.deformation import Deformer, volume_of
+from app.model.motion.kinematics import Pose
 
 CHECKED = [
     f"{m}_{s}" for m in ("psoas_major", "iliacus", "psoas_minor", "femoral_nerve") for s in ("right", "left")
@@ -77,7 +77,7 @@ def test_in_every_pose_nothing_sinks_into_bone_and_muscle_volume_is_kept(
 def test_attachments_hold_in_every_pose(name, motion, posing, attachments, rig):
     neutral, posed = posing(Pose()), posing(motion.resolve([name]))
     transforms = rig.transforms(motion.resolve([name]))
-    from app.model.kinematics import apply, disc_segments, segment_of
+    from app.model.motion.kinematics import apply, disc_segments, segment_of
 
     for attachment in attachments:
         if attachment.muscle not in (

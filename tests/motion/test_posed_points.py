@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import yaml
 
-from app import paths
+from app.model.anatomy.landmarks import landmark_bones
 from app.model.atlas import Atlas
-from app.model.kinematics import Pose, apply
-from app.model.landmarks import landmark_bones
+from app.model.io import paths
+from app.model.motion.kinematics import Pose, apply
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from app.model.bookmarks import BookmarkStore, capture
-from app.model.lessons import Step, load_lesson
-from app.model.palette import STANDARD
-from app.model.views import CameraPose
+from app.model.scene.palette import STANDARD
+from app.model.scene.views import CameraPose
+from app.model.teaching.bookmarks import BookmarkStore, capture
+from app.model.teaching.lessons import Step, load_lesson
 from app.qt.export_dialog import ExportImageDialog
 
 SELECTED = np.array([int(STANDARD.selection[i : i + 2], 16) for i in (1, 3, 5)])  # the selection's colour
@@ -335,8 +335,8 @@ def test_export_image_proposes_a_file_name_from_the_title(window, qtbot, scene, 
 
 
 def test_standard_views_and_proposed_names(scene):
-    from app.model.bookmarks import proposed_name
-    from app.model.views import view_of
+    from app.model.scene.views import view_of
+    from app.model.teaching.bookmarks import proposed_name
 
     def standard_view(camera):
         view = view_of(camera)
@@ -365,7 +365,7 @@ def test_standard_views_and_proposed_names(scene):
 
 
 def test_thumbnail_files_are_a_cache_that_never_fails(tmp_path, scene):
-    from app.model.bookmarks import ThumbnailFiles
+    from app.model.teaching.bookmarks import ThumbnailFiles
 
     files = ThumbnailFiles(tmp_path / "pictures")
     pose = CameraPose(position=(0, 900, 40), focal_point=(0, 0, 40), up=(0, 0, 1))

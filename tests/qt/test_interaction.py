@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
-from app.model.anatomy import AnnotationError
+from app.model.anatomy.structures import Problem
 from app.qt.main_window import MainWindow
 from app.render.emphasis import INSERTION_COLOR, ORIGIN_COLOR
 
@@ -139,7 +139,7 @@ def test_search_shortcuts_hide_isolate_xray(window, scene, qtbot):
 
 
 def test_broken_annotations_are_reported_without_blocking(qtbot, scene, tmp_path):
-    problem = AnnotationError(tmp_path / "content.yaml", 3, "unknown structure id 'psoas_majr'")
+    problem = Problem(tmp_path / "content.yaml", 3, "unknown structure id 'psoas_majr'")
     w = MainWindow(scene, None, [problem])
     qtbot.addWidget(w)
     w.show()

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
-from app.model.kinematics import JOINTS, Pose
-from app.model.palette import LENGTH_CHANGE_COLORS, length_change_color, rgb
+from app.model.motion.kinematics import JOINTS, Pose
+from app.model.scene.palette import LENGTH_CHANGE_COLORS, length_change_color, rgb
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app import paths
-from app.model.kinematics import Pose
-from app.model.lessons import load_lesson
+from app.model.io import paths
+from app.model.motion.kinematics import Pose
+from app.model.teaching.lessons import load_lesson
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_export_video_from_the_window_leaves_the_window_as_it_was(qtbot, window,
     import imageio.v2 as imageio
     from PySide6.QtWidgets import QFileDialog
 
-    from app.model.playback import Tween
+    from app.model.motion.playback import Tween
     from app.qt.export_dialog import export_video
 
     out = tmp_path / "lift"
@@ -136,7 +136,7 @@ def test_export_video_from_the_window_leaves_the_window_as_it_was(qtbot, window,
 def test_cancelling_a_video_leaves_no_file(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-    from app.model.playback import Tween
+    from app.model.motion.playback import Tween
     from app.qt.export_dialog import export_video
 
     out = tmp_path / "lift.mp4"

@@ -11,8 +11,8 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app import paths
-from app.model.scene import SceneModel
+from app.model.io import paths
+from app.model.scene.state import SceneModel
 
 
 def view_widget(window):
@@ -150,7 +150,7 @@ def test_labels_toggle(window, scene, qtbot):
 
 
 def test_a_lesson_step_is_one_event_and_one_frame(window, scene, qtbot):
-    from app.model.lessons import load_lessons, show_step
+    from app.model.teaching.lessons import load_lessons, show_step
 
     lessons, _ = load_lessons(paths.annotations_dir(), scene.catalogue)
     lesson = lessons[0][1]
@@ -181,7 +181,7 @@ def test_scene_state_round_trip_without_qt(catalogue, landmarks, attachments):
 
 
 def test_the_colour_blind_palette_from_the_view_menu(window, scene):
-    from app.model.palette import COLOUR_BLIND_SAFE, STANDARD
+    from app.model.scene.palette import COLOUR_BLIND_SAFE, STANDARD
 
     scene.select("femoral_nerve_right")
     outline = window.renderer.emphasis.outline

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from app.model.bookmarks import BookmarkStore
-from app.model.lessons import Step, load_lesson
+from app.model.teaching.bookmarks import BookmarkStore
+from app.model.teaching.lessons import Step, load_lesson
 from app.qt.export_dialog import ExportImageDialog
 from app.qt.presentation import PRESENTATION_SCALE
 

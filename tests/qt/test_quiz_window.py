@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app.model.quiz_file import load_quiz
-from app.model.review import Progress, QuizSession
-from app.paths import annotations_dir
+from app.model.io.paths import annotations_dir
+from app.model.quiz.quiz_files import load_quiz
+from app.model.quiz.review import Progress, QuizSession
 
 SIZE = (1600, 1000)
 

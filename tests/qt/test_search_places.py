@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextDocument
 
-from app import paths
 from app.cli import main
-from app.model.scene import SceneModel
-from app.model.search import SearchIndex, load_places, load_shipped_places
-from app.model.sites import GHOST_OPACITY, current_distance
+from app.model.anatomy.search import SearchIndex, load_places, load_shipped_places
+from app.model.io import paths
+from app.model.scene.sites import GHOST_OPACITY, current_distance
+from app.model.scene.state import SceneModel
 from app.render.emphasis import FOCUS_COLOR
 
 # --- the data and the rules, without Qt -----------------------------------------------------

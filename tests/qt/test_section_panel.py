@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
-from app.model.sections import Section
+from app.model.sections.planes import Section
 
 
 @pytest.fixture

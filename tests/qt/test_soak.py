@@ -14,11 +14,11 @@ import pytest
 import pyvista as pv
 from PySide6.QtCore import QPoint, Qt
 
-from app import paths
 from app.memory import IDLE_RELEASE_MS, resident_mb
-from app.model.anatomy import Group, Kind
-from app.model.content import load_library
-from app.model.views import VIEWS
+from app.model.anatomy.content import load_library
+from app.model.anatomy.structures import Group, Kind
+from app.model.io import paths
+from app.model.scene.views import VIEWS
 from app.qt.main_window import MainWindow
 
 #: Random actions before memory is measured.

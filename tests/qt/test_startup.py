@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app import paths
+from app.model.io import paths
 
 CHECK_IMPORTS = """
 import sys

@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from app.model.anatomy import Group
+from app.model.anatomy.structures import Group
 
 
 @pytest.fixture

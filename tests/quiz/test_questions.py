@@ -11,10 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import paths
 from app.model.atlas import Atlas
-from app.model.lessons import lesson_yaml, load_lesson
-from app.model.quiz import (
+from app.model.io import paths
+from app.model.quiz.questions import (
     ATTACHMENT_TOLERANCE_MM,
     CHOICES,
     QUALITY_CLOSE,
@@ -24,7 +23,8 @@ from app.model.quiz import (
     Topic,
     roots_in,
 )
-from app.model.quiz_file import Quiz, answer_text, load_quiz, question_text, quiz_lesson
+from app.model.quiz.quiz_files import Quiz, answer_text, load_quiz, question_text, quiz_lesson
+from app.model.teaching.lessons import lesson_yaml, load_lesson
 
 
 @pytest.fixture(scope="module")

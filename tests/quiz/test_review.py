@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.model.quiz import Question, QuestionType, Topic
-from app.model.review import (
+from app.model.quiz.questions import Question, QuestionType, Topic
+from app.model.quiz.review import (
     MIN_EASINESS,
     START_EASINESS,
     Card,
@@ -248,7 +248,7 @@ def test_a_card_with_a_time_without_its_zone_does_not_read(tmp_path):
 
 
 def test_a_file_that_cannot_be_kept_aside_is_never_written_over(tmp_path, monkeypatch):
-    import app.model.review as review
+    import app.model.quiz.review as review
 
     def refuse(path, data):
         raise PermissionError(13, "Permission denied")

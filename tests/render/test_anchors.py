@@ -12,10 +12,10 @@ import pyvista as pv
 from vtkmodules.vtkCommonCore import vtkIdList, vtkPoints
 from vtkmodules.vtkFiltersGeneral import vtkOBBTree
 
-from app import paths
-from app.model.anatomy import load_catalogue
-from app.model.lessons import lesson_files, load_lesson, show_step
-from app.model.palette import COLOUR_BLIND_SAFE, STANDARD
+from app.model.anatomy.structures import load_catalogue
+from app.model.io import paths
+from app.model.scene.palette import COLOUR_BLIND_SAFE, STANDARD
+from app.model.teaching.lessons import lesson_files, load_lesson, show_step
 from app.render.scene_renderer import SceneRenderer
 from app.render.snapshot import Annotations, Exporter
 
@@ -66,7 +66,7 @@ def lesson_steps() -> list[tuple[Path, int]]:
 
 @pytest.fixture(scope="module")
 def exporter(catalogue, landmarks, attachments):
-    from app.model import SceneModel
+    from app.model.scene.state import SceneModel
 
     with Exporter(SceneModel(catalogue, landmarks, attachments)) as exporter:
         yield exporter

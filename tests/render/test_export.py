@@ -13,8 +13,8 @@ import pytest
 import trimesh
 from PIL import Image
 
-from app import paths
-from app.model.lessons import apply_step, lesson_files, load_lesson
+from app.model.io import paths
+from app.model.teaching.lessons import apply_step, lesson_files, load_lesson
 from app.render.snapshot import Annotations, save_screenshot
 
 HEADLESS = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}}

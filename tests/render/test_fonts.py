@@ -175,7 +175,7 @@ def test_handout_fonts_have_every_glyph_and_are_embedded(tmp_path):
 
 
 def test_lesson_handout_draws_titles_and_captions_with_their_glyphs(scene, tmp_path):
-    from app.model.lessons import load_lesson
+    from app.model.teaching.lessons import load_lesson
     from app.render.handout import render_lesson
 
     shipped = sorted((ROOT / "annotations" / "lessons").glob("*.yaml"))[0]

@@ -13,7 +13,7 @@ from vtkmodules.vtkRenderingCore import vtkCoordinate
 
 from app.cli import main
 from app.model.atlas import Atlas
-from app.model.views import CameraPose
+from app.model.scene.views import CameraPose
 from app.render.scene_renderer import SceneRenderer
 from app.render.snapshot import Exporter
 from tests.cli.test_bad_input import one_line_error, run_cli

@@ -13,9 +13,9 @@ import shapely
 from matplotlib.figure import Figure
 from PIL import Image
 
-from app import paths
 from app.model.atlas import Atlas
-from app.model.palette import rgb
+from app.model.io import paths
+from app.model.scene.palette import rgb
 from app.render.slice_drawing import DPI, draw_slice, short_citation, slice_bytes, title_of
 
 

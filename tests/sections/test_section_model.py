@@ -10,11 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app import paths
 from app.model.atlas import Atlas
-from app.model.cross_section import load_section_facts
-from app.model.lessons import apply_step, load_lesson
-from app.model.sections import (
+from app.model.io import paths
+from app.model.sections.cross_section import load_section_facts
+from app.model.sections.planes import (
     DISC_LEVELS,
     LEVELS,
     Section,
@@ -23,6 +22,7 @@ from app.model.sections import (
     level_label,
     parse_level,
 )
+from app.model.teaching.lessons import apply_step, load_lesson
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +285,7 @@ def test_a_bad_section_in_a_lesson_is_one_line_with_its_file_and_line(atlas, tmp
 
 
 def test_a_bookmark_keeps_the_section(atlas):
-    from app.model.bookmarks import capture
+    from app.model.teaching.bookmarks import capture
 
     scene = atlas.scene()
     scene.set_section(atlas.section_planes.at("L3_L4", slab_mm=8))
@@ -296,7 +296,7 @@ def test_a_bookmark_keeps_the_section(atlas):
 
 
 def scene_camera():
-    from app.model.views import CameraPose
+    from app.model.scene.views import CameraPose
 
     return CameraPose(position=(0, -900, 100), focal_point=(0, 0, 100), up=(0, 0, 1))
 

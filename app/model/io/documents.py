@@ -1,6 +1,6 @@
 """Read annotation files safely and remember the line of every mapping and key.
 
-Every problem becomes one :class:`AnnotationError` (``file:line: message``). What is read is
+Every problem becomes one :class:`Problem` (``file:line: message``). What is read is
 bounded before it can cost much: the file's size, UTF-8 text, nesting depth, and the number
 of values once YAML aliases are expanded (a 371-byte "billion laughs" file would otherwise
 expand to gigabytes). YAML merge keys (``<<: *defaults``) work.
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from app.files import not_a_regular_file
+from app.model.io.atomic import not_a_regular_file
 
 #: Largest annotation file read (the shipped ones are under 30 kB).
 MAX_FILE_BYTES = 1_000_000
@@ -33,7 +33,7 @@ _INT_BOUND = 10**MAX_INT_DIGITS
 
 
 @dataclass(frozen=True)
-class AnnotationError:
+class Problem:
     """A problem in an annotation or data file, printed as ``file:line: message``."""
 
     file: Path
@@ -217,21 +217,21 @@ def parse_json(text: str) -> Any:
         raise DocumentError(0, "invalid JSON: nested too deeply") from None
 
 
-def read_document(path: Path) -> tuple[Any, list[AnnotationError]]:
+def read_document(path: Path) -> tuple[Any, list[Problem]]:
     """Parse an annotation file; every reason it cannot be read is one problem with a line."""
     path = Path(path)
     try:
         return load_located(path), []
     except OSError as exc:
-        return None, [AnnotationError(path, 0, f"cannot read file: {exc.strerror or exc}")]
+        return None, [Problem(path, 0, f"cannot read file: {exc.strerror or exc}")]
     except DocumentError as exc:
-        return None, [AnnotationError(path, exc.line, exc.message)]
+        return None, [Problem(path, exc.line, exc.message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [AnnotationError(path, mark.line + 1 if mark else 0, _in_our_words(problem))]
+        return None, [Problem(path, mark.line + 1 if mark else 0, _in_our_words(problem))]
     except RecursionError:  # a construct PyYAML recurses on that the counts did not catch
-        return None, [AnnotationError(path, 0, "invalid YAML: nested too deeply")]
+        return None, [Problem(path, 0, "invalid YAML: nested too deeply")]
 
 
 #: A library's refusals that our own bounds also make, said as we say them: libyaml 0.2.5
@@ -247,7 +247,7 @@ def _in_our_words(problem: str) -> str:
     return f"invalid YAML: {problem}"
 
 
-def read_mapping(path: Path, expected: str = "") -> tuple[Located | None, list[AnnotationError]]:
+def read_mapping(path: Path, expected: str = "") -> tuple[Located | None, list[Problem]]:
     """Parse a file whose top level must be a mapping (with the key ``expected``, if given)."""
     path = Path(path)
     document, problems = read_document(path)
@@ -255,10 +255,10 @@ def read_mapping(path: Path, expected: str = "") -> tuple[Located | None, list[A
         return None, problems
     if not isinstance(document, Located):
         what = f"a mapping with '{expected}:'" if expected else "a mapping"
-        return None, [AnnotationError(path, 1, f"expected {what} at the top of the file")]
+        return None, [Problem(path, 1, f"expected {what} at the top of the file")]
     if expected and expected not in document.value:
         hint = did_you_mean(expected, document.value, reverse=True)
-        return None, [AnnotationError(path, document.line, f"expected a mapping with '{expected}:'{hint}")]
+        return None, [Problem(path, document.line, f"expected a mapping with '{expected}:'{hint}")]
     return document, []
 
 

@@ -1,7 +1,7 @@
 """The colours of emphasis and text, as data: a standard palette and a colour-blind-safe one.
 
 The renderer paints with these and draws label and legend text in them; which palette is in
-use is scene state (:meth:`app.model.scene.SceneModel.set_palette`). Each role has a paint
+use is scene state (:meth:`app.model.scene.state.SceneModel.set_palette`). Each role has a paint
 colour (the outline and the selected structure, painted attachments, root markers) and a
 text colour: a lighter tone of the same hue that reads at WCAG AA (4.5:1) on the window's
 background, on the export background and on a label's dark box. The colour arithmetic that

@@ -15,10 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.fonts import DrawnLine
-from app.model.meshfile import check_mesh
-from app.model.yaml_lines import AnnotationError, Located, plain, pydantic_problems, read_mapping
+from app.model.anatomy.meshes import check_mesh
+from app.model.io.documents import Located, Problem, plain, pydantic_problems, read_mapping
 
-__all__ = ["AnnotationError", "Catalogue", "Group", "Kind", "Side", "Structure", "load_catalogue"]
+__all__ = ["Catalogue", "Group", "Kind", "Problem", "Side", "Structure", "load_catalogue"]
 
 
 class Kind(StrEnum):
@@ -129,7 +129,7 @@ class Catalogue:
         return [s for s in self if s.group == group]
 
 
-def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogue, list[AnnotationError]]:
+def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogue, list[Problem]]:
     """Read a structures file; return the valid structures and every problem found.
 
     ``meshes_dir``, when given, must hold each structure's mesh, inside it (symlinks
@@ -142,9 +142,7 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
         return Catalogue([]), errors
     entries = document.value["structures"]
     if not isinstance(entries, list):
-        return Catalogue([]), [
-            AnnotationError(path, document.line_of("structures"), "'structures' must be a list")
-        ]
+        return Catalogue([]), [Problem(path, document.line_of("structures"), "'structures' must be a list")]
     fields = Structure.model_fields
     structures: list[Structure] = []
     left_out: set[str] = set()
@@ -152,18 +150,18 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
     for entry in entries:
         if not isinstance(entry, Located):
             line = document.line_of("structures")
-            errors.append(AnnotationError(path, line, "each structure must be a mapping"))
+            errors.append(Problem(path, line, "each structure must be a mapping"))
             continue
         try:
             structure = Structure.model_validate(plain(entry))
         except ValidationError as exc:
             for loc, message in pydantic_problems(exc.errors(), fields):
                 line = entry.line_of(loc[0]) if loc else entry.line
-                errors.append(AnnotationError(path, line, message))
+                errors.append(Problem(path, line, message))
             continue
         if structure.id in seen:
             errors.append(
-                AnnotationError(
+                Problem(
                     path,
                     entry.line_of("id"),
                     f"duplicate id '{structure.id}' (first defined on line {seen[structure.id]})",
@@ -173,7 +171,7 @@ def load_catalogue(path: Path, meshes_dir: Path | None = None) -> tuple[Catalogu
         if meshes_dir is not None:
             problem = mesh_problem(Path(meshes_dir), structure.mesh)
             if problem:
-                errors.append(AnnotationError(path, entry.line_of("mesh"), f"'mesh': {problem}"))
+                errors.append(Problem(path, entry.line_of("mesh"), f"'mesh': {problem}"))
                 left_out.add(structure.id)
                 continue
         seen[structure.id] = entry.line_of("id")

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.fonts import DrawnLine, DrawnLines
-from app.model.anatomy import AnnotationError, Catalogue, Kind
-from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
+from app.model.anatomy.structures import Catalogue, Kind, Problem
+from app.model.io.documents import Located, line_at, plain, pydantic_problems, read_mapping
 
 #: Longest text of one fact, correction or citation (the longest shipped is under 700).
 MAX_TEXT = 4000
@@ -122,20 +122,18 @@ def _targets(key: str, catalogue: Catalogue) -> list[str]:
     return [key + suffix for suffix in SIDE_SUFFIXES if key + suffix in catalogue]
 
 
-def load_sources(path: Path) -> tuple[dict[str, str], list[AnnotationError]]:
+def load_sources(path: Path) -> tuple[dict[str, str], list[Problem]]:
     """The bibliography: ``sources: {key: full citation}``."""
     document, errors = read_mapping(Path(path), expected="sources")
     if document is None:
         return {}, errors
     table = document.value.get("sources")
     if not isinstance(table, Located):
-        return {}, [AnnotationError(Path(path), document.line, "expected 'sources:' with key: citation")]
+        return {}, [Problem(Path(path), document.line, "expected 'sources:' with key: citation")]
     out = {}
     for key, value in table.value.items():
         if not isinstance(value, str) or not 10 <= len(value) <= MAX_TEXT:
-            errors.append(
-                AnnotationError(Path(path), table.line_of(key), f"source '{key}': give the full citation")
-            )
+            errors.append(Problem(Path(path), table.line_of(key), f"source '{key}': give the full citation"))
         else:
             out[key] = value
     return out, errors
@@ -158,11 +156,11 @@ def _cited(located: Any) -> list[tuple[str, int]]:
 
 def load_content(
     paths: list[Path], catalogue: Catalogue, sources: dict[str, str]
-) -> tuple[dict[str, Entry], list[AnnotationError]]:
+) -> tuple[dict[str, Entry], list[Problem]]:
     """Read content files; keep every valid entry and report every problem with its line."""
     entries: dict[str, Entry] = {}
     defined: dict[str, tuple[Path, int]] = {}
-    errors: list[AnnotationError] = []
+    errors: list[Problem] = []
     for path in paths:
         path = Path(path)
         document, problems = read_mapping(path, expected="content")
@@ -172,43 +170,41 @@ def load_content(
         table = document.value.get("content")
         if not isinstance(table, Located):
             errors.append(
-                AnnotationError(path, document.line, "expected 'content:' mapping structure ids to entries")
+                Problem(path, document.line, "expected 'content:' mapping structure ids to entries")
             )
             continue
         for key, raw in table.value.items():
             line = table.line_of(key)
             targets = _targets(key, catalogue)
             if not targets:
-                errors.append(AnnotationError(path, line, f"unknown structure id '{key}'"))
+                errors.append(Problem(path, line, f"unknown structure id '{key}'"))
                 continue
             if not isinstance(raw, Located):
-                errors.append(AnnotationError(path, line, f"'{key}': expected a mapping of fields"))
+                errors.append(Problem(path, line, f"'{key}': expected a mapping of fields"))
                 continue
             try:
                 entry = Entry.model_validate(plain(raw))
             except ValidationError as exc:
                 for loc, message in pydantic_problems(exc.errors(), CONTENT_FIELDS, prefix=f"{key}."):
-                    errors.append(AnnotationError(path, line_at(raw, loc), message))
+                    errors.append(Problem(path, line_at(raw, loc), message))
                 continue
             kind = catalogue[targets[0]].kind
             bad_fields = [f for f in raw.value if f not in ALLOWED[kind]]
             missing = [f for f in REQUIRED[kind] if not getattr(entry, f)]
             for name in bad_fields:
                 errors.append(
-                    AnnotationError(
-                        path, raw.line_of(name), f"'{key}.{name}': not a field for a {kind.value}"
-                    )
+                    Problem(path, raw.line_of(name), f"'{key}.{name}': not a field for a {kind.value}")
                 )
             for name in missing:
-                errors.append(AnnotationError(path, raw.line, f"'{key}': a {kind.value} needs '{name}'"))
+                errors.append(Problem(path, raw.line, f"'{key}': a {kind.value} needs '{name}'"))
             unknown = [(s, ln) for s, ln in _cited(raw) if s not in sources]
             for source, source_line in unknown:
-                errors.append(AnnotationError(path, source_line, f"'{key}': unknown source '{source}'"))
+                errors.append(Problem(path, source_line, f"'{key}': unknown source '{source}'"))
             clash = [t for t in targets if t in defined]
             if clash:
                 first_path, first_line = defined[clash[0]]
                 errors.append(
-                    AnnotationError(
+                    Problem(
                         path, line, f"duplicate content for '{clash[0]}' (first in {first_path}:{first_line})"
                     )
                 )
@@ -220,7 +216,7 @@ def load_content(
     return entries, errors
 
 
-def load_library(annotations_dir: Path, catalogue: Catalogue) -> tuple[Library, list[AnnotationError]]:
+def load_library(annotations_dir: Path, catalogue: Catalogue) -> tuple[Library, list[Problem]]:
     """The shipped bibliography and every content file under ``annotations_dir/content``."""
     sources, errors = load_sources(Path(annotations_dir) / "sources.yaml")
     files = sorted((Path(annotations_dir) / "content").glob("*.yaml"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.files import not_a_regular_file
+from app.model.io.atomic import not_a_regular_file
 
 #: The largest mesh file read (the shipped ones are under 400 kB).
 MAX_MESH_BYTES = 64_000_000

@@ -8,7 +8,7 @@ named poses (the length model over ``motion.yaml``'s poses). Nothing is written 
 here, so a question can never disagree with the panel that explains its answer.
 
 A question's id names what it asks (``name:iliacus_left``); the spaced-repetition schedule
-(:mod:`app.model.review`) is kept by id, so it survives restarts and new releases.
+(:mod:`app.model.quiz.review`) is kept by id, so it survives restarts and new releases.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.model.anatomy import Catalogue, Kind, Structure
-from app.model.body import Body
-from app.model.content import Library, base_id
-from app.model.landmarks import Attachment, Point
-from app.model.search import SearchIndex, in_sentence, split_side
+from app.model.anatomy.content import Library, base_id
+from app.model.anatomy.landmarks import Attachment, Point
+from app.model.anatomy.search import SearchIndex, in_sentence, split_side
+from app.model.anatomy.structures import Catalogue, Kind, Structure
+from app.model.motion.body import Body
 
 if TYPE_CHECKING:
     from app.model.atlas import Atlas

@@ -26,17 +26,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from shapely.geometry.base import BaseGeometry
 
 from app.fonts import DrawnLine
-from app.model.anatomy import Kind, Structure
-from app.model.content import load_sources
-from app.model.landmarks import Point
-from app.model.sections import DISC_LEVELS, Section, level_label, parse_level
-from app.model.yaml_lines import (
-    AnnotationError,
+from app.model.anatomy.content import load_sources
+from app.model.anatomy.landmarks import Point
+from app.model.anatomy.structures import Kind, Structure
+from app.model.io.documents import (
+    Problem,
     line_at,
     plain,
     pydantic_problems,
     read_mapping,
 )
+from app.model.sections.planes import DISC_LEVELS, Section, level_label, parse_level
 
 #: Cut points closer than this (mm) are one point: the same mesh edge cut from its two faces.
 SNAP_MM = 1e-4
@@ -430,7 +430,7 @@ class SectionFacts(BaseModel):
 
 def load_section_facts(
     annotations_dir: Path, sources: Mapping[str, str] | None = None
-) -> tuple[SectionFacts, list[AnnotationError]]:
+) -> tuple[SectionFacts, list[Problem]]:
     """The published areas and safe zones beside the other annotations (see
     :func:`read_section_facts`), their sources checked against ``sources``, by default the
     bibliography beside them (whose own problems the library reports)."""
@@ -439,7 +439,7 @@ def load_section_facts(
     return read_section_facts(Path(annotations_dir) / SECTIONS_FILE, sources)
 
 
-def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionFacts, list[AnnotationError]]:
+def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionFacts, list[Problem]]:
     """Published areas and safe zones; a broken file gives none, and says where. A source
     the bibliography ``sources`` does not hold is a problem (the facts are kept: the drawing
     then cites the key as it is written)."""
@@ -452,7 +452,7 @@ def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionF
     except ValidationError as exc:
         fields = ("areas", "safe_zones", "safe_zones_source", "level", "cm2", "who", "source", "at", "says")
         return SectionFacts(), [
-            AnnotationError(path, line_at(document, loc), message)
+            Problem(path, line_at(document, loc), message)
             for loc, message in pydantic_problems(exc.errors(), fields)
         ]
     cited: list[tuple[tuple[object, ...], str]] = [
@@ -462,5 +462,5 @@ def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionF
         cited.append((("safe_zones_source",), facts.safe_zones_source))
     for loc, key in cited:
         if key not in sources:
-            problems.append(AnnotationError(path, line_at(document, loc), f"unknown source '{key}'"))
+            problems.append(Problem(path, line_at(document, loc), f"unknown source '{key}'"))
     return facts, problems

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.model.yaml_lines import AnnotationError, DocumentError, one_line, parse_json, read_text
+from app.model.io.documents import DocumentError, Problem, one_line, parse_json, read_text
 
 T = TypeVar("T")
 
@@ -68,7 +68,7 @@ class Attachment:
     points: tuple[Point, ...]
 
 
-def _read_json(path: Path, key: str) -> tuple[dict[str, Any] | None, str, list[AnnotationError]]:
+def _read_json(path: Path, key: str) -> tuple[dict[str, Any] | None, str, list[Problem]]:
     """A JSON data file in mm and RAS that has a ``key`` member, and the file's text, or the
     one problem that stops it."""
     path = Path(path)
@@ -77,13 +77,13 @@ def _read_json(path: Path, key: str) -> tuple[dict[str, Any] | None, str, list[A
         text = read_text(path, limit=16_000_000)
         data = parse_json(text)
     except OSError as exc:
-        return None, text, [AnnotationError(path, 0, f"cannot read file: {exc.strerror or exc}")]
+        return None, text, [Problem(path, 0, f"cannot read file: {exc.strerror or exc}")]
     except DocumentError as exc:
-        return None, text, [AnnotationError(path, exc.line, exc.message)]
+        return None, text, [Problem(path, exc.line, exc.message)]
     if not isinstance(data, dict) or key not in data:
-        return None, text, [AnnotationError(path, 1, f"expected an object with '{key}'")]
+        return None, text, [Problem(path, 1, f"expected an object with '{key}'")]
     if data.get("units") != "mm" or data.get("frame") != "RAS":
-        return None, text, [AnnotationError(path, 1, "expected units 'mm' and frame 'RAS'")]
+        return None, text, [Problem(path, 1, "expected units 'mm' and frame 'RAS'")]
     return data, text, []
 
 
@@ -115,7 +115,7 @@ def _line_of(text: str, needle: str) -> int:
 
 def _named_table(
     path: Path, key: str, parse: Callable[[object], T | None], what: str, expected: str
-) -> tuple[dict[str, T], list[AnnotationError]]:
+) -> tuple[dict[str, T], list[Problem]]:
     """The entries of a JSON file's ``{key: {name: value}}`` that ``parse`` accepts; every
     other is one problem at the line that names it (``what 'name': expected ...``)."""
     path = Path(path)
@@ -124,24 +124,24 @@ def _named_table(
         return {}, errors
     table = document[key]
     if not isinstance(table, dict):
-        return {}, [AnnotationError(path, 1, f"'{key}' must map names to {expected.split(',')[0]}")]
+        return {}, [Problem(path, 1, f"'{key}' must map names to {expected.split(',')[0]}")]
     kept: dict[str, T] = {}
     for name, value in table.items():
         parsed = parse(value)
         if parsed is None:
             line = _line_of(text, json.dumps(name))
-            errors.append(AnnotationError(path, line, f"{what} '{one_line(name)}': expected {expected}"))
+            errors.append(Problem(path, line, f"{what} '{one_line(name)}': expected {expected}"))
         else:
             kept[str(name)] = parsed
     return kept, errors
 
 
-def load_landmarks(path: Path) -> tuple[dict[str, Point], list[AnnotationError]]:
+def load_landmarks(path: Path) -> tuple[dict[str, Point], list[Problem]]:
     """The landmarks that are finite points; every bad one is reported."""
     return _named_table(path, "landmarks", _point, "landmark", "[x, y, z], finite mm")
 
 
-def load_attachments(path: Path) -> tuple[list[Attachment], list[AnnotationError]]:
+def load_attachments(path: Path) -> tuple[list[Attachment], list[Problem]]:
     """The attachment regions that are well formed; every bad one is reported."""
     path = Path(path)
     document, _text, errors = _read_json(path, "attachments")
@@ -149,13 +149,13 @@ def load_attachments(path: Path) -> tuple[list[Attachment], list[AnnotationError
         return [], errors
     entries = document["attachments"]
     if not isinstance(entries, list):
-        return [], [AnnotationError(path, 1, "'attachments' must be a list")]
+        return [], [Problem(path, 1, "'attachments' must be a list")]
     out: list[Attachment] = []
     for index, entry in enumerate(entries):
         attachment = _attachment(entry)
         if attachment is None:
             errors.append(
-                AnnotationError(
+                Problem(
                     path,
                     1,
                     f"attachment {index + 1}: expected muscle, role (origin or insertion), bone, "
@@ -181,7 +181,7 @@ def _attachment(entry: object) -> Attachment | None:
     )
 
 
-def load_centrelines(path: Path) -> tuple[dict[str, tuple[Point, ...]], list[AnnotationError]]:
+def load_centrelines(path: Path) -> tuple[dict[str, tuple[Point, ...]], list[Problem]]:
     """The nerves' and ligaments' centre lines (the mesh build's ``centrelines.json``) that
     are finite polylines; every bad one is reported."""
     return _named_table(

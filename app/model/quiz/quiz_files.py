@@ -1,6 +1,6 @@
 """An instructor's quiz file: which questions a class gets (schema: ``annotations/README.md``).
 
-A quiz file chooses from the generated questions (:mod:`app.model.quiz`) by topic, type and
+A quiz file chooses from the generated questions (:mod:`app.model.quiz.questions`) by topic, type and
 structure, or names them by id, and fixes how many and in what order (a seed), so every
 student and the printed sheet get the same quiz. Every problem is reported as
 ``file:line: message`` and nothing half-valid is used.
@@ -14,18 +14,18 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.fonts import DrawnLine
-from app.model.content import base_id
-from app.model.lessons import MAX_CAPTION, MAX_TITLE, MIN_TITLE, Lesson, Step
-from app.model.quiz import Question, QuestionBank, QuestionType, Topic
-from app.model.yaml_lines import (
-    AnnotationError,
+from app.model.anatomy.content import base_id
+from app.model.io.documents import (
     Located,
+    Problem,
     did_you_mean,
     line_at,
     plain,
     pydantic_problems,
     read_mapping,
 )
+from app.model.quiz.questions import Question, QuestionBank, QuestionType, Topic
+from app.model.teaching.lessons import MAX_CAPTION, MAX_TITLE, MIN_TITLE, Lesson, Step
 
 #: Most questions one quiz may ask (a class hour's worth, several times over).
 MAX_QUESTIONS = 200
@@ -54,7 +54,7 @@ class Quiz:
     multiple_choice: bool = False
 
 
-def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[AnnotationError]]:
+def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Problem]]:
     """Read and check a quiz file against the questions of ``bank``."""
     path = Path(path)
     document, problems = read_mapping(path, expected="title")
@@ -64,20 +64,18 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
         spec = QuizSpec.model_validate(plain(document))
     except ValidationError as exc:
         found = pydantic_problems(exc.errors(), QuizSpec.model_fields)
-        return None, [AnnotationError(path, line_at(document, loc), message) for loc, message in found]
-    errors: list[AnnotationError] = []
+        return None, [Problem(path, line_at(document, loc), message) for loc, message in found]
+    errors: list[Problem] = []
     known = {s.id for s in bank.catalogue} | {base_id(s.id) for s in bank.catalogue}
     for index, name in enumerate(spec.structures):
         if name not in known:
             line = line_at(document, ("structures", index))
-            errors.append(
-                AnnotationError(path, line, f"unknown structure {name!r}{did_you_mean(name, known)}")
-            )
+            errors.append(Problem(path, line, f"unknown structure {name!r}{did_you_mean(name, known)}"))
     by_id = bank.by_id()
     for index, qid in enumerate(spec.questions):
         if qid not in by_id:
             line = line_at(document, ("questions", index))
-            errors.append(AnnotationError(path, line, f"unknown question {qid!r}{did_you_mean(qid, by_id)}"))
+            errors.append(Problem(path, line, f"unknown question {qid!r}{did_you_mean(qid, by_id)}"))
     if "questions" in document.value:
         errors += _listed_problems(path, document, spec)
     if errors:
@@ -89,9 +87,7 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
             spec.count, spec.seed, topics=spec.topics, types=spec.types, structures=spec.structures
         )
     if not chosen:
-        return None, [
-            AnnotationError(path, document.line, "no question matches these topics, types and structures")
-        ]
+        return None, [Problem(path, document.line, "no question matches these topics, types and structures")]
     return Quiz(spec.title, tuple(chosen), spec.multiple_choice), []
 
 
@@ -99,25 +95,23 @@ def load_quiz(path: Path, bank: QuestionBank) -> tuple[Quiz | None, list[Annotat
 FILTERS = ("topics", "types", "structures", "count", "seed")
 
 
-def _listed_problems(path: Path, document: Located, spec: QuizSpec) -> list[AnnotationError]:
+def _listed_problems(path: Path, document: Located, spec: QuizSpec) -> list[Problem]:
     """A quiz that names its questions: at least one, each once, and no filter beside them
     (it would be ignored, and the instructor would think it applied)."""
     errors = [
-        AnnotationError(
-            path, document.line_of(key), f"'{key}': not used with 'questions' (they are chosen by id)"
-        )
+        Problem(path, document.line_of(key), f"'{key}': not used with 'questions' (they are chosen by id)")
         for key in FILTERS
         if key in document.value
     ]
     if not spec.questions:
         message = "'questions': name at least one question, or leave it out to choose by topics and types"
-        errors.append(AnnotationError(path, document.line_of("questions"), message))
+        errors.append(Problem(path, document.line_of("questions"), message))
     first: dict[str, int] = {}
     for number, qid in enumerate(spec.questions, start=1):
         if qid in first:
             line = line_at(document, ("questions", number - 1))
             message = f"question {qid!r} is asked twice (questions {first[qid]} and {number})"
-            errors.append(AnnotationError(path, line, message))
+            errors.append(Problem(path, line, message))
         first.setdefault(qid, number)
     return errors
 

@@ -23,9 +23,14 @@ import yaml
 from filelock import FileLock
 from platformdirs import user_data_dir
 
-from app.files import aside_name, atomic_write_bytes, atomic_write_text
-from app.model.anatomy import AnnotationError, Catalogue
-from app.model.lessons import (
+from app.model.anatomy.structures import Catalogue, Problem
+from app.model.io.atomic import aside_name, atomic_write_bytes, atomic_write_text
+from app.model.io.documents import Located, plain, read_mapping
+from app.model.scene.emphasis import XRAY_OPACITY
+from app.model.scene.state import XRAY_KINDS, SceneModel
+from app.model.scene.views import view_of
+from app.model.sections.planes import SectionSpec
+from app.model.teaching.lessons import (
     MAX_TITLE,
     CameraPose,
     Lesson,
@@ -34,11 +39,6 @@ from app.model.lessons import (
     lesson_data_yaml,
     lesson_yaml,
 )
-from app.model.scene import XRAY_KINDS, SceneModel
-from app.model.sections import SectionSpec
-from app.model.teaching import XRAY_OPACITY
-from app.model.views import view_of
-from app.model.yaml_lines import Located, plain, read_mapping
 
 BOOKMARKS_TITLE = "Bookmarks"
 #: A bookmark's picture in the list (pixels; drawn at half this size, sharp on high-DPI screens).
@@ -143,14 +143,14 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or yaml.safe_dump(a, sort_keys=True) == yaml.safe_dump(b, sort_keys=True)
 
 
-def _bad_step(path: Path, index: int, data: Any, errors: list[AnnotationError]) -> AnnotationError:
+def _bad_step(path: Path, index: int, data: Any, errors: list[Problem]) -> Problem:
     """One problem for a bookmark that is not valid: where its first problem is, and all of them."""
     title = data.get("title") if isinstance(data, dict) else None
     name = f"bookmark '{title}'" if isinstance(title, str) and title else "a bookmark"
     details = "; ".join(
         error.message.removeprefix(f"step {index + 1}: ").replace(f"'steps.{index}.", "'") for error in errors
     )
-    return AnnotationError(
+    return Problem(
         path, errors[0].line, f"{name} (step {index + 1}) is kept in the file but not shown: {details}"
     )
 
@@ -173,7 +173,7 @@ class BookmarkStore:
     def __init__(self, path: Path, catalogue: Catalogue):
         self.path = Path(path)
         self.catalogue = catalogue
-        self.problems: list[AnnotationError] = []
+        self.problems: list[Problem] = []
         #: Bookmarks another window had added, found by the last save or delete.
         self.merged: list[str] = []
         self._entries: list[_Entry] = []
@@ -221,7 +221,7 @@ class BookmarkStore:
             data = None
         except OSError as exc:  # as a file that does not parse: set aside at the next write
             self._clear()
-            self.problems = [AnnotationError(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
+            self.problems = [Problem(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
             self._unreadable = True
             self._seen = _UNREAD
             return []
@@ -292,9 +292,7 @@ class BookmarkStore:
         if document is None or not isinstance(steps, list):
             if document is not None:
                 line = document.line_of("steps")
-                self.problems = [
-                    AnnotationError(self.path, line, "expected 'steps:' with a list of bookmarks")
-                ]
+                self.problems = [Problem(self.path, line, "expected 'steps:' with a list of bookmarks")]
             self._unreadable = True
             return
         self._header = {"title": BOOKMARKS_TITLE} | {
@@ -315,7 +313,7 @@ class BookmarkStore:
                 taken.add(title)
                 line = raw.line_of("title") if isinstance(raw, Located) else document.line
                 self.problems.append(
-                    AnnotationError(
+                    Problem(
                         self.path,
                         line,
                         f"bookmark '{step.title}' (step {index + 1}) has the title of step "
@@ -380,7 +378,7 @@ class BookmarkStore:
                 aside.replace(target)
             raise
         if aside is not None:
-            self.problems.append(AnnotationError(self.path, 1, f"could not be read; kept as {aside.name}"))
+            self.problems.append(Problem(self.path, 1, f"could not be read; kept as {aside.name}"))
         self._unreadable = False
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def project_root() -> Path:
     override = os.environ.get("PSOAS_ATLAS_ROOT")
-    return Path(override) if override else Path(__file__).resolve().parent.parent
+    return Path(override) if override else Path(__file__).resolve().parents[3]
 
 
 def meshes_dir() -> Path:

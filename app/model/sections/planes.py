@@ -7,7 +7,7 @@ its bones in every pose, as a cut through the L4/L5 disc should when the spine b
 not snapped stays where it is in space, as a scanner's slice does.
 
 Qt-free and VTK-free: the renderer clips and caps along :meth:`SectionPlanes.plane`, and the
-slice view measures what the plane cuts (:mod:`app.model.cross_section`).
+slice view measures what the plane cuts (:mod:`app.model.sections.cross_section`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from app.model.landmarks import Point
+from app.model.anatomy.landmarks import Point
 
 #: The standard orientations and their normals (RAS): an axial plane's normal points up,
 #: a coronal one's forward, a sagittal one's to the subject's right.

@@ -14,16 +14,16 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.fonts import DrawnLine
-from app.model.kinematics import JOINTS, LUMBAR_MOTIONS, SPINE, Pose, PoseError, check_angle
-from app.model.yaml_lines import (
-    AnnotationError,
+from app.model.io.documents import (
     Located,
+    Problem,
     did_you_mean,
     line_at,
     plain,
     pydantic_problems,
     read_mapping,
 )
+from app.model.motion.kinematics import JOINTS, LUMBAR_MOTIONS, SPINE, Pose, PoseError, check_angle
 
 MOTION_FILE = "motion.yaml"
 _JOINT_KEYS = {joint for _, joint in SPINE}
@@ -166,12 +166,12 @@ class Motion:
         return Pose.of(angles)
 
 
-def load_motion(annotations_dir: Path) -> tuple[Motion, list[AnnotationError]]:
+def load_motion(annotations_dir: Path) -> tuple[Motion, list[Problem]]:
     """The rhythm and poses of ``annotations_dir / motion.yaml`` (see :func:`read_motion`)."""
     return read_motion(Path(annotations_dir) / MOTION_FILE)
 
 
-def read_motion(path: Path) -> tuple[Motion, list[AnnotationError]]:
+def read_motion(path: Path) -> tuple[Motion, list[Problem]]:
     """The rhythm and poses of a motion file; without a usable rhythm the lumbar spine
     stays still (and says why)."""
     path = Path(path)
@@ -185,23 +185,23 @@ def read_motion(path: Path) -> tuple[Motion, list[AnnotationError]]:
     except ValidationError as exc:
         located = [{**item, "loc": ("rhythm", *item["loc"])} for item in exc.errors()]
         problems += [
-            AnnotationError(path, line_at(document, loc), m) for loc, m in pydantic_problems(located, FIELDS)
+            Problem(path, line_at(document, loc), m) for loc, m in pydantic_problems(located, FIELDS)
         ]
     unknown = [k for k in document.value if k not in ("rhythm", "poses")]
     for key in unknown:
         problems.append(
-            AnnotationError(path, document.line_of(key), f"'{key}': unknown field{did_you_mean(key, FIELDS)}")
+            Problem(path, document.line_of(key), f"'{key}': unknown field{did_you_mean(key, FIELDS)}")
         )
     poses = document.value.get("poses")
     if not isinstance(poses, Located):
         problems.append(
-            AnnotationError(path, document.line_of("poses"), "'poses': expected a mapping of names to poses")
+            Problem(path, document.line_of("poses"), "'poses': expected a mapping of names to poses")
         )
         return motion, problems
     for name, entry in poses.value.items():
         if not str(name).replace("_", "").isalnum() or len(str(name)) > 60:
             problems.append(
-                AnnotationError(path, poses.line_of(name), f"pose name {name!r}: use letters, digits and _")
+                Problem(path, poses.line_of(name), f"pose name {name!r}: use letters, digits and _")
             )
             continue
         try:
@@ -209,5 +209,5 @@ def read_motion(path: Path) -> tuple[Motion, list[AnnotationError]]:
         except ValidationError as exc:
             located = [{**item, "loc": ("poses", name, *item["loc"])} for item in exc.errors()]
             for loc, message in pydantic_problems(located, FIELDS):
-                problems.append(AnnotationError(path, line_at(document, loc), f"pose '{name}': {message}"))
+                problems.append(Problem(path, line_at(document, loc), f"pose '{name}': {message}"))
     return motion, problems

@@ -18,18 +18,18 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from psygnal import Signal
 
-from app.model.anatomy import Catalogue, Group, Kind
-from app.model.body import Body, Surfaces
-from app.model.cross_section import Slice, cut_scene
-from app.model.kinematics import Pose
-from app.model.landmarks import Attachment, Point
-from app.model.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
-from app.model.poses import Motion
-from app.model.search import Mark, Match, search
-from app.model.sections import Section, SectionPlanes
-from app.model.sites import GHOST_OPACITY, Occluders, ghosted
-from app.model.teaching import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
-from app.model.views import DEFAULT_VIEW, VIEWS, CameraPose, View
+from app.model.anatomy.landmarks import Attachment, Point
+from app.model.anatomy.search import Mark, Match, search
+from app.model.anatomy.structures import Catalogue, Group, Kind
+from app.model.motion.body import Body, Surfaces
+from app.model.motion.kinematics import Pose
+from app.model.motion.poses import Motion
+from app.model.scene.emphasis import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
+from app.model.scene.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
+from app.model.scene.sites import GHOST_OPACITY, Occluders, ghosted
+from app.model.scene.views import DEFAULT_VIEW, VIEWS, CameraPose, View
+from app.model.sections.cross_section import Slice, cut_scene
+from app.model.sections.planes import Section, SectionPlanes
 
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
@@ -82,9 +82,9 @@ class SceneModel:
     camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
     picture_changed = Signal(object)  # a Picture
     palette_changed = Signal(str)  # the name of the colour palette now in use
-    pose_changed = Signal(object)  # a Pose (app.model.kinematics)
+    pose_changed = Signal(object)  # a Pose (app.model.motion.kinematics)
     length_colours_changed = Signal(bool)  # muscles coloured by length change, or not
-    section_changed = Signal(object)  # a Section (app.model.sections), or None: not cut
+    section_changed = Signal(object)  # a Section (app.model.sections.planes), or None: not cut
     #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
     changed = Signal(frozenset)
     #: Frame what is shown, keeping the direction of view (after isolating).
@@ -356,7 +356,7 @@ class SceneModel:
     # colours
     @property
     def palette(self) -> Palette:
-        """The colours of emphasis and labels (:mod:`app.model.palette`)."""
+        """The colours of emphasis and labels (:mod:`app.model.scene.palette`)."""
         return self._palette
 
     def set_palette(self, name: str) -> None:
@@ -384,7 +384,7 @@ class SceneModel:
 
     def length_color(self, structure_id: str) -> str | None:
         """The colour its length change in the current pose gives a structure
-        (:func:`~app.model.palette.length_change_color`), or None: colouring by length change
+        (:func:`~app.model.scene.palette.length_change_color`), or None: colouring by length change
         is off, or the structure has no path to measure."""
         if not self._length_colours or self.body is None:
             return None
@@ -405,7 +405,7 @@ class SceneModel:
 
     def set_pose(self, pose: Pose | Mapping[str, float]) -> None:
         """Pose the skeleton (a :class:`Pose`, or joint angles to change in the current one);
-        raises :class:`~app.model.kinematics.PoseError` for an unknown joint or an angle out
+        raises :class:`~app.model.motion.kinematics.PoseError` for an unknown joint or an angle out
         of range. Without a body the scene keeps its rest position."""
         pose = pose if isinstance(pose, Pose) else self._pose.updated(pose)
         if pose == self._pose or (self.body is None and not pose.neutral):
@@ -416,7 +416,7 @@ class SceneModel:
     # where things are in the pose
     def posed_points(self, on: Sequence[str], points: Sequence[Point] | np.ndarray) -> np.ndarray:
         """Rest points (N, 3) that lie on the structures ``on`` where the scene's pose puts
-        them (:meth:`app.model.body.Body.pose_points`: as the drawn surfaces move)."""
+        them (:meth:`app.model.motion.body.Body.pose_points`: as the drawn surfaces move)."""
         if self.body is None or self._pose.neutral:
             return np.asarray(points, dtype=float).reshape(-1, 3)
         return self.body.pose_points(on, np.asarray(points, dtype=float), self._pose)
@@ -448,7 +448,7 @@ class SceneModel:
         return self._section
 
     def set_section(self, section: Section | None) -> None:
-        """Cut the scene along ``section`` (see :mod:`app.model.sections`), or close it."""
+        """Cut the scene along ``section`` (see :mod:`app.model.sections.planes`), or close it."""
         if section != self._section:
             self._section = section
             self._emit("section", self.section_changed, section)

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.model.landmarks import Attachment, Point
-from app.model.teaching import Emphasis
-from app.model.views import CameraPose
+from app.model.anatomy.landmarks import Attachment, Point
+from app.model.scene.emphasis import Emphasis
+from app.model.scene.views import CameraPose
 
 #: Opacity of what lies in front of a singled-out attachment site.
 GHOST_OPACITY = 0.2

@@ -28,11 +28,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.fonts import DrawnLine
-from app.model.anatomy import Catalogue, Structure
-from app.model.landmarks import Attachment, Point
-from app.model.yaml_lines import (
-    AnnotationError,
+from app.model.anatomy.landmarks import Attachment, Point
+from app.model.anatomy.structures import Catalogue, Structure
+from app.model.io.documents import (
     Located,
+    Problem,
     did_you_mean,
     plain,
     pydantic_problems,
@@ -265,7 +265,7 @@ def load_places(
     landmarks: Mapping[str, Point],
     attachments: list[Attachment],
     sources: Mapping[str, str] | None = None,
-) -> tuple[Places, list[AnnotationError]]:
+) -> tuple[Places, list[Problem]]:
     """Read a search annotation file (``places:`` and ``groups:``); keep every valid entry and
     report every problem as ``file:line: message``. Source keys are checked when ``sources``
     is given."""
@@ -280,41 +280,35 @@ def load_places(
             continue
         table = document.value[section]
         if not isinstance(table, Located):
-            errors.append(
-                AnnotationError(path, document.line_of(section), f"'{section}' must map keys to entries")
-            )
+            errors.append(Problem(path, document.line_of(section), f"'{section}' must map keys to entries"))
             continue
         for key, raw in table.value.items():
             line = table.line_of(key)
             if not _KEY.match(key):
-                errors.append(AnnotationError(path, line, f"'{key}': keys are lower_snake_case"))
+                errors.append(Problem(path, line, f"'{key}': keys are lower_snake_case"))
                 continue
             if key in cited:
-                errors.append(AnnotationError(path, line, f"'{key}': a place and a group share this key"))
+                errors.append(Problem(path, line, f"'{key}': a place and a group share this key"))
                 continue
             if not isinstance(raw, Located):
-                errors.append(AnnotationError(path, line, f"'{key}': expected a mapping of fields"))
+                errors.append(Problem(path, line, f"'{key}': expected a mapping of fields"))
                 continue
             try:
                 entry = model.model_validate(plain(raw))
             except ValidationError as exc:
                 for loc, message in pydantic_problems(exc.errors(), ENTRY_FIELDS, prefix=f"{key}."):
                     if not loc:  # the entry as a whole
-                        errors.append(
-                            AnnotationError(path, line, message.replace(f"'{key}.'", f"'{key}'", 1))
-                        )
+                        errors.append(Problem(path, line, message.replace(f"'{key}.'", f"'{key}'", 1)))
                     else:
-                        errors.append(AnnotationError(path, raw.line_of(loc[0]), message))
+                        errors.append(Problem(path, raw.line_of(loc[0]), message))
                 continue
             unknown = [s for s in entry.sources if sources is not None and s not in sources]
             for source in unknown:
-                errors.append(
-                    AnnotationError(path, raw.line_of("sources"), f"'{key}': unknown source '{source}'")
-                )
+                errors.append(Problem(path, raw.line_of("sources"), f"'{key}': unknown source '{source}'"))
             if isinstance(entry, PlaceEntry):
                 targets, problems = _place_targets(key, entry, catalogue, landmarks, attachments)
                 for name, message in problems:
-                    errors.append(AnnotationError(path, raw.line_of(name), f"'{key}.{name}': {message}"))
+                    errors.append(Problem(path, raw.line_of(name), f"'{key}.{name}': {message}"))
                 if problems:
                     continue
                 rank = 0
@@ -323,7 +317,7 @@ def load_places(
                 bad = _unknown(entry.members, catalogue)
                 for name in bad:
                     message = f"'{key}.members': unknown structure id '{name}'"
-                    errors.append(AnnotationError(path, raw.line_of("members"), message))
+                    errors.append(Problem(path, raw.line_of("members"), message))
                 if bad:
                     continue
                 targets, rank = _group_targets(key, entry, catalogue), 2
@@ -342,9 +336,9 @@ def load_shipped_places(
     catalogue: Catalogue,
     landmarks: Mapping[str, Point],
     attachments: list[Attachment],
-) -> tuple[Places, list[AnnotationError]]:
+) -> tuple[Places, list[Problem]]:
     """``annotations_dir/search.yaml``, its sources checked against ``sources.yaml``."""
-    from app.model.content import load_sources
+    from app.model.anatomy.content import load_sources
 
     sources, _ = load_sources(Path(annotations_dir) / "sources.yaml")  # its problems: the library's
     return load_places(Path(annotations_dir) / "search.yaml", catalogue, landmarks, attachments, sources)

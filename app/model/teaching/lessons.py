@@ -15,15 +15,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.fonts import text_problem
-from app.model.anatomy import AnnotationError, Catalogue
-from app.model.content import SIDE_SUFFIXES
-from app.model.kinematics import Pose, PoseError
-from app.model.playback import Tween, reel
-from app.model.poses import Motion, Movement, pose_specs
-from app.model.scene import Picture, SceneModel
-from app.model.sections import SectionError, SectionSpec
-from app.model.views import VIEWS, CameraPose
-from app.model.yaml_lines import Located, line_at, plain, pydantic_problems, read_mapping
+from app.model.anatomy.content import SIDE_SUFFIXES
+from app.model.anatomy.structures import Catalogue, Problem
+from app.model.io.documents import Located, line_at, plain, pydantic_problems, read_mapping
+from app.model.motion.kinematics import Pose, PoseError
+from app.model.motion.playback import Tween, reel
+from app.model.motion.poses import Motion, Movement, pose_specs
+from app.model.scene.state import Picture, SceneModel
+from app.model.scene.views import VIEWS, CameraPose
+from app.model.sections.planes import SectionError, SectionSpec
 
 #: Shortest lesson title (a quiz file's title is its lesson's too).
 MIN_TITLE = 3
@@ -106,24 +106,24 @@ def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
 
 def load_lesson(
     path: Path, catalogue: Catalogue, motion: Motion | None = None
-) -> tuple[Lesson | None, list[AnnotationError]]:
+) -> tuple[Lesson | None, list[Problem]]:
     """Read and check a lesson; every problem is reported with its line. Pose names are
     checked against ``motion``'s named poses when it is given."""
     path = Path(path)
     document, problems = read_mapping(path, expected="steps")
     if document is None:
         return None, problems
-    errors: list[AnnotationError] = []
+    errors: list[Problem] = []
     try:
         lesson = Lesson.model_validate(plain(document))
     except ValidationError as exc:
         for loc, message in pydantic_problems(exc.errors(), LESSON_FIELDS):
-            errors.append(AnnotationError(path, line_at(document, loc), message))
+            errors.append(Problem(path, line_at(document, loc), message))
         return None, errors
     for field, text in (("title", lesson.title), ("summary", lesson.summary)):
         problem = text_problem(text, line_breaks=field == "summary")  # the handout wraps the summary
         if problem:
-            errors.append(AnnotationError(path, document.line_of(field), f"'{field}': {problem}"))
+            errors.append(Problem(path, document.line_of(field), f"'{field}': {problem}"))
     for index, step in enumerate(lesson.steps):
         errors.extend(step_problems(path, document, index, step, catalogue, motion))
     return (lesson if not errors else None), errors
@@ -131,16 +131,16 @@ def load_lesson(
 
 def check_step(
     path: Path, document: Located, index: int, catalogue: Catalogue, motion: Motion | None = None
-) -> tuple[Step | None, list[AnnotationError]]:
+) -> tuple[Step | None, list[Problem]]:
     """Step ``index`` of a lesson file checked on its own, with :func:`load_lesson`'s messages
     and lines: the step, or ``None`` and its problems (bookmarks keep the others)."""
-    errors: list[AnnotationError] = []
+    errors: list[Problem] = []
     try:
         step = Step.model_validate(plain(document.value["steps"][index]))
     except ValidationError as exc:
         located = [{**item, "loc": ("steps", index, *item["loc"])} for item in exc.errors()]
         for loc, message in pydantic_problems(located, LESSON_FIELDS):
-            errors.append(AnnotationError(path, line_at(document, loc), message))
+            errors.append(Problem(path, line_at(document, loc), message))
         return None, errors
     errors = step_problems(path, document, index, step, catalogue, motion)
     return (None if errors else step), errors
@@ -153,11 +153,11 @@ def step_problems(
     step: Step,
     catalogue: Catalogue,
     motion: Motion | None = None,
-) -> list[AnnotationError]:
+) -> list[Problem]:
     """What the model alone cannot check in step ``index`` (valid as a :class:`Step`) of a
     lesson file: that its structure ids exist, its texts can be drawn and its poses exist
     (with ``motion``)."""
-    errors: list[AnnotationError] = []
+    errors: list[Problem] = []
     raw = document.value["steps"][index]
 
     def line_of(field: str) -> int:
@@ -171,7 +171,7 @@ def step_problems(
     ):
         problem = text_problem(text, line_breaks=field == "caption")
         if problem:  # the combined title is what a screenshot of the step draws
-            errors.append(AnnotationError(path, line_of(field), f"step {index + 1}: '{field}': {problem}"))
+            errors.append(Problem(path, line_of(field), f"step {index + 1}: '{field}': {problem}"))
             break
     for field in ("show", "hide", "select", "opacity"):
         ids = getattr(step, field)
@@ -181,14 +181,14 @@ def step_problems(
             left_out = {sid, *(sid + suffix for suffix in SIDE_SUFFIXES)} & catalogue.left_out
             if not expand_ids((sid,), catalogue) and not left_out:  # left out: reported already
                 errors.append(
-                    AnnotationError(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
+                    Problem(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
                 )
     if motion is not None:
         try:
             step_tween(step, motion)
         except PoseError as exc:
             field = "pose" if step.pose is not None else "motion"
-            errors.append(AnnotationError(path, line_of(field), f"step {index + 1}: '{field}': {exc}"))
+            errors.append(Problem(path, line_of(field), f"step {index + 1}: '{field}': {exc}"))
     return errors
 
 
@@ -247,7 +247,7 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
 
 def lesson_reel(lesson: Lesson, motion: Motion, fps: float) -> list[tuple[int, Pose]]:
     """A video of a lesson, frame by frame: (step index, pose). Each step is held still, or
-    plays its movement with a pause before and after (``app.model.playback.reel``).
+    plays its movement with a pause before and after (``app.model.motion.playback.reel``).
     Raises :class:`PoseError` for a pose ``motion`` does not know."""
     return [
         (index, pose)
@@ -312,7 +312,7 @@ def lesson_files(annotations_dir: Path) -> list[Path]:
 
 def load_lessons(
     annotations_dir: Path, catalogue: Catalogue, motion: Motion | None = None
-) -> tuple[list[tuple[Path, Lesson]], list[AnnotationError]]:
+) -> tuple[list[tuple[Path, Lesson]], list[Problem]]:
     """The shipped lessons that read, and the problems of the others."""
     lessons, problems = [], []
     for path in lesson_files(annotations_dir):

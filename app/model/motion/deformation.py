@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.model.kinematics import SEGMENTS, SIDES, SPINE, Pose, Rig, apply, disc_segments, segment_of
+from app.model.motion.kinematics import SEGMENTS, SIDES, SPINE, Pose, Rig, apply, disc_segments, segment_of
 
 #: Soft tissue that crosses the front of the hip into the thigh (by id without its side).
 CROSSES_HIP = (

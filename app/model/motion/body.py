@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.model.anatomy import Kind, Structure
-from app.model.deformation import Deformer, Skin, vertex_normals
-from app.model.kinematics import Pose, Rig
-from app.model.landmarks import Attachment, Point, landmark_bones
-from app.model.mechanics import Mechanics, load_paths
-from app.model.poses import Motion, load_motion
-from app.model.yaml_lines import AnnotationError
+from app.model.anatomy.landmarks import Attachment, Point, landmark_bones
+from app.model.anatomy.structures import Kind, Structure
+from app.model.io.documents import Problem
+from app.model.motion.deformation import Deformer, Skin, vertex_normals
+from app.model.motion.kinematics import Pose, Rig
+from app.model.motion.mechanics import Mechanics, load_paths
+from app.model.motion.poses import Motion, load_motion
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Body:
     @classmethod
     def load(
         cls, annotations_dir: Path, landmarks: dict[str, Point], paths_file: Path
-    ) -> tuple[Body | None, list[AnnotationError]]:
+    ) -> tuple[Body | None, list[Problem]]:
         """The body of a data set, or None (and why) when its landmarks cannot place the joints."""
         motion, problems = load_motion(annotations_dir)
         paths, path_problems = load_paths(paths_file)
@@ -45,7 +45,7 @@ class Body:
         except KeyError as exc:
             return None, [
                 *problems,
-                AnnotationError(Path(paths_file).with_name("landmarks.json"), 0, exc.args[0]),
+                Problem(Path(paths_file).with_name("landmarks.json"), 0, exc.args[0]),
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
         return cls(motion, rig, Mechanics(rig, paths), Deformer(rig, landmarks, radii)), problems
@@ -93,7 +93,7 @@ class Body:
 
     def posed_landmarks(self, landmarks: Mapping[str, Point], pose: Pose) -> dict[str, Point]:
         """Every landmark where ``pose`` puts it, moved with the bones it lies on
-        (:func:`~app.model.landmarks.landmark_bones`)."""
+        (:func:`~app.model.anatomy.landmarks.landmark_bones`)."""
         if pose.neutral:
             return dict(landmarks)
         transforms = self.rig.transforms(pose)
@@ -119,7 +119,7 @@ def _point(values: np.ndarray) -> Point:
 
 class Surfaces:
     """Each structure's surface as arrays, where a pose puts it (no VTK): what a section
-    plane cuts (:mod:`app.model.cross_section`). The rest meshes are read once; posed ones
+    plane cuts (:mod:`app.model.sections.cross_section`). The rest meshes are read once; posed ones
     follow the same rule as the drawn surfaces (:meth:`Body.posed_surface`)."""
 
     def __init__(self, meshes_dir: Path, body: Body | None):
@@ -128,7 +128,7 @@ class Surfaces:
         self._skins: dict[str, Skin] = {}
 
     def rest(self, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
-        from app.model.meshfile import read_surface
+        from app.model.anatomy.meshes import read_surface
 
         return read_surface(self.meshes_dir / structure.mesh)
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from app.files import aside_name, atomic_write_bytes, atomic_write_text
-from app.model.bookmarks import data_dir
-from app.model.quiz import Question, Topic
-from app.model.yaml_lines import AnnotationError, DocumentError, one_line, parse_json
+from app.model.io.atomic import aside_name, atomic_write_bytes, atomic_write_text
+from app.model.io.documents import DocumentError, Problem, one_line, parse_json
+from app.model.quiz.questions import Question, Topic
+from app.model.teaching.bookmarks import data_dir
 
 PROGRESS_FILE = "quiz-progress.json"
 #: SM-2's starting easiness factor and its floor.
@@ -131,7 +131,7 @@ class Progress:
             self.cards, self.problems = self._read()
         except OSError as exc:  # it did not read, and could not be kept aside
             reason = exc.strerror or str(exc)
-            self.cards, self.problems = {}, [AnnotationError(self.path, 0, f"cannot keep it aside: {reason}")]
+            self.cards, self.problems = {}, [Problem(self.path, 0, f"cannot keep it aside: {reason}")]
 
     @classmethod
     def default(cls) -> Progress:
@@ -141,7 +141,7 @@ class Progress:
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
-    def _read(self) -> tuple[dict[str, Card], list[AnnotationError]]:
+    def _read(self) -> tuple[dict[str, Card], list[Problem]]:
         """The cards that read; a file with anything unreadable in it is copied aside first."""
         try:
             data = self.path.read_bytes()
@@ -149,7 +149,7 @@ class Progress:
             self._seen = None
             return {}, []
         except OSError as exc:
-            return {}, [AnnotationError(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
+            return {}, [Problem(self.path, 0, f"cannot read file: {exc.strerror or exc}")]
         cards, line, problem = _parse(data)
         if problem:
             aside = aside_name(self.path)
@@ -158,7 +158,7 @@ class Progress:
             atomic_write_bytes(aside, data)
             problem = f"{problem}; the file is kept as {aside.name}"
         self._seen = data
-        return cards, [AnnotationError(self.path, line, problem)] if problem else []
+        return cards, [Problem(self.path, line, problem)] if problem else []
 
     def card(self, question_id: str) -> Card:
         return self.cards.get(question_id, Card())
@@ -183,7 +183,7 @@ class Progress:
                 self._write()
         except (OSError, Timeout) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            self.problems.append(AnnotationError(self.path, 0, f"progress not saved: {reason}"))
+            self.problems.append(Problem(self.path, 0, f"progress not saved: {reason}"))
         return card
 
     def _write(self) -> None:

@@ -12,7 +12,7 @@ import time
 
 from psygnal import Signal
 
-from app.model.scene import SceneModel, SceneState
+from app.model.scene.state import SceneModel, SceneState
 
 #: Opacity or pose changes closer together than this (seconds) are one step (a slider being
 #: moved, a movement playing).

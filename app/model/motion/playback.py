@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from app.model.kinematics import Pose
+from app.model.motion.kinematics import Pose
 
 #: Seconds a video holds a still lesson step, and the start and end of a movement.
 HOLD_STILL = 2.5

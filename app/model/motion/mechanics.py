@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.model.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
-from app.model.landmarks import _line_of, _point, _read_json
-from app.model.yaml_lines import AnnotationError, one_line
+from app.model.anatomy.landmarks import _line_of, _point, _read_json
+from app.model.io.documents import Problem, one_line
+from app.model.motion.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
 
 #: Clearance of the wrapped tendon over the femoral head's bone (mm): cartilage, capsule and
 #: the tendon's own half-thickness.
@@ -84,7 +84,7 @@ class Paths:
     heads: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
 
 
-def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
+def load_paths(path: Path) -> tuple[Paths, list[Problem]]:
     """The fascicle paths of ``meshes/paths.json``; a bad muscle is reported and left out."""
     path = Path(path)
     document, text, errors = _read_json(path, "muscles")
@@ -93,9 +93,7 @@ def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
         return out, errors
     heads = document.get("femoral_heads") or {}
     if not isinstance(heads, dict):
-        errors.append(
-            AnnotationError(path, _line_of(text, '"femoral_heads"'), "'femoral_heads' must map sides")
-        )
+        errors.append(Problem(path, _line_of(text, '"femoral_heads"'), "'femoral_heads' must map sides"))
         heads = {}
     for side, head in heads.items():
         centre = _point(head.get("centre")) if isinstance(head, dict) else None
@@ -104,16 +102,16 @@ def load_paths(path: Path) -> tuple[Paths, list[AnnotationError]]:
             out.heads[side] = (np.array(centre), float(radius))
         else:
             message = f"femoral head '{one_line(side)}': expected centre [x, y, z] and radius in mm"
-            errors.append(AnnotationError(path, _line_of(text, json.dumps(side)), message))
+            errors.append(Problem(path, _line_of(text, json.dumps(side)), message))
     data = document["muscles"]
     if not isinstance(data, dict):
-        return out, [*errors, AnnotationError(path, 1, "'muscles' must map muscle ids to fascicles")]
+        return out, [*errors, Problem(path, 1, "'muscles' must map muscle ids to fascicles")]
     for muscle, fascicles in data.items():
         parsed = [_fascicle(f) for f in fascicles] if isinstance(fascicles, list) and fascicles else [None]
         if any(f is None for f in parsed):
             expected = "fascicles with a name and knots [{bone, point}, ...]"
             message = f"muscle '{one_line(muscle)}': expected {expected}"
-            errors.append(AnnotationError(path, _line_of(text, json.dumps(muscle)), message))
+            errors.append(Problem(path, _line_of(text, json.dumps(muscle)), message))
             continue
         out.muscles[str(muscle)] = [f for f in parsed if f is not None]
     return out, errors

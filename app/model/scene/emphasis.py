@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.model.anatomy import Catalogue, Kind, Structure
-from app.model.landmarks import Attachment
+from app.model.anatomy.landmarks import Attachment
+from app.model.anatomy.structures import Catalogue, Kind, Structure
 
 #: Opacity of bones and discs in the X-ray mode.
 XRAY_OPACITY = 0.25
@@ -72,7 +72,7 @@ class Emphasis:
     root_levels: tuple[str, ...] = ()
     focus_attachment: Attachment | None = None
     also: tuple[str, ...] = ()  # further structures highlighted and labelled with the selection
-    ghosted: frozenset[str] = frozenset()  # in front of the focused site (see app.model.sites)
+    ghosted: frozenset[str] = frozenset()  # in front of the focused site (see app.model.scene.sites)
 
 
 def side_of(structure: Structure) -> str | None:

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from app.model.yaml_lines import did_you_mean
+from app.model.io.documents import did_you_mean
 
 SIDES = ("right", "left")
 

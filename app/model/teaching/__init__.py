@@ -1,0 +1,1 @@
+"""Lessons and bookmarks: scenes saved as steps, and the one interpreter that applies a step."""
