@@ -35,13 +35,14 @@ from app import __version__
 from app.memory import IDLE_RELEASE_MS, release_free_memory
 from app.model.anatomy.content import Library
 from app.model.anatomy.search import Places
-from app.model.anatomy.structures import Group, Kind, Problem
+from app.model.anatomy.structures import Group, Problem
 from app.model.atlas import Atlas
 from app.model.io import paths
 from app.model.io.atomic import atomic_write_bytes
-from app.model.quiz.questions import Question, QuestionType
+from app.model.quiz.questions import Question
 from app.model.quiz.quiz_files import Quiz, load_quiz, quiz_lesson
 from app.model.quiz.review import QuizSession
+from app.model.quiz.scenes import set_question, show_answer
 from app.model.scene.history import History
 from app.model.scene.palette import PALETTES
 from app.model.scene.state import SceneModel, SceneState
@@ -140,8 +141,6 @@ COMMANDS: tuple[Command, ...] = (
 )  # fmt: skip
 #: Menus in the menu bar, in order.
 MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Quiz", "&Help")
-#: Muscles' opacity while a nerve is to be found: see-through, so the nerve can be clicked.
-QUIZ_MUSCLE_OPACITY = 0.3
 
 
 class MainWindow(QMainWindow):
@@ -728,11 +727,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Quiz ended; the scene is as it was", 4000)
 
     def _quiz_asked(self, question: Question) -> None:
-        """Set the scene for a question, showing nothing that gives its answer away: no
-        labels, names on hover or notes; a name-it question highlights its structure, a
-        supply question its muscle; the others select nothing (a nerve selected would mark
-        its roots' foramina). A nerve to find is seen through the muscles; an attachment is
-        found on the bare bones."""
+        """Set the scene for a question (:func:`set_question`) from the scene and camera the
+        quiz found, showing nothing that gives its answer away: no names on hover or notes."""
         if self._quiz_before is None:
             return
         self.clicks.tooltips = False
@@ -743,35 +739,16 @@ class MainWindow(QMainWindow):
             self.scene.restore(self._quiz_before)
             if self._quiz_camera is not None:
                 self.renderer.apply_camera(self._quiz_camera)
-            self.scene.set_picture(labels=False)
-            shown = question.type in (QuestionType.name_it, QuestionType.supply)
-            self.scene.select(question.structure if shown else None)
-            target = self.scene.catalogue[question.structure] if question.structure else None
-            if question.type is QuestionType.find_it and target is not None and target.kind is Kind.nerve:
-                self.scene.set_kind_opacity(Kind.muscle, QUIZ_MUSCLE_OPACITY)
-            if question.type is QuestionType.attachment:
-                for structure in self.scene.catalogue:
-                    if structure.kind in (Kind.muscle, Kind.nerve):
-                        self.scene.set_visible(structure.id, False)
+            set_question(self.scene, question)
         self.statusBar().clearMessage()
         self._update_undo()
 
     def _quiz_answered(self, question: Question, _grade: object) -> None:
-        """Show the answer in 3D: its structure selected and labelled, an attachment's
-        region singled out, a motion question's pose taken; the notes come back."""
+        """Show the answer in 3D (:func:`show_answer`); the notes come back."""
         self._reveal()
         self._progress_problems()
         with self.renderer.hold():
-            self.scene.set_picture(labels=True)
-            if question.structure is not None:
-                self.scene.select(question.structure)
-            if question.regions:
-                painted = self.scene.emphasis.attachments
-                self.scene.focus_attachment(next((a for a in painted if a in question.regions), None))
-            if question.pose is not None and self.scene.poses is not None:
-                self.scene.set_pose(self.scene.poses.resolve([question.pose]))
-            if question.view is not None:
-                self.scene.set_view(question.view)
+            show_answer(self.scene, question)
 
     def _reveal(self) -> None:
         self.clicks.tooltips = True
