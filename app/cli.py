@@ -57,6 +57,14 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _folder(text: str) -> Path:
+    """An argument type for a data set's root: a folder that exists."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text!r}")
+    return path
+
+
 def _finite(text: str) -> float:
     """An argument type for a number: NaN and infinities are refused (they pass every
     comparison test the commands make, or none, and reach the arithmetic)."""
@@ -88,21 +96,17 @@ def _text(limit: int, line_breaks: bool = False):
     return check
 
 
-def load_atlas() -> Atlas:
-    """The shipped data set; its problems are printed as warnings and the valid part is
-    kept; with no structure at all there is nothing to do (exit status 2)."""
-    atlas = Atlas.load()
+def load_atlas(args: argparse.Namespace) -> Atlas:
+    """The data set under ``--root`` (by default the installed one); its problems are printed
+    as warnings and the valid part is kept; with no structure at all there is nothing to do
+    (exit status 2)."""
+    atlas = Atlas.load(args.root)
     for problem in atlas.problems:
         print(f"warning: {problem}", file=sys.stderr)
     if not atlas.usable:
-        first = atlas.problems[0] if atlas.problems else paths.structures_file()
+        first = atlas.problems[0] if atlas.problems else paths.structures_file(args.root)
         raise UsageError(f"no structures to show ({first})")
     return atlas
-
-
-def load_scene() -> SceneModel:
-    """A scene of the shipped data set (see :func:`load_atlas`)."""
-    return load_atlas().scene()
 
 
 def _status(atlas: Atlas) -> int:
@@ -141,7 +145,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         raise UsageError(missing)
     from app.qt.app import run_viewer
 
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     known = len(atlas.problems)
     atlas.load_teaching()
     for problem in atlas.problems[known:]:
@@ -150,7 +154,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     rows = [
         {
             "id": s.id,
@@ -185,7 +189,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     from app.render.snapshot import Annotations, RenderError, ensure_headless_vtk, save_screenshot
 
     ensure_headless_vtk()
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     scene = atlas.scene()
     unknown = [sid for sid in args.select if sid not in scene.catalogue]
     if unknown:
@@ -276,7 +280,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     from app.render.snapshot import RenderError, ensure_headless_vtk
 
     ensure_headless_vtk()
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     scene = atlas.scene()
     if atlas.body is None:
         raise UsageError("cannot animate: the landmarks lack the joint centres")
@@ -345,7 +349,7 @@ def cmd_section(args: argparse.Namespace) -> int:
     from app.model.anatomy.content import load_sources
     from app.model.sections.planes import SectionError
 
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     scene = atlas.scene()
     unknown = [sid for sid in args.show if sid != "all" and sid not in scene.catalogue]
     if unknown:
@@ -393,7 +397,7 @@ def cmd_section(args: argparse.Namespace) -> int:
 
 
 def cmd_mechanics(args: argparse.Namespace) -> int:
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     body = atlas.body
     base = resolve_pose(atlas, args.pose)
     if body is None:  # resolve_pose refused already
@@ -466,7 +470,7 @@ def cmd_render_lesson(args: argparse.Namespace) -> int:
     lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
     _output_folder(out_dir)
     ensure_headless_vtk()
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     scene = atlas.scene()
     lesson = read_lesson(scene, lesson_path)
     try:
@@ -492,7 +496,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.outdir)
     _output_folder(out_dir)
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     scene = atlas.scene()
     if not scene.shown_ids:
         raise UsageError("nothing to export: no structure is visible")
@@ -544,7 +548,7 @@ def cmd_quiz(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {out}: a quiz is exported as PDF (use a .pdf name)")
     elif args.size is not None:
         raise UsageError("--size is for --export (the size of its pictures)")
-    atlas = load_atlas()
+    atlas = load_atlas(args)
     known = len(atlas.problems)
     atlas.load_teaching()
     for problem in atlas.problems[known:]:
@@ -634,11 +638,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except Exception:  # reported by the loader below with its line
             kinds[path] = ""
         kinds[path] = kinds[path] or _kind_by_name(path)
-    structures_path = next((p for p in files if kinds[p] == "structures"), paths.structures_file())
-    catalogue, errors = load_catalogue(structures_path, paths.meshes_dir())
+    structures_path = next((p for p in files if kinds[p] == "structures"), paths.structures_file(args.root))
+    catalogue, errors = load_catalogue(structures_path, paths.meshes_dir(args.root))
     if structures_path not in files:
         errors = []  # the shipped catalogue is only context here
-    sources_path = next((p for p in files if kinds[p] == "sources"), paths.annotations_dir() / "sources.yaml")
+    sources_path = next(
+        (p for p in files if kinds[p] == "sources"), paths.annotations_dir(args.root) / "sources.yaml"
+    )
     sources, source_errors = load_sources(sources_path)
     if sources_path in files:
         errors += source_errors
@@ -648,13 +654,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from app.model.anatomy.search import load_places
 
     for places_path in (p for p in files if kinds[p] == "places"):
-        landmarks = load_landmarks(paths.landmarks_file())[0]
-        attachments = load_attachments(paths.attachments_file())[0]
+        landmarks = load_landmarks(paths.landmarks_file(args.root))[0]
+        attachments = load_attachments(paths.attachments_file(args.root))[0]
         errors += load_places(places_path, catalogue, landmarks, attachments, sources)[1]
     from app.model.motion.poses import read_motion
     from app.model.teaching.lessons import load_lesson
 
-    motion_path = next((p for p in files if kinds[p] == "poses"), paths.annotations_dir() / "motion.yaml")
+    motion_path = next(
+        (p for p in files if kinds[p] == "poses"), paths.annotations_dir(args.root) / "motion.yaml"
+    )
     motion, motion_errors = read_motion(motion_path)
     if motion_path in files:
         errors += motion_errors
@@ -669,7 +677,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from app.model.quiz.questions import QuestionBank
         from app.model.quiz.quiz_files import load_quiz
 
-        bank = QuestionBank.for_atlas(Atlas.load(structures_path, teaching=True))
+        bank = QuestionBank.for_atlas(Atlas.load(args.root, structures=structures_path, teaching=True))
         for quiz_path in quiz_paths:
             errors += load_quiz(quiz_path, bank)[1]
     for error in errors:
@@ -696,14 +704,14 @@ def cmd_build_meshes(args: argparse.Namespace) -> int:
         from app.build import build_meshes
     except ImportError as exc:
         raise UsageError(f"building meshes needs the build extra (pip install -e '.[build]'): {exc}") from exc
-    out = Path(args.out)
+    out = Path(args.out) if args.out else paths.meshes_dir(args.root)
     _output_folder(out)
     try:
         provenance = build_meshes(out)
     except OSError as exc:
         raise UsageError(f"cannot write to {out}: {exc.strerror or exc} ({exc.filename or out})") from exc
     files = provenance["files"]
-    print(f"wrote {len(files)} files to {args.out}")  # type: ignore[arg-type]
+    print(f"wrote {len(files)} files to {args.out or out}")  # type: ignore[arg-type]
     return 0
 
 
@@ -720,6 +728,12 @@ def make_parser() -> argparse.ArgumentParser:
         description="A 3D atlas of the lumbar spine, pelvis, iliopsoas and lumbar plexus.",
     )
     parser.add_argument("--version", action="version", version=f"psoas-atlas {__version__}")
+    parser.add_argument(
+        "--root",
+        type=_folder,
+        metavar="FOLDER",
+        help="the data set: a folder holding meshes/ and annotations/ (default: the installed one)",
+    )
     parser.set_defaults(func=cmd_view, view=DEFAULT_VIEW, detail="standard")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
@@ -854,7 +868,7 @@ def make_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     build = sub.add_parser("build-meshes", help="regenerate meshes/ from the installed myo-sim")
-    build.add_argument("--out", default=str(paths.meshes_dir()), help="output folder (default: meshes/)")
+    build.add_argument("--out", help="output folder (default: the data set's meshes/)")
     build.set_defaults(func=cmd_build_meshes)
     return parser
 

@@ -45,13 +45,17 @@ class Atlas:
     centrelines: dict[str, tuple[Point, ...]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, structures: Path | None = None, teaching: bool = False) -> Atlas:
-        """Read the data set under the project root (``structures`` overrides its catalogue);
-        with ``teaching``, the content, lessons and places too (the viewer's)."""
-        meshes_dir = paths.meshes_dir()
-        catalogue, problems = load_catalogue(structures or paths.structures_file(), meshes_dir)
-        landmarks, landmark_problems = load_landmarks(paths.landmarks_file())
-        attachments, attachment_problems = load_attachments(paths.attachments_file())
+    def load(
+        cls, root: Path | None = None, *, structures: Path | None = None, teaching: bool = False
+    ) -> Atlas:
+        """Read the data set under ``root`` (a folder holding ``meshes/`` and ``annotations/``;
+        by default the data installed with the package); ``structures`` overrides its
+        catalogue; with ``teaching``, the content, lessons and places too (the viewer's)."""
+        meshes_dir = paths.meshes_dir(root)
+        annotations_dir = paths.annotations_dir(root)
+        catalogue, problems = load_catalogue(structures or paths.structures_file(root), meshes_dir)
+        landmarks, landmark_problems = load_landmarks(paths.landmarks_file(root))
+        attachments, attachment_problems = load_attachments(paths.attachments_file(root))
         # A structure left out (a broken mesh, say) takes its attachments with it; its own
         # problem says why.
         attachments = [a for a in attachments if a.muscle in catalogue and a.bone in catalogue]
@@ -61,10 +65,10 @@ class Atlas:
             attachments,
             problems + landmark_problems + attachment_problems,
             meshes_dir,
-            paths.annotations_dir(),
+            annotations_dir,
         )
-        atlas.body, body_problems = Body.load(paths.annotations_dir(), landmarks, paths.paths_file())
-        atlas.centrelines, centreline_problems = load_centrelines(paths.centrelines_file())
+        atlas.body, body_problems = Body.load(annotations_dir, landmarks, paths.paths_file(root))
+        atlas.centrelines, centreline_problems = load_centrelines(paths.centrelines_file(root))
         atlas.problems += body_problems + centreline_problems
         if teaching:
             atlas.load_teaching()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -32,11 +31,10 @@ LESSON_3 = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-tr
 
 
 def run_cli(*args: str, root: Path | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
     if root is not None:
-        env["PSOAS_ATLAS_ROOT"] = str(root)
+        args = ("--root", str(root), *args)
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, timeout=timeout
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -516,7 +514,7 @@ def test_misspelled_keys_get_a_hint_and_merge_keys_work(tmp_path, catalogue):
 # The viewer -------------------------------------------------------------------------------------
 
 
-def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtbot, data_root, monkeypatch):
+def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtbot, data_root):
     """A truncated femur, a content file, a lesson and the bookmarks not UTF-8: the window
     opens with the rest, lists each problem, and selecting what attached to the femur works."""
     from PySide6.QtCore import Qt
@@ -524,7 +522,6 @@ def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtb
     from app.model.atlas import Atlas
     from app.model.teaching.bookmarks import BookmarkStore
 
-    monkeypatch.setenv("PSOAS_ATLAS_ROOT", str(data_root))
     _damage(data_root / "meshes" / "bones" / "femur_right.ply", "truncated")
     for path in (
         data_root / "annotations" / "content" / "bones.yaml",
@@ -533,10 +530,9 @@ def test_the_viewer_starts_without_what_is_damaged_and_lists_it(open_window, qtb
         path.write_bytes((path.read_text() + "# fémur\n").encode("latin-1"))
     bookmarks = data_root / "bookmarks.yaml"
     bookmarks.write_bytes("title: Bookmarks\nsteps: []  # café\n".encode("utf-16"))
-    atlas = Atlas.load()
-    library, problems = load_library(atlas.annotations_dir, atlas.catalogue)
+    atlas = Atlas.load(data_root, teaching=True)
     store = BookmarkStore(bookmarks, atlas.catalogue)
-    window = open_window(atlas.scene(), library, atlas.problems + problems, bookmarks=store)
+    window = open_window(atlas.scene(), atlas.library, atlas.problems, bookmarks=store, lessons=atlas.lessons)
     listed = "\n".join(str(p) for p in window.problems)
     assert "femur_right.ply: broken PLY file" in listed
     for name in ("bones.yaml", LESSON_3.name):

@@ -15,6 +15,7 @@ from fontTools.ttLib import TTFont
 
 from app import fonts
 from app.fonts import font_for, text_problem, wrap
+from app.model.io import paths
 
 GREEK = "Ψοΐτης μείζων"
 CYRILLIC = "Поясничная мышца"
@@ -178,7 +179,7 @@ def test_lesson_handout_draws_titles_and_captions_with_their_glyphs(scene, tmp_p
     from app.model.teaching.lessons import load_lesson
     from app.render.handout import render_lesson
 
-    shipped = sorted((ROOT / "annotations" / "lessons").glob("*.yaml"))[0]
+    shipped = sorted((paths.annotations_dir() / "lessons").glob("*.yaml"))[0]
     lesson, errors = load_lesson(shipped, scene.catalogue)
     assert lesson is not None, errors
     step = lesson.steps[0].model_copy(update={"title": GREEK, "caption": f"{CYRILLIC}. {GREEK}."})
