@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-packages lint typecheck pytest soak bench meshes clean lock
+.PHONY: run test setup system-packages lint typecheck pytest pytest-quick soak bench meshes clean lock
 
 run: setup
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then $(BIN)/psoas-atlas; \
@@ -49,8 +49,13 @@ lint:
 typecheck:
 	$(BIN)/mypy app
 
+# Every test, the slow ones too: `slow` marks a test over about 30 s (rebuilding the meshes from
+# myo-sim). `make pytest-quick` leaves them out, for a quick run while editing.
 pytest:
 	$(BIN)/python -m pytest
+
+pytest-quick:
+	$(BIN)/python -m pytest -m "not slow"
 
 # The full stamina run: 2000 random user actions in the window (the suite runs a short one).
 soak: setup
@@ -61,7 +66,7 @@ bench: setup
 	@if [ -n "$$DISPLAY" ]; then $(BIN)/psoas-atlas bench; \
 	else xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/psoas-atlas bench; fi
 
-# Regenerate meshes/ from the installed myo-sim (reproducible; see meshes/PROVENANCE.json).
+# Regenerate app/data/meshes/ from the installed myo-sim (reproducible; see its PROVENANCE.json).
 meshes: setup
 	$(BIN)/psoas-atlas build-meshes
 
