@@ -8,8 +8,6 @@ from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QByteArray, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -46,11 +44,12 @@ from app.model.quiz.scenes import set_question, show_answer
 from app.model.scene.history import History
 from app.model.scene.palette import PALETTES
 from app.model.scene.state import SceneModel, SceneState
-from app.model.scene.views import DEFAULT_VIEW, VIEWS, CameraPose, view_of
+from app.model.scene.views import VIEWS, CameraPose, view_of
 from app.model.sections.cross_section import SectionFacts
 from app.model.teaching.bookmarks import BookmarkStore
 from app.model.teaching.lessons import Lesson, load_lesson, load_lessons
 from app.qt.bookmarks_panel import BookmarksPanel
+from app.qt.commands import COMMANDS, MENUS
 from app.qt.export_dialog import export_image, export_scene_folder, export_video
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
@@ -75,72 +74,6 @@ MOUSE_HELP = [
     ("Right drag / wheel", "zoom"),
     ("Middle drag / Shift+left drag", "pan"),
 ]
-
-
-@dataclass(frozen=True)
-class Command:
-    """One thing the user can do: a menu item, maybe a key and a toolbar button. The menus,
-    the toolbar and the F1 list are all made from :data:`COMMANDS`."""
-
-    name: str
-    menu: str
-    text: str
-    slot: str  # a MainWindow method
-    key: str | QKeySequence.StandardKey | None = None
-    tip: str = ""
-    checkable: bool = False
-    toolbar: bool = False
-    needs_selection: bool = False
-    separator: bool = False  # a separator before it
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("screenshot", "&File", "&Export Image…", "export_image_dialog", "Ctrl+E",
-            "Save an annotated PNG at slide or print resolution", toolbar=True),
-    Command("export", "&File", "Export &3D Scene…", "export_dialog", "Ctrl+Shift+E"),
-    Command("export_video", "&File", "Export &Video…", "export_video_dialog", None,
-            "The movement chosen in the Motion dock as an MP4 or GIF, from this camera"),
-    Command("quit", "&File", "&Quit", "close", QKeySequence.StandardKey.Quit, separator=True),
-    Command("undo", "&Edit", "&Undo", "undo", "Ctrl+Z", "Undo the last change of the scene"),
-    Command("redo", "&Edit", "&Redo", "redo", "Ctrl+Shift+Z", "Redo what was undone"),
-    Command("find", "&Selection", "&Find…", "focus_search", "Ctrl+F",
-            "Find a structure or a landmark by name"),
-    Command("clear", "&Selection", "&Clear Selection", "escape", "Esc"),
-    Command("hide", "&Selection", "&Hide Selected", "hide_selected", "H", needs_selection=True,
-            separator=True),
-    Command("isolate", "&Selection", "&Isolate Selected", "isolate_selected", "I",
-            "Show only the selection and its context, framed", needs_selection=True),
-    Command("show_all", "&Selection", "Show &All", "show_all", "A"),
-    Command("more_opaque", "&Selection", "More &Opaque", "more_opaque", "]", needs_selection=True,
-            separator=True),
-    Command("less_opaque", "&Selection", "More &Transparent", "less_opaque", "[", needs_selection=True),
-    Command("reset", "&View", "&Reset View", "reset_view", "Home", separator=True),
-    Command("xray", "&View", "&X-ray Bones", "toggle_xray", "X", "See through the bones", checkable=True,
-            separator=True),
-    Command("labels", "&View", "&Labels", "toggle_labels", "L", "Labels and leader lines on or off",
-            checkable=True),
-    Command("play", "&View", "&Play or Pause Movement", "toggle_play", "K",
-            "Play the movement chosen in the Motion dock, or pause it", separator=True),
-    Command("bookmark", "&Bookmarks", "&Add Bookmark…", "add_bookmark", "Ctrl+D", toolbar=True),
-    Command("bookmarks_lesson", "&Bookmarks", "Save Bookmarks as &Lesson…", "save_bookmarks_lesson"),
-    Command("present_bookmarks", "&Bookmarks", "&Present Bookmarks", "present_bookmarks"),
-    Command("present", "&Lessons", "&Present Lesson", "present_default", "F5",
-            "Present the first lesson full screen", toolbar=True),
-    Command("open_lesson", "&Lessons", "&Open Lesson File…", "open_lesson_dialog", "Ctrl+O"),
-    Command("quiz", "&Quiz", "Start &Quiz", "toggle_quiz", "Q",
-            "Questions on the atlas, one at a time; Q again leaves and puts the scene back"),
-    Command("open_quiz", "&Quiz", "&Open Quiz File…", "open_quiz_dialog", None,
-            "A class quiz (a YAML file) answered here", separator=True),
-    Command("present_quiz", "&Quiz", "&Present Quiz File…", "present_quiz_dialog", None,
-            "A class quiz full screen: each question, then its answer on the next key"),
-    Command("export_progress", "&Quiz", "&Export Progress CSV…", "export_progress_dialog", None,
-            separator=True),
-    Command("shortcuts", "&Help", "&Keyboard Shortcuts", "show_shortcuts", "F1"),
-    Command("problems", "&Help", "Annotation &Problems", "show_problems"),
-    Command("about", "&Help", "&About Psoas Atlas", "show_about"),
-)  # fmt: skip
-#: Menus in the menu bar, in order.
-MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Quiz", "&Help")
 
 
 class MainWindow(QMainWindow):
@@ -367,9 +300,13 @@ class MainWindow(QMainWindow):
             menu = menus[command.menu]
             if command.separator:
                 menu.addSeparator()
-            method = getattr(self, command.slot)
-            slot = (lambda _=False, m=method: m()) if not command.checkable else method
-            action = self._action(command.name, command.text, command.key, slot, command.tip)
+            action = self._action(
+                command.name,
+                command.text,
+                command.key,
+                lambda _=False, run=command.run: run(self),
+                command.tip,
+            )
             action.setCheckable(command.checkable)
             menu.addAction(action)
         # Generated entries: the standard views, group opacity, the lessons, the docks.
@@ -477,12 +414,6 @@ class MainWindow(QMainWindow):
         if self.scene.selected:
             self.scene.isolate(self.scene.selected)
 
-    def show_all(self) -> None:
-        self.scene.show_all()
-
-    def reset_view(self) -> None:
-        self.scene.set_view(DEFAULT_VIEW)
-
     def toggle_xray(self, checked: bool | None = None) -> None:
         self.scene.set_xray(self.xray_action.isChecked() if checked is None else bool(checked))
 
@@ -509,13 +440,7 @@ class MainWindow(QMainWindow):
         if not self.history.redo():
             self.statusBar().showMessage("Nothing to redo", 3000)
 
-    def more_opaque(self) -> None:
-        self._step_opacity(0.15)
-
-    def less_opaque(self) -> None:
-        self._step_opacity(-0.15)
-
-    def _step_opacity(self, step: float) -> None:
+    def step_opacity(self, step: float) -> None:
         if self.scene.selected:
             value = self.scene.opacity(self.scene.selected) + step
             self.scene.set_opacity(self.scene.selected, round(min(1.0, max(0.05, value)), 2))
@@ -523,12 +448,6 @@ class MainWindow(QMainWindow):
     def _on_slider(self, value: int) -> None:
         if self.scene.selected:
             self.scene.set_opacity(self.scene.selected, value / 100)
-
-    def add_bookmark(self) -> None:
-        self.bookmarks.add_dialog()
-
-    def save_bookmarks_lesson(self) -> None:
-        self.bookmarks.save_lesson_dialog()
 
     # listeners
     def _on_scene_changed(self, aspects: frozenset[str]) -> None:

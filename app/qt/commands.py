@@ -1,0 +1,123 @@
+"""The window's commands as one table: the menus, the toolbar and the F1 list are made from it.
+
+Each command names the function it runs, so a renamed or removed method is a type error
+here rather than an ``AttributeError`` when a menu item is first chosen (the table used to
+name methods by string). The functions take the window as a :class:`Window`, a protocol of
+what they call, because the window imports this table and may not be imported back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtGui import QKeySequence
+
+from app.model.scene.state import SceneModel
+from app.model.scene.views import DEFAULT_VIEW
+from app.qt.bookmarks_panel import BookmarksPanel
+
+
+class Window(Protocol):
+    """What the commands call on the main window."""
+
+    scene: SceneModel
+    bookmarks: BookmarksPanel
+
+    def close(self) -> bool: ...
+    def export_image_dialog(self) -> None: ...
+    def export_dialog(self) -> None: ...
+    def export_video_dialog(self) -> None: ...
+    def undo(self) -> None: ...
+    def redo(self) -> None: ...
+    def focus_search(self) -> None: ...
+    def escape(self) -> None: ...
+    def hide_selected(self) -> None: ...
+    def isolate_selected(self) -> None: ...
+    def step_opacity(self, step: float) -> None: ...
+    def toggle_xray(self) -> None: ...
+    def toggle_labels(self) -> None: ...
+    def toggle_play(self) -> None: ...
+    def present_bookmarks(self) -> None: ...
+    def present_default(self) -> None: ...
+    def open_lesson_dialog(self) -> None: ...
+    def toggle_quiz(self) -> None: ...
+    def open_quiz_dialog(self) -> None: ...
+    def present_quiz_dialog(self) -> None: ...
+    def export_progress_dialog(self) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def show_problems(self) -> None: ...
+    def show_about(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """One thing the user can do: a menu item, maybe a key and a toolbar button."""
+
+    name: str
+    menu: str
+    text: str
+    run: Callable[[Window], object]
+    key: str | QKeySequence.StandardKey | None = None
+    tip: str = ""
+    checkable: bool = False  # the action is checked or not; ``run`` reads which
+    toolbar: bool = False
+    needs_selection: bool = False
+    separator: bool = False  # a separator before it
+
+
+#: How much More Opaque (]) and More Transparent ([) change the selection's opacity.
+OPACITY_STEP = 0.15
+
+COMMANDS: tuple[Command, ...] = (
+    Command("screenshot", "&File", "&Export Image…", lambda w: w.export_image_dialog(), "Ctrl+E",
+            "Save an annotated PNG at slide or print resolution", toolbar=True),
+    Command("export", "&File", "Export &3D Scene…", lambda w: w.export_dialog(), "Ctrl+Shift+E"),
+    Command("export_video", "&File", "Export &Video…", lambda w: w.export_video_dialog(), None,
+            "The movement chosen in the Motion dock as an MP4 or GIF, from this camera"),
+    Command("quit", "&File", "&Quit", lambda w: w.close(), QKeySequence.StandardKey.Quit, separator=True),
+    Command("undo", "&Edit", "&Undo", lambda w: w.undo(), "Ctrl+Z", "Undo the last change of the scene"),
+    Command("redo", "&Edit", "&Redo", lambda w: w.redo(), "Ctrl+Shift+Z", "Redo what was undone"),
+    Command("find", "&Selection", "&Find…", lambda w: w.focus_search(), "Ctrl+F",
+            "Find a structure or a landmark by name"),
+    Command("clear", "&Selection", "&Clear Selection", lambda w: w.escape(), "Esc"),
+    Command("hide", "&Selection", "&Hide Selected", lambda w: w.hide_selected(), "H", needs_selection=True,
+            separator=True),
+    Command("isolate", "&Selection", "&Isolate Selected", lambda w: w.isolate_selected(), "I",
+            "Show only the selection and its context, framed", needs_selection=True),
+    Command("show_all", "&Selection", "Show &All", lambda w: w.scene.show_all(), "A"),
+    Command("more_opaque", "&Selection", "More &Opaque", lambda w: w.step_opacity(OPACITY_STEP), "]",
+            needs_selection=True, separator=True),
+    Command("less_opaque", "&Selection", "More &Transparent", lambda w: w.step_opacity(-OPACITY_STEP), "[",
+            needs_selection=True),
+    Command("reset", "&View", "&Reset View", lambda w: w.scene.set_view(DEFAULT_VIEW), "Home",
+            separator=True),
+    Command("xray", "&View", "&X-ray Bones", lambda w: w.toggle_xray(), "X", "See through the bones",
+            checkable=True, separator=True),
+    Command("labels", "&View", "&Labels", lambda w: w.toggle_labels(), "L",
+            "Labels and leader lines on or off", checkable=True),
+    Command("play", "&View", "&Play or Pause Movement", lambda w: w.toggle_play(), "K",
+            "Play the movement chosen in the Motion dock, or pause it", separator=True),
+    Command("bookmark", "&Bookmarks", "&Add Bookmark…", lambda w: w.bookmarks.add_dialog(), "Ctrl+D",
+            toolbar=True),
+    Command("bookmarks_lesson", "&Bookmarks", "Save Bookmarks as &Lesson…",
+            lambda w: w.bookmarks.save_lesson_dialog()),
+    Command("present_bookmarks", "&Bookmarks", "&Present Bookmarks", lambda w: w.present_bookmarks()),
+    Command("present", "&Lessons", "&Present Lesson", lambda w: w.present_default(), "F5",
+            "Present the first lesson full screen", toolbar=True),
+    Command("open_lesson", "&Lessons", "&Open Lesson File…", lambda w: w.open_lesson_dialog(), "Ctrl+O"),
+    Command("quiz", "&Quiz", "Start &Quiz", lambda w: w.toggle_quiz(), "Q",
+            "Questions on the atlas, one at a time; Q again leaves and puts the scene back"),
+    Command("open_quiz", "&Quiz", "&Open Quiz File…", lambda w: w.open_quiz_dialog(), None,
+            "A class quiz (a YAML file) answered here", separator=True),
+    Command("present_quiz", "&Quiz", "&Present Quiz File…", lambda w: w.present_quiz_dialog(), None,
+            "A class quiz full screen: each question, then its answer on the next key"),
+    Command("export_progress", "&Quiz", "&Export Progress CSV…", lambda w: w.export_progress_dialog(), None,
+            separator=True),
+    Command("shortcuts", "&Help", "&Keyboard Shortcuts", lambda w: w.show_shortcuts(), "F1"),
+    Command("problems", "&Help", "Annotation &Problems", lambda w: w.show_problems()),
+    Command("about", "&Help", "&About Psoas Atlas", lambda w: w.show_about()),
+)  # fmt: skip
+#: Menus in the menu bar, in order.
+MENUS = ("&File", "&Edit", "&Selection", "&View", "&Bookmarks", "&Lessons", "&Quiz", "&Help")
