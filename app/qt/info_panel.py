@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTextBrowser
 
 from app.model.anatomy.content import Clinical, Fact, Library, Misconception
 from app.model.anatomy.structures import Kind, Structure
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 
 SECTIONS: dict[Kind, tuple[tuple[str, str], ...]] = {
     Kind.muscle: (("origin", "Origin"), ("insertion", "Insertion"), ("action", "Action"),
@@ -138,8 +138,8 @@ class InfoPanel(QTextBrowser):
         self.withheld = on
         self._refresh()
 
-    def _on_changed(self, aspects: frozenset[str]) -> None:
-        if "selection" in aspects:
+    def _on_changed(self, aspects: Aspect) -> None:
+        if Aspect.selection in aspects:
             self._refresh()
 
     def _refresh(self) -> None:

@@ -43,7 +43,7 @@ from app.model.quiz.review import QuizSession
 from app.model.quiz.scenes import set_question, show_answer
 from app.model.scene.history import History
 from app.model.scene.palette import PALETTES
-from app.model.scene.state import SceneModel, SceneState
+from app.model.scene.state import Aspect, SceneModel, SceneState
 from app.model.scene.views import VIEWS, CameraPose, view_of
 from app.model.sections.cross_section import SectionFacts
 from app.model.teaching.bookmarks import BookmarkStore
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
 
         scene.changed.connect(self._on_scene_changed)
         self.history.changed.connect(self._update_undo)
-        self._on_scene_changed(frozenset({"selection", "picture"}))
+        self._on_scene_changed(Aspect.selection | Aspect.picture)
         self._update_undo()
         if self.problems:
             self.statusBar().showMessage(
@@ -450,14 +450,14 @@ class MainWindow(QMainWindow):
             self.scene.set_opacity(self.scene.selected, value / 100)
 
     # listeners
-    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
-        if "selection" in aspects:
+    def _on_scene_changed(self, aspects: Aspect) -> None:
+        if Aspect.selection in aspects:
             self._on_selection(self.scene.selected)
-        if "opacity" in aspects or "selection" in aspects:
+        if aspects & (Aspect.opacity | Aspect.selection):
             self._sync_slider()
-        if "opacity" in aspects:
+        if Aspect.opacity in aspects:
             self.xray_action.setChecked(self.scene.xray)
-        if "picture" in aspects:
+        if Aspect.picture in aspects:
             self.labels_action.setChecked(self.scene.picture.labels)
         self._update_status()
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.model.motion.body import Body
 from app.model.motion.kinematics import JOINTS, Pose
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 
 if TYPE_CHECKING:
     from app.qt.length_plot import LengthChangeBar, LengthPlot
@@ -159,7 +159,7 @@ class MotionPanel(QWidget):
         layout.addStretch(1)
         scene.changed.connect(self._on_scene_changed)
         scene.length_colours_changed.connect(self._show_length_colours)
-        self._on_scene_changed(frozenset({"pose"}))
+        self._on_scene_changed(Aspect.pose)
 
     def _pose_chosen(self, index: int) -> None:
         name = self.poses.itemData(index)
@@ -171,10 +171,10 @@ class MotionPanel(QWidget):
             self.plotted_joint = joint
             self.scene.set_pose({joint: value})
 
-    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
-        if "pose" in aspects:
+    def _on_scene_changed(self, aspects: Aspect) -> None:
+        if Aspect.pose in aspects:
             self._show_pose(self.scene.pose)
-        if aspects & {"pose", "visibility"}:
+        if aspects & (Aspect.pose | Aspect.visibility):
             self.readout.setText(self.lengths_text(self.scene.pose))
             self._update_plot()
 

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from vtkmodules.vtkInteractionWidgets import vtkImplicitPlaneRepresentation, vtkImplicitPlaneWidget2
 
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 from app.model.sections.planes import MAX_OFFSET_MM, SectionError
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ class SectionHandle(QObject):
     def shown(self) -> bool:
         return bool(self.widget.GetEnabled())
 
-    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
-        if aspects & {"section", "pose", "visibility"} and not self.held:
+    def _on_scene_changed(self, aspects: Aspect) -> None:
+        if aspects & (Aspect.section | Aspect.pose | Aspect.visibility) and not self.held:
             self.follow()
 
     def follow(self) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 from app.model.sections.planes import LEVELS, MAX_OFFSET_MM, ORIENTATIONS, Section, level_label
 
 #: The orientations offered, as the combo box lists them (Oblique only while a tilted plane is on).
@@ -164,8 +164,8 @@ class SectionPanel(QWidget):
         self._show(scene.section)
 
     # the model -> the controls
-    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
-        if "section" in aspects and not self.paused:
+    def _on_scene_changed(self, aspects: Aspect) -> None:
+        if Aspect.section in aspects and not self.paused:
             self._show(self.scene.section)
 
     def set_paused(self, paused: bool) -> None:

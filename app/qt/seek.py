@@ -18,6 +18,7 @@ from app.model.anatomy.search import Match, Places, SearchIndex, Target, load_sh
 from app.model.io import paths
 from app.model.io.documents import Problem
 from app.model.scene.sites import PLACE_FIELD_MM, current_distance, look_at
+from app.model.scene.state import Aspect
 from app.qt.flight import CameraFlight
 from app.render.scene_renderer import SceneRenderer
 from app.render.sites import SiteViews
@@ -103,13 +104,13 @@ class Seeker(QObject):
 
         self.flight.fly_to(pose, change)
 
-    def _on_changed(self, aspects: frozenset[str]) -> None:
+    def _on_changed(self, aspects: Aspect) -> None:
         if getattr(self.renderer.plotter, "render_window", None) is None:  # the window closed
             self.scene.changed.disconnect(self._on_changed)
             if self.scene.occluders == self.sites.occluders:
                 self.scene.occluders = None
             return
-        if "selection" not in aspects:
+        if Aspect.selection not in aspects:
             return
         focus = self.scene.emphasis.focus_attachment
         if focus == self._focus:

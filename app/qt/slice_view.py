@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.anatomy.structures import Kind
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 from app.model.sections.cross_section import SectionFacts, Slice
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: The shortest time between two drawings while the section, pose or shown set changes.
 REDRAW_MS = 100
 #: What the drawing shows, of what the scene says changed.
-FOLLOWS = frozenset({"section", "pose", "visibility", "palette", "selection"})
+FOLLOWS = Aspect.section | Aspect.pose | Aspect.visibility | Aspect.palette | Aspect.selection
 #: How near a click must come to a nerve's dot (mm) to pick the nerve.
 NERVE_PICK_MM = 3.0
 HINT = "Choose a section (a level in the Section panel) to see what the plane cuts: areas and nerves."
@@ -98,7 +98,7 @@ class SliceView(QWidget):
         if on_screen:
             self.redraw()
 
-    def _on_scene_changed(self, aspects: frozenset[str]) -> None:
+    def _on_scene_changed(self, aspects: Aspect) -> None:
         if aspects & FOLLOWS:
             self.schedule()
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
 from app.model.anatomy.structures import Group
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -57,10 +57,10 @@ class StructureTree(QTreeWidget):
         if structure_id is not None:
             self.scene.select(structure_id)
 
-    def _on_changed(self, aspects: frozenset[str]) -> None:
-        if aspects & {"visibility", "selection"}:
+    def _on_changed(self, aspects: Aspect) -> None:
+        if aspects & (Aspect.visibility | Aspect.selection):
             self._show_visibility()
-        if "selection" in aspects:
+        if Aspect.selection in aspects:
             self._on_selection(self.scene.selected)
 
     def _show_visibility(self) -> None:

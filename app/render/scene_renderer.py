@@ -17,7 +17,7 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 from app.memory import map_large_blocks
 from app.model.anatomy.structures import Kind, Structure
 from app.model.io import paths
-from app.model.scene.state import ASPECTS, Picture, SceneModel
+from app.model.scene.state import EVERY_ASPECT, Aspect, Picture, SceneModel
 from app.model.scene.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
 from app.render.marks import MarkLayer
@@ -118,30 +118,29 @@ class SceneRenderer:
     def sync(self, camera: CameraPose | None = None) -> None:
         """Catch up with the whole model at once: visibility, opacity, emphasis, picture
         and the camera (``camera`` if given, else the model's exact pose or standard view)."""
-        self._on_changed(ASPECTS, render=False, camera=camera)
+        self._on_changed(EVERY_ASPECT, render=False, camera=camera)
 
-    def _on_changed(
-        self, aspects: frozenset[str], render: bool = True, camera: CameraPose | None = None
-    ) -> None:
+    def _on_changed(self, aspects: Aspect, render: bool = True, camera: CameraPose | None = None) -> None:
         """Bring the actors in line with the model: one pass, one frame, whatever changed."""
-        if "pose" in aspects and self._pose_surfaces():
-            aspects = aspects | {"selection"}  # what is painted on the surfaces follows them
-        if "section" in aspects or self.section.active:
+        if Aspect.pose in aspects and self._pose_surfaces():
+            aspects |= Aspect.selection  # what is painted on the surfaces follows them
+        if Aspect.section in aspects or self.section.active:
             self.section.update(aspects)  # before the view: a standard view frames the cut
-        if "view" in aspects or camera is not None:
+        if Aspect.view in aspects or camera is not None:
             pose = camera or self.scene.camera
             if pose is not None:
                 self.apply_camera(pose, render=False)
             else:
                 self.apply_view(self.scene.view, render=False)
-        if aspects & {"picture", "selection", "palette"} or camera is not None:
+        if aspects & (Aspect.picture | Aspect.selection | Aspect.palette) or camera is not None:
             self._apply_picture()  # labels anchor on the view just set
-        elif "view" in aspects:
+        elif Aspect.view in aspects:
             self.emphasis.reanchor()
         # A new pose changes no colour, unless muscles are coloured by their length; skipping
         # the 47 actors' styles is a fifth of a slider's frame.
         # A moved section changes none either (its caps are styled by the section layer).
-        if not aspects <= {"view", "pose", "section"} or ("pose" in aspects and self.scene.length_colours):
+        moves_only = Aspect.view | Aspect.pose | Aspect.section
+        if aspects & ~moves_only or (Aspect.pose in aspects and self.scene.length_colours):
             self._restyle()
             if self.section.active:
                 self.section.restyle()  # the caps in the colours the selection gives

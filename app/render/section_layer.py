@@ -26,6 +26,7 @@ from vtkmodules.vtkFiltersCore import vtkPolyDataPlaneCutter, vtkStripper
 from vtkmodules.vtkFiltersGeneral import vtkContourTriangulator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
+from app.model.scene.state import Aspect
 from app.model.sections.planes import Section
 
 #: How far a cap lies inside the kept side (mm): clear of the clipped surface's rim, which
@@ -35,7 +36,7 @@ CAP_INSET_MM = 0.2
 OUTLINE_SHADE = 0.55
 OUTLINE_WIDTH = 2.0
 #: The aspects of a change that move or reshape the caps.
-RESHAPES = frozenset({"section", "pose", "visibility"})
+RESHAPES = Aspect.section | Aspect.pose | Aspect.visibility
 _IDENTITY = np.eye(4)
 
 
@@ -164,7 +165,7 @@ class SectionLayer:
     def active(self) -> bool:
         return bool(self.planes)
 
-    def update(self, aspects: frozenset[str] = RESHAPES) -> None:
+    def update(self, aspects: Aspect = RESHAPES) -> None:
         """Follow the scene: planes and caps when the section, pose or what is shown changed,
         the caps' colours on any change (the caller renders)."""
         scene = self.sr.scene

@@ -27,6 +27,7 @@ from app.model.scene.palette import (
     rgb,
     simulate,
 )
+from app.model.scene.state import Aspect
 from app.render.labels import BOX_COLOR, BOX_OPACITY
 from app.render.overlay import CAPTION_BOX_OPACITY, FOOTNOTE_OPACITY
 from app.render.scene_renderer import BACKGROUND_BOTTOM, BACKGROUND_TOP
@@ -129,11 +130,11 @@ def test_the_standard_palette_is_not_enough_for_deuteranopia():
 
 def test_the_palette_is_scene_state_with_a_signal(scene):
     seen = []
-    scene.palette_changed.connect(seen.append)
+    scene.changed.connect(seen.append)
     assert scene.palette is STANDARD
     scene.set_palette("colour-blind-safe")
     scene.set_palette("colour-blind-safe")  # no change, no signal
-    assert scene.palette is COLOUR_BLIND_SAFE and seen == ["colour-blind-safe"]
+    assert scene.palette is COLOUR_BLIND_SAFE and seen == [Aspect.palette]
     with pytest.raises(KeyError, match="choose from standard, colour-blind-safe"):
         scene.set_palette("sepia")
     before = scene.state()

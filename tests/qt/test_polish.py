@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
 from app.model.io import paths
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 
 
 def view_widget(window):
@@ -154,13 +154,14 @@ def test_a_lesson_step_is_one_event_and_one_frame(window, scene, qtbot):
 
     lessons, _ = load_lessons(paths.annotations_dir(), scene.catalogue)
     lesson = lessons[0][1]
-    events: list[frozenset[str]] = []
+    events: list[Aspect] = []
     scene.changed.connect(events.append)
     frames = []
     observer = window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(1))
     show_step(scene, lesson, 1)
     window.plotter.render_window.RemoveObserver(observer)
-    assert len(events) == 1 and {"visibility", "selection", "view", "picture"} <= events[0]
+    lesson_step = Aspect.visibility | Aspect.selection | Aspect.view | Aspect.picture
+    assert len(events) == 1 and lesson_step in events[0]
     assert len(frames) == 1
     events.clear()
     scene.show_all()

@@ -13,7 +13,7 @@ from app.cli import main
 from app.model.anatomy.search import SearchIndex, load_places, load_shipped_places
 from app.model.io import paths
 from app.model.scene.sites import GHOST_OPACITY, current_distance
-from app.model.scene.state import SceneModel
+from app.model.scene.state import Aspect, SceneModel
 from app.render.emphasis import FOCUS_COLOR
 
 # --- the data and the rules, without Qt -----------------------------------------------------
@@ -99,10 +99,10 @@ def test_suggestions_list_names_latin_and_synonyms(index):
 
 def test_a_mark_lasts_until_the_selection_changes(scene):
     scene.select("femur_right")
-    events: list[frozenset[str]] = []
+    events: list[Aspect] = []
     scene.changed.connect(events.append)
     scene.mark("Right lesser trochanter", (87.36, -28.17, -53.93))
-    assert events == [frozenset({"selection"})] and scene.marks[0].name == "Right lesser trochanter"
+    assert events == [Aspect.selection] and scene.marks[0].name == "Right lesser trochanter"
     scene.select("femur_right")  # the same selection: the mark stays
     assert scene.marks
     scene.select("femur_left")

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
+from app.model.scene.state import Aspect
 from app.model.sections.planes import Section
 
 
@@ -59,7 +60,7 @@ def test_the_panel_follows_the_model_without_echo(qtbot, window):
     changes = []
     scene.changed.connect(lambda aspects: changes.append(aspects))
     scene.set_section(scene.sections.at("S1", "sagittal", slab_mm=30))  # a lesson, say
-    assert changes == [frozenset({"section"})]  # the panel set nothing back
+    assert changes == [Aspect.section]  # the panel set nothing back
     assert panel.orientation.currentData() == "sagittal"
     assert panel.level.currentText() == "S1"
     assert panel.keep.currentData() == "slab" and panel.slab.value() == 30

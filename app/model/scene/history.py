@@ -12,13 +12,13 @@ import time
 
 from psygnal import Signal
 
-from app.model.scene.state import SceneModel, SceneState
+from app.model.scene.state import Aspect, SceneModel, SceneState
 
 #: Opacity or pose changes closer together than this (seconds) are one step (a slider being
 #: moved, a movement playing).
 COALESCE_S = 1.5
 #: The changes that a slider makes by the dozen.
-SLIDING = (frozenset({"opacity"}), frozenset({"pose"}))
+SLIDING = (Aspect.opacity, Aspect.pose)
 
 
 class History:
@@ -33,7 +33,7 @@ class History:
         self._redo: list[SceneState] = []
         self._current = scene.state()
         self._restoring = False
-        self._last_slide: tuple[frozenset[str], float] = (frozenset(), 0.0)
+        self._last_slide: tuple[Aspect, float] = (Aspect(0), 0.0)
         scene.changed.connect(self._on_changed)
 
     @property
@@ -44,7 +44,7 @@ class History:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def _on_changed(self, aspects: frozenset[str]) -> None:
+    def _on_changed(self, aspects: Aspect) -> None:
         if self._restoring:
             return
         state = self.scene.state()
@@ -54,18 +54,18 @@ class History:
         last, at = self._last_slide
         slide = aspects in SLIDING or self._moves_section(aspects, state)
         sliding = slide and aspects == last and now - at < COALESCE_S and self._undo
-        self._last_slide = (aspects, now) if slide else (frozenset(), 0.0)
+        self._last_slide = (aspects, now) if slide else (Aspect(0), 0.0)
         if not sliding:
             self._undo = [*self._undo, self._current][-self.limit :]
         self._redo = []
         self._current = state
         self.changed.emit()
 
-    def _moves_section(self, aspects: frozenset[str], state: SceneState) -> bool:
+    def _moves_section(self, aspects: Aspect, state: SceneState) -> bool:
         """A section's plane dragged or slid (moved or tilted, no longer snapped to a level),
         keeping its side or slab; not a new orientation chosen."""
         before, after = self._current.section, state.section
-        if aspects != {"section"} or before is None or after is None or after.level is not None:
+        if aspects != Aspect.section or before is None or after is None or after.level is not None:
             return False
         turned = (
             "oblique" not in (before.orientation, after.orientation)
@@ -96,5 +96,5 @@ class History:
         finally:
             self._restoring = False
         self._current = self.scene.state()
-        self._last_slide = (frozenset(), 0.0)
+        self._last_slide = (Aspect(0), 0.0)
         self.changed.emit()

@@ -3,16 +3,18 @@ the picture says beside the anatomy (title, caption, footnote, labels).
 
 Widgets and the renderer never talk to each other: they call this model and listen to its
 signals (psygnal, the Qt-free event library napari uses). Every change emits
-:attr:`SceneModel.changed` with the aspects it touched; inside ``with scene.batch():`` it is
-emitted once, at the end, so isolating, showing all or applying a lesson step is one event
-and one frame. The renderer and the widgets listen to ``changed`` only; the finer signals
-(``visibility_changed``...) say exactly what changed, as it happens.
+:attr:`SceneModel.changed` with the :class:`Aspect` it touched; inside
+``with scene.batch():`` psygnal holds it back and emits it once, at the end, with every
+aspect touched, so isolating, showing all or applying a lesson step is one event, one frame
+and one undo step. The renderer and the widgets listen to ``changed``; the few other
+signals are there because something listens to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import enum
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -33,8 +35,33 @@ from app.model.sections.planes import Section, SectionPlanes
 
 #: The kinds made see-through by X-ray mode.
 XRAY_KINDS = (Kind.bone, Kind.disc)
-#: The aspects a change can touch, as :attr:`SceneModel.changed` names them.
-ASPECTS = frozenset({"visibility", "opacity", "selection", "view", "picture", "palette", "pose", "section"})
+
+
+class Aspect(enum.Flag):
+    """What a change of the scene touched, as :attr:`SceneModel.changed` carries it; a batch
+    carries the union of its changes' aspects (``Aspect.visibility | Aspect.selection``)."""
+
+    visibility = enum.auto()
+    opacity = enum.auto()
+    #: The selection, what it highlights and singles out, and the places marked.
+    selection = enum.auto()
+    #: A standard view or an exact camera pose.
+    view = enum.auto()
+    #: Title, caption, footnote, labels (:class:`Picture`).
+    picture = enum.auto()
+    #: The palette, or colouring muscles by their length change.
+    palette = enum.auto()
+    pose = enum.auto()
+    section = enum.auto()
+
+
+#: Every aspect: what catching up with the whole scene touches.
+EVERY_ASPECT = ~Aspect(0)
+
+
+def _union(first: tuple[Aspect], second: tuple[Aspect]) -> tuple[Aspect]:
+    """Reduce the ``changed`` emissions held back by a batch to one (psygnal's reducer)."""
+    return (first[0] | second[0],)
 
 
 @dataclass(frozen=True)
@@ -73,20 +100,13 @@ class SceneState:
 class SceneModel:
     """Visibility, opacity, selection, view and picture of the structures in a catalogue."""
 
-    visibility_changed = Signal(str, bool)
-    opacity_changed = Signal(str, float)
-    selection_changed = Signal(object)  # the selected id, or None
-    emphasis_changed = Signal(object)  # an Emphasis, after every selection or focus change
-    marks_changed = Signal(object)  # the marked places (Marks), part of the selection
-    view_changed = Signal(object)  # a View
-    camera_changed = Signal(object)  # an exact camera pose (lessons, bookmarks)
-    picture_changed = Signal(object)  # a Picture
-    palette_changed = Signal(str)  # the name of the colour palette now in use
-    pose_changed = Signal(object)  # a Pose (app.model.motion.kinematics)
-    length_colours_changed = Signal(bool)  # muscles coloured by length change, or not
-    section_changed = Signal(object)  # a Section (app.model.sections.planes), or None: not cut
-    #: After every change (once per batch): the set of aspects touched (see ``ASPECTS``).
-    changed = Signal(frozenset)
+    #: After every change (once per batch): the :class:`Aspect` touched.
+    changed = Signal(Aspect)
+    #: Every new pose, as it is set, even inside a batch (the player stops when someone
+    #: else moves the body).
+    pose_changed = Signal(object)
+    #: Muscles coloured by their length change, or not (the motion panel's check box).
+    length_colours_changed = Signal(bool)
     #: Frame what is shown, keeping the direction of view (after isolating).
     framing_requested = Signal()
 
@@ -126,29 +146,12 @@ class SceneModel:
         self._picture = Picture()
         self._palette: Palette = named_palette(DEFAULT_PALETTE)
         self._length_colours = False
-        self._batch = 0
-        self._touched: set[str] = set()
 
     # events
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """Make many changes one: :attr:`changed` is emitted once, when the outermost batch
-        ends, with every aspect touched."""
-        self._batch += 1
-        try:
-            yield
-        finally:
-            self._batch -= 1
-            if not self._batch and self._touched:
-                touched, self._touched = frozenset(self._touched), set()
-                self.changed.emit(touched)
-
-    def _emit(self, aspect: str, signal: object, *args: object) -> None:
-        signal.emit(*args)  # type: ignore[attr-defined]
-        if self._batch:
-            self._touched.add(aspect)
-        else:
-            self.changed.emit(frozenset({aspect}))
+        ends (psygnal's ``paused``), with every aspect touched; not at all if none was."""
+        return self.changed.paused(_union)
 
     def attachments_of(self, structure_id: str) -> list[Attachment]:
         """Origins and insertions of a muscle, or what attaches to a bone."""
@@ -177,7 +180,7 @@ class SceneModel:
         if self.is_visible(structure_id) == visible:
             return
         (self._visible.add if visible else self._visible.discard)(structure_id)
-        self._emit("visibility", self.visibility_changed, structure_id, visible)
+        self.changed.emit(Aspect.visibility)
 
     def set_group_visible(self, group: Group, visible: bool) -> None:
         with self.batch():
@@ -207,7 +210,7 @@ class SceneModel:
         if self.opacity(structure_id) == opacity:
             return
         self._opacity[structure_id] = opacity
-        self._emit("opacity", self.opacity_changed, structure_id, opacity)
+        self.changed.emit(Aspect.opacity)
 
     def set_group_opacity(self, group: Group, opacity: float) -> None:
         with self.batch():
@@ -245,14 +248,11 @@ class SceneModel:
     def _set_selection(self, selected: str | None, also: tuple[str, ...], focus: Attachment | None) -> None:
         if (selected, also, focus) == (self._selected, self._also, self._focus):
             return
-        was_selected = self._selected
         self._selected, self._also, self._focus = selected, also, focus
         self._marks = ()
         chosen = emphasis(self.catalogue, self.attachments, selected, focus, also)
         self._emphasis = ghosted(chosen, self.occluders)  # what hides a focused site
-        if selected != was_selected:
-            self._emit("selection", self.selection_changed, selected)
-        self._emit("selection", self.emphasis_changed, self._emphasis)
+        self.changed.emit(Aspect.selection)
 
     @property
     def highlighted(self) -> tuple[str, ...]:
@@ -280,7 +280,7 @@ class SceneModel:
         """Mark a place (a landmark found by search, at rest, on the bones ``on``) with its
         name, in place of any other, until the next change of the selection."""
         self._marks = (Mark(name, point, on),)
-        self._emit("selection", self.marks_changed, self.marks)
+        self.changed.emit(Aspect.selection)
 
     # showing what you want
     def hide(self, structure_id: str) -> None:
@@ -331,7 +331,7 @@ class SceneModel:
     def set_camera(self, pose: CameraPose) -> None:
         """Go to an exact camera pose."""
         self._camera = pose
-        self._emit("view", self.camera_changed, pose)
+        self.changed.emit(Aspect.view)
 
     def set_view(self, name: str) -> None:
         """Go to a standard view; emits even when it is the current one (the user moved away)."""
@@ -339,7 +339,7 @@ class SceneModel:
             raise KeyError(f"unknown view {name!r}; choose from {', '.join(VIEWS)}")
         self._view = VIEWS[name]
         self._camera = None
-        self._emit("view", self.view_changed, self._view)
+        self.changed.emit(Aspect.view)
 
     # the picture
     @property
@@ -351,7 +351,7 @@ class SceneModel:
         new = replace(picture or self._picture, **changes)  # type: ignore[arg-type]
         if new != self._picture:
             self._picture = new
-            self._emit("picture", self.picture_changed, new)
+            self.changed.emit(Aspect.picture)
 
     # colours
     @property
@@ -365,7 +365,7 @@ class SceneModel:
         chosen = named_palette(name)
         if chosen is not self._palette:
             self._palette = chosen
-            self._emit("palette", self.palette_changed, name)
+            self.changed.emit(Aspect.palette)
 
     @property
     def length_colours(self) -> bool:
@@ -380,7 +380,8 @@ class SceneModel:
         on = bool(on) and self.body is not None
         if on != self._length_colours:
             self._length_colours = on
-            self._emit("palette", self.length_colours_changed, on)
+            self.length_colours_changed.emit(on)
+            self.changed.emit(Aspect.palette)
 
     def length_color(self, structure_id: str) -> str | None:
         """The colour its length change in the current pose gives a structure
@@ -411,7 +412,8 @@ class SceneModel:
         if pose == self._pose or (self.body is None and not pose.neutral):
             return
         self._pose = pose
-        self._emit("pose", self.pose_changed, pose)
+        self.pose_changed.emit(pose)
+        self.changed.emit(Aspect.pose)
 
     # where things are in the pose
     def posed_points(self, on: Sequence[str], points: Sequence[Point] | np.ndarray) -> np.ndarray:
@@ -451,7 +453,7 @@ class SceneModel:
         """Cut the scene along ``section`` (see :mod:`app.model.sections.planes`), or close it."""
         if section != self._section:
             self._section = section
-            self._emit("section", self.section_changed, section)
+            self.changed.emit(Aspect.section)
 
     def section_plane(self, section: Section | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """The plane (point, unit normal) the section (the scene's, or ``section``) cuts
