@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.cli.test_cli import run_cli
+from tests.cli.conftest import run_cli
 
 
 def frames_of(path) -> list[np.ndarray]:
@@ -28,7 +28,7 @@ def test_a_movement_as_mp4(tmp_path):
     out = tmp_path / "lift.mp4"
     result = run_cli(
         "animate", str(out), "--motion", "neutral", "leg_lift", "--seconds", "1", "--fps", "10",
-        "--size", "320x240",
+        "--size", "320x240", process=True,  # the one process of animate: its entry point
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "11 frames, 1.1 s at 10 fps, 320x240" in result.stdout
@@ -80,20 +80,12 @@ def test_a_lesson_as_gif(tmp_path):
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, message):
-    result = _run_in(tmp_path, args)
+    result = run_cli("animate", *args, cwd=tmp_path)  # relative output names land there
     assert result.returncode == 2, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) <= 2 and message in lines[-1], result.stderr  # argparse adds its usage line
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("out.*")) and not list(tmp_path.glob(".out*"))
-
-
-def _run_in(folder, args):
-    """The command run in ``folder`` (relative output names land there)."""
-    return subprocess.run(
-        [sys.executable, "-m", "app", "animate", *args],
-        capture_output=True, text=True, timeout=120, cwd=folder,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["cut.mp4", "cut.gif"])

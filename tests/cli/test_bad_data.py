@@ -13,7 +13,7 @@ import pytest
 from app.model.anatomy.landmarks import load_attachments, load_centrelines, load_landmarks
 from app.model.io import paths
 from app.model.motion.mechanics import load_paths
-from tests.cli.test_bad_input import data_root, run_cli  # noqa: F401  (data_root: a fixture)
+from tests.cli.conftest import run_cli
 
 LOADERS = {
     "landmarks.json": load_landmarks,
@@ -64,7 +64,7 @@ def test_a_number_that_is_not_finite_or_too_long_is_one_located_problem(tmp_path
     [b"", b'{\n "units": "mm",\n "frame": "RAS",\n "centrelines": {\n  "a": [[1', bytes(range(256)), None],
     ids=["empty", "cut", "binary", "missing"],
 )
-def test_a_damaged_centrelines_file_is_a_warning(data_root, data):  # noqa: F811
+def test_a_damaged_centrelines_file_is_a_warning(data_root, data):
     path = data_root / "meshes" / "centrelines.json"
     path.unlink()
     if data is not None:
@@ -92,7 +92,7 @@ def _line(path: Path, name: str) -> int:
     return text.count("\n", 0, text.index(f'"{name}"')) + 1
 
 
-def test_mechanics_leaves_out_a_muscle_whose_path_is_not_finite(data_root):  # noqa: F811
+def test_mechanics_leaves_out_a_muscle_whose_path_is_not_finite(data_root):
     path = data_root / "meshes" / "paths.json"
     text = path.read_text()
     at = text.index('"iliacus_right"')
@@ -120,7 +120,7 @@ def test_femoral_heads_of_the_wrong_shape_are_a_problem(tmp_path):
         assert found.muscles.keys() == load_paths(paths.paths_file())[0].muscles.keys()
 
 
-def test_lumbar_ranges_all_zero_are_a_warning(data_root):  # noqa: F811
+def test_lumbar_ranges_all_zero_are_a_warning(data_root):
     path = data_root / "annotations" / "motion.yaml"
     text = path.read_text()
     path.write_text(re.sub(r"(flexion|lateral_bending|rotation): \d+", r"\1: 0", text))
@@ -132,7 +132,7 @@ def test_lumbar_ranges_all_zero_are_a_warning(data_root):  # noqa: F811
 
 
 @pytest.mark.parametrize("number", ["9" * 5000, "0x" + "f" * 400, ":".join(["1"] * 100_000)])
-def test_a_yaml_integer_too_long_is_a_warning(data_root, number):  # noqa: F811
+def test_a_yaml_integer_too_long_is_a_warning(data_root, number):
     """Over 4,300 digits was a ValueError traceback; base 60 would take minutes."""
     path = data_root / "annotations" / "motion.yaml"
     text = path.read_text()

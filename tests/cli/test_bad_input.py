@@ -1,13 +1,13 @@
 """Each defect found by throwing bad input at the atlas, kept found: wrong pictures, crashes,
-tracebacks, lost or half-written files. Commands run as a user runs them (a subprocess,
-on a copy of the data set where the data must be damaged)."""
+tracebacks, lost or half-written files. Commands run in this process (``run_cli``), on a copy
+of the data set where the data must be damaged, and as a user runs them (a process) where only
+a process shows the defect: what VTK writes to the descriptor, a file size limit."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -26,33 +26,9 @@ from app.model.anatomy.structures import load_catalogue
 from app.model.io import paths
 from app.model.io.atomic import atomic_write_bytes, folder_replaced_whole
 from app.model.teaching.lessons import lesson_files, load_lesson
+from tests.cli.conftest import one_line_error, run_cli
 
 LESSON_3 = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-trunk-fold.yaml"
-
-
-def run_cli(*args: str, root: Path | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    if root is not None:
-        args = ("--root", str(root), *args)
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=timeout
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The error a command printed: exactly one line besides warnings, and no traceback."""
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
-@pytest.fixture
-def data_root(tmp_path) -> Path:
-    """A copy of the data set to damage (the tests never touch the shipped files)."""
-    root = tmp_path / "atlas"
-    shutil.copytree(paths.annotations_dir(), root / "annotations")
-    shutil.copytree(paths.meshes_dir(), root / "meshes")
-    return root
 
 
 # Wrong pictures ---------------------------------------------------------------------------
@@ -121,7 +97,7 @@ def test_render_lesson_replaces_an_earlier_output_whole(tmp_path):
     for n in range(1, 10):  # a longer lesson rendered here before
         (out / f"step-{n:02d}.png").write_bytes(b"old")
     (out / "handout.pdf").write_bytes(b"old")
-    result = run_cli("render-lesson", str(LESSON_3), str(out), "--size", "320x180")
+    result = run_cli("render-lesson", str(LESSON_3), str(out), "--size", "320x180", process=True)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"step-0{n}.png" for n in range(1, 6)] + ["handout.pdf"]
@@ -167,7 +143,9 @@ def test_render_lesson_never_deletes_other_files(tmp_path):
 
 def test_exports_carry_no_fxaa_warning_and_big_sizes_are_refused_clearly(tmp_path):
     out = tmp_path / "x.png"
-    result = run_cli("screenshot", str(out), "--size", "320x180")
+    result = run_cli(
+        "screenshot", str(out), "--size", "320x180", process=True
+    )  # VTK writes to the descriptor
     assert result.returncode == 0 and result.stderr == "", result.stderr
     for size in ("9000x100", "8192x8192"):
         result = run_cli("screenshot", str(tmp_path / "big.png"), "--size", size)

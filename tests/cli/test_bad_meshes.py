@@ -10,8 +10,8 @@ import warnings
 from app.model.anatomy.meshes import check_mesh
 from app.model.anatomy.structures import load_catalogue
 from app.model.io import paths
+from tests.cli.conftest import run_cli
 from tests.cli.test_bad_data import warnings_about
-from tests.cli.test_bad_input import data_root, run_cli  # noqa: F401  (data_root: a fixture)
 
 NERVE = "nerves/femoral_nerve_left.ply"
 
@@ -21,7 +21,7 @@ def _with_header_line(data: bytes, line: bytes) -> bytes:
     return first + b"\n" + line + b"\n" + rest
 
 
-def test_a_mesh_header_too_long_for_vtk_is_refused(data_root):  # noqa: F811
+def test_a_mesh_header_too_long_for_vtk_is_refused(data_root):
     """VTK read nothing from a 3 MB header comment: a traceback computing normals."""
     path = data_root / "meshes" / NERVE
     path.write_bytes(_with_header_line(path.read_bytes(), b"comment " + b"x" * 3_000_000))
@@ -50,7 +50,7 @@ def test_a_mesh_of_the_wrong_byte_order_is_refused_without_numpy_warnings(tmp_pa
         assert check_mesh(path) == "coordinates that are not finite numbers (NaN or infinity)"
 
 
-def test_a_named_pipe_as_a_mesh_is_not_a_regular_file(data_root):  # noqa: F811
+def test_a_named_pipe_as_a_mesh_is_not_a_regular_file(data_root):
     """It was "file not found"; opening one for reading waits for a writer forever."""
     path = data_root / "meshes" / NERVE
     path.unlink()

@@ -14,12 +14,7 @@ from PIL import Image
 
 from app.cli import main
 from app.model.io import paths
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+from tests.cli.conftest import run_cli
 
 
 def test_list_table_and_json(capsys, catalogue):
@@ -49,7 +44,7 @@ def test_list_table_and_json(capsys, catalogue):
 def test_screenshot_renders_with_no_display_at_all(tmp_path):
     out = tmp_path / "front.png"
     env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}}
-    result = run_cli("screenshot", str(out), "--view", "anterior", "--size", "640x480", env=env)
+    result = run_cli("screenshot", str(out), "--view", "anterior", "--size", "640x480", process=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "PySide6" not in result.stderr
     image = np.asarray(Image.open(out))
@@ -136,7 +131,7 @@ def test_the_viewer_without_a_display_says_so_in_one_line(display, message):
     if display:
         env["DISPLAY"] = display
     for args in (["view"], []):
-        result = run_cli(*args, env=env)
+        result = run_cli(*args, process=True, env=env)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and message in result.stderr and "xvfb-run" in result.stderr
 

@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,10 @@ from app.model.io import paths
 from app.model.quiz.questions import QuestionBank, QuestionType, Topic
 from app.model.quiz.quiz_files import lettered_answer, load_quiz
 from app.render.quiz_sheet import paper_prompt
+from tests.cli.conftest import run_cli
 
 SHIPPED_QUIZ = paths.annotations_dir() / "quizzes" / "iliopsoas-and-the-plexus.yaml"
 FIELDS = {"id", "type", "topic", "prompt", "answer", "structure", "sources"}
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=180)
 
 
 def errors_of(stderr: str) -> list[str]:
@@ -283,7 +279,7 @@ def test_quiz_command_never_shows_a_traceback(tmp_path, capsys, document):
 def test_export_writes_the_sheet_then_the_key_in_one_pdf(tmp_path, bank):
     out = tmp_path / "quiz.pdf"
     # In its own process, as a user runs it: rendering switches VTK to EGL for the process.
-    result = run_cli("quiz", str(SHIPPED_QUIZ), "--export", str(out), "--size", "600x450")
+    result = run_cli("quiz", str(SHIPPED_QUIZ), "--export", str(out), "--size", "600x450", process=True)
     assert result.returncode == 0, result.stderr
     said = result.stdout
     sheet, key = (int(n) for n in re.search(r"(\d+) sheet pages, (\d+) answer-key pages", said).groups())

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,23 +18,7 @@ from PIL import Image
 from app.cli import main
 from app.model.atlas import Atlas
 from app.model.sections.planes import LEVELS, Section, SectionError, parse_level
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=180,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+from tests.cli.conftest import one_line_error, run_cli
 
 
 def svg_texts(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.bench import run, summary
+from app.qt.bench import run, summary
 
 
 def test_summary_statistics():
