@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from app.interrupts import Terminated, stopped, unwinding
+from app.interrupts import interruption, stopped, unwinding
 
 
 def run() -> int:
@@ -14,8 +14,10 @@ def run() -> int:
             from app.cli import main
 
             return main()
-    except (KeyboardInterrupt, Terminated) as interruption:
-        return stopped(interruption)
+    except BaseException as error:
+        if (signum := interruption(error)) is None:
+            raise
+        return stopped(signum)
 
 
 if __name__ == "__main__":

@@ -12,36 +12,57 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 class Terminated(BaseException):
     """SIGTERM, raised where the command is (Python raises Ctrl+C as KeyboardInterrupt)."""
 
 
-def _terminate(signum: int, _frame: object) -> NoReturn:
+#: The signals received while a command ran: an exception that comes after one is taken as
+#: the interruption itself (VTK's module loader turns it into an ImportError, for one).
+_received: list[int] = []
+
+
+def _stop(signum: int, _frame: object) -> NoReturn:
+    _received.append(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
 
 
 @contextmanager
 def unwinding(wanted: bool = True) -> Iterator[None]:
-    """SIGTERM unwinds the block while ``wanted``; else it ends the process at once, as by
-    default (in Qt's event loop a Python exception has nowhere to go)."""
+    """Ctrl+C and SIGTERM unwind the block while ``wanted``; else SIGTERM ends the process at
+    once, as by default (in Qt's event loop a Python exception has nowhere to go). Ctrl+C
+    that the shell made the command ignore (``cmd &``) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers (a command called in a test's thread)
         return
-    previous = signal.signal(signal.SIGTERM, _terminate if wanted else signal.SIG_DFL)
+    handlers: dict[int, Any] = {signal.SIGTERM: _stop if wanted else signal.SIG_DFL}
+    if wanted and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        handlers[signal.SIGINT] = _stop
+    _received.clear()
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def stopped(interruption: BaseException) -> int:
+def interruption(error: BaseException) -> int | None:
+    """The signal that stopped the command, if ``error`` is it or came of it; else None."""
+    if isinstance(error, Terminated):
+        return signal.SIGTERM
+    if isinstance(error, KeyboardInterrupt):
+        return signal.SIGINT
+    return _received[-1] if _received else None
+
+
+def stopped(signum: int) -> int:
     """Say in one line that the command was stopped; return its exit status."""
-    signum, name = (
-        (signal.SIGTERM, "SIGTERM") if isinstance(interruption, Terminated) else (signal.SIGINT, "Ctrl+C")
-    )
+    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
     print(
         f"psoas-atlas: interrupted ({name}): nothing half-written is left, earlier files are kept",
         file=sys.stderr,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from app.cli.common import UsageError
 from app.cli.parser import make_parser
 from app.cli.window import cmd_bench, cmd_view
-from app.interrupts import Terminated, stopped, unwinding
+from app.interrupts import interruption, stopped, unwinding
 
 __all__ = ["UsageError", "main", "make_parser"]
 
@@ -37,13 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"psoas-atlas: error: {exc}", file=sys.stderr)
         return 2
-    except (KeyboardInterrupt, Terminated) as interruption:
-        return stopped(interruption)
-    except BrokenPipeError:  # the reader stopped reading (| head): not an error
-        _stdout_closed()
-        return 0
-    except OSError as exc:  # what no command foresaw: standard output on a full disk, say
-        _stdout_closed()
-        where = f" ({exc.filename})" if exc.filename else " (standard output)"
-        print(f"psoas-atlas: error: cannot write: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 2
+    except BaseException as error:
+        if (signum := interruption(error)) is not None:
+            return stopped(signum)
+        if isinstance(error, BrokenPipeError):  # the reader stopped reading (| head): not an error
+            _stdout_closed()
+            return 0
+        if isinstance(error, OSError):  # what no command foresaw: standard output on a full disk
+            _stdout_closed()
+            where = f" ({error.filename})" if error.filename else " (standard output)"
+            print(f"psoas-atlas: error: cannot write: {error.strerror or error}{where}", file=sys.stderr)
+            return 2
+        raise

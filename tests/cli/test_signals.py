@@ -18,7 +18,7 @@ from app.model.io import paths
 LESSON = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-trunk-fold.yaml"
 COMMANDS = {
     "animate": (["animate", "m.mp4", "--motion", "neutral", "leg_lift", "--seconds", "20", "--fps", "10",
-                 "--size", "320x240"], "m.mp4", ".m.*.mp4"),
+                 "--size", "320x240"], "m.mp4", ".m.*"),
     "render-lesson": (["render-lesson", str(LESSON), "out", "--size", "640x360"], "out", ".out.*.tmp"),
 }  # fmt: skip
 

@@ -287,5 +287,5 @@ def test_every_quiz_file_that_reads_can_be_presented_as_a_lesson(tmp_path, bank,
     quiz, errors = load_quiz(path, bank)
     if quiz is None:
         assert errors and all(error.line == 1 and "'title'" in error.message for error in errors)
-    else:
-        assert quiz_lesson(quiz).title == title
+    else:  # YAML may read back another title than was written (U+0085 is a line break to it)
+        assert quiz_lesson(quiz).title == quiz.title

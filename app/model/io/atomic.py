@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import time
@@ -32,13 +33,27 @@ def _new_mode(existing: Path, default: int) -> int:
         return default & ~umask
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl+C and SIGTERM back while a temporary file is made and its name kept, so that
+    an interruption comes when the name is known and what was made can be removed."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _new_mode(path, 0o666)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        with _signals_held():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -46,26 +61,45 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
 @contextmanager
 def file_replaced_whole(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same suffix, for writers that go by it, such
-    as a video encoder); when the block succeeds it is renamed to ``path``, and when it
-    fails it is removed, leaving ``path`` as it was."""
+    """Yield a temporary path for ``path`` (same name, for writers that go by its suffix, such
+    as a video encoder), in a temporary folder beside it; when the block succeeds it is renamed
+    to ``path``, and when it fails the folder is removed, leaving ``path`` as it was.
+
+    The folder, not just the file: a writer in another process (ffmpeg) that is stopped
+    late may still open its output after the failure was seen; with the folder gone it cannot
+    make the file again."""
     path = Path(path)
     mode = _new_mode(path, 0o666)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    folder: Path | None = None
     try:
-        yield Path(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        with _signals_held():
+            folder = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent))
+        partial = folder / path.name
+        yield partial
+        os.chmod(partial, mode)
+        with _signals_held():
+            os.replace(partial, path)
+            folder.rmdir()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if folder is not None:
+            _remove_folder(folder)
         raise
+
+
+def _remove_folder(folder: Path, tries: int = 50) -> None:
+    """Remove ``folder`` and what is in it, again while another process still adds to it."""
+    for _ in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.01)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -91,23 +125,27 @@ def folder_replaced_whole(target: Path, ours: Callable[[str], bool]) -> Iterator
                 f"cannot write to {target}: it holds other files ({listed}); choose a new or empty folder"
             )
     mode = _new_mode(target, 0o777)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    fresh: Path | None = None
     try:
+        with _signals_held():
+            fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         yield fresh
         os.chmod(fresh, mode)
-        if target.exists():
-            old = fresh.with_name(fresh.name + ".old")
-            target.rename(old)
-            try:
+        with _signals_held():  # the swap is whole: an interruption comes before or after it
+            if target.exists():
+                old = fresh.with_name(fresh.name + ".old")
+                target.rename(old)
+                try:
+                    fresh.rename(target)
+                except BaseException:
+                    old.rename(target)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
                 fresh.rename(target)
-            except BaseException:
-                old.rename(target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            fresh.rename(target)
     except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
+        if fresh is not None:
+            _remove_folder(fresh)
         raise
 
 
