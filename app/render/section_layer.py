@@ -177,7 +177,7 @@ class SectionLayer:
                 self._clip_all()
                 for cap in self.caps.values():
                     cap.hide()
-                self.sr.emphasis.kept = None
+                self.sr.emphasis.anchoring.kept = None
             return
         planes = cut_planes(section, *plane)
         reshaped = bool(aspects & RESHAPES) or len(planes) != len(self.planes)
@@ -186,7 +186,7 @@ class SectionLayer:
             for clipper, cut in zip(self.clippers, planes, strict=False):
                 clipper.SetOrigin(*cut.origin)
                 clipper.SetNormal(*cut.keep)
-            self.sr.emphasis.kept = self.kept
+            self.sr.emphasis.anchoring.kept = self.kept
         self._clip_all()
         if reshaped:
             self.recut()

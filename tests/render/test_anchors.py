@@ -114,14 +114,14 @@ def test_a_hidden_attachment_ghosts_what_hides_it_for_that_picture(exporter):
     scene.set_view("right")
     exporter.render((1280, 720))
     renderer = exporter.renderer
-    assert "femur_right" in renderer.emphasis.ghosted
+    assert "femur_right" in renderer.emphasis.anchoring.ghosted
     assert renderer.actors["femur_right"].prop.opacity <= 0.25
-    assert {"psoas_major_right", "iliacus_right"}.isdisjoint(renderer.emphasis.ghosted)  # the least
+    assert {"psoas_major_right", "iliacus_right"}.isdisjoint(renderer.emphasis.anchoring.ghosted)  # the least
     exporter.render((1280, 720), Annotations(labels=False))  # no label, nothing to show
     assert renderer.actors["femur_right"].prop.opacity == 1.0
     scene.set_view("posterior")
     exporter.render((1280, 720))
-    assert "femur_right" not in renderer.emphasis.ghosted
+    assert "femur_right" not in renderer.emphasis.anchoring.ghosted
     assert renderer.actors["femur_right"].prop.opacity == 1.0
 
 
@@ -231,9 +231,11 @@ def test_the_legend_is_drawn_at_the_labels_size(renderer, scene):
     assert abs(legend - label) <= 2, (legend, label)
 
 
-def test_the_emphasis_layer_does_not_import_the_scene_renderer():
-    """No import cycle between emphasis and scene_renderer, not even for type checking."""
-    tree = ast.parse((Path(__file__).parents[2] / "app/render/emphasis.py").read_text())
+@pytest.mark.parametrize("module", ["emphasis", "anchoring"])
+def test_the_emphasis_layer_does_not_import_the_scene_renderer(module):
+    """No import cycle between emphasis (or its anchoring) and scene_renderer, not even for
+    type checking."""
+    tree = ast.parse((Path(__file__).parents[2] / f"app/render/{module}.py").read_text())
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     } | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
