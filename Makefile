@@ -21,11 +21,11 @@ system-packages:
 	@scripts/install-system-packages
 
 # Every dependency, tools included, at the version and hashes the lock names (nothing drifts);
-# then the package itself, editable, adding nothing.
+# then the package itself, editable, built by the locked setuptools (no download, nothing added).
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 # Find drift on purpose: resolve the newest versions pyproject.toml allows (uv), write them with
@@ -37,7 +37,7 @@ lock: system-packages
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
 		--upgrade --quiet --custom-compile-command "make lock" -o requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 	$(MAKE) lint typecheck pytest
 
