@@ -65,11 +65,6 @@ def meshes(catalogue):
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--update-images",
-        action="store_true",
-        help="write the image regression references (tests/images) instead of comparing",
-    )
-    parser.addoption(
         "--soak-actions",
         type=int,
         default=250,
