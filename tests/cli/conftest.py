@@ -74,6 +74,12 @@ def one_line_error(result: Result) -> str:
     return lines[0]
 
 
+@pytest.fixture(autouse=True)
+def every_plotter_closed(plotters_closed):
+    """A command run in this process closes every plotter it opens, whether it succeeds or
+    fails (``plotters_closed``, tests/conftest.py)."""
+
+
 @pytest.fixture
 def data_root(tmp_path) -> Path:
     """A copy of the data set to damage (the tests never touch the shipped files)."""
