@@ -133,6 +133,13 @@ class BookmarksPanel(QWidget):
             layout.addLayout(row)
         self.refresh()
 
+    def use_store(self, store: BookmarkStore) -> None:
+        """List another store's bookmarks; the pictures of this one's are forgotten."""
+        self.release_thumbnails()
+        self.store = store
+        self._pixmaps = {}
+        self.refresh()
+
     def refresh(self, current: str | None = None) -> list[str]:
         """List the bookmarks, reading the file again first if another window changed it (the
         selection is kept); the names another window added since."""

@@ -41,6 +41,15 @@ class CameraFlight(QObject):
         self.animation.finished.connect(self._land)
 
     @property
+    def duration_ms(self) -> int:
+        """How long a flight takes (tests make it short; the user sees :data:`FLIGHT_MS`)."""
+        return self.animation.duration()
+
+    @duration_ms.setter
+    def duration_ms(self, ms: int) -> None:
+        self.animation.setDuration(ms)
+
+    @property
     def flying(self) -> bool:
         return self.animation.state() == QVariantAnimation.State.Running
 

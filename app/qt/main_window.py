@@ -349,6 +349,16 @@ class MainWindow(QMainWindow):
         release_free_memory()  # an export's buffers: up to hundreds of MB at 4K
         self._rest.start()
 
+    @property
+    def rest_ms(self) -> int:
+        """How long the view waits after its last frame before it gives memory back
+        (:data:`~app.memory.IDLE_RELEASE_MS`; tests make it short)."""
+        return self._rest.interval()
+
+    @rest_ms.setter
+    def rest_ms(self, ms: int) -> None:
+        self._rest.setInterval(ms)
+
     def _rested(self) -> None:
         """The view has rested: close the exporter and give freed memory back. The exporter
         has its own OpenGL context, and software OpenGL's caches in it grow with every

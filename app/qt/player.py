@@ -9,6 +9,7 @@ lesson step) pauses it, so the user is never fought for the controls.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -39,8 +40,15 @@ class PosePlayer(QObject):
     #: A movement played to its end (not looping, not paused).
     finished = Signal()
 
-    def __init__(self, renderer: SceneRenderer, parent: QObject | None = None):
+    def __init__(
+        self,
+        renderer: SceneRenderer,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         super().__init__(parent)
+        #: Where the movement's time comes from (seconds): real time; a test steps its own.
+        self.clock = clock
         self.renderer = renderer
         self.scene = renderer.scene
         self.tween: Tween | None = None
@@ -71,7 +79,7 @@ class PosePlayer(QObject):
         if self.done:
             self.elapsed = 0.0
         self.frame_times = []
-        self._clock = time.perf_counter()
+        self._clock = self.clock()
         self.renderer.begin_interaction()
         self._timer.start()
         self._show(self.tween.at(self.elapsed, self.loop))
@@ -96,11 +104,12 @@ class PosePlayer(QObject):
     def _frame(self) -> None:
         if self.tween is None:
             return
-        now = time.perf_counter()
+        began = time.perf_counter()
+        now = self.clock()
         self.elapsed += (now - self._clock) * self.speed
         self._clock = now
         self._show(self.tween.at(self.elapsed, self.loop))
-        self.frame_times.append(time.perf_counter() - now)
+        self.frame_times.append(time.perf_counter() - began)
         if self.done:
             self.pause()
             self.finished.emit()

@@ -102,6 +102,15 @@ class SliceView(QWidget):
         if aspects & FOLLOWS:
             self.schedule()
 
+    @property
+    def redraw_ms(self) -> int:
+        """The least time between two drawings (:data:`REDRAW_MS`; tests may change it)."""
+        return self._timer.interval()
+
+    @redraw_ms.setter
+    def redraw_ms(self, ms: int) -> None:
+        self._timer.setInterval(ms)
+
     def schedule(self) -> None:
         """Draw soon: at most one drawing per :data:`REDRAW_MS`, the last change included."""
         if not self._timer.isActive():

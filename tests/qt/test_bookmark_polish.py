@@ -21,15 +21,15 @@ SELECTED = np.array([int(STANDARD.selection[i : i + 2], 16) for i in (1, 3, 5)])
 
 
 @pytest.fixture
-def store(tmp_path, catalogue):
-    return BookmarkStore(tmp_path / "data" / "bookmarks.yaml", catalogue)
+def window(window):
+    window.bookmarks_dock.raise_()  # the Bookmarks tab chosen
+    return window
 
 
 @pytest.fixture
-def window(open_window, scene, store):
-    w = open_window(scene, bookmarks=store)
-    w.bookmarks_dock.raise_()  # the Bookmarks tab chosen
-    return w
+def store(window):
+    """The window's bookmarks, in ``tmp_path/data``."""
+    return window.bookmarks.store
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     assert renders == ["Psoas from the front", "Side, nothing selected"]
 
     # Another window on the same bookmarks takes the pictures from their files.
-    other = open_window(scene, bookmarks=BookmarkStore(store.path, catalogue))
+    other = open_window(scene.fresh(), bookmarks=BookmarkStore(store.path, catalogue))
     other.bookmarks_dock.raise_()
     qtbot.wait(50)
     assert renders == ["Psoas from the front", "Side, nothing selected"]
@@ -223,7 +223,7 @@ def test_each_bookmark_shows_a_picture_of_its_view_drawn_once(
     on_disk.write_bytes(b"\x89PNG not really")
     store.thumbnails.path(store.get("Side, nothing selected")).unlink()
     other.close()
-    third = open_window(scene, bookmarks=BookmarkStore(store.path, catalogue))
+    third = open_window(scene.fresh(), bookmarks=BookmarkStore(store.path, catalogue))
     third.bookmarks_dock.raise_()
     qtbot.waitUntil(lambda: len(renders) == 4, timeout=30000)
     qtbot.waitUntil(lambda: third.bookmarks._pending == {})

@@ -13,13 +13,18 @@ from app.model.scene.palette import LENGTH_CHANGE_COLORS, length_change_color, r
 
 
 @pytest.fixture
-def window(qtbot, shown_window):
-    window = shown_window()
-    # The Motion tab is behind Structures at the start: no figures yet, no matplotlib canvas.
-    assert window.motion.plot is None
+def window(qtbot, window):
     window.motion_dock.raise_()
     qtbot.wait(50)
     return window
+
+
+def test_no_figures_until_the_motion_tab_is_shown(qtbot, new_window):
+    window = new_window()
+    # The Motion tab is behind Structures at the start: no figures yet, no matplotlib canvas.
+    assert window.motion.plot is None
+    window.motion_dock.raise_()
+    qtbot.waitUntil(lambda: window.motion.plot is not None)
 
 
 def handle_centre(slider) -> QPoint:

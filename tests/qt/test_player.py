@@ -13,9 +13,7 @@ from app.model.teaching.lessons import load_lesson
 
 
 @pytest.fixture
-def window(qtbot, shown_window):
-    window = shown_window()
-    window.activateWindow()
+def window(qtbot, window):
     window.motion_dock.raise_()
     qtbot.wait(50)
     yield window

@@ -8,20 +8,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.model.atlas import Atlas
 from app.render.marks import MARK_RADIUS_MM
 
 
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load(teaching=True)
-
-
 @pytest.fixture
-def window(open_window, atlas):
-    w = open_window(atlas.scene(), atlas.library, places=atlas.places, size=(1280, 800))
-    w.plotter.render()
-    return w
+def atlas(teaching_atlas):
+    return teaching_atlas
 
 
 def landed(qtbot, window) -> None:

@@ -16,13 +16,9 @@ from app.qt.presentation import PRESENTATION_SCALE
 
 
 @pytest.fixture
-def store(tmp_path, catalogue):
-    return BookmarkStore(tmp_path / "bookmarks.yaml", catalogue)
-
-
-@pytest.fixture
-def window(open_window, scene, store):
-    return open_window(scene, bookmarks=store)
+def store(window):
+    """The window's bookmarks, in ``tmp_path/data``."""
+    return window.bookmarks.store
 
 
 def press(qtbot, window, key):
@@ -118,10 +114,10 @@ def test_a_bookmark_name_that_cannot_be_drawn_is_not_saved(window, qtbot, store,
     assert not store.path.exists()
 
 
-def test_bookmarks_add_restore_delete_and_survive_a_restart(
-    window, open_window, qtbot, scene, store, catalogue
-):
-    panel = window.bookmarks
+def test_bookmarks_add_restore_delete_and_survive_a_restart(new_window, qtbot, tmp_path, catalogue):
+    # A window of its own: it is closed and opened again.
+    window = new_window(bookmarks=BookmarkStore(tmp_path / "data" / "bookmarks.yaml", catalogue))
+    scene, store, panel = window.scene, window.bookmarks.store, window.bookmarks
     scene.select("femoral_nerve_right")
     scene.set_view("anterior")
     window.plotter.camera.Azimuth(25)
@@ -138,7 +134,7 @@ def test_bookmarks_add_restore_delete_and_survive_a_restart(
     assert np.allclose(window.renderer.camera_pose().position, pose.position, atol=0.05)
 
     window.close()
-    reopened = open_window(scene, bookmarks=BookmarkStore(store.path, catalogue))
+    reopened = new_window(bookmarks=BookmarkStore(store.path, catalogue))
     assert [reopened.bookmarks.list.item(i).text() for i in range(reopened.bookmarks.list.count())] == [
         "Femoral nerve"
     ]

@@ -22,11 +22,11 @@ def data_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def window(qtbot, shown_window, data_dir, monkeypatch):
+def window(qtbot, window, data_dir, monkeypatch):
     monkeypatch.setenv("PSOAS_ATLAS_DATA", str(data_dir))
-    window = shown_window(SIZE)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window.quiz._progress = None  # read again from data_dir, as a new window does
+    window.resize(*SIZE)
+    qtbot.waitUntil(lambda: window.width() == SIZE[0])
     window.focus_view()
     return window
 
@@ -229,10 +229,10 @@ def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp
     window.leave_quiz()
 
 
-def test_a_corrupt_progress_file_is_set_aside_and_said(qtbot, shown_window, tmp_path, monkeypatch):
+def test_a_corrupt_progress_file_is_set_aside_and_said(qtbot, new_window, tmp_path, monkeypatch):
     monkeypatch.setenv("PSOAS_ATLAS_DATA", str(tmp_path))
     (tmp_path / "quiz-progress.json").write_text("{ not json")
-    window = shown_window(SIZE)
+    window = new_window(SIZE)
     start(window, "roots:femoral_nerve")
     (aside,) = tmp_path.glob("quiz-progress.json.unreadable-*")
     assert aside.read_text() == "{ not json"

@@ -13,8 +13,7 @@ from app.model.sections.planes import Section
 
 
 @pytest.fixture
-def window(qtbot, shown_window):
-    window = shown_window()
+def window(qtbot, window):
     window.section_dock.raise_()
     qtbot.wait(50)
     return window

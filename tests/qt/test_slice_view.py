@@ -9,13 +9,19 @@ from PySide6.QtCore import QPoint, Qt
 
 
 @pytest.fixture
-def window(qtbot, shown_window):
-    window = shown_window((1600, 1000))
+def window(qtbot, window):
+    window.resize(1600, 1000)
+    window.slice_dock.raise_()
+    qtbot.waitUntil(lambda: window.slice_view.on_screen)
+    return window
+
+
+def test_no_canvas_until_the_tab_is_shown(qtbot, new_window):
+    window = new_window((1600, 1000))
     # Behind the Information tab at the start: no canvas, no matplotlib Qt backend yet.
     assert window.slice_view.canvas is None
     window.slice_dock.raise_()
     qtbot.waitUntil(lambda: window.slice_view.on_screen)
-    return window
 
 
 def title(view) -> str:
