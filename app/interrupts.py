@@ -24,11 +24,37 @@ class Terminated(BaseException):
 _received: list[int] = []
 
 
-def _stop(signum: int, _frame: object) -> NoReturn:
-    _received.append(signum)
+#: How deep the blocks are in which an interruption waits (:func:`deferred`).
+_deferring = 0
+
+
+def _raise(signum: int) -> NoReturn:
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise Terminated(signum)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    _received.append(signum)
+    if not _deferring:
+        _raise(signum)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold an interruption back while VTK may call Python (an observer during a render) and
+    raise it when the block ends: VTK ends the process at once when Ctrl+C is raised in an
+    observer ("Caught a Ctrl-C within python, exiting program.", status 1, nothing removed),
+    and prints and forgets any other exception there. A block costs a frame at most."""
+    global _deferring
+    seen = len(_received)
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    if not _deferring and len(_received) > seen:
+        _raise(_received[-1])
 
 
 @contextmanager

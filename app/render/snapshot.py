@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.interrupts import deferred
 from app.model.io.atomic import atomic_write_bytes
 from app.model.scene.state import Picture, SceneModel
 from app.model.scene.views import CameraPose
@@ -95,11 +96,15 @@ class Exporter:
     IDLE_SIZE = (64, 64)
 
     def __init__(self, scene: SceneModel, detail: str = "standard"):
+        self.scene = scene
+        with deferred():
+            self._open(scene, detail)
+
+    def _open(self, scene: SceneModel, detail: str) -> None:
         import pyvista as pv
 
         from app.render.scene_renderer import SceneRenderer
 
-        self.scene = scene
         self.plotter = pv.Plotter(off_screen=True, window_size=list(self.IDLE_SIZE))
         # FXAA, not pyvista's default 8x multisampling: at 3840x2160 the multisampled buffers
         # take over half a gigabyte and most of the frame time with software OpenGL. Set on
@@ -117,6 +122,10 @@ class Exporter:
     ) -> Any:
         """The scene as the model says now, with its picture (as ``notes`` change it), at
         ``size``: an RGB(A) numpy image."""
+        with deferred():
+            return self._render(size, notes, camera)
+
+    def _render(self, size: tuple[int, int], notes: Annotations, camera: CameraPose | None) -> Any:
         renderer, plotter = self.renderer, self.plotter
         # The render window's own SetSize: pyvista's window_size setter renders a frame, a
         # whole 4K frame of the previous picture on every export but the first.
@@ -153,6 +162,10 @@ class Exporter:
         self.close()
 
     def close(self) -> None:
+        with deferred():
+            self._close()
+
+    def _close(self) -> None:
         self.renderer.overlay.remove()
         self.renderer.emphasis.labels.remove()
         self.plotter.close()
