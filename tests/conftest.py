@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +56,50 @@ def plotters_closed():
     if left:
         kinds = ", ".join(sorted(type(plotter).__name__ for plotter in left))
         pytest.fail(f"the test left {len(left)} plotter(s) open ({kinds}): close them (or use Exporter)")
+
+
+@pytest.fixture
+def make_read_only(monkeypatch):
+    """Make a folder that this user cannot write in: mode 0o500, given back at the end.
+
+    Root (CI runs as root) writes there all the same, so for root the refusals a user meets
+    are made by hand, at the calls that meet them: ``os.access`` says no for the folder
+    (output_problem in app/model/io/atomic.py asks it before any work), and a temporary file
+    or folder made in it raises EACCES, as the kernel does for a user (an atomic write's
+    first step). A test that uses it runs its refusal path as anyone, through the real
+    permission where there is one.
+    """
+    made: list[Path] = []
+
+    def make(folder: Path) -> Path:
+        folder.chmod(0o500)
+        made.append(folder)
+        if os.access(folder, os.W_OK):  # root: nothing refuses yet
+            locked = {os.path.realpath(f) for f in made}
+            access, mkstemp, mkdtemp = os.access, tempfile.mkstemp, tempfile.mkdtemp
+
+            def refused(path) -> bool:
+                return path is not None and os.path.realpath(path) in locked
+
+            def access_(path, mode, *args, **kwargs):
+                return False if mode & os.W_OK and refused(path) else access(path, mode, *args, **kwargs)
+
+            def in_folder(make_in):
+                def make_(*args, dir=None, **kwargs):
+                    if refused(dir):
+                        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dir))
+                    return make_in(*args, dir=dir, **kwargs)
+
+                return make_
+
+            monkeypatch.setattr(os, "access", access_)
+            monkeypatch.setattr(tempfile, "mkstemp", in_folder(mkstemp))
+            monkeypatch.setattr(tempfile, "mkdtemp", in_folder(mkdtemp))
+        return folder
+
+    yield make
+    for folder in made:
+        folder.chmod(0o700)
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ def test_screenshot_rejects_bad_arguments(tmp_path, args, message):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_screenshot_unwritable_paths_fail_clearly(tmp_path):
+def test_screenshot_unwritable_paths_fail_clearly(tmp_path, make_read_only):
     result = run_cli("screenshot", str(tmp_path / "missing" / "x.png"))
     assert result.returncode == 2
     assert "folder" in result.stderr and "does not exist" in result.stderr
@@ -80,14 +80,10 @@ def test_screenshot_unwritable_paths_fail_clearly(tmp_path):
     assert result.returncode == 2 and "PNG" in result.stderr
     locked = tmp_path / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as a user that can write anywhere (root)")
-        result = run_cli("screenshot", str(locked / "x.png"))
-        assert result.returncode == 2 and "not writable" in result.stderr
-    finally:
-        locked.chmod(0o700)
+    make_read_only(locked)
+    result = run_cli("screenshot", str(locked / "x.png"))
+    assert result.returncode == 2 and "not writable" in result.stderr
+    assert list(locked.iterdir()) == []
 
 
 def test_export_writes_visible_meshes_and_scene_json(tmp_path, catalogue, landmarks, capsys):
