@@ -292,9 +292,3 @@ def test_bad_commands_fail_in_one_line(tmp_path, restore_vtk_window, data):
         assert len(errors) == 1, (argv, err.getvalue())
         assert errors[0].startswith("psoas-atlas"), errors[0]
     assert sorted(p.name for p in tmp.rglob("*")) == before, argv  # nothing written, nothing left
-
-
-def test_report_how_many_bad_inputs_were_tried():
-    """Runs last in this file: the count the closing note quotes (pytest -s shows it)."""
-    print("bad inputs tried:", dict(BAD_INPUTS), "total", sum(BAD_INPUTS.values()))
-    assert sum(BAD_INPUTS.values()) >= 500 or not BAD_INPUTS

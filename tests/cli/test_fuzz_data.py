@@ -179,9 +179,3 @@ def test_damaged_progress_is_set_aside_and_keeps_finite_cards(tmp_path, data):
     assert not aside or aside[0].read_bytes() == content
     progress.record("q0", 5)  # what did read is saved, the file that did not is kept aside
     assert Progress(path, lambda: T0).problems == []
-
-
-def test_report_how_many_damaged_data_files_were_tried():
-    """Runs last in this file: the count the report quotes (pytest -s shows it)."""
-    print("damaged data files tried:", dict(BAD_INPUTS), "total", sum(BAD_INPUTS.values()))
-    assert sum(BAD_INPUTS.values()) >= 200 or not BAD_INPUTS
