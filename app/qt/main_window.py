@@ -108,9 +108,10 @@ class MainWindow(QMainWindow):
         style.AddObserver("EndInteractionEvent", self._update_status)
         QTimer.singleShot(0, self.renderer.enable_lod)
         # Memory that drawing freed goes back to the system once the view rests (app.memory).
-        self._rest = QTimer(self, singleShot=True, interval=IDLE_RELEASE_MS)
-        self._rest.timeout.connect(self._rested)
-        self.plotter.render_window.AddObserver("EndEvent", lambda *_: self._rest.start())
+        # After its last frame the view rests, then gives memory back (tests make it short).
+        self.rest_timer = QTimer(self, singleShot=True, interval=IDLE_RELEASE_MS)
+        self.rest_timer.timeout.connect(self._rested)
+        self.plotter.render_window.AddObserver("EndEvent", lambda *_: self.rest_timer.start())
         self.flight = CameraFlight(self.renderer, self)
         self.flight.landed.connect(self._update_status)
         self.seeker = Seeker(self.renderer, self.flight, self, places)  # search; flights to places and sites
@@ -347,17 +348,7 @@ class MainWindow(QMainWindow):
             self.exporter = Exporter(self.scene, self.renderer.detail)
         atomic_write_bytes(Path(path), self.exporter.png(size, notes, self.renderer.camera_pose()))
         release_free_memory()  # an export's buffers: up to hundreds of MB at 4K
-        self._rest.start()
-
-    @property
-    def rest_ms(self) -> int:
-        """How long the view waits after its last frame before it gives memory back
-        (:data:`~app.memory.IDLE_RELEASE_MS`; tests make it short)."""
-        return self._rest.interval()
-
-    @rest_ms.setter
-    def rest_ms(self, ms: int) -> None:
-        self._rest.setInterval(ms)
+        self.rest_timer.start()
 
     def _rested(self) -> None:
         """The view has rested: close the exporter and give freed memory back. The exporter
@@ -448,7 +439,7 @@ class MainWindow(QMainWindow):
         self.leave_quiz()
         self.flight.finish()
         self.bookmarks.release_thumbnails()
-        self._rest.stop()
+        self.rest_timer.stop()
         self._close_exporter()
         self.renderer.disconnect()
         self.plotter.close()

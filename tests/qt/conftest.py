@@ -89,7 +89,7 @@ def put_back(window: MainWindow, home: Home, bookmarks: BookmarkStore) -> None:
     window.flight.finish()
     window.player.pause()
     window.flight.duration_ms = FLIGHT_MS
-    window.rest_ms = IDLE_RELEASE_MS
+    window.rest_timer.setInterval(IDLE_RELEASE_MS)
     window.slice_view.redraw_ms = REDRAW_MS
     window.player.clock = time.perf_counter
     window.player.tween, window.player.elapsed, window.player.speed = None, 0.0, 1.0

@@ -50,13 +50,13 @@ def settled_mb(qtbot, window, state) -> float:
     The pause is short here (:data:`SETTLE_REST_MS`), the window told to rest after as
     short a time; between checkpoints it waits :data:`IDLE_RELEASE_MS`, as for a user."""
     qtbot.waitUntil(lambda: not window.flight.flying, timeout=5000)
-    window.rest_ms = SETTLE_REST_MS
+    window.rest_timer.setInterval(SETTLE_REST_MS)
     try:
         window.scene.restore(state)
         window.plotter.render()  # the rest counts from the last frame
         qtbot.wait(SETTLE_REST_MS + 300)
     finally:
-        window.rest_ms = IDLE_RELEASE_MS
+        window.rest_timer.setInterval(IDLE_RELEASE_MS)
     return resident_mb()
 
 

@@ -89,12 +89,12 @@ def test_screenshot_from_the_window(window, tmp_path):
 def test_window_keeps_its_exporter_for_a_burst_and_closes_it_when_it_rests(window, qtbot, tmp_path):
     # The exporter's own OpenGL context grows with every export while it is kept (the soak's
     # memory growth came from it): the window gives it back once it rests.
-    window.rest_ms = 300  # a short rest (the user's is app.memory.IDLE_RELEASE_MS)
+    window.rest_timer.setInterval(300)  # a short rest (the user's is app.memory.IDLE_RELEASE_MS)
     window.save_screenshot(tmp_path / "one.png", (320, 200))
     first = window.exporter
     window.save_screenshot(tmp_path / "two.png", (320, 200))
     assert first is not None and window.exporter is first  # a burst reuses it
-    qtbot.waitUntil(lambda: window.exporter is None, timeout=window.rest_ms + 1500)
+    qtbot.waitUntil(lambda: window.exporter is None, timeout=window.rest_timer.interval() + 1500)
     window.save_screenshot(tmp_path / "three.png", (320, 200))  # a fresh one after the rest
     assert window.exporter is not None and window.exporter is not first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.png", "three.png", "two.png"]
@@ -103,7 +103,8 @@ def test_window_keeps_its_exporter_for_a_burst_and_closes_it_when_it_rests(windo
 def test_window_gives_memory_back_when_it_rests(window, qtbot, monkeypatch):
     import app.qt.main_window as main_window
 
-    rest = window.rest_ms = 800  # shorter than the user's (app.memory.IDLE_RELEASE_MS)
+    rest = 800  # shorter than the user's (app.memory.IDLE_RELEASE_MS)
+    window.rest_timer.setInterval(rest)
     released: list[float] = []
     monkeypatch.setattr(main_window, "release_free_memory", lambda: released.append(1) or True)
     window.plotter.render()
