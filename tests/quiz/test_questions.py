@@ -11,7 +11,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.model.atlas import Atlas
 from app.model.io import paths
 from app.model.quiz.questions import (
     ATTACHMENT_TOLERANCE_MM,
@@ -25,16 +24,6 @@ from app.model.quiz.questions import (
 )
 from app.model.quiz.quiz_files import Quiz, answer_text, load_quiz, question_text, quiz_lesson
 from app.model.teaching.lessons import lesson_yaml, load_lesson
-
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load(teaching=True)
-
-
-@pytest.fixture(scope="module")
-def bank(atlas):
-    return QuestionBank.for_atlas(atlas)
 
 
 def test_every_type_and_topic_is_asked_and_ids_are_unique(bank):

@@ -6,19 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.model.anatomy.structures import Kind
-from app.model.atlas import Atlas
-from app.model.quiz.questions import Question, QuestionBank, QuestionType
+from app.model.quiz.questions import Question, QuestionType
 from app.model.quiz.scenes import MUSCLE_OPACITY_FINDING_A_NERVE, set_question, show_answer
-
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load(teaching=True)
-
-
-@pytest.fixture(scope="module")
-def bank(atlas):
-    return QuestionBank.for_atlas(atlas)
 
 
 @pytest.fixture
