@@ -90,7 +90,7 @@ def stopped(signum: int) -> int:
     """Say in one line that the command was stopped; return its exit status."""
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
     print(
-        f"psoas-atlas: interrupted ({name}): nothing half-written is left, earlier files are kept",
+        f"psoas-atlas: interrupted ({name}): no file was left half-written",
         file=sys.stderr,
     )
     return 128 + signum
