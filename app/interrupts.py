@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, NoReturn
 
 
@@ -24,8 +25,16 @@ class Terminated(BaseException):
 _received: list[int] = []
 
 
-#: How deep the blocks are in which an interruption waits (:func:`deferred`).
+#: How deep the blocks are in which an interruption waits (:func:`deferred`), and the
+#: interruption waiting, if any.
 _deferring = 0
+_pending: int | None = None
+#: How many :func:`unwinding` blocks hold the command now.
+_depth = 0
+#: Where Python runs while it loads a module.
+_IMPORTING = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
+#: How soon a waiting interruption is looked at again while a module loads (s).
+RETRY_S = 0.05
 
 
 def _raise(signum: int) -> NoReturn:
@@ -34,10 +43,47 @@ def _raise(signum: int) -> NoReturn:
     raise Terminated(signum)
 
 
-def _stop(signum: int, _frame: object) -> None:
+def _importing(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename in _IMPORTING:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    global _pending
     _received.append(signum)
-    if not _deferring:
-        _raise(signum)
+    _pending = signum
+    _answer(frame)
+
+
+def _answer(frame: FrameType | None) -> None:
+    """Raise the waiting interruption now, unless that would do harm; then it waits:
+    - inside :func:`deferred`, which raises it at its end;
+    - while a module loads: an extension module stopped half-way through its set-up crashed
+      the interpreter as it exited (SIGSEGV), and VTK's loader turned the interruption into an
+      ImportError.
+    It is looked at again every 50 ms (SIGALRM) until :func:`stopped` answers it: Python
+    prints and forgets an exception raised in a weakref callback or a ``__del__``."""
+    if _pending is None or _deferring:
+        return
+    if isinstance(sys.exc_info()[1], KeyboardInterrupt | Terminated):
+        return  # already on its way out, removing what it wrote
+    signal.setitimer(signal.ITIMER_REAL, RETRY_S)
+    if not _importing(frame):
+        _raise(_pending)
+
+
+def _look_again(_signum: int, frame: FrameType | None) -> None:
+    _answer(frame)
+
+
+def _unraisable(unraisable: Any) -> None:
+    """An interruption Python forgot (raised in a weakref callback or a ``__del__``) is said
+    by no traceback: it is raised again 50 ms later."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated):
+        sys.__unraisablehook__(unraisable)
 
 
 @contextmanager
@@ -47,14 +93,12 @@ def deferred() -> Iterator[None]:
     observer ("Caught a Ctrl-C within python, exiting program.", status 1, nothing removed),
     and prints and forgets any other exception there. A block costs a frame at most."""
     global _deferring
-    seen = len(_received)
     _deferring += 1
     try:
         yield
     finally:
         _deferring -= 1
-    if not _deferring and len(_received) > seen:
-        _raise(_received[-1])
+    _answer(None)
 
 
 @contextmanager
@@ -68,11 +112,22 @@ def unwinding(wanted: bool = True) -> Iterator[None]:
     handlers: dict[int, Any] = {signal.SIGTERM: _stop if wanted else signal.SIG_DFL}
     if wanted and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         handlers[signal.SIGINT] = _stop
-    _received.clear()
+    global _pending, _depth
+    if not _depth:  # a new command (run() holds main(): one command)
+        _received.clear()
+        _pending = None
+    _depth += 1
+    if wanted:
+        handlers[signal.SIGALRM] = _look_again
     previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable if wanted else sys.unraisablehook
     try:
         yield
     finally:
+        sys.unraisablehook = hook
+        _depth -= 1
+        if not _depth:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # no second look after the command
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -88,6 +143,9 @@ def interruption(error: BaseException) -> int | None:
 
 def stopped(signum: int) -> int:
     """Say in one line that the command was stopped; return its exit status."""
+    global _pending
+    _pending = None
+    signal.setitimer(signal.ITIMER_REAL, 0)
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
     print(
         f"psoas-atlas: interrupted ({name}): no file was left half-written",
