@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.model.atlas import Atlas
 from app.model.io import paths
-from app.model.io.atomic import output_problem
+from app.model.io.atomic import FolderInUseError, output_problem
 from app.model.scene.state import SceneModel
 
 
@@ -80,3 +82,24 @@ def show_lesson_step(scene: SceneModel, path: Path, step: int) -> None:
     if not 1 <= step <= len(lesson.steps):
         raise UsageError(f"{path} has steps 1 to {len(lesson.steps)}, not {step}")
     show_step(scene, lesson, step - 1)
+
+
+@contextmanager
+def writing(out: Path, to: str = "", drawing: Path | None = None) -> Iterator[None]:
+    """A command's writing of ``out``, each way it can fail said in one line: a folder that
+    holds other files, the disk or the folder (``cannot write [to] OUT``), a video the encoder
+    could not finish, a picture OpenGL could not draw (``cannot render`` ``drawing``, by
+    default ``out``). Only drawing commands use it: it loads the renderer's errors."""
+    from app.render.snapshot import RenderError
+    from app.render.video import VideoError
+
+    try:
+        yield
+    except FolderInUseError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write {to}{out}: {exc.strerror or exc}") from exc
+    except VideoError as exc:
+        raise UsageError(f"cannot write {out}: {exc}") from exc
+    except RenderError as exc:
+        raise UsageError(f"cannot render {drawing or out}: {exc}") from exc

@@ -17,8 +17,8 @@ from app.cli.common import (
     resolve_pose,
     show_lesson_step,
     writable_file,
+    writing,
 )
-from app.model.io.atomic import FolderInUseError
 from app.model.scene.state import SceneModel
 from app.model.scene.views import DEFAULT_VIEW
 
@@ -30,7 +30,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     if args.step is not None and not args.lesson:
         raise UsageError("--step needs --lesson (the lesson whose step to draw)")
     section = _section_asked(args)
-    from app.render.snapshot import Annotations, RenderError, ensure_headless_vtk, save_screenshot
+    from app.render.snapshot import Annotations, ensure_headless_vtk, save_screenshot
 
     ensure_headless_vtk()
     atlas = load_atlas(args)
@@ -56,12 +56,8 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         labels=args.labels and picture.labels,
     )
     notes = Annotations(transparent=args.transparent)
-    try:
+    with writing(out):
         save_screenshot(scene, out, args.size, notes)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    except RenderError as exc:
-        raise UsageError(f"cannot render {out}: {exc}") from exc
     print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
     return exit_status(atlas)
 
@@ -106,7 +102,7 @@ def _placed_section(scene: SceneModel, asked: tuple[str, str, float | None, bool
 
 def cmd_animate(args: argparse.Namespace) -> int:
     out = writable_file(Path(args.out))
-    from app.render.video import VideoError, video_problem, write_video
+    from app.render.video import video_problem, write_video
 
     problem = video_problem(out, args.size)
     if problem:
@@ -121,7 +117,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
     from app.model.motion.playback import Tween
     from app.model.teaching.lessons import lesson_reel, show_step
-    from app.render.snapshot import RenderError, ensure_headless_vtk
+    from app.render.snapshot import ensure_headless_vtk
 
     ensure_headless_vtk()
     atlas = load_atlas(args)
@@ -148,15 +144,11 @@ def cmd_animate(args: argparse.Namespace) -> int:
         scene.set_picture(title=f"{first} to {last}")
         scene.set_view(args.view or "right")  # the body's side shows flexion and tilt best
         what = f"{args.motion[0]} to {args.motion[1]}"
-    try:
-        with tqdm(total=len(frames), unit="frame", desc=out.name, disable=None, leave=False) as bar:
-            write_video(scene, out, frames, args.size, args.fps, show, bar.update)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    except VideoError as exc:
-        raise UsageError(f"cannot write {out}: {exc}") from exc
-    except RenderError as exc:
-        raise UsageError(f"cannot render {out}: {exc}") from exc
+    with (
+        writing(out),
+        tqdm(total=len(frames), unit="frame", desc=out.name, disable=None, leave=False) as bar,
+    ):
+        write_video(scene, out, frames, args.size, args.fps, show, bar.update)
     width, height = args.size
     timing = f"{len(frames)} frames, {len(frames) / args.fps:.1f} s at {args.fps:g} fps"
     print(f"wrote {out} ({what}; {timing}, {width}x{height})")
@@ -202,10 +194,8 @@ def cmd_section(args: argparse.Namespace) -> int:
     sources, source_problems = load_sources(atlas.annotations_dir / "sources.yaml")
     for problem in [*atlas.problems[known:], *source_problems]:
         print(f"warning: {problem}", file=sys.stderr)
-    try:
+    with writing(out):
         write_slice(piece, out, scene.catalogue, facts, sources, args.size, safe_zones=args.safe_zones)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
     if args.json:
         report = piece.as_json()
         published = {
@@ -229,7 +219,7 @@ def cmd_section(args: argparse.Namespace) -> int:
 
 def cmd_render_lesson(args: argparse.Namespace) -> int:
     from app.render.handout import render_lesson
-    from app.render.snapshot import RenderError, ensure_headless_vtk
+    from app.render.snapshot import ensure_headless_vtk
 
     lesson_path, out_dir = Path(args.lesson), Path(args.outdir)
     output_folder(out_dir)
@@ -237,13 +227,7 @@ def cmd_render_lesson(args: argparse.Namespace) -> int:
     atlas = load_atlas(args)
     scene = atlas.scene()
     lesson = read_lesson(scene, lesson_path)
-    try:
+    with writing(out_dir, to="to ", drawing=lesson_path):
         written = render_lesson(scene, lesson, out_dir, args.size)
-    except FolderInUseError as exc:
-        raise UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
-    except RenderError as exc:
-        raise UsageError(f"cannot render {lesson_path}: {exc}") from exc
     print(f"wrote {len(written) - 1} step images and {written[-1]}")
     return exit_status(atlas)

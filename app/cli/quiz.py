@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.cli.common import UsageError, exit_status, load_atlas, writable_file
+from app.cli.common import UsageError, exit_status, load_atlas, writable_file, writing
 
 
 def _choice_list(values: list[str], allowed: Sequence[str], option: str) -> list[str]:
@@ -63,17 +63,13 @@ def cmd_quiz(args: argparse.Namespace) -> int:
         quiz = Quiz(f"Psoas Atlas quiz (seed {seed})", tuple(drawn), multiple_choice=True)
     if out is not None:
         from app.render.quiz_sheet import write_quiz_sheet
-        from app.render.snapshot import RenderError, ensure_headless_vtk
+        from app.render.snapshot import ensure_headless_vtk
 
         ensure_headless_vtk()
-        try:
+        with writing(out):
             pages = write_quiz_sheet(
                 atlas.scene(), quiz, atlas.library.sources, out, args.size or (1200, 900)
             )
-        except OSError as exc:
-            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-        except RenderError as exc:
-            raise UsageError(f"cannot render {out}: {exc}") from exc
         done = f"{len(quiz.questions)} questions: {pages[0]} sheet pages, {pages[1]} answer-key pages"
         print(f"wrote {out} ({done})", file=sys.stderr if args.json else sys.stdout)
     if args.json:
