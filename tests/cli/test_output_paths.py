@@ -12,12 +12,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli import main
-from app.model.io import atomic as files
 from app.model.io import paths
 
 LESSON = paths.annotations_dir() / "lessons" / "01-where-the-psoas-attaches.yaml"
@@ -46,7 +44,7 @@ WORDS = {
 TRIED: Counter[str] = Counter()
 
 
-def _bad_path(root: Path, kind: str, stem: str, suffix: str) -> Path:
+def _bad_path(root: Path, kind: str, stem: str, suffix: str, make_read_only) -> Path:
     name = stem + suffix
     if kind == "symlink loop":
         (root / name).symlink_to(root / name)
@@ -66,22 +64,9 @@ def _bad_path(root: Path, kind: str, stem: str, suffix: str) -> Path:
         (root / "notes.txt").write_text("mine")
         return root / "notes.txt" / name
     if kind == "read-only folder":
-        (root / "locked").mkdir(mode=0o555)
-        return root / "locked" / name
+        (root / "locked").mkdir()
+        return make_read_only(root / "locked") / name
     return Path("/dev/null")  # a file there is written to nothing; a folder cannot be made
-
-
-@pytest.fixture
-def read_only_for_root(monkeypatch):
-    """Root may write anywhere (CI runs as root): a folder named ``locked`` is read-only."""
-    real = os.access
-
-    def access(path, mode, *args, **kwargs):
-        if Path(path).name == "locked" and mode & os.W_OK:
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(files.os, "access", access)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -90,11 +75,11 @@ def read_only_for_root(monkeypatch):
     kind=st.sampled_from(KINDS),
     stem=st.text(st.characters(categories=["L", "N"], max_codepoint=0x2FFF), min_size=1, max_size=12),
 )
-def _a_bad_output_path_is_one_line_and_nothing_is_written(read_only_for_root, command, kind, stem):
+def _a_bad_output_path_is_one_line_and_nothing_is_written(make_read_only, command, kind, stem):
     root = Path(tempfile.mkdtemp())
     try:
         args, suffix = WRITERS[command]
-        out = _bad_path(root, kind, stem, suffix)
+        out = _bad_path(root, kind, stem, suffix, make_read_only)
         before = sorted(p.name for p in root.iterdir())
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
@@ -109,9 +94,9 @@ def _a_bad_output_path_is_one_line_and_nothing_is_written(read_only_for_root, co
         shutil.rmtree(root)
 
 
-def test_a_bad_output_path_is_one_line_and_nothing_is_written(read_only_for_root):
+def test_a_bad_output_path_is_one_line_and_nothing_is_written(make_read_only):
     """The generated cases, and what they tried: most pairs of a command and a kind of bad
     path (counted in this test, so that it holds whichever tests ran before)."""
     TRIED.clear()
-    _a_bad_output_path_is_one_line_and_nothing_is_written(read_only_for_root=read_only_for_root)
+    _a_bad_output_path_is_one_line_and_nothing_is_written(make_read_only=make_read_only)
     assert len(TRIED) >= len(WRITERS) * len(KINDS) // 2, TRIED
