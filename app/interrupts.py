@@ -20,13 +20,9 @@ class Terminated(BaseException):
     """SIGTERM, raised where the command is (Python raises Ctrl+C as KeyboardInterrupt)."""
 
 
-#: The signals received while a command ran: an exception that comes after one is taken as
-#: the interruption itself (VTK's module loader turns it into an ImportError, for one).
-_received: list[int] = []
-
-
-#: How deep the blocks are in which an interruption waits (:func:`deferred`), and the
-#: interruption waiting, if any.
+#: How deep the blocks are in which an interruption waits (:func:`deferred`), and the signal
+#: not yet answered by :func:`stopped`: an exception that comes while one is pending is taken
+#: as the interruption itself (a library may turn it into its own error).
 _deferring = 0
 _pending: int | None = None
 #: How many :func:`unwinding` blocks hold the command now.
@@ -53,7 +49,6 @@ def _importing(frame: FrameType | None) -> bool:
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     global _pending
-    _received.append(signum)
     _pending = signum
     _answer(frame)
 
@@ -114,7 +109,6 @@ def unwinding(wanted: bool = True) -> Iterator[None]:
         handlers[signal.SIGINT] = _stop
     global _pending, _depth
     if not _depth:  # a new command (run() holds main(): one command)
-        _received.clear()
         _pending = None
     _depth += 1
     if wanted:
@@ -138,7 +132,7 @@ def interruption(error: BaseException) -> int | None:
         return signal.SIGTERM
     if isinstance(error, KeyboardInterrupt):
         return signal.SIGINT
-    return _received[-1] if _received else None
+    return _pending
 
 
 def stopped(signum: int) -> int:
