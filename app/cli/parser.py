@@ -216,7 +216,7 @@ def make_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=[],
         metavar="T",
-        help="bones, muscles, nerves, myths, motion",
+        help="bones, ligaments, muscles, nerves, myths, motion",
     )
     cmd.add_argument(
         "--type",

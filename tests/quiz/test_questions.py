@@ -118,6 +118,31 @@ def test_choices_hold_the_answer_once_and_are_stable(atlas, bank):
     assert [q.choices for q in again.questions] == [q.choices for q in bank.questions]
 
 
+def test_root_distractors_are_wrong_by_the_data(bank):
+    """A distractor that only leaves roots out ("L1" beside "T12, L1") or only adds one to
+    all the right ones is defensible (sources differ on T12 and L5 contributions): each
+    names a root the answer lacks and lacks one the answer names; four choices each."""
+    asked = [q for q in bank.select(types=["roots", "supply"]) if ", ".join(roots_in(q.answer)) == q.answer]
+    assert any(q.id == "roots:iliohypogastric_nerve" for q in asked)
+    for q in asked:
+        right = set(q.answer.split(", "))
+        assert len(q.choices) == CHOICES, q.id
+        for choice in q.choices:
+            if choice != q.answer:
+                named = set(choice.split(", "))
+                assert named - right and right - named, f"{q.id}: {choice!r} beside {q.answer!r}"
+    assert "L1" not in bank.by_id()["roots:iliohypogastric_nerve"].choices
+
+
+def test_ligaments_are_a_topic_of_their_own(bank, atlas):
+    ligaments = {s.id for s in atlas.catalogue if s.kind.value == "ligament"}
+    assert ligaments
+    for q in bank.questions:
+        if q.type.value in ("find", "name") and q.structure in ligaments:
+            assert q.topic is Topic.ligaments
+    assert not any(q.structure in ligaments for q in bank.select(topics=["bones"]))
+
+
 def test_name_choices_are_of_the_same_kind_where_there_are_enough(bank, atlas):
     by_name = {s.name: s for s in atlas.catalogue}
     for q in bank.select(types=["name"]):

@@ -56,6 +56,7 @@ class QuestionType(StrEnum):
 
 class Topic(StrEnum):
     bones = "bones"
+    ligaments = "ligaments"
     muscles = "muscles"
     nerves = "nerves"
     myths = "myths"
@@ -68,7 +69,7 @@ CLICKED = frozenset({QuestionType.find_it, QuestionType.attachment})
 _KIND_TOPIC = {
     Kind.bone: Topic.bones,
     Kind.disc: Topic.bones,
-    Kind.ligament: Topic.bones,
+    Kind.ligament: Topic.ligaments,
     Kind.muscle: Topic.muscles,
     Kind.nerve: Topic.nerves,
 }
@@ -322,7 +323,8 @@ class QuestionBank:
                 continue
             fact = stating[0]
             answer = sets[key]
-            choices = _choices(answer, list(sets.values()), f"roots:{key}")
+            others = _wrong_roots(nerve.roots, [s.roots for k, s in nerves.items() if k != key])
+            choices = _choices(answer, others, f"roots:{key}", fill=_shifted_roots(nerve.roots))
             out.append(
                 Question(
                     f"roots:{key}",
@@ -359,14 +361,16 @@ class QuestionBank:
                 answer = nerve_names[named[0]]
                 others = [name for k, name in nerve_names.items() if k not in named and k != "lumbar_plexus"]
                 prompt = f"Which nerve supplies the {what}?"
+                fill: list[str] = []
             else:
                 roots = roots_in(fact.text)
                 if not roots:
                     continue
                 answer = root_list(roots)
-                others = [root_list(s.roots) for s in nerves.values()]
+                others = _wrong_roots(roots, [s.roots for s in nerves.values()])
+                fill = _shifted_roots(roots)
                 prompt = f"Which spinal nerves supply the {what}?"
-            choices = _choices(answer, others, f"supply:{key}")
+            choices = _choices(answer, others, f"supply:{key}", fill=fill)
             out.append(
                 Question(
                     f"supply:{key}",
@@ -567,14 +571,43 @@ class QuestionBank:
         return Grade(False, QUALITY_WRONG, f"Not {chosen}: the answer is {question.answer}.")
 
 
-def _choices(answer: str, others: Sequence[str], key: str) -> tuple[str, ...]:
-    """The answer and up to three others, in an order fixed by ``key`` (the question's id)."""
+def _choices(answer: str, others: Sequence[str], key: str, fill: Sequence[str] = ()) -> tuple[str, ...]:
+    """The answer and up to three others (drawn from ``others``, then ``fill`` in its order
+    while they are too few), in an order fixed by ``key`` (the question's id)."""
     rng = random.Random(key)
     pool = [o for o in dict.fromkeys(others) if o != answer]
     picked = rng.sample(pool, min(CHOICES - 1, len(pool)))
+    picked += [f for f in dict.fromkeys(fill) if f != answer and f not in picked][: CHOICES - 1 - len(picked)]
     choices = [answer, *picked]
     rng.shuffle(choices)
     return tuple(choices)
+
+
+def _wrong_by_the_data(roots: Iterable[str], right: Iterable[str]) -> bool:
+    """A root list no one could defend as the answer ``right``: it names a root the data
+    does not give and leaves out one it does. A list of right roots only ("L1" for
+    "T12, L1") or all of them and one more is defensible: small contributions vary (the
+    atlas' own lumbar plexus is "L1-L4, usually with a small contribution from T12",
+    content/nerves.yaml, after gray42 and moore8)."""
+    named, wanted = set(roots), set(right)
+    return bool(named - wanted) and bool(wanted - named)
+
+
+def _wrong_roots(right: Sequence[str], candidates: Iterable[Sequence[str]]) -> list[str]:
+    """The candidates (other nerves' roots) that are wrong by the data, as root lists."""
+    return [root_list(c) for c in candidates if _wrong_by_the_data(c, right)]
+
+
+def _shifted_roots(right: Sequence[str]) -> list[str]:
+    """The same number of consecutive roots a level or more up or down the spine, nearest
+    first, wrong by the data: the choices that fill in when other nerves give too few."""
+    order = [r for r in _ROOT_ORDER if r in right]
+    if not order:
+        return []
+    first, size = _ROOT_ORDER.index(order[0]), len(order)
+    starts = sorted(range(len(_ROOT_ORDER) - size + 1), key=lambda i: (abs(i - first), i))
+    windows = [_ROOT_ORDER[i : i + size] for i in starts]
+    return [root_list(w) for w in windows if _wrong_by_the_data(w, right)]
 
 
 def _sources_of(facts: Iterable[Any]) -> tuple[str, ...]:
