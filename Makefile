@@ -59,7 +59,7 @@ pytest-quick:
 
 # The full stamina run: 2000 random user actions in the window (the suite runs a short one).
 soak: setup
-	$(BIN)/python -m pytest tests/qt/test_soak.py --soak-actions 2000 -s --timeout 1800
+	$(BIN)/python -m pytest tests/qt/test_soak.py --soak-actions 2000 -s --timeout 1800 --numprocesses 0
 
 # Frame times, click latency and memory in the real window (see README, Speed).
 bench: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def pytest_addoption(parser):
     parser.addoption(
         "--soak-actions",
         type=int,
-        default=250,
+        default=200,
         help="random user actions in the soak test (the full run uses 2000 or more)",
     )
 
@@ -179,3 +180,49 @@ def window(open_window, scene, catalogue):
     w = open_window(scene, library, errors, size=(1280, 800))
     w.plotter.render()
     return w
+
+
+# The fuzz tests' count, said once at the end of the run -------------------------------------
+
+
+def _bad_inputs_thrown() -> int:
+    """How many generated bad inputs the fuzz tests of this process threw."""
+    counts = [
+        module.BAD_INPUTS
+        for name in ("tests.cli.test_fuzz", "tests.cli.test_fuzz_data")
+        if (module := sys.modules.get(name)) is not None
+    ]
+    return sum(sum(count.values()) for count in counts)
+
+
+#: The bad inputs that the suite's worker processes (pytest-xdist) threw, as each finished.
+_THROWN_BY_WORKERS: list[int] = []
+
+
+def pytest_sessionfinish(session) -> None:
+    """A worker process hands its count to the controller (pytest-xdist's workeroutput)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["bad_inputs"] = _bad_inputs_thrown()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    _THROWN_BY_WORKERS.append(getattr(node, "workeroutput", {}).get("bad_inputs", 0))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many generated bad inputs the fuzz tests threw, said once at the end of the run
+    (a test that counted what the tests before it tried depended on their order)."""
+    total = _bad_inputs_thrown() + sum(_THROWN_BY_WORKERS)
+    if total:
+        terminalreporter.write_line(f"generated bad inputs thrown at loaders and commands: {total:,}")
+
+
+# Order -------------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The slow tests first (a stable sort: the rest keep their order): the suite's worker
+    processes (pytest-xdist) take them at the start, not one at the end while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

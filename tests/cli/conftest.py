@@ -87,16 +87,3 @@ def data_root(tmp_path) -> Path:
     shutil.copytree(paths.annotations_dir(), root / "annotations")
     shutil.copytree(paths.meshes_dir(), root / "meshes")
     return root
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """How many generated bad inputs the fuzz tests threw, said once at the end of the run
-    (a test that counted what the tests before it tried depended on their order)."""
-    counts = [
-        module.BAD_INPUTS
-        for name in ("tests.cli.test_fuzz", "tests.cli.test_fuzz_data")
-        if (module := sys.modules.get(name)) is not None
-    ]
-    total = sum(sum(count.values()) for count in counts)
-    if total:
-        terminalreporter.write_line(f"generated bad inputs thrown at loaders and commands: {total:,}")

@@ -5,6 +5,7 @@ a process shows the defect: what VTK writes to the descriptor, a file size limit
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -50,10 +51,16 @@ def rendered_lessons(tmp_path_factory):
     return out
 
 
-def _scene():
+@functools.cache
+def _atlas():
     from app.model.atlas import Atlas
 
-    return Atlas.load().scene()
+    return Atlas.load()
+
+
+def _scene():
+    """A fresh scene, as the atlas opens (its data set read once: they are never changed)."""
+    return _atlas().scene()
 
 
 def test_every_step_image_is_its_own_step(rendered_lessons):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.qt.bench import run, summary
 
 
@@ -10,6 +12,7 @@ def test_summary_statistics():
     assert stats == {"median_ms": 30.0, "p95_ms": 1000.0, "n": 5}
 
 
+@pytest.mark.slow
 def test_bench_short_run_in_the_window(qtbot):
     result = run(
         size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1, processes=1,
