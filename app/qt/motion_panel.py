@@ -210,11 +210,14 @@ class MotionPanel(QWidget):
                 f"<tr><td>{name}</td><td align='right'>{lengths[muscle]:.0f}</td>"
                 f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm}</td></tr>"
             )
-        header = (
-            "<tr><th align='left'>Muscle</th><th align='right'>Length<br>mm</th>"
-            "<th align='right'>of<br>neutral</th><th align='right'>Arm<br>mm</th></tr>"
+        header = (  # one line: two-line headers read across as "Length of / mm neutral"
+            "<tr><th align='left'>Muscle</th><th align='right'>mm</th>"
+            "<th align='right'>%</th><th align='right'>Arm</th></tr>"
         )
-        note = "<tr><td colspan='4'><small>Arm: moment arm for hip flexion</small></td></tr>"
+        note = (
+            "<tr><td colspan='4'><small>Length in mm and in % of standing; "
+            "Arm: moment arm for hip flexion, mm</small></td></tr>"
+        )
         return f"<table cellspacing='2'>{header}{''.join(rows)}{note}</table>"
 
     # the plot and the colour bar
@@ -232,8 +235,8 @@ class MotionPanel(QWidget):
             layout = self.layout()
             assert isinstance(layout, QVBoxLayout)
             at = layout.indexOf(self.colour_by_length)
-            layout.insertWidget(at, self.plot)  # above the check box, the colour bar below it
-            layout.insertWidget(at + 2, self.bar)
+            layout.insertWidget(at + 1, self.bar)  # the colour bar under the check box
+            layout.insertWidget(at + 3, self.plot)  # under the table: both in sight on a laptop
             self._show_length_colours(self.scene.length_colours)
         self._update_plot()
 
