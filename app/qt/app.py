@@ -15,7 +15,9 @@ def run_viewer(atlas: Atlas, view: str | None = None, detail: str = "standard") 
     Problems found in the data and annotation files are shown without blocking: the app
     runs with whatever was valid.
     """
+    from app.qt.docks import fit_to_screen
     from app.qt.main_window import MainWindow
+    from app.qt.welcome import welcome_once
 
     application = QApplication.instance() or QApplication(sys.argv)
     application.setApplicationName("Psoas Atlas")
@@ -24,6 +26,9 @@ def run_viewer(atlas: Atlas, view: str | None = None, detail: str = "standard") 
     if view:
         window.scene.set_view(view)
     window.show()
+    application.processEvents()  # the window manager's frame, known once the window is shown
+    fit_to_screen(window)
     if window.problems:
         window.show_problems()
+    welcome_once(window)  # the first run only (the window keeps the box)
     return int(application.exec())

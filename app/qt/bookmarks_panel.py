@@ -358,6 +358,10 @@ class BookmarksPanel(QWidget):
         name.selectAll()
         note = QLineEdit(dialog)
         note.setPlaceholderText("Optional: what this view shows (the caption in a lesson)")
+        # Wide enough for the proposed name and the note's hint whole (Qt's default cut them).
+        metrics, screen = name.fontMetrics(), self.screen().availableGeometry().width()
+        longest = max(metrics.horizontalAdvance(text) for text in (name.text(), note.placeholderText()))
+        name.setMinimumWidth(min(longest + 4 * metrics.averageCharWidth(), screen * 2 // 3))
         form = QFormLayout(dialog)
         form.addRow("Name", name)
         form.addRow("Note", note)

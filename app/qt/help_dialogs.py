@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import __version__
 from app.model.anatomy.structures import Problem
-from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS
+from app.qt.presentation import NEXT_KEYS, PREVIOUS_KEYS, REPLAY_KEYS
+from app.qt.quiz_panel import QuizPanel
 
 MOUSE_HELP = [
     ("Left drag", "rotate"),
@@ -30,30 +31,36 @@ ABOUT_HTML = (
 )
 
 
-def shortcuts_html(actions: Iterable[QAction]) -> str:
-    """The mouse, every action's key, and presentation mode's keys, as an HTML table."""
+def shortcuts_html(actions: Iterable[QAction], quiz_keys: Iterable[QAction] = ()) -> str:
+    """The mouse, every action's keys, presentation mode's keys and the quiz's answer keys
+    (live only while a question waits), as an HTML table."""
 
     def names(keys: tuple[Qt.Key, ...]) -> str:
         native = QKeySequence.SequenceFormat.NativeText
         return ", ".join(QKeySequence(key).toString(native) for key in keys)
 
+    def keys_of(action: QAction) -> str:
+        native = QKeySequence.SequenceFormat.NativeText
+        return ", ".join(key.toString(native) for key in action.shortcuts())
+
     pairs = list(MOUSE_HELP)
-    for action in actions:
-        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        if key:
-            pairs.append((key, action.text().replace("&", "")))
+    pairs += [(keys_of(a), a.text().replace("&", "")) for a in actions if keys_of(a)]
     pairs += [
         (names(NEXT_KEYS), "Presentation: next step"),
         (names(PREVIOUS_KEYS), "Presentation: previous step"),
+        (names(REPLAY_KEYS), "Presentation: play the step's movement again"),
         ("Esc", "Presentation: leave"),
     ]
+    pairs += [(keys_of(a), f"Quiz: {a.text().replace('&', '')}") for a in quiz_keys if keys_of(a)]
     rows = [f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in pairs]
     return "<table cellspacing='4'>" + "".join(rows) + "</table>"
 
 
 def show_shortcuts(parent: QWidget, actions: Iterable[QAction]) -> QMessageBox:
     """The F1 list, not modal: the keys can be tried with it open."""
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", shortcuts_html(actions), parent=parent)
+    quiz = [a for a in parent.actions() if isinstance(a.parent(), QuizPanel)]  # the answer keys
+    text = shortcuts_html(actions, quiz)
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard Shortcuts", text, parent=parent)
     box.setModal(False)
     box.show()
     return box

@@ -35,7 +35,7 @@ from app.model.teaching.bookmarks import BookmarkStore
 from app.model.teaching.lessons import Lesson, load_lessons
 from app.qt.bookmarks_panel import BookmarksPanel
 from app.qt.commands import COMMANDS
-from app.qt.docks import add_dock, motion_column
+from app.qt.docks import Pages, add_dock, fit_to_screen, motion_column, set_dock_widths
 from app.qt.file_actions import CANNOT_POSE
 from app.qt.flight import CameraFlight
 from app.qt.full_screen import FullScreen
@@ -89,7 +89,6 @@ class MainWindow(QMainWindow):
         bookmarks = bookmarks if bookmarks is not None else BookmarkStore.default(scene.catalogue)
         self.problems.extend(bookmarks.problems)
         self.setWindowTitle("Psoas Atlas")
-        self.resize(1280, 800)
 
         # Frames are drawn on model events; no periodic re-render burning CPU while idle.
         self.plotter = AtlasInteractor(self, auto_update=False)
@@ -138,6 +137,8 @@ class MainWindow(QMainWindow):
         left = (self.structures_dock, self.bookmarks_dock, self.motion_dock, self.section_dock)
         self.quiz_mode = QuizMode(self, hidden_docks=left)
         self.quiz_mode.withholding_changed.connect(self._quiz_withholding_changed)
+        fit_to_screen(self)  # within the screen; the docks' widths whatever its size
+        set_dock_widths(self, [d for d in left if d], (self.info_dock, self.slice_dock, self.quiz_dock))
 
         scene.changed.connect(self._on_scene_changed)
         self.history.changed.connect(self._update_undo)
@@ -175,14 +176,15 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.structures_dock, self.bookmarks_dock)
         self.motion: MotionPanel | None = None
         self.motion_dock: QDockWidget | None = None
+        self.motion_pages: Pages | None = None
         self.play_bar: PlayBar | None = None
         if scene.body is not None:
             self.motion = MotionPanel(scene, scene.body, self)
             # While a slider is held only the low-detail surfaces are posed.
             self.motion.dragging.connect(self._hold_detail)
             self.play_bar = PlayBar(self.player, scene.body.motion, self)
-            column = motion_column(self, self.play_bar, self.motion)  # ten joints and a table
-            self.motion_dock = add_dock(self, "Motion", column, left, 270, True)
+            self.motion_pages = motion_column(self, self.play_bar, self.motion)  # joints; player
+            self.motion_dock = add_dock(self, "Motion", self.motion_pages, left, 270)
             self.motion_dock.visibilityChanged.connect(self.motion.set_on_screen)
             self.tabifyDockWidget(self.bookmarks_dock, self.motion_dock)
         self.section_panel = SectionPanel(scene, self)
@@ -271,6 +273,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(CANNOT_POSE, 5000)
             return
         self.motion_dock.raise_()
+        if self.motion_pages is not None:  # the player in sight, where it shows its progress
+            self.motion_pages.ensureWidgetVisible(self.play_bar)
         self.play_bar.toggle()
 
     def set_group_opacity(self, group: Group, opacity: float) -> None:
@@ -316,18 +320,13 @@ class MainWindow(QMainWindow):
         for command in COMMANDS:
             if command.needs_selection:
                 self.actions_by_name[command.name].setEnabled(enabled)
-        self.opacity_slider.setEnabled(enabled)
-        if structure_id is None:
+        # While a question waits the name would give the answer away.
+        structure = None if structure_id is None or self.quiz.waiting else self.scene.catalogue[structure_id]
+        self.opacity_row.show_for(enabled, structure.name if structure else None)
+        if structure is None:
             self.statusBar().clearMessage()
-            self.opacity_label.setText("Opacity")
-            return
-        if self.quiz.waiting:  # the name would give the answer away
-            self.statusBar().clearMessage()
-            self.opacity_label.setText("Opacity")
-            return
-        structure = self.scene.catalogue[structure_id]
-        self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
-        self.opacity_label.setText(f"Opacity of {structure.name}")
+        else:
+            self.statusBar().showMessage(f"{structure.name} — {structure.latin}")
 
     def _sync_slider(self) -> None:
         self.opacity_row.sync()
@@ -428,7 +427,7 @@ class MainWindow(QMainWindow):
 
     # Help (app.qt.help_dialogs)
     def shortcuts_html(self) -> str:
-        return shortcuts_html(self.actions_by_name.values())
+        return shortcuts_html(self.actions_by_name.values(), self.quiz.key_actions)
 
     def show_problems(self) -> None:
         self.problems_box = show_problems(self, self.problems)

@@ -84,7 +84,7 @@ def _add_view_entries(window: MenuHost, view_menu, view_docks: Sequence[QDockWid
     first = view_menu.actions()[0]
     for view in VIEWS.values():
         action = add_action(
-            window, f"view_{view.name}", f"{view.label} View", view.shortcut,
+            window, f"view_{view.name}", f"{view.title} View", view.shortcut,
             lambda _=False, n=view.name: scene.set_view(n),
         )  # fmt: skip
         view_menu.insertAction(first, action)

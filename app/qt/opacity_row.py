@@ -32,6 +32,13 @@ class OpacityRow(QWidget):
         if self.scene.selected:
             self.scene.set_opacity(self.scene.selected, value / 100)
 
+    def show_for(self, selected: bool, name: str | None) -> None:
+        """Shown only with something selected (a slider that moves nothing is noise), named
+        after ``name`` where it may be said (not while a quiz question waits)."""
+        self.setVisible(selected)
+        self.slider.setEnabled(selected)
+        self.label.setText(f"Opacity of {name}" if name else "Opacity")
+
     def sync(self) -> None:
         """Show the selected structure's opacity (the slider's signals held)."""
         if self.scene.selected:

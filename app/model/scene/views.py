@@ -20,6 +20,11 @@ class View:
     up: tuple[float, float, float]
     shortcut: str
 
+    @property
+    def title(self) -> str:
+        """The label in title case, as a menu item names it: ``Left Lateral``."""
+        return " ".join(word[0].upper() + word[1:] for word in self.label.split())
+
 
 VIEWS: dict[str, View] = {
     v.name: v
