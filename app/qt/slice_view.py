@@ -16,13 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedLayout,
     QVBoxLayout,
     QWidget,
@@ -56,6 +58,11 @@ class SliceView(QWidget):
         super().__init__(parent)
         self.scene, self.facts, self.sources = scene, facts, sources
         self.canvas: FigureCanvasQTAgg | None = None
+        #: The canvas scrolls: in a narrow dock the drawing and its tables are taller than it.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.piece: Slice | None = None
         self._cut_for: tuple | None = None  # what self.piece was cut for
         self.on_screen = False
@@ -123,7 +130,7 @@ class SliceView(QWidget):
         if not has_section or self.canvas is None:
             self.stack.setCurrentWidget(self.hint)
         else:
-            self.stack.setCurrentWidget(self.canvas)
+            self.stack.setCurrentWidget(self.scroll)
 
     def current_slice(self) -> Slice | None:
         """The scene's slice, cut again only when the section, pose or shown set changed."""
@@ -147,12 +154,18 @@ class SliceView(QWidget):
         if piece is None or self.canvas is None:
             self.drawn.emit()  # the hint is what is shown
             return
-        from app.render.slice_drawing import draw_slice
+        from app.render.slice_drawing import content_height, draw_slice
 
+        figure = self.canvas.figure
         draw_slice(
             piece, self.scene.catalogue, self.facts, self.sources, safe_zones=self.safe_zones.isChecked(),
-            figure=self.canvas.figure, palette=self.scene.palette, selected=self.scene.selected,
+            figure=figure, palette=self.scene.palette, selected=self.scene.selected,
+            pose_name=self.pose_name(), flow=True,
         )  # fmt: skip
+        # As tall as what is drawn (the dock scrolls); the width decides it, so once is enough.
+        need = round(content_height(figure) * figure.dpi / self.canvas.device_pixel_ratio)
+        if need != self.canvas.minimumHeight():
+            self.canvas.setMinimumHeight(need)
         self.canvas.draw_idle()
         self.draws += 1
         self.drawn.emit()
@@ -164,13 +177,21 @@ class SliceView(QWidget):
         from app.render.slice_drawing import DPI
 
         canvas = FigureCanvasQTAgg(Figure(figsize=(6, 4.5), dpi=DPI))
-        canvas.setParent(self)
         canvas.setMinimumSize(280, 220)
         canvas.setAccessibleName("Slice view: the section's cut faces, areas and nerves")
         canvas.mpl_connect("button_press_event", self._clicked)
         canvas.mpl_connect("resize_event", lambda _event: self.schedule())
-        self.stack.addWidget(canvas)
+        self.scroll.setWidget(canvas)
+        self.stack.addWidget(self.scroll)
         self.canvas = canvas
+
+    def pose_name(self) -> str | None:
+        """The scene's pose by its title when it is a named pose ("Leg lift (right hip
+        flexion)"), else None: the drawing names the joints itself."""
+        body = self.scene.body
+        if body is None:
+            return None
+        return next((p.title for p in body.motion.poses.values() if p.pose == self.scene.pose), None)
 
     # clicks
     def structure_at(self, u: float, v: float) -> str | None:

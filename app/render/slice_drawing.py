@@ -14,24 +14,36 @@ Drawn with matplotlib (no Qt): the window shows the figure on its Qt canvas, and
 from __future__ import annotations
 
 import io
-import re
-import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import blended_transform_factory
 
-from app.model.anatomy.structures import Catalogue, Kind, Structure
+from app.model.anatomy.structures import Catalogue, Kind
 from app.model.io.atomic import atomic_write_bytes
-from app.model.motion.kinematics import Pose
+from app.model.motion.kinematics import JOINTS
 from app.model.scene.palette import Palette, rgb
-from app.model.sections.cross_section import ZONES, Cut, NervePlace, SectionFacts, Slice
-from app.model.sections.planes import DISC_LEVELS, level_label
+from app.model.sections.cross_section import ZONES, Cut, SectionFacts, Slice
+from app.model.sections.planes import level_label
+from app.render.slice_tables import (
+    INK,
+    SAFE_COLOR,
+    Column,
+    Ruler,
+    area_table,
+    nerve_table,
+    short_citation,
+    short_name,
+    zone_note,
+)
+
+__all__ = ["DEFAULT_SIZE", "DPI", "FORMATS", "draw_slice", "short_citation", "slice_bytes", "title_of"]
 
 #: The formats ``section`` writes, by file suffix.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -43,33 +55,15 @@ DEFAULT_SIZE = (1169, 827)
 LABEL_MIN_CM2 = 0.5
 #: Drawing order, bottom to top.
 LAYERS = {Kind.bone: 0, Kind.disc: 1, Kind.ligament: 2, Kind.muscle: 3, Kind.nerve: 4}
-#: The working zone Uribe et al. recommend, and the zones' bands.
-SAFE_COLOR = "#1a9850"
+#: The safe zones' bands.
 ZONE_COLORS = ("#deebf7", "#6baed6")
-INK = "#222222"
-#: Shorter names for long nerve labels.
-SHORT_NAMES = {"lateral_femoral_cutaneous_nerve": "Lat. fem. cutaneous"}
+#: Narrower than this (inches), the tables under the drawing are stacked, not side by side.
+NARROW_IN = 7.0
+#: The labels' columns may take this share of the width at most; longer names are shortened.
+LABELS_SHARE = 0.5
+#: A label's leader line, between its text and the drawing (share of the figure's width).
+LEAD = 0.03
 VIEWED_FROM = {"A": "the front", "P": "behind", "R": "the right", "L": "the left"}
-
-
-def short_name(structure: Structure) -> str:
-    """The name without its side (the drawing's letters say the side) nor "nerve"."""
-    base = structure.id.removesuffix("_right").removesuffix("_left")
-    if base in SHORT_NAMES:
-        return SHORT_NAMES[base]
-    name = re.sub(r"^(Right|Left) ", "", structure.name)
-    name = name[0].upper() + name[1:]
-    return name.removesuffix(" nerve") if structure.kind is Kind.nerve else name
-
-
-def short_citation(key: str, sources: Mapping[str, str]) -> str:
-    """``Reid et al. 1994`` from a bibliography entry (the key where it has none)."""
-    text = sources.get(key, "")
-    author = re.match(r"\s*([^\s,]+)", text)
-    year = re.search(r"\b(19|20)\d\d\b", text)
-    if not author or not year:
-        return key
-    return f"{author.group(1)} et al. {year.group(0)}"
 
 
 def title_of(piece: Slice, pose_name: str | None = None) -> str:
@@ -79,8 +73,16 @@ def title_of(piece: Slice, pose_name: str | None = None) -> str:
     seen = "below" if piece.frame.axial else VIEWED_FROM.get(_letter(piece.frame.normal), "the side")
     title = f"{section.orientation.capitalize()} section {where}, seen from {seen}"
     if piece.pose:
-        title += f"; pose: {pose_name or Pose.of(piece.pose).describe()}"
+        title += f"; pose: {pose_name or pose_words(piece.pose)}"
     return title
+
+
+def pose_words(pose: Mapping[str, float]) -> str:
+    """A pose as a reader says it: ``Right hip flexion 90°`` (not ``hip_flexion_right=90``)."""
+    return (
+        ", ".join(f"{JOINTS[j].label if j in JOINTS else j} {a:g}°" for j, a in pose.items() if a)
+        or "neutral"
+    )
 
 
 def _letter(direction: np.ndarray) -> str:
@@ -110,25 +112,43 @@ def draw_slice(
     palette: Palette | None = None,
     selected: str | None = None,
     pose_name: str | None = None,
+    flow: bool = False,
 ) -> Figure:
     """Draw ``piece`` on ``figure`` (cleared; a new one of :data:`DEFAULT_SIZE` if None).
 
     ``facts`` and ``sources``: the published areas, safe zones and the citations of both;
     ``palette``: the scene's colours; ``selected``: a structure outlined in the palette's
-    selection colour. The section's axes is labelled "section" (clicks find it)."""
+    selection colour; ``pose_name``: the pose as the title names it. The section's axes is
+    labelled "section" (clicks find it). On a page the drawing takes the figure's upper part
+    and the tables its lower; with ``flow`` (a window's scrolled panel) everything is set from
+    the top at sizes that follow the width only, and :func:`content_height` says how tall
+    the figure must be to show it all. The labels' columns, the title and the tables are
+    measured so that each fits its room; under :data:`NARROW_IN` the tables are stacked."""
     if figure is None:
         figure = Figure(figsize=(DEFAULT_SIZE[0] / DPI, DEFAULT_SIZE[1] / DPI), dpi=DPI)
     figure.clear()
     figure.set_facecolor("white")
     width_in, height_in = figure.get_size_inches()
-    scale = min(width_in / 11.69, height_in / 8.27) ** 0.5  # text grows a little on larger pages
+    page = min(width_in / 11.69, height_in / 8.27) if not flow else width_in / 11.69
+    scale = page**0.5  # text grows a little on larger pages
     size = max(6.0, 8.5 * scale)
-    figure.text(
-        0.5, 0.975, title_of(piece, pose_name), ha="center", va="top", fontsize=size * 1.55,
-        fontweight="bold", color=INK,
-    )  # fmt: skip
+    ruler, line = Ruler(figure), size * 1.5 / 72 / height_in
+    title = ruler.wrap(title_of(piece, pose_name), 0.96, size * 1.55, "bold")
+    top = 1 - (0.08 if flow else 0.025 * height_in) / height_in
+    figure.text(0.5, top, title, ha="center", va="top", fontsize=size * 1.55, fontweight="bold", color=INK)
+    top -= 1.55 * line * (title.count("\n") + 1) + 2.4 * line  # room for the "A" over the drawing
 
-    axes = figure.add_axes((0.2, 0.36, 0.6, 0.55), label="section")
+    bounds = _extent(piece)
+    entries = _label_entries(piece, catalogue, bounds)
+    left_w, right_w = _fit_labels(entries, ruler, size)
+    x0, x1 = 0.02 + left_w + LEAD, 0.98 - right_w - LEAD
+    if flow and bounds is not None:  # as tall as the drawing's shape at this width, or its labels
+        aspect = (bounds[3] - bounds[1]) / max(bounds[2] - bounds[0], 1e-6)
+        labels_in = max(len(labels) for labels in entries.values()) * size * 1.45 / 72 / 1.12
+        bottom = top - max(min(aspect, 0.75) * (x1 - x0) * width_in, labels_in) / height_in
+    else:
+        bottom = 0.36
+    axes = figure.add_axes((x0, bottom, x1 - x0, top - bottom), label="section")
     axes.set_axis_off()
     axes.set_anchor("N")  # the tables go right under the drawing, whatever its shape
     color_of = _colors(catalogue, palette)
@@ -153,12 +173,11 @@ def draw_slice(
             markeredgewidth=2 if chosen else 0.8, zorder=8, gid=nid,
         )  # fmt: skip
 
-    bounds = _extent(piece)
     if bounds is not None:
-        left, bottom, right, top = bounds
-        pad = 0.06 * max(right - left, top - bottom)
+        left, low, right, high = bounds
+        pad = 0.06 * max(right - left, high - low)
         axes.set_xlim(left - pad, right + pad)
-        axes.set_ylim(bottom - pad, top + pad)
+        axes.set_ylim(low - pad, high + pad)
     axes.set_aspect("equal", adjustable="box")
     axes.apply_aspect()
     if not piece.cuts:
@@ -170,14 +189,31 @@ def draw_slice(
         if safe_zones:
             _draw_zones(axes, piece, facts, size)
         _scale_bar(axes, size)
-        _labels(figure, axes, piece, catalogue, size)
+        _labels(figure, axes, entries, size)
     _edge_letters(axes, piece, size)
-    line = size * 1.5 / 72 / height_in
     top = axes.get_position().y0 - 2.6 * line  # under the "P" below the drawing
+    narrow = width_in < NARROW_IN
     if safe_zones:
-        top = _zone_note(figure, piece, facts, sources, size, top) - 0.8 * line
-    _tables(figure, piece, catalogue, facts, sources, size, top)
+        note = Column(figure, ruler, size, 0.03, 0.97, top)
+        zone_note(note, piece, facts, sources)
+        top = note.y - 0.5 * line
+    areas = Column(figure, ruler, size, 0.03, 0.97 if narrow else 0.40, top)
+    area_table(areas, piece, catalogue, facts, sources)
+    nerves = Column(
+        figure, ruler, size, 0.03 if narrow else 0.45, 0.97, areas.y - 0.5 * line if narrow else top
+    )
+    nerve_table(nerves, piece, catalogue, stacked=narrow)
     return figure
+
+
+def content_height(figure: Figure) -> float:
+    """How tall (inches) the drawing's text needs the figure to be: its lowest text's foot,
+    measured from the top, and a line's margin (a flowing drawing may need more than it has)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    renderer = RendererAgg(1, 1, figure.dpi)
+    lowest = min((t.get_window_extent(renderer).y0 for t in figure.texts if t.get_text()), default=0.0)
+    return float(figure.get_size_inches()[1] - lowest / figure.dpi + 0.15)
 
 
 def _colors(catalogue: Catalogue, palette: Palette | None) -> Callable[[str], str]:
@@ -228,14 +264,24 @@ def _midline_u(piece: Slice, catalogue: Catalogue) -> float:
     return 0.0
 
 
-def _labels(figure: Figure, axes: Axes, piece: Slice, catalogue: Catalogue, size: float) -> None:
-    """Name the main faces and every nerve in two columns beside the drawing, each with a
-    leader line to its face; the labels of a column are spread so that none overlap, in
-    the order of their faces from top to bottom (so leader lines do not cross)."""
-    to_axes = axes.transData + axes.transAxes.inverted()
-    midline = float(to_axes.transform((_midline_u(piece, catalogue), 0))[0])
-    columns: dict[str, list[tuple[float, float, str, bool]]] = {"left": [], "right": []}
-    middle: list[tuple[float, float, str, bool]] = []
+@dataclass
+class _Label:
+    """A face's name beside the drawing, and the point (drawing mm) its leader line goes to."""
+
+    u: float
+    v: float
+    text: str
+    nerve: bool
+
+
+def _label_entries(piece: Slice, catalogue: Catalogue, bounds) -> dict[str, list[_Label]]:
+    """The main faces and every nerve, in the column on their side of the midline (the
+    midline's vertebra and disc where there is room), top to bottom."""
+    columns: dict[str, list[_Label]] = {"left": [], "right": []}
+    if bounds is None:
+        return columns
+    midline = _midline_u(piece, catalogue)
+    middle: list[_Label] = []
     for sid, cut in piece.cuts.items():
         structure = catalogue[sid]
         if structure.kind is Kind.nerve:
@@ -245,26 +291,57 @@ def _labels(figure: Figure, axes: Axes, piece: Slice, catalogue: Catalogue, size
             at = biggest.representative_point().coords[0]
         else:
             continue
-        x, y = to_axes.transform(at)
-        entry = (float(x), float(y), short_name(structure), structure.kind is Kind.nerve)
+        label = _Label(float(at[0]), float(at[1]), short_name(structure), structure.kind is Kind.nerve)
         if structure.side.value == "midline":
-            middle.append(entry)
+            middle.append(label)
         else:
-            columns["left" if x < midline else "right"].append(entry)
-    for entry in middle:  # the vertebra and disc go where there is room
-        columns[min(columns, key=lambda c: len(columns[c]))].append(entry)
+            columns["left" if label.u < midline else "right"].append(label)
+    for label in middle:  # the vertebra and disc go where there is room
+        columns[min(columns, key=lambda c: len(columns[c]))].append(label)
+    for labels in columns.values():
+        labels.sort(key=lambda e: -e.v)
+    return columns
 
-    height_in = axes.get_position().height * figure.get_size_inches()[1]
-    gap = size * 1.45 / 72 / height_in
-    for column, entries in columns.items():
-        entries.sort(key=lambda e: -e[1])
-        slots = _spread([e[1] for e in entries], gap, low=-0.1, high=1.08)
-        x_text = -0.04 if column == "left" else 1.04
-        for (x, y, text, nerve), slot in zip(entries, slots, strict=True):
+
+def _fit_labels(columns: dict[str, list[_Label]], ruler: Ruler, size: float) -> tuple[float, float]:
+    """The widths of the left and right columns of labels (shares of the figure's width),
+    the names shortened word by word ("Quadratus lumborum": "Quadr. lumborum") while the
+    two take more than :data:`LABELS_SHARE` of it (a narrow panel)."""
+
+    def widths() -> tuple[float, float]:
+        def width(labels: list[_Label]) -> float:
+            return max(
+                (ruler.width(e.text, size, style="italic" if e.nerve else "normal") for e in labels),
+                default=0.0,
+            )
+
+        return width(columns["left"]), width(columns["right"])
+
+    for keep in (8, 6, 5, 4):
+        if sum(widths()) <= LABELS_SHARE:
+            break
+        for label in (e for labels in columns.values() for e in labels):
+            label.text = " ".join(w if len(w) <= keep + 1 else w[:keep] + "." for w in label.text.split())
+    return widths()
+
+
+def _labels(figure: Figure, axes: Axes, columns: dict[str, list[_Label]], size: float) -> None:
+    """Name the faces in two columns beside the drawing, each with a leader line to its
+    face; the labels of a column are spread so that none overlap, in the order of their
+    faces from top to bottom (so leader lines do not cross)."""
+    to_axes = axes.transData + axes.transAxes.inverted()
+    box = axes.get_position()
+    gap = size * 1.45 / 72 / (box.height * figure.get_size_inches()[1])
+    across = blended_transform_factory(figure.transFigure, axes.transAxes)  # x: figure; y: axes
+    for column, labels in columns.items():
+        points = [to_axes.transform((e.u, e.v)) for e in labels]
+        slots = _spread([float(p[1]) for p in points], gap, low=-0.1, high=1.08)
+        x_text = box.x0 - LEAD if column == "left" else box.x1 + LEAD
+        for label, point, slot in zip(labels, points, slots, strict=True):
             axes.annotate(
-                text, xy=(x, y), xycoords="axes fraction", xytext=(x_text, slot),
-                textcoords="axes fraction", ha="right" if column == "left" else "left", va="center",
-                fontsize=size, fontstyle="italic" if nerve else "normal", color=INK,
+                label.text, xy=(float(point[0]), float(point[1])), xycoords="axes fraction",
+                xytext=(x_text, slot), textcoords=across, ha="right" if column == "left" else "left",
+                va="center", fontsize=size, fontstyle="italic" if label.nerve else "normal", color=INK,
                 annotation_clip=False, zorder=11,
                 arrowprops={
                     "arrowstyle": "-", "color": "0.35", "linewidth": 0.6, "shrinkA": 1, "shrinkB": 0,
@@ -325,135 +402,6 @@ def _draw_zones(axes: Axes, piece: Slice, facts: SectionFacts, size: float) -> N
             arrowprops={"arrowstyle": "-|>", "color": SAFE_COLOR, "linewidth": 2.2, "mutation_scale": 14},
             zorder=9,
         )  # fmt: skip
-
-
-def _wrap(figure: Figure, text: str, width: float, size: float) -> str:
-    """``text`` broken into lines that fit ``width`` (a share of the figure's width) at
-    ``size`` points (DejaVu Sans averages about 0.55 em a character)."""
-    chars = max(20, int(width * figure.get_size_inches()[0] * 72 / (0.55 * size)))
-    return "\n".join(textwrap.wrap(text, chars)) or text
-
-
-def _zone_note(
-    figure: Figure, piece: Slice, facts: SectionFacts, sources: Mapping[str, str], size: float, top: float
-) -> float:
-    """Under the drawing: what the zones are, the working zone at this level, the paper.
-    Returns where the next text may start (figure fraction)."""
-    key = facts.safe_zones_source
-    if not piece.frame.axial:
-        text = "Safe zones are drawn on axial sections, at the disc spaces."
-    elif not piece.zone_bounds:
-        studied = [level_label(level) for level in DISC_LEVELS if level in facts.safe_zones]
-        span = f" ({studied[0]} to {studied[-1]})" if studied else ""
-        text = f"Trans-psoas safe zones are defined at the disc spaces{span}, not at this level."
-    else:
-        zone = facts.safe_zones.get(piece.level or "")
-        level = level_label(piece.level) if piece.level else "this disc"
-        if zone is None:
-            working = f"no safe working zone was published for {level}"
-        else:
-            working = f"working zone at {level} (green arrows): {zone.says}"
-        text = f"Safe zones I to IV: the disc's depth in quarters, front to back; {working}."
-    line = size * 1.5 / 72 / figure.get_size_inches()[1]
-    note = figure.text(0.5, top, _wrap(figure, text, 0.94, size), ha="center", va="top", fontsize=size,
-                       color=SAFE_COLOR)  # fmt: skip
-    top -= line * (note.get_text().count("\n") + 1)
-    cite = _wrap(figure, f"{short_citation(key, sources)}: {sources.get(key, key)}", 0.94, size * 0.85)
-    figure.text(0.5, top, cite, ha="center", va="top", fontsize=size * 0.85, color="0.3")
-    return top - line * 0.9 * (cite.count("\n") + 1)
-
-
-def _where(place: NervePlace, name_of: Callable[[str], str]) -> str:
-    """:meth:`NervePlace.describe`, less a zone that is outside the disc's depth."""
-    text = place.describe(name_of)
-    return re.sub(r" \(zone (anterior|posterior) to [IV]+\)$", "", text)
-
-
-def _tables(
-    figure: Figure,
-    piece: Slice,
-    catalogue: Catalogue,
-    facts: SectionFacts,
-    sources: Mapping[str, str],
-    size: float,
-    top: float,
-) -> None:
-    """The muscles' areas (right, left, published) and where each nerve lies, as text."""
-    line = size * 1.5 / 72 / figure.get_size_inches()[1]
-    muscles: dict[str, dict[str, float]] = {}
-    names: dict[str, str] = {}
-    for sid, cut in piece.cuts.items():
-        structure = catalogue[sid]
-        if structure.kind is not Kind.muscle:
-            continue
-        base = sid.removesuffix("_right").removesuffix("_left")
-        muscles.setdefault(base, {})[structure.side.value] = cut.area_cm2
-        names[base] = short_name(structure)
-    bold: dict[str, Any] = {"fontsize": size, "fontweight": "bold", "color": INK, "va": "top"}
-    plain: dict[str, Any] = {"fontsize": size, "color": INK, "va": "top"}
-    figure.text(0.03, top, "Cross-sectional area (cm²)", **bold)
-    columns = {"right": 0.27, "left": 0.34}
-    for side, x in columns.items():
-        figure.text(x, top, side.capitalize(), ha="right", **bold)
-    cited: list[str] = []
-    y = top
-    for base in sorted(muscles, key=lambda b: (not b.startswith("psoas_major"), b)):
-        y -= line
-        figure.text(0.03, y, names[base], **plain)
-        for side, x in columns.items():
-            value = muscles[base].get(side)
-            figure.text(x, y, "—" if value is None else f"{value:.1f}", ha="right", **plain)
-        for published in facts.published(base):
-            here = " (this level)" if published.level == piece.level else ""
-            said = (
-                f"published: {published.cm2:g} cm² at {level_label(published.level)}{here}, "
-                f"{published.who} ({short_citation(published.source, sources)})"
-            )
-            said = _wrap(figure, said, 0.38, size * 0.9)
-            y -= line
-            figure.text(0.045, y, said, fontsize=size * 0.9, color="0.3", va="top")
-            y -= line * 0.9 * said.count("\n")
-            if published.source not in cited:
-                cited.append(published.source)
-    if not muscles:
-        y -= line
-        figure.text(0.03, y, "No muscle is cut here.", fontsize=size, color="0.4", va="top")
-    for key in cited:
-        cite = _wrap(figure, f"{short_citation(key, sources)}: {sources.get(key, key)}", 0.4, size * 0.8)
-        y -= line * 1.3
-        figure.text(0.03, y, cite, fontsize=size * 0.8, color="0.35", va="top")
-
-    def name_of(sid: str) -> str:
-        return short_name(catalogue[sid]).lower() if sid in catalogue else sid
-
-    rows: dict[str, dict[str, str]] = {}
-    for nid, place in piece.nerves.items():
-        base = nid.removesuffix("_right").removesuffix("_left")
-        rows.setdefault(base, {})[catalogue[nid].side.value] = _where(place, name_of)
-        names[base] = short_name(catalogue[nid])
-    x_name, x_right, x_left = 0.45, 0.585, 0.79
-    figure.text(x_name, top, "Nerve", **bold)
-    figure.text(x_right, top, "Right", **bold)
-    figure.text(x_left, top, "Left", **bold)
-    y = top
-    small = size * 0.9
-    for base, sides in rows.items():
-        y -= line
-        figure.text(x_name, y, names[base], fontsize=size, fontstyle="italic", color=INK, va="top")
-        right, left = sides.get("right"), sides.get("left")
-        height = 1
-        if right and right == left:
-            said = _wrap(figure, f"both sides: {right}", 0.98 - x_right, small)
-            figure.text(x_right, y, said, fontsize=small, color=INK, va="top")
-            height = said.count("\n") + 1
-        else:
-            for text, x in ((right, x_right), (left, x_left)):
-                said = _wrap(figure, text or "—", x_left - x_right - 0.01, small)
-                figure.text(x, y, said, fontsize=small, color=INK, va="top")
-                height = max(height, said.count("\n") + 1)
-        y -= line * 0.9 * (height - 1)
-    if not rows:
-        figure.text(x_name, top - line, "No nerve is cut here.", fontsize=size, color="0.4", va="top")
 
 
 def slice_bytes(figure: Figure, suffix: str) -> bytes:
