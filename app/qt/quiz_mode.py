@@ -1,9 +1,11 @@
 """Quiz mode in the window: what the window withholds while a question waits, and puts back.
 
-The scene a question and its answer show is the model's (:mod:`app.model.quiz.scenes`);
-here is what belongs to the window: the scene and camera kept to go back to, the docks that
-would name the answer (hidden), clicks that answer, tooltips and notes withheld, and the
-Quiz menu's dialogs. The Quiz dock itself is :class:`app.qt.quiz_panel.QuizPanel`.
+The scene a question and its answer show is the model's (:mod:`app.model.quiz.scenes`): the
+quiz's own, not the user's. Here is what belongs to the window: the user's scene, camera
+and length colours kept to go back to whole (a movement playing stops where it is), the
+quiz's camera, the docks that would name the answer (hidden), clicks that answer, tooltips
+and notes withheld, and the Quiz menu's dialogs. The Quiz dock itself is
+:class:`app.qt.quiz_panel.QuizPanel`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from app.model.io import paths
 from app.model.quiz.questions import Question
 from app.model.quiz.quiz_files import Quiz, load_quiz, quiz_lesson
 from app.model.quiz.review import QuizSession
-from app.model.quiz.scenes import set_question, show_answer
+from app.model.quiz.scenes import quiz_scene, set_question, show_answer
 from app.model.scene.state import SceneModel, SceneState
 from app.model.scene.views import VIEWS, CameraPose
 from app.model.teaching.lessons import Lesson
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
+from app.qt.player import PosePlayer
 from app.qt.presentation import Presentation
 from app.qt.quiz_panel import QuizPanel
 from app.qt.viewport import ClickSelector
@@ -41,6 +44,7 @@ class QuizHost(Protocol):
     clicks: ClickSelector
     info: InfoPanel
     flight: CameraFlight
+    player: PosePlayer
     quiz: QuizPanel
     quiz_dock: QDockWidget
     structures_dock: QDockWidget
@@ -66,8 +70,13 @@ class QuizMode(QObject):
         self.host = host
         #: The docks that would name the highlighted structure (the tree would): hidden.
         self.hidden_docks = [d for d in hidden_docks if d is not None]
+        #: The user's scene, camera and length colours, put back on leaving.
         self._before: SceneState | None = None
-        self._camera: CameraPose | None = None  # each question starts from it
+        self._camera: CameraPose | None = None
+        self._length_colours = False
+        #: The quiz's scene and camera: each question starts from them.
+        self._start: SceneState | None = None
+        self._quiz_camera: CameraPose | None = None
         self._hidden: list[QDockWidget] = []
         host.quiz.asked.connect(self._asked)
         host.quiz.answered.connect(self._answered)
@@ -89,10 +98,20 @@ class QuizMode(QObject):
         leave, clicks answer; ``session`` (a practice session by default) is asked."""
         host = self.host
         if host.presentation is not None:
-            host.presentation.stop()
+            host.presentation.stop()  # the user's scene is back: the quiz keeps that one
         if not self.active:
-            self._before = host.scene.state()
+            host.player.pause()
+            host.flight.finish()
+            scene = host.scene
+            self._before = scene.state()
             self._camera = host.renderer.camera_pose()
+            self._length_colours = scene.length_colours
+            self._start = quiz_scene(scene)
+            with host.renderer.hold():
+                scene.restore(self._start)
+                scene.set_length_colours(False)
+                scene.set_view(self._start.view)  # framed on the whole, not the user's cut
+            self._quiz_camera = host.renderer.camera_pose()
             self._hidden = [d for d in self.hidden_docks if d.isVisible()]
             for dock in self._hidden:
                 dock.hide()
@@ -116,7 +135,7 @@ class QuizMode(QObject):
 
     def leave(self) -> None:
         """Back to the atlas as it was before the quiz."""
-        before, self._before = self._before, None
+        before, self._before, self._start = self._before, None, None
         if before is None:
             return
         host = self.host
@@ -128,6 +147,7 @@ class QuizMode(QObject):
         host.structures_dock.raise_()
         with host.renderer.hold():
             host.scene.restore(before)
+            host.scene.set_length_colours(self._length_colours)
             if self._camera is not None:
                 host.renderer.apply_camera(self._camera)
         host.info_dock.raise_()
@@ -135,9 +155,10 @@ class QuizMode(QObject):
         host.statusBar().showMessage("Quiz ended; the scene is as it was", 4000)
 
     def _asked(self, question: Question) -> None:
-        """Set the scene for a question (:func:`set_question`) from the scene and camera the
-        quiz found, showing nothing that gives its answer away: no names on hover or notes."""
-        if self._before is None:
+        """Set the scene for a question (:func:`set_question`) from the quiz's scene and
+        camera (whatever the last answer or the user changed), showing nothing that gives
+        its answer away: no names on hover or notes."""
+        if self._start is None or not self.active:
             return
         host = self.host
         host.clicks.tooltips = False
@@ -145,9 +166,9 @@ class QuizMode(QObject):
         host.info.withhold(True)
         host.flight.finish()  # an answer's flight to its attachment
         with host.renderer.hold():
-            host.scene.restore(self._before)
-            if self._camera is not None:
-                host.renderer.apply_camera(self._camera)
+            host.scene.restore(self._start)
+            if self._quiz_camera is not None:
+                host.renderer.apply_camera(self._quiz_camera)
             set_question(host.scene, question)
         host.statusBar().clearMessage()
         self.withholding_changed.emit()

@@ -209,9 +209,15 @@ def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
 
 def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp_path, monkeypatch):
     start(window, "roots:femoral_nerve")
+    reviews = window.quiz.progress.card("roots:femoral_nerve").reviews
+    key(qtbot, window, str(window.quiz.question.choice_index + 1))
+    window.leave_quiz()
+    window.quiz._progress = None  # read again from data_dir, as a new window does
+    start(window, "roots:femoral_nerve")
+    assert window.quiz.progress.card("roots:femoral_nerve").reviews == reviews + 1
     table = window.quiz.table
     rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
-    assert int(table.item(rows["nerves"], 2).text()) >= 1  # seen, in the first test's window
+    assert int(table.item(rows["nerves"], 2).text()) >= 1  # seen, as the table says
     window.quiz.export_csv(tmp_path / "progress.csv")
     text = (tmp_path / "progress.csv").read_text()
     assert text.startswith("topic,questions,seen,due,new,reviews,right_percent,next_due")

@@ -7,7 +7,8 @@ import pytest
 
 from app.model.anatomy.structures import Kind
 from app.model.quiz.questions import Question, QuestionType
-from app.model.quiz.scenes import MUSCLE_OPACITY_FINDING_A_NERVE, set_question, show_answer
+from app.model.quiz.scenes import MUSCLE_OPACITY_FINDING_A_NERVE, quiz_scene, set_question, show_answer
+from app.model.sections.planes import Section
 
 
 @pytest.fixture
@@ -95,11 +96,24 @@ def test_motion_answer_takes_the_pose(scene, bank):
         assert scene.view.name == question.view
 
 
-def test_the_next_question_starts_from_the_scene_the_quiz_found(scene, bank):
-    """The window restores the scene before each question: an answer's pose, selection and
-    hidden structures do not carry over into the next question."""
-    before = scene.state()
+def test_each_question_starts_from_the_quizs_scene_not_the_users(scene, bank):
+    """The user's cut, pose, hidden structures, X-ray and length colours stay the user's:
+    each question starts from the atlas as it opens (the window restores it first), and an
+    answer's pose, selection and hidden structures do not carry over into the next."""
+    opened = scene.state()
+    scene.set_section(scene.sections.snapped(Section(slab_mm=10.0), "L4_L5"))
+    scene.set_pose(scene.poses.resolve(["thomas_test"]))
+    scene.hide("inguinal_ligament_left")
+    scene.set_xray(True)
+    scene.set_length_colours(True)
+    start = quiz_scene(scene)
+    assert start == opened and start.section is None and start.pose.neutral
+    assert "inguinal_ligament_left" in start.visible
+
+    scene.restore(start)
     show_answer(scene, asked(scene, bank, "attachment:iliacus_right:insertion"))
-    scene.restore(before)
-    asked(scene, bank, "find:psoas_major_right")
-    assert scene.state().visible == before.visible and scene.selected is None
+    assert not scene.length_colours
+    scene.restore(start)
+    asked(scene, bank, "find:inguinal_ligament_left")
+    assert scene.state().visible == opened.visible and scene.selected is None
+    assert scene.section is None and scene.pose.neutral and not scene.xray
