@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
+from itertools import zip_longest
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -52,7 +53,10 @@ def shortcuts_html(actions: Iterable[QAction], quiz_keys: Iterable[QAction] = ()
         ("Esc", "Presentation: leave"),
     ]
     pairs += [(keys_of(a), f"Quiz: {a.text().replace('&', '')}") for a in quiz_keys if keys_of(a)]
-    rows = [f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in pairs]
+    cells = [f"<td><b>{escape(k)}</b></td><td>{escape(v)}</td>" for k, v in pairs]
+    half = (len(cells) + 1) // 2  # two columns of keys: one was taller than a laptop's screen
+    pairs_of_cells = zip_longest(cells[:half], cells[half:], fillvalue="")
+    rows = [f"<tr>{a}<td width='24'></td>{b}</tr>" for a, b in pairs_of_cells]
     return "<table cellspacing='4'>" + "".join(rows) + "</table>"
 
 

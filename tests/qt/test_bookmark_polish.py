@@ -383,3 +383,23 @@ def test_thumbnail_files_are_a_cache_that_never_fails(tmp_path, scene):
     (tmp_path / "not-a-folder").write_text("x")
     assert not ThumbnailFiles(tmp_path / "not-a-folder").write(one, b"\x89PNG")
     ThumbnailFiles(tmp_path / "not-a-folder").prune([])
+
+
+def test_the_proposed_bookmark_name_is_shown_whole(window, qtbot, scene):
+    """Issue 28: the name box cut its long default ("Right lateral femoral cutaneous ne…")."""
+    seen: list[tuple[int, int]] = []
+
+    def measure(dialog):
+        name = dialog.findChildren(QLineEdit)[0]
+        margins = name.textMargins()
+        room = name.contentsRect().width() - margins.left() - margins.right() - 4  # the frame's padding
+        seen.append((name.fontMetrics().horizontalAdvance(name.text()), room))
+        dialog.reject()
+
+    scene.select("lateral_femoral_cutaneous_nerve_right")
+    press(qtbot, window, Qt.Key.Key_3)
+    when_a_dialog_opens(measure)
+    press(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(seen))
+    ((text, room),) = seen
+    assert text > 300 and text <= room, seen

@@ -193,3 +193,41 @@ def test_the_colour_blind_palette_from_the_view_menu(window, scene):
     after = window.renderer.emphasis.outline
     assert after is not None and tuple(after.prop.color.float_rgb) != before
     assert window.actions_by_name["palette_colour-blind-safe"].isChecked()
+
+
+def test_the_opacity_row_shows_only_with_a_selection(window, scene, qtbot):
+    scene.select(None)
+    assert not window.opacity_row.isVisible()
+    scene.select("psoas_major_left")
+    assert window.opacity_row.isVisible() and window.opacity_label.text() == "Opacity of Left psoas major"
+    qtbot.keyClick(view_widget(window), Qt.Key.Key_Escape)
+    assert not window.opacity_row.isVisible()
+
+
+def test_view_menu_items_are_in_title_case(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    views = [a.text().replace("&", "") for a in menu.actions() if a.text().endswith(" View")]
+    assert "Left Lateral View" in views and "Anterolateral Oblique View" in views
+    assert all(word[0].isupper() for text in views for word in text.split()), views
+    window.scene.set_view("left")
+    assert window.view_name() == "Left lateral view"  # the status bar says it as a sentence
+
+
+def test_f1_lists_the_replay_and_quiz_keys(window, qtbot):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    qtbot.keyClick(view_widget(window), Qt.Key.Key_F1)
+    qtbot.waitUntil(
+        lambda: any(w.isVisible() and isinstance(w, QMessageBox) for w in QApplication.topLevelWidgets())
+    )
+    (box,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    text = box.text()
+    box.close()
+    assert "<b>P</b></td><td>Presentation: play" in text
+    for key, what in (
+        ("1", "Quiz: Choice 1"),
+        ("T", "Quiz: True"),
+        ("N, Return, Enter", "Quiz: Next Question"),
+    ):
+        assert f"<b>{key}</b></td><td>{what}" in text, key
+    assert box.sizeHint().height() <= 768  # it fits a laptop's screen

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from PySide6.QtCore import QPoint, Qt
+
+from app.qt.docks import RIGHT_WIDTH
 
 
 @pytest.fixture
@@ -94,3 +97,53 @@ def test_export_writes_the_drawing(window, qtbot, tmp_path):
     assert view.export(tmp_path / "slice.svg")
     text = (tmp_path / "slice.svg").read_text(encoding="utf-8")
     assert "<text" in text and "Uribe" in text and "L3/L4" in text
+
+
+def overlaps(boxes) -> list[tuple[int, int]]:
+    """The pairs of boxes that overlap by more than a pixel."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if min(a.x1, b.x1) - max(a.x0, b.x0) > 1 and min(a.y1, b.y1) - max(a.y0, b.y0) > 1
+    ]
+
+
+def test_at_its_default_width_the_slice_view_reads_whole(window, qtbot):
+    """Issue 28: labels cut at both edges, headers over their columns, a raw pose id."""
+    scene, view = window.scene, window.slice_view
+    assert window.slice_dock.width() <= RIGHT_WIDTH + 10  # the dock's default, not the 1600 px window
+    scene.set_pose({"hip_flexion_right": 90})
+    with qtbot.waitSignal(view.drawn, timeout=10_000):
+        scene.set_section(scene.sections.at("L4_L5"))
+    canvas = view.canvas
+    canvas.draw()
+    renderer, figure = canvas.get_renderer(), canvas.figure
+    assert figure.bbox.width == pytest.approx(canvas.width() * canvas.device_pixel_ratio, abs=2)
+    (axes,) = [a for a in figure.axes if a.get_label() == "section"]
+    labels = [t for t in axes.texts if hasattr(t, "arrow_patch")]  # the named faces
+    texts = [t for t in figure.texts if t.get_text()]
+    assert len(labels) >= 10 and len(texts) >= 20
+    whole = figure.bbox.padded(0.5)
+    for text in labels + texts:
+        box = Text.get_window_extent(text, renderer)
+        assert whole.containsx(box.x0) and whole.containsx(box.x1), text.get_text()
+        assert whole.containsy(box.y0) and whole.containsy(box.y1), text.get_text()
+    pairs = overlaps([t.get_window_extent(renderer) for t in texts])
+    assert [(texts[i].get_text(), texts[j].get_text()) for i, j in pairs] == []  # title, headers, cells
+    assert overlaps([Text.get_window_extent(t, renderer) for t in labels]) == []  # text, not leader
+    title_text = texts[0].get_text()
+    assert "Right hip flexion 90°" in title_text.replace("\n", " ") and "hip_flexion" not in title_text
+    assert "\n" in title_text  # wrapped to the dock's width
+    # The drawing's own height: all of it shown, the dock scrolling if it is taller.
+    assert canvas.height() >= canvas.minimumHeight() >= 220
+
+
+def test_a_named_pose_is_titled_by_its_name(window, qtbot):
+    scene, view = window.scene, window.slice_view
+    lift = scene.body.motion.poses["leg_lift"]
+    with qtbot.waitSignal(view.drawn, timeout=10_000):
+        scene.set_section(scene.sections.at("L4_L5"))
+    with qtbot.waitSignal(view.drawn, timeout=10_000):
+        scene.set_pose(lift.pose)
+    assert lift.title in title(view).replace("\n", " ")
