@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
 
-from app.model.scene.state import Picture
+from app.model.scene.state import Aspect, Picture
 from app.model.scene.views import CameraPose, interpolate
 from app.model.teaching.lessons import Step, apply_step
 from app.render.scene_renderer import SceneRenderer
@@ -39,6 +39,7 @@ class CameraFlight(QObject):
         self.animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self.animation.valueChanged.connect(self._frame)
         self.animation.finished.connect(self._land)
+        self.scene.changed.connect(self._on_changed)
 
     @property
     def duration_ms(self) -> int:
@@ -97,6 +98,14 @@ class CameraFlight(QObject):
         """Jump to the end of a flight under way (a key pressed again, mode left)."""
         if self.flying:
             self.animation.stop()
+            self._land()
+
+    def _on_changed(self, aspects: Aspect) -> None:
+        """A view asked for while flying (a view key pressed, a step) wins: the flight stops
+        where it is, instead of taking the camera back from the view at its next frame."""
+        if Aspect.view in aspects and self.flying:
+            self.animation.stop()
+            self._end = None
             self._land()
 
     def _frame(self, t: object) -> None:

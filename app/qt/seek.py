@@ -1,6 +1,8 @@
 """What the search box finds, and the camera moves that single a place out.
 
-A structure found is selected; a group term selects its members; a place (a landmark or a
+A structure found is selected and framed: flown to where it shows whole with what its labels
+point at, seen the way the camera looks (whatever was framed before: a place, a site); a group
+term selects and frames its members; a place (a landmark or a
 bony feature) selects the bone it lies on, is marked with its name and flown to: the place
 in the middle, closer, in the same direction of view unless its own bone hides it from
 there (then turned toward its surface normal only as far as it takes to see it). When the
@@ -11,14 +13,17 @@ model ghosts it).
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.model.anatomy.landmarks import Attachment
 from app.model.anatomy.search import Match, Places, SearchIndex, Target, load_shipped_places, preferred_side
 from app.model.io import paths
 from app.model.io.documents import Problem
-from app.model.scene.sites import PLACE_FIELD_MM, current_distance, look_at
+from app.model.scene.emphasis import emphasis
+from app.model.scene.sites import PLACE_FIELD_MM, current_distance, framing, look_at
 from app.model.scene.state import Aspect
+from app.model.scene.views import CameraPose
 from app.qt.flight import CameraFlight
 from app.render.scene_renderer import SceneRenderer
 from app.render.sites import SiteViews
@@ -72,10 +77,8 @@ class Seeker(QObject):
         best = matches[0].target
         if best.kind == "place":
             self.go_to_place(best)
-        elif best.kind == "group":
-            self.scene.select_many(list(best.structure_ids))
         else:
-            self.scene.select(best.structure_ids[0])
+            self.go_to_structures(best.structure_ids)
         others = ", ".join(m.name for m in matches[1:4])
         if best.kind == "place":
             bones = " and ".join(self.scene.catalogue[s].name for s in best.structure_ids)
@@ -103,6 +106,34 @@ class Seeker(QObject):
                 self.scene.mark(place.name, rest, on)
 
         self.flight.fly_to(pose, change)
+
+    def go_to_structures(self, structure_ids: tuple[str, ...]) -> None:
+        """Select structures (the first; the others highlighted with it) and fly to where
+        they show whole with what their labels point at, looking the way the camera looks."""
+        pose = self.framing(structure_ids)
+
+        def change() -> None:
+            if len(structure_ids) == 1:
+                self.scene.select(structure_ids[0])
+            else:
+                self.scene.select_many(list(structure_ids))
+
+        self.flight.fly_to(pose, change)
+
+    def framing(self, structure_ids: tuple[str, ...]) -> CameraPose:
+        """The camera that frames ``structure_ids`` selected: their surfaces, the sites the
+        selection paints (labelled) and the foramina it marks, where the pose has them."""
+        scene, first = self.scene, structure_ids[0]
+        shown = emphasis(scene.catalogue, scene.attachments, first, None, structure_ids[1:])
+        parts = [np.asarray(self.renderer.meshes[s].points, dtype=float) for s in structure_ids]
+        parts += [np.asarray(scene.posed_attachment(a).points, dtype=float) for a in shown.attachments]
+        landmarks = scene.posed_landmarks
+        parts += [np.asarray([landmarks[n]], dtype=float) for n in shown.root_levels if n in landmarks]
+        width, height = self.renderer.plotter.renderer.GetSize()
+        camera = self.renderer.plotter.camera
+        return framing(
+            self.renderer.camera_pose(), np.vstack(parts), camera.view_angle, width / max(height, 1)
+        )
 
     def _on_changed(self, aspects: Aspect) -> None:
         if getattr(self.renderer.plotter, "render_window", None) is None:  # the window closed

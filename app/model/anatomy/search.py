@@ -54,6 +54,12 @@ SIDE_WORDS: dict[str, Side] = {
 }
 #: Fuzzy matches scoring below this are not matches.
 CUTOFF = 0.6
+#: Typos forgiven in a query word, by its length: none up to 2 letters, one up to 5, two
+#: beyond (Elasticsearch's ``fuzziness: AUTO``). Without it difflib's ratio alone let "psoas"
+#: match "PSIS" (0.67: three letters of nine in common), two letters changed in five.
+TYPO_BUDGET = ((2, 0), (5, 1))
+#: A query word this long found inside a longer name word matches it ("psoas" in iliopsoas).
+INFIX_MIN = 4
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -429,9 +435,42 @@ class _Ratios:
         return self._cache[pair]
 
 
+def typos(word: str, other: str) -> int:
+    """Letters to change, add, remove or swap with a neighbour to make ``other`` from ``word``
+    (the optimal string alignment distance)."""
+    rows = [list(range(len(other) + 1))]
+    for i, a in enumerate(word, 1):
+        row = [i]
+        for j, b in enumerate(other, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b)))
+            if i > 1 and j > 1 and a == other[j - 2] and word[i - 2] == b:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def typo_budget(word: str) -> int:
+    """How many typos a query word may have (see :data:`TYPO_BUDGET`)."""
+    return next((edits for longest, edits in TYPO_BUDGET if len(word) <= longest), 2)
+
+
+def word_score(word: str, candidate: str, ratio: _Ratios) -> float:
+    """How well one query word matches one word of a name: 1 when it begins it; difflib's
+    similarity when it lies inside it (a compound) or is a typo of it; else 0."""
+    if candidate.startswith(word):
+        return 1.0
+    if len(word) >= INFIX_MIN and word in candidate:
+        return ratio(word, candidate)
+    if abs(len(word) - len(candidate)) > typo_budget(word):  # more typos than allowed
+        return 0.0
+    return ratio(word, candidate) if typos(word, candidate) <= typo_budget(word) else 0.0
+
+
 def score(query: list[str], name: list[str], ratio: _Ratios) -> float:
     """How well query words match a name's words: 3 exact, 2 to 3 a prefix of the whole name,
-    1 to 2 every query word begins a word of the name, under 1 fuzzy (0 for no match)."""
+    1 to 2 every query word begins a word of the name, under 1 fuzzy (0 for no match). A
+    fuzzy match averages each query word's best :func:`word_score`: a word that is no typo of
+    any word of the name counts 0 (so "psoas major" does not find the trochanter major)."""
     if not query or not name:
         return 0.0
     if query == name:
@@ -448,7 +487,7 @@ def score(query: list[str], name: list[str], ratio: _Ratios) -> float:
     else:
         covered = sum(len(w) for w in query) / sum(len(w) for w in name)
         return 1.0 + min(covered, 0.999)
-    best = [max(1.0 if w.startswith(word) else ratio(word, w) for w in name) for word in query]
+    best = [max(word_score(word, w, ratio) for w in name) for word in query]
     fuzzy = sum(best) / len(best) - 0.01 * max(0, len(name) - len(query))
     return min(fuzzy, 0.999)
 

@@ -25,6 +25,12 @@ Occluders = Callable[[Attachment], Iterable[str]]
 PLACE_FIELD_MM = 200.0
 #: The least an attachment site is seen with around it (mm across the view).
 SITE_FIELD_MM = 150.0
+#: The least a structure found by search is seen with around it (mm across the view): a disc
+#: or a short nerve framed alone would fill the view and lose its neighbours.
+STRUCTURE_FIELD_MM = 150.0
+#: The share of the view's height and width a framed structure may fill: the rest is room
+#: for its labels, which sit beside their anchors (app.render.labels).
+FRAME_FILL = 0.7
 
 
 def ghosted(emphasis: Emphasis, occluders: Occluders | None) -> Emphasis:
@@ -66,3 +72,39 @@ def look_at(current: CameraPose, point: Point, direction: Iterable[float], dista
 
 def _rounded(values: np.ndarray, digits: int = 2) -> tuple[float, float, float]:
     return (round(float(values[0]), digits), round(float(values[1]), digits), round(float(values[2]), digits))
+
+
+def framing(
+    current: CameraPose,
+    points: np.ndarray,
+    view_angle_deg: float,
+    aspect: float,
+    fill: float = FRAME_FILL,
+    least_mm: float = STRUCTURE_FIELD_MM,
+) -> CameraPose:
+    """A camera looking the way ``current`` does (same direction, same up) that shows every
+    one of ``points`` (n, 3) in the middle ``fill`` of the view, centred on them, and at
+    least ``least_mm`` across. ``view_angle_deg`` is the vertical angle of a perspective
+    camera, ``aspect`` the view's width over its height. Whatever was framed before (a
+    close-up of a place, a site) is left: only the direction is kept."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 3)
+    back = np.asarray(current.position, dtype=float) - np.asarray(current.focal_point, dtype=float)
+    back /= np.linalg.norm(back)  # from what is looked at toward the camera
+    up = np.asarray(look_at(current, current.focal_point, back, 1.0).up, dtype=float)
+    up -= back * float(up @ back)
+    up /= np.linalg.norm(up)
+    right = np.cross(up, back)
+    x, y, z = pts @ right, pts @ up, pts @ back
+    cx, cy, cz = (x.max() + x.min()) / 2, (y.max() + y.min()) / 2, (z.max() + z.min()) / 2
+    half_v = fill * float(np.tan(np.radians(view_angle_deg) / 2.0))
+    half_h = half_v * aspect
+    # Each point in view: its offset across no more than the view's half-width at its depth.
+    nearer = z - cz  # how much nearer the camera than the focal plane
+    needed = np.maximum(np.abs(x - cx) / half_h, np.abs(y - cy) / half_v) + nearer
+    distance = max(float(needed.max()), distance_for(least_mm, view_angle_deg) / min(1.0, aspect))
+    centre = cx * right + cy * up + cz * back
+    return CameraPose(
+        position=_rounded(centre + back * distance),
+        focal_point=_rounded(centre),
+        up=_rounded(up, 4),
+    )
