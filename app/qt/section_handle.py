@@ -5,7 +5,12 @@ scene's section (no longer snapped to a level) on each of the widget's moves wit
 of its own: the widget draws one after each move, with the plane clipped and capped where
 it now is (one frame per mouse move, not two). The low-detail surfaces are drawn while the
 handle is held. Every other change of the section (the panel, a
-lesson, undo) puts the handle back on the scene's plane.
+lesson, undo) puts the handle back on the scene's plane; a cut turned off (or the handle)
+hides it even while held, ending a hold whose release never came.
+
+Under the mouse VTK highlights the plane with its "selected" properties: green and bright by
+default, a sheet that tinted the anatomy behind it; here they are the plane's own colours,
+a little brighter.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
 #: How far the handle's box reaches past what is shown (mm).
 PADDING_MM = 20.0
 PLANE_COLOR = (0.55, 0.8, 1.0)
+#: The plane's opacity, and under the mouse or held: see-through both, the anatomy behind
+#: it in its own colours.
+PLANE_OPACITY, HELD_PLANE_OPACITY = 0.12, 0.2
 
 
 class SectionHandle(QObject):
@@ -49,8 +57,10 @@ class SectionHandle(QObject):
         rep.SetConstrainToWidgetBounds(False)
         rep.SetTubing(False)
         rep.GetPlaneProperty().SetColor(*PLANE_COLOR)
-        rep.GetPlaneProperty().SetOpacity(0.12)
-        rep.GetSelectedPlaneProperty().SetOpacity(0.2)
+        rep.GetPlaneProperty().SetOpacity(PLANE_OPACITY)
+        rep.GetSelectedPlaneProperty().SetColor(*PLANE_COLOR)
+        rep.GetSelectedPlaneProperty().SetOpacity(HELD_PLANE_OPACITY)
+        rep.GetSelectedNormalProperty().SetColor(*PLANE_COLOR)
         rep.GetEdgesProperty().SetColor(*PLANE_COLOR)
         self.representation = rep
         self.widget = vtkImplicitPlaneWidget2()
@@ -65,6 +75,8 @@ class SectionHandle(QObject):
     def set_wanted(self, wanted: bool) -> None:
         """Show the handle whenever a section is on (True), or never."""
         self.wanted = wanted
+        if not wanted:
+            self.let_go()
         self.follow()
         self.renderer.render()
 
@@ -73,11 +85,28 @@ class SectionHandle(QObject):
         return bool(self.widget.GetEnabled())
 
     def _on_scene_changed(self, aspects: Aspect) -> None:
-        if aspects & (Aspect.section | Aspect.pose | Aspect.visibility) and not self.held:
-            self.follow()
+        if not aspects & (Aspect.section | Aspect.pose | Aspect.visibility):
+            return
+        if self.held and self.scene.section is not None:
+            return  # the drag itself moves it
+        self.let_go()
+        if self.follow():
+            self.renderer.render()  # the scene's frame was drawn before: one without (or with) it
 
-    def follow(self) -> None:
-        """Put the handle on the scene's plane, sized to what is shown (or hide it)."""
+    def let_go(self) -> None:
+        """End a hold whose release never came (it went elsewhere; the cut was turned off
+        meanwhile): the widget is told the button is up, the full detail comes back."""
+        if not self.held:
+            return
+        interactor = self.widget.GetInteractor()
+        for event in ("LeftButtonReleaseEvent", "MiddleButtonReleaseEvent"):
+            interactor.InvokeEvent(event)  # the widget's own end (EndInteractionEvent)
+        if self.held:  # the widget was not moving it after all
+            self._ended()
+
+    def follow(self) -> bool:
+        """Put the handle on the scene's plane, sized to what is shown (or hide it); True
+        when it was shown or hidden."""
         plane = self.scene.section_plane()
         on = plane is not None and self.wanted
         if on:
@@ -87,8 +116,10 @@ class SectionHandle(QObject):
             self.representation.PlaceWidget(bounds.tolist())
             self.representation.SetOrigin(*plane[0])
             self.representation.SetNormal(*plane[1])
-        if on != self.shown:
-            self.widget.SetEnabled(on)
+        if on == self.shown:
+            return False
+        self.widget.SetEnabled(on)
+        return True
 
     def _started(self, *_args: object) -> None:
         self.held = True
