@@ -12,6 +12,10 @@ come from VTK's own filters (:class:`vtkPolyDataPlaneCutter`, :class:`vtkStrippe
 A cap is cut from the surface being drawn: the full one, or the low-detail stand-in while
 the view moves (in its actor's frame: a bone's stand-in is placed by its actor's matrix).
 Caps are picked as their structure.
+
+Labels point only at what the cut leaves in sight (:meth:`SectionLayer.in_sight`): a point on
+the kept side that no opaque cap hides from the camera; a label whose anchor is not (a
+foramen below an axial cut seen from above, under the cut bone) is left out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,13 @@ CAP_INSET_MM = 0.2
 #: The outline's colour is the fill's times this; and its width (pixels).
 OUTLINE_SHADE = 0.55
 OUTLINE_WIDTH = 2.0
+#: Caps at least this opaque hide what lies behind them (as structures do for anchors).
+CAP_HIDES_FROM = 0.5
+#: How far under a cut face a foramen is still marked (mm): about a lumbar vertebra's height
+#: (a display choice: what lies at the level of the cut).
+FORAMEN_REACH_MM = 25.0
+#: The cell of the caps' raster (mm) that says which points they hide.
+MASK_MM = 0.5
 #: The aspects of a change that move or reshape the caps.
 RESHAPES = Aspect.section | Aspect.pose | Aspect.visibility
 _IDENTITY = np.eye(4)
@@ -160,6 +171,9 @@ class SectionLayer:
         self.planes: list[CutPlane] = []
         self.caps: dict[tuple[str, int], _Cap] = {}
         self._clipped: dict[int, int] = {}  # id(mapper) -> how many of the planes it has
+        #: Each plane's opaque caps as a raster (until the caps change).
+        self._masks: dict[int, _CapMask] | None = None
+        self._opaque: frozenset[tuple[str, int]] = frozenset()
 
     @property
     def active(self) -> bool:
@@ -178,6 +192,9 @@ class SectionLayer:
                 for cap in self.caps.values():
                     cap.hide()
                 self.sr.emphasis.anchoring.kept = None
+                self.sr.emphasis.labels.seen = None
+                self.sr.emphasis.foramen_at_cut = None
+                self._masks = None
             return
         planes = cut_planes(section, *plane)
         reshaped = bool(aspects & RESHAPES) or len(planes) != len(self.planes)
@@ -186,7 +203,9 @@ class SectionLayer:
             for clipper, cut in zip(self.clippers, planes, strict=False):
                 clipper.SetOrigin(*cut.origin)
                 clipper.SetNormal(*cut.keep)
-            self.sr.emphasis.anchoring.kept = self.kept
+            self.sr.emphasis.anchoring.kept = self.in_sight
+            self.sr.emphasis.labels.seen = self.in_sight
+            self.sr.emphasis.foramen_at_cut = self.foramen_at_cut
         self._clip_all()
         if reshaped:
             self.recut()
@@ -200,6 +219,82 @@ class SectionLayer:
         for cut in self.planes:
             mask &= (np.asarray(points, dtype=float) - cut.origin) @ cut.keep >= 0
         return mask
+
+    def in_sight(self, points: np.ndarray) -> np.ndarray:
+        """Which of ``points`` (n, 3) the cut leaves in sight of the camera: on the kept side,
+        and not behind an opaque cap (the way to the eye crosses no cap's face)."""
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        mask = self.kept(points)
+        camera = self.sr.plotter.renderer.GetActiveCamera()
+        eye = np.array(camera.GetPosition(), dtype=float)
+        parallel = bool(camera.GetParallelProjection())
+        toward = -np.array(camera.GetDirectionOfProjection(), dtype=float)
+        for index, cut in enumerate(self.planes):
+            caps = self._cap_masks().get(index)
+            if caps is None or not mask.any():
+                continue
+            depth = (points - cut.origin) @ cut.keep  # >= 0 on the kept side
+            if parallel:
+                rise = np.full(len(points), float(toward @ cut.keep))  # depth change per mm
+                reach = np.where(rise < 0, -depth / np.where(rise < 0, rise, -1.0), np.inf)
+                crossing = points + reach[:, None] * toward
+            else:
+                eye_depth = float((eye - cut.origin) @ cut.keep)
+                if eye_depth >= 0:  # the eye on the kept side: it looks at no cap's face
+                    continue
+                t = depth / (depth - eye_depth)
+                crossing = points + t[:, None] * (eye - points)
+                rise = np.full(len(points), -1.0)
+            ask = np.flatnonzero(mask & (rise < 0))
+            if len(ask):
+                mask[ask[caps.covers(crossing[ask])]] = False
+        return mask
+
+    def foramen_at_cut(self, centre: np.ndarray) -> bool:
+        """Whether a foramen marker centred at ``centre`` is marked in the cut scene: within
+        :data:`FORAMEN_REACH_MM` of a cut face, and some of it in sight. Markers further
+        down showed only through the bones ghosted to show them, under the cut."""
+        from app.render.anchoring import sphere_candidates
+        from app.render.emphasis import FORAMEN_MARKER_MM
+
+        if len(self.planes) > 1:  # a slab: between its faces
+            near = bool(self.kept(centre[None, :])[0])
+        else:  # some of it kept, its centre not too deep
+            depth = float((centre - self.planes[0].origin) @ self.planes[0].keep)
+            near = -FORAMEN_MARKER_MM <= depth <= FORAMEN_REACH_MM
+        points, _ = sphere_candidates(centre, FORAMEN_MARKER_MM)
+        return near and bool(self.in_sight(points).any())
+
+    def _cap_masks(self) -> dict[int, _CapMask]:
+        """The opaque caps on each plane, rasterised from their triangles (cached until the
+        caps are cut again or another set of them is opaque)."""
+        scene = self.sr.scene
+        opaque = frozenset(
+            key
+            for key, cap in self.caps.items()
+            if cap.fill.GetVisibility() and scene.drawn_opacity(key[0]) >= CAP_HIDES_FROM
+        )
+        if self._masks is None or opaque != self._opaque:
+            self._opaque = opaque
+            found: dict[int, list[np.ndarray]] = {}
+            for (sid, index), cap in self.caps.items():
+                if (sid, index) not in opaque:
+                    continue
+                mesh = pv.wrap(cap.triangulator.GetOutput())
+                if not mesh.n_cells:
+                    continue
+                matrix = np.array(
+                    [cap.fill_matrix.GetElement(i, j) for i in range(4) for j in range(4)]
+                ).reshape(4, 4)
+                corners = np.asarray(mesh.points, dtype=float) @ matrix[:3, :3].T + matrix[:3, 3]
+                faces = np.asarray(mesh.faces).reshape(-1, 4)[:, 1:] if mesh.is_all_triangles else None
+                if faces is not None:
+                    found.setdefault(index, []).append(corners[faces])
+            self._masks = {
+                index: _CapMask(np.concatenate(parts), self.planes[index].keep)
+                for index, parts in found.items()
+            }
+        return self._masks
 
     def _clip_all(self) -> None:
         sr = self.sr
@@ -237,6 +332,7 @@ class SectionLayer:
                 if cap is None:
                     cap = self.caps[sid, index] = self._new_cap(sid)
                 cap.cut(surface, self.planes[index])
+        self._masks = None
         self.restyle()
 
     def _new_cap(self, sid: str) -> _Cap:
@@ -248,8 +344,11 @@ class SectionLayer:
         return cap
 
     def restyle(self) -> None:
-        """The caps in their structures' drawn colour and opacity."""
+        """The caps in their structures' drawn colour and opacity, and the planes on the
+        emphasis' actors (made after :meth:`update` when the selection changed: its patches
+        and foramen markers were drawn whole over the cut, a marker floating above it)."""
         sr = self.sr
+        self._clip_all()
         for (sid, _index), cap in self.caps.items():
             if cap.fill.GetVisibility():
                 color = pv.Color(sr.emphasis.structure_color(sid)).float_rgb
@@ -260,3 +359,33 @@ class SectionLayer:
         return [
             cap.fill for (owner, _), cap in self.caps.items() if owner == sid and cap.fill.GetVisibility()
         ]
+
+
+class _CapMask:
+    """The opaque caps on one plane as a raster in the plane's own axes (:data:`MASK_MM`
+    a cell): whether a point of the plane falls on a cap is one look-up."""
+
+    def __init__(self, triangles: np.ndarray, normal: np.ndarray):
+        from PIL import Image, ImageDraw
+
+        u = np.cross(normal, [1.0, 0.0, 0.0] if abs(normal[0]) < 0.9 else [0.0, 1.0, 0.0])
+        u /= np.linalg.norm(u)
+        self.axes = np.stack([u, np.cross(normal, u)], axis=1)
+        corners = triangles @ self.axes  # (k, 3, 2) mm in the plane
+        self.low = corners.reshape(-1, 2).min(axis=0) - MASK_MM
+        cells = (corners - self.low) / MASK_MM
+        size = np.ceil(cells.reshape(-1, 2).max(axis=0)).astype(int) + 2
+        image = Image.new("1", (int(size[0]), int(size[1])), 0)
+        draw = ImageDraw.Draw(image)
+        for triangle in cells.tolist():
+            draw.polygon([tuple(corner) for corner in triangle], fill=1, outline=1)
+        self.mask = np.asarray(image, dtype=bool)  # rows: v, columns: u
+
+    def covers(self, points: np.ndarray) -> np.ndarray:
+        """Which of ``points`` (n, 3), on the plane, lie on a cap."""
+        cells = np.floor((points @ self.axes - self.low) / MASK_MM).astype(int)
+        rows, columns = self.mask.shape
+        inside = (cells[:, 0] >= 0) & (cells[:, 0] < columns) & (cells[:, 1] >= 0) & (cells[:, 1] < rows)
+        covered = np.zeros(len(points), dtype=bool)
+        covered[inside] = self.mask[cells[inside, 1], cells[inside, 0]]
+        return covered

@@ -31,8 +31,13 @@ EXPORT_BACKGROUND = "#2a313d"
 #: zlib level for PNG files: 1 writes a 4K image four times faster than the default 6,
 #: for files about a quarter larger (6 MB rather than 4.8 MB at 3840x2160).
 PNG_COMPRESSION = 1
-#: Text scale of an export relative to the 800-pixel-high screen it is designed on.
+#: Text scale of an export relative to the 800-pixel-high screen it is designed on: text,
+#: leader lines and margins are drawn height / 800 times their size on screen, smaller in a
+#: 480x270 video frame, larger in a 4K print (text stops shrinking at a readable size).
 REFERENCE_HEIGHT = 800
+#: Leader lines on a light background (a handout's pictures): dark, as the light ones vanish.
+DARK_LINES = (0.2, 0.22, 0.26)
+LIGHT_LINES = (0.95, 0.95, 0.95)
 
 
 class RenderError(Exception):
@@ -53,6 +58,11 @@ class Annotations:
     title: str | None = None
     caption: str | None = None
     transparent: bool = False
+    #: The footnote in place of the picture's (``""``: none), and the attribution after it.
+    footnote: str | None = None
+    attribution: bool = True
+    #: The background colour (None: :data:`EXPORT_BACKGROUND`; a light one for paper).
+    background: str | None = None
 
     def over(self, picture: Picture) -> Picture:
         """The picture this export draws."""
@@ -60,6 +70,7 @@ class Annotations:
             picture,
             title=picture.title if self.title is None else (self.title or None),
             caption=picture.caption if self.caption is None else (self.caption or None),
+            footnote=picture.footnote if self.footnote is None else (self.footnote or None),
             labels=picture.labels and self.labels,
         )
 
@@ -130,12 +141,15 @@ class Exporter:
         # The render window's own SetSize: pyvista's window_size setter renders a frame, a
         # whole 4K frame of the previous picture on every export but the first.
         plotter.render_window.SetSize(*size)
-        renderer.output_scale = max(1.0, size[1] / REFERENCE_HEIGHT)
+        renderer.output_scale = size[1] / REFERENCE_HEIGHT
         renderer.picture = notes.over(self.scene.picture)
+        renderer.footnote_suffix = ATTRIBUTION if notes.attribution else ""
+        background = "black" if notes.transparent else notes.background or EXPORT_BACKGROUND
+        renderer.emphasis.labels.set_line_color(DARK_LINES if _light(background) else LIGHT_LINES)
         renderer.sync(camera)
         # Flat, not the window's gradient: it prints evenly, and at 4K it costs llvmpipe a
         # third of a second to fill and zlib as long again to compress.
-        plotter.set_background("black" if notes.transparent else EXPORT_BACKGROUND)
+        plotter.set_background(background)
         # pyvista's screenshot reads the last frame drawn and renders only the first time:
         # without this frame every export after the first showed the one before it.
         plotter.render()
@@ -176,6 +190,13 @@ class Exporter:
         # closed exporters piled up in the window (some 30 MB of heap each).
         del self.plotter, self.renderer
         gc.collect()
+
+
+def _light(colour: str) -> bool:
+    """Whether a background is light (dark lines read on it)."""
+    import pyvista as pv
+
+    return sum(pv.Color(colour).float_rgb) / 3 > 0.5
 
 
 def render_image(

@@ -36,7 +36,7 @@ def _tree(mesh: pv.PolyData) -> vtkOBBTree:
 
 def hiding(renderer: SceneRenderer, anchor: tuple[float, float, float]) -> list[str]:
     """The structures drawn opaque (as the last frame drew them) between the camera and
-    ``anchor``: the sight line stops 1.5 mm short of it."""
+    ``anchor``, where a section leaves them: the sight line stops 1.5 mm short of it."""
     eye = np.array(renderer.plotter.camera.position)
     point = np.asarray(anchor, dtype=float)
     sight = point - eye
@@ -49,7 +49,10 @@ def hiding(renderer: SceneRenderer, anchor: tuple[float, float, float]) -> list[
             continue  # thin: they hide a few pixels at most
         points, cells = vtkPoints(), vtkIdList()
         _tree(renderer.meshes[sid]).IntersectWithLine(eye.tolist(), end.tolist(), points, cells)
-        if points.GetNumberOfPoints():
+        crossed = np.array([points.GetPoint(i) for i in range(points.GetNumberOfPoints())]).reshape(-1, 3)
+        if renderer.section.active:  # what a section cut away hides nothing
+            crossed = crossed[renderer.section.kept(crossed)]
+        if len(crossed):
             found.append(sid)
     return found
 
