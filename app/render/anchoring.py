@@ -67,6 +67,11 @@ def sphere_candidates(centre: Point, radius: float) -> tuple[np.ndarray, np.ndar
     return np.asarray(centre, dtype=float) + _directions() * radius, _directions()
 
 
+def spread_step(count: int) -> int:
+    """Every how many of a structure's ``count`` vertices is a candidate anchor."""
+    return max(1, count // CANDIDATES)
+
+
 @dataclass(frozen=True)
 class Target:
     """A label to anchor: its look, and the points its leader line may end on."""
@@ -79,6 +84,18 @@ class Target:
     normals: np.ndarray  # (n, 3) outward normals
     prefer: np.ndarray | None  # land near this point's image; None: the middle of the view
     owner: str | None  # the structure whose surface the points lie on (its far side hides them)
+    #: Each point where it lies at rest, and the structures it moves with: an anchor follows
+    #: a pose from there while the view moves (None: it stays where it is).
+    rest: np.ndarray | None = None
+    on: tuple[tuple[str, ...], ...] = ()
+
+    def rest_of(self, anchor: tuple[float, float, float]) -> tuple[tuple[str, ...], np.ndarray] | None:
+        """The structures an anchor (one of :attr:`points`) moves with and where it lies at
+        rest, or None when the target does not say."""
+        if self.rest is None or not len(self.points):
+            return None
+        index = int(np.argmin(np.linalg.norm(self.points - np.asarray(anchor), axis=1)))
+        return self.on[index if len(self.on) > 1 else 0], self.rest[index]
 
 
 @dataclass(frozen=True)
@@ -161,7 +178,7 @@ class Anchoring:
         """Up to :data:`CANDIDATES` vertices of a structure, spread over it, with normals."""
         if structure_id not in self._candidates:
             mesh = self.meshes[structure_id]
-            step = max(1, mesh.n_points // CANDIDATES)
+            step = spread_step(mesh.n_points)
             points = np.asarray(mesh.points, dtype=float)[::step]
             normals = np.asarray(mesh.point_normals, dtype=float)[::step]
             self._candidates[structure_id] = (points, normals)

@@ -95,5 +95,9 @@ class PoseLayer:
         for sid, posable in self._posable(self.sr.actors, self._full).items():
             posable.apply(self.body, pose, transforms)
             self.sr.meshes[sid] = posable.mesh
-            self.sr.emphasis.rest_points[sid] = posable.skin.rest
         return True
+
+    @property
+    def full_pose(self) -> Pose:
+        """The pose the full-detail surfaces are drawn in."""
+        return next(iter(self._full.values())).pose if self._full else Pose()

@@ -15,7 +15,7 @@ import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from app.memory import map_large_blocks
-from app.model.anatomy.structures import Kind, Structure
+from app.model.anatomy.structures import Structure
 from app.model.io import paths
 from app.model.scene.state import EVERY_ASPECT, Aspect, Picture, SceneModel
 from app.model.scene.views import CameraPose, View
@@ -23,7 +23,7 @@ from app.render.emphasis import EmphasisLayer
 from app.render.marks import MarkLayer
 from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.overlay import TextOverlay
-from app.render.picking import StructurePicker
+from app.render.picking import StructurePicker, thin_structures
 from app.render.posing import PoseLayer
 from app.render.section_layer import SectionLayer
 
@@ -60,6 +60,8 @@ class SceneRenderer:
         self.actors: dict[str, pv.Actor] = {}
         self.lod_actors: dict[str, pv.Actor] = {}
         self.interacting = False
+        #: What is drawn on the surfaces follows the stand-ins' pose (see :meth:`_follow`).
+        self.following = False
         self._held = 0
         self._pending = False
         self.meshes: dict[str, pv.PolyData] = {}
@@ -86,10 +88,11 @@ class SceneRenderer:
             actor.visibility = scene.is_visible(structure.id)
             actor.prop.opacity = scene.opacity(structure.id)
             self.actors[structure.id] = actor
-        nerves = [s.id for s in scene.catalogue if s.kind is Kind.nerve]
-        self.picker = StructurePicker(plotter.renderer, self.actors, thin=nerves)
+        #: The surfaces at rest (``meshes`` holds the posed copies once the scene is posed).
+        self.rest_meshes = dict(self.meshes)
+        self.picker = StructurePicker(plotter.renderer, self.actors, thin=thin_structures(scene.catalogue))
         self.emphasis = EmphasisLayer(
-            plotter, scene, self.meshes, self.actors, self.picker.locator, label_scale
+            plotter, scene, self.meshes, self.actors, self.picker.locator, label_scale, self.rest_meshes
         )
         self.marks = MarkLayer(plotter, self.emphasis)  # places found by search
         #: The title, caption and footnote of the scene's picture.
@@ -134,6 +137,9 @@ class SceneRenderer:
                 self.apply_view(self.scene.view, render=False)
         if aspects & (Aspect.picture | Aspect.selection | Aspect.palette) or camera is not None:
             self._apply_picture()  # labels anchor on the view just set
+            if self.section.active:  # what was just drawn is cut as the surfaces are
+                for actor in self.emphasis.actors_drawn() + self.marks.actors:
+                    self.section.clip(actor.GetMapper())
         elif Aspect.view in aspects:
             self.emphasis.reanchor()
         # A new pose changes no colour, unless muscles are coloured by their length; skipping
@@ -144,8 +150,21 @@ class SceneRenderer:
             self._restyle()
             if self.section.active:
                 self.section.restyle()  # the caps in the colours the selection gives
+        if self.interacting and (Aspect.pose in aspects or self.following):
+            self._follow()
         if render:
             self.render()
+
+    def _follow(self) -> None:
+        """While only the stand-ins are posed (the view moves in a new pose), what is drawn
+        on the surfaces follows them into the same pose, in the same frame: patches, outline,
+        markers, marked places and the labels' anchors (caps are cut from the stand-ins)."""
+        self.following = True
+        anchors = self.emphasis.follow(self.lod_actors)
+        anchors += self.marks.follow()
+        labels = self.emphasis.labels
+        if anchors and len(anchors) == len(labels.labels):
+            labels.set_anchors(anchors)
 
     def _pose_surfaces(self) -> bool:
         """Move the surfaces into the scene's pose (the low-detail ones only while the view
@@ -250,6 +269,8 @@ class SceneRenderer:
         if self.interacting or not self.lod_actors:
             return
         self.interacting = True
+        if self.posing is not None:  # stand-ins made after the last pose catch up with it
+            self.posing.apply(self.scene.pose, moving=True)
         self._stand_in()
 
     def _stand_in(self) -> None:
@@ -268,8 +289,9 @@ class SceneRenderer:
         for sid, lod in self.lod_actors.items():
             lod.visibility = False
             self.actors[sid].visibility = self.scene.shown(sid)
-        if self._pose_surfaces():  # posed while moving: the full surfaces catch up
-            self._apply_picture()
+        if self._pose_surfaces() or self.following:  # posed while moving: the full surfaces catch up
+            self._apply_picture()  # and what is drawn on them is drawn from them again
+        self.following = False
         if self.section.active:
             self.section.update()  # caps cut from the full surfaces again
         self.emphasis.reanchor()  # the camera stopped: labels point where it sees
