@@ -179,12 +179,16 @@ class MotionPanel(QWidget):
             self._update_plot()
 
     def _show_pose(self, pose: Pose) -> None:
-        """Sliders and boxes as the scene's pose says."""
+        """Sliders, boxes and the pose box as the scene's pose says: the box names a pose
+        only while the body is in it (after Reset, "Neutral standing"; after a movement, the
+        pose it ended in; moved by hand, none)."""
         self._updating = True
         try:
             for name, slider in self.sliders.items():
                 slider.setValue(round(pose[name]))
                 self.boxes[name].setValue(pose[name])
+            named = (key for key, each in self.body.motion.poses.items() if each.pose == pose)
+            self.poses.setCurrentIndex(max(0, self.poses.findData(next(named, None))))
         finally:
             self._updating = False
 

@@ -187,3 +187,34 @@ def test_colouring_muscles_by_length_change(qtbot, window):
     qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
     assert not scene.length_colours and not panel.bar.isVisible()
     assert psoas.prop.color.hex_rgb == own
+
+
+def test_the_pose_box_names_the_pose_the_body_is_in(qtbot, window):
+    """Issue 28, item 6: the box said "Thomas test" after Reset and after another movement."""
+    scene, panel, bar = window.scene, window.motion, window.play_bar
+    box = panel.poses
+    qtbot.keyClick(box, Qt.Key.Key_End)  # the last pose, chosen with the keyboard
+    assert box.currentData() == "thomas_test"
+    assert scene.pose == panel.body.motion.poses["thomas_test"].pose
+    qtbot.mouseClick(panel.reset, Qt.MouseButton.LeftButton)
+    assert scene.pose.neutral
+    assert box.currentData() == "neutral" and box.currentText() == "Neutral standing"
+
+    qtbot.keyClick(box, Qt.Key.Key_End)
+    assert box.currentData() == "thomas_test"
+    window.player.clock = iter(np.arange(0.0, 100.0, 0.2)).__next__  # five frames a second
+    bar.start.setCurrentIndex(bar.start.findData("neutral"))
+    bar.end.setCurrentIndex(bar.end.findData("trunk_fold"))
+    bar.seconds.setValue(1.0)
+    during = []
+    window.player.playing_changed.connect(lambda _on: during.append(box.currentText()))
+    scene.changed.connect(lambda _aspects: during.append(box.currentText()))
+    with qtbot.waitSignal(window.player.finished, timeout=10_000):
+        qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
+    assert scene.pose == panel.body.motion.poses["trunk_fold"].pose
+    assert box.currentData() == "trunk_fold"
+    assert "Thomas test" not in " ".join(during[1:]), during  # not while it played either
+    assert "Choose a pose…" in during  # between two named poses: none named
+
+    drag(qtbot, panel.sliders["lumbar_flexion"], 0.1)  # moved by hand: no named pose
+    assert box.currentData() is None and box.currentText() == "Choose a pose…"
