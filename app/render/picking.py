@@ -2,8 +2,9 @@
 
 Each actor gets a static cell locator, so a pick costs well under a millisecond instead of
 a scan of every triangle; painted patches, outlines and labels are never picked. Thin
-structures (nerves, a few pixels wide) are picked with a tolerance: a click that lands
-beside one, on the bone or muscle behind it, still selects it.
+structures (nerves and ligaments, a few pixels wide: :data:`THIN_KINDS`) are picked with
+a tolerance: a click that lands beside one, on the bone or muscle behind it, still selects
+it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,18 @@ from collections.abc import Collection, Mapping
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkCellPicker, vtkRenderer
 
+from app.model.anatomy.structures import Catalogue, Kind
+
 #: How far from a thin structure (display pixels) a click still picks it.
 THIN_TOLERANCE_PX = 6.0
+#: The kinds drawn a few pixels wide from the standard views: the nerves and the inguinal
+#: ligament (a band about 5 px across at 1366x768), hard to hit exactly.
+THIN_KINDS = frozenset({Kind.nerve, Kind.ligament})
+
+
+def thin_structures(catalogue: Catalogue) -> list[str]:
+    """The structures picked with a tolerance (:data:`THIN_KINDS`)."""
+    return [s.id for s in catalogue if s.kind in THIN_KINDS]
 
 
 class StructurePicker:
