@@ -1,9 +1,12 @@
 """Render a lesson: one annotated PNG per step and a PDF handout of them.
 
-Each step is drawn as ``screenshot --lesson`` and presentation mode draw it (title, caption,
-footnote: :func:`app.model.teaching.lessons.show_step`). The PDF is laid out with matplotlib (already
-a dependency of pyvista): one A4 landscape page per step, its picture under the lesson's
-title, written atomically like every output.
+Each step image is drawn as ``screenshot --lesson`` and presentation mode draw it (title,
+caption, footnote: :func:`app.model.teaching.lessons.show_step`). The PDF is for paper: laid
+out with matplotlib (already a dependency of pyvista), one light A4 landscape page per step
+with the step's title, caption and the attribution set as real text (selectable, found by
+search and by screen readers; TrueType fonts embedded) around its picture, drawn on a light
+background with labels but without the text drawn into it. Written atomically like every
+output.
 """
 
 from __future__ import annotations
@@ -17,9 +20,17 @@ from app.model.io.atomic import atomic_write_bytes, folder_replaced_whole
 from app.model.scene.state import SceneModel
 from app.model.teaching.lessons import Lesson, show_step
 from app.render.fonts import matplotlib_font
-from app.render.snapshot import Exporter, metadata, png_bytes
+from app.render.snapshot import ATTRIBUTION, Annotations, Exporter, metadata, png_bytes
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
+#: The handout's pictures: a light background that prints with little ink, at about 150 dpi
+#: across the page's picture, and no text drawn into them (the page sets it).
+PAPER_BACKGROUND = "#f2f3f5"
+PAGE_PICTURE = (1600, 900)
+ON_PAPER = Annotations(title="", caption="", footnote="", attribution=False, background=PAPER_BACKGROUND)
+#: Text on the page (points) and its colours.
+INK = "#1d2330"
+MUTED = "#5a6270"
 
 
 #: What ``render-lesson`` writes into its folder, and so may replace there.
@@ -42,11 +53,15 @@ def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[i
 
     matplotlib.use("Agg")
     from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.figure import Figure
 
     written: list[Path] = []
     pdf_buffer = io.BytesIO()
-    with Exporter(scene) as exporter, PdfPages(pdf_buffer) as pdf:
+    # TrueType (42), not matplotlib's default Type 3 glyph procedures: real text.
+    with (
+        matplotlib.rc_context({"pdf.fonttype": 42}),
+        Exporter(scene) as exporter,
+        PdfPages(pdf_buffer) as pdf,
+    ):
         info = pdf.infodict()
         info["Title"] = lesson.title
         info["Creator"] = "Psoas Atlas"
@@ -55,26 +70,52 @@ def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[i
             show_step(scene, lesson, index)  # as screenshot --lesson and presentation show it
             image = exporter.render(size)
             path = out_dir / f"step-{number:02d}.png"
-            info = metadata(scene, size, scene.picture) | {"lesson": lesson.title, "step": number}
-            atomic_write_bytes(path, png_bytes(image, info))
+            meta = metadata(scene, size, scene.picture) | {"lesson": lesson.title, "step": number}
+            atomic_write_bytes(path, png_bytes(image, meta))
             written.append(path)
-
-            # The page is the step's picture (its title and caption are in it) under the lesson.
-            page = Figure(figsize=A4_LANDSCAPE_IN)
-            title_font = matplotlib_font(lesson.title, bold=True)
-            page.text(0.05, 0.95, lesson.title, fontproperties=title_font, fontsize=16, va="top")
-            page.text(0.95, 0.95, f"Step {number} of {len(lesson.steps)}", fontsize=10, ha="right", va="top")
-            if lesson.summary and number == 1:
-                summary = "\n".join(wrap(lesson.summary, 130))
-                page.text(
-                    0.05, 0.905, summary, fontproperties=matplotlib_font(summary), fontsize=10, va="top"
-                )
-            axes = page.add_axes((0.05, 0.08, 0.9, 0.78))
-            axes.imshow(image)
-            axes.set_axis_off()
-            page.text(0.05, 0.03, "Psoas Atlas — free, offline 3D anatomy", fontsize=8, color="0.4")
-            pdf.savefig(page)
+            pdf.savefig(_page(lesson, index, exporter.render(PAGE_PICTURE, ON_PAPER)))
     handout = out_dir / "handout.pdf"
     atomic_write_bytes(handout, pdf_buffer.getvalue())
     written.append(handout)
     return written
+
+
+def _page(lesson: Lesson, index: int, picture) -> object:
+    """One light A4 page: the lesson and the step's number, the step's title, its picture,
+    its caption and the attribution, all as text."""
+    from matplotlib.figure import Figure
+
+    step, number = lesson.steps[index], index + 1
+    page = Figure(figsize=A4_LANDSCAPE_IN, facecolor="white")
+    width_in = A4_LANDSCAPE_IN[0]
+
+    def text(x: float, y: float, words: str, size: float, **style) -> None:
+        bold = style.pop("bold", False)
+        page.text(x, y, words, fontproperties=matplotlib_font(words, bold), fontsize=size, **style)
+
+    text(0.05, 0.955, lesson.title, 11, color=MUTED, va="top")
+    text(0.95, 0.955, f"Step {number} of {len(lesson.steps)}", 11, color=MUTED, ha="right", va="top")
+    text(0.05, 0.915, step.title, 18, color=INK, va="top", bold=True)
+    top = 0.865
+    if lesson.summary and number == 1:
+        summary = "\n".join(wrap(lesson.summary, _columns(0.9 * width_in, 10)))
+        text(0.05, top, summary, 10, color=MUTED, va="top", style="italic")
+        top -= 0.03 * (summary.count("\n") + 1) + 0.01
+    caption = "\n".join(wrap(step.caption, _columns(0.9 * width_in, 11.5)))
+    caption_lines = caption.count("\n") + 1
+    caption_top = 0.06 + caption_lines * 0.026
+    height = top - caption_top - 0.02
+    aspect = picture.shape[0] / picture.shape[1]
+    picture_width = min(0.9, height * A4_LANDSCAPE_IN[1] / aspect / width_in)
+    axes = page.add_axes((0.5 - picture_width / 2, top - height, picture_width, height))
+    axes.imshow(picture)
+    axes.set_axis_off()
+    text(0.05, caption_top, caption, 11.5, color=INK, va="top", linespacing=1.35)
+    text(0.05, 0.025, ATTRIBUTION, 7.5, color=MUTED)
+    return page
+
+
+def _columns(width_in: float, points: float) -> int:
+    """Characters of about ``points`` type that fill ``width_in`` inches (mean advance about
+    half the size, as DejaVu Sans)."""
+    return max(30, int(width_in * 72 / (0.52 * points)))

@@ -262,7 +262,9 @@ class SectionLayer:
         else:  # some of it kept, its centre not too deep
             depth = float((centre - self.planes[0].origin) @ self.planes[0].keep)
             near = -FORAMEN_MARKER_MM <= depth <= FORAMEN_REACH_MM
-        points, _ = sphere_candidates(centre, FORAMEN_MARKER_MM)
+        points, _ = sphere_candidates(
+            (float(centre[0]), float(centre[1]), float(centre[2])), FORAMEN_MARKER_MM
+        )
         return near and bool(self.in_sight(points).any())
 
     def _cap_masks(self) -> dict[int, _CapMask]:
