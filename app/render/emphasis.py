@@ -324,6 +324,8 @@ class EmphasisLayer:
 
         targets = [self._structure_target(emphasis.selected, selected.name, palette)]
         for name, group in _label_groups(emphasis.attachments, selected.kind.value == "muscle").items():
+            if group == [emphasis.focus_attachment]:
+                continue  # named once, in the focus colour, by the marks layer (MarkLayer)
             role = group[0].role
             pieces = self.patch_pieces(group)  # anchored on what is painted
             points = np.asarray(pieces.mesh.points, dtype=float)
