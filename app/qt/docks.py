@@ -27,6 +27,9 @@ LARGE_SHARE = 0.9
 #: The side docks' widths, the same on every screen: a larger screen's extra width goes to
 #: the 3D view. The left one widens to show its tabs' names whole.
 LEFT_WIDTH, RIGHT_WIDTH = 270, 380
+#: The 3D view keeps this width at least: on a screen narrower than the docks need, they
+#: give way (an 800x600 screen left the view under 100 px).
+MIN_VIEW_WIDTH = 480
 
 
 def add_dock(
@@ -130,7 +133,10 @@ def tabs_width(titles: Sequence[str], parent: QWidget) -> int:
 
 def set_dock_widths(window: QMainWindow, left: Sequence[QDockWidget], right: Sequence[QDockWidget]) -> None:
     """The side docks at :data:`LEFT_WIDTH` (wider if the tabs' names need it) and
-    :data:`RIGHT_WIDTH`, whatever the window's width."""
+    :data:`RIGHT_WIDTH`, whatever the window's width, unless that leaves the 3D view less
+    than :data:`MIN_VIEW_WIDTH`."""
     wide = max(LEFT_WIDTH, tabs_width([d.windowTitle() for d in left], window) + 4)
-    widths = [wide] * len(left) + [RIGHT_WIDTH] * len(right)
+    room = window.width() - MIN_VIEW_WIDTH
+    share = min(1.0, room / (wide + RIGHT_WIDTH)) if room > 0 else 0.5
+    widths = [round(wide * share)] * len(left) + [round(RIGHT_WIDTH * share)] * len(right)
     window.resizeDocks([*left, *right], widths, Qt.Orientation.Horizontal)

@@ -59,10 +59,10 @@ class SliceView(QWidget):
         self.scene, self.facts, self.sources = scene, facts, sources
         self.canvas: FigureCanvasQTAgg | None = None
         #: The canvas scrolls: in a narrow dock the drawing and its tables are taller than it.
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scrolled = QScrollArea()
+        self.scrolled.setWidgetResizable(True)
+        self.scrolled.setFrameShape(QFrame.Shape.NoFrame)
+        self.scrolled.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.piece: Slice | None = None
         self._cut_for: tuple | None = None  # what self.piece was cut for
         self.on_screen = False
@@ -130,7 +130,7 @@ class SliceView(QWidget):
         if not has_section or self.canvas is None:
             self.stack.setCurrentWidget(self.hint)
         else:
-            self.stack.setCurrentWidget(self.scroll)
+            self.stack.setCurrentWidget(self.scrolled)
 
     def current_slice(self) -> Slice | None:
         """The scene's slice, cut again only when the section, pose or shown set changed."""
@@ -181,8 +181,8 @@ class SliceView(QWidget):
         canvas.setAccessibleName("Slice view: the section's cut faces, areas and nerves")
         canvas.mpl_connect("button_press_event", self._clicked)
         canvas.mpl_connect("resize_event", lambda _event: self.schedule())
-        self.scroll.setWidget(canvas)
-        self.stack.addWidget(self.scroll)
+        self.scrolled.setWidget(canvas)
+        self.stack.addWidget(self.scrolled)
         self.canvas = canvas
 
     def pose_name(self) -> str | None:

@@ -37,7 +37,7 @@ def test_hint_without_a_section_then_the_drawing(window, qtbot):
     scene = window.scene
     with qtbot.waitSignal(view.drawn, timeout=10_000):
         scene.set_section(scene.sections.at("L4_L5"))
-    assert view.stack.currentWidget() is view.scroll and view.scroll.widget() is view.canvas
+    assert view.stack.currentWidget() is view.scrolled and view.scrolled.widget() is view.canvas
     assert "Axial section at L4/L5" in title(view)
     with qtbot.waitSignal(view.drawn, timeout=10_000):
         scene.set_section(scene.sections.at("L2_L3"))
