@@ -20,9 +20,9 @@ from app.model.quiz.questions import (
     QuestionBank,
     QuestionType,
     Topic,
-    roots_in,
 )
 from app.model.quiz.quiz_files import Quiz, answer_text, load_quiz, question_text, quiz_lesson
+from app.model.quiz.roots import roots_in
 from app.model.teaching.lessons import lesson_yaml, load_lesson
 
 

@@ -14,7 +14,6 @@ A question's id names what it asks (``name:iliacus_left``); the spaced-repetitio
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +26,7 @@ from app.model.anatomy.landmarks import Attachment, Point
 from app.model.anatomy.search import SearchIndex, in_sentence, split_side
 from app.model.anatomy.structures import Catalogue, Kind, Structure
 from app.model.motion.body import Body
+from app.model.quiz.roots import root_list, roots_in, shifted_roots, wrong_roots
 
 if TYPE_CHECKING:
     from app.model.atlas import Atlas
@@ -73,8 +73,6 @@ _KIND_TOPIC = {
     Kind.muscle: Topic.muscles,
     Kind.nerve: Topic.nerves,
 }
-_ROOT_ORDER = ("T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4")
-_ROOTS = re.compile(r"\b(T12|L[1-5]|S[1-4])(?:\s*[-\N{EN DASH}]\s*(L[1-5]|S[1-4]))?\b")
 
 
 @dataclass(frozen=True)
@@ -143,24 +141,6 @@ class Grade:
     correct: bool
     quality: int
     feedback: str
-
-
-def roots_in(text: str) -> list[str]:
-    """The spinal nerves a sentence names, ranges spread out: ``"L1-L3 and T12"`` ->
-    ``["T12", "L1", "L2", "L3"]``."""
-    found: set[str] = set()
-    for first, last in _ROOTS.findall(text):
-        if last:
-            start, stop = _ROOT_ORDER.index(first), _ROOT_ORDER.index(last)
-            found.update(_ROOT_ORDER[start : stop + 1])
-        else:
-            found.add(first)
-    return [root for root in _ROOT_ORDER if root in found]
-
-
-def root_list(roots: Iterable[str]) -> str:
-    """``["L2", "L3", "L4"]`` -> ``"L2, L3, L4"``."""
-    return ", ".join(roots)
 
 
 def unsided(structure: Structure) -> str:
@@ -323,8 +303,8 @@ class QuestionBank:
                 continue
             fact = stating[0]
             answer = sets[key]
-            others = _wrong_roots(nerve.roots, [s.roots for k, s in nerves.items() if k != key])
-            choices = _choices(answer, others, f"roots:{key}", fill=_shifted_roots(nerve.roots))
+            others = wrong_roots(nerve.roots, [s.roots for k, s in nerves.items() if k != key])
+            choices = _choices(answer, others, f"roots:{key}", fill=shifted_roots(nerve.roots))
             out.append(
                 Question(
                     f"roots:{key}",
@@ -367,8 +347,8 @@ class QuestionBank:
                 if not roots:
                     continue
                 answer = root_list(roots)
-                others = _wrong_roots(roots, [s.roots for s in nerves.values()])
-                fill = _shifted_roots(roots)
+                others = wrong_roots(roots, [s.roots for s in nerves.values()])
+                fill = shifted_roots(roots)
                 prompt = f"Which spinal nerves supply the {what}?"
             choices = _choices(answer, others, f"supply:{key}", fill=fill)
             out.append(
@@ -581,33 +561,6 @@ def _choices(answer: str, others: Sequence[str], key: str, fill: Sequence[str] =
     choices = [answer, *picked]
     rng.shuffle(choices)
     return tuple(choices)
-
-
-def _wrong_by_the_data(roots: Iterable[str], right: Iterable[str]) -> bool:
-    """A root list no one could defend as the answer ``right``: it names a root the data
-    does not give and leaves out one it does. A list of right roots only ("L1" for
-    "T12, L1") or all of them and one more is defensible: small contributions vary (the
-    atlas' own lumbar plexus is "L1-L4, usually with a small contribution from T12",
-    content/nerves.yaml, after gray42 and moore8)."""
-    named, wanted = set(roots), set(right)
-    return bool(named - wanted) and bool(wanted - named)
-
-
-def _wrong_roots(right: Sequence[str], candidates: Iterable[Sequence[str]]) -> list[str]:
-    """The candidates (other nerves' roots) that are wrong by the data, as root lists."""
-    return [root_list(c) for c in candidates if _wrong_by_the_data(c, right)]
-
-
-def _shifted_roots(right: Sequence[str]) -> list[str]:
-    """The same number of consecutive roots a level or more up or down the spine, nearest
-    first, wrong by the data: the choices that fill in when other nerves give too few."""
-    order = [r for r in _ROOT_ORDER if r in right]
-    if not order:
-        return []
-    first, size = _ROOT_ORDER.index(order[0]), len(order)
-    starts = sorted(range(len(_ROOT_ORDER) - size + 1), key=lambda i: (abs(i - first), i))
-    windows = [_ROOT_ORDER[i : i + size] for i in starts]
-    return [root_list(w) for w in windows if _wrong_by_the_data(w, right)]
 
 
 def _sources_of(facts: Iterable[Any]) -> tuple[str, ...]:
