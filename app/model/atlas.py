@@ -67,7 +67,7 @@ class Atlas:
             meshes_dir,
             annotations_dir,
         )
-        atlas.body, body_problems = Body.load(annotations_dir, landmarks, paths.paths_file(root))
+        atlas.body, body_problems = Body.load(annotations_dir, landmarks, paths.paths_file(root), attachments)
         atlas.centrelines, centreline_problems = load_centrelines(paths.centrelines_file(root))
         atlas.problems += body_problems + centreline_problems
         if teaching:

@@ -30,7 +30,12 @@ from app.model.scene.palette import LENGTH_CHANGE_COLORS, LENGTH_CHANGE_RANGE
 from app.render.fonts import matplotlib_font
 
 #: Okabe and Ito's colour-blind-safe colours, one per muscle; the left side's line dashed.
-MUSCLE_COLORS = {"psoas_major": "#d55e00", "iliacus": "#0072b2", "psoas_minor": "#009e73"}
+MUSCLE_COLORS = {
+    "psoas_major": "#d55e00",
+    "iliacus": "#0072b2",
+    "psoas_minor": "#009e73",
+    "quadratus_lumborum": "#cc79a7",
+}
 #: Heights of the figures (pixels at 96 dpi), their text and tick label sizes (points, as
 #: small as the panel's width asks: the legend's two columns fit 240 pixels) and resolution.
 PLOT_HEIGHT = 270

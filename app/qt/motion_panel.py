@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from app.qt.length_plot import LengthChangeBar, LengthPlot
 
 #: Muscles whose length the panel reads out and plots (those of the shown ones with a path).
-READOUT = ("psoas_major", "iliacus", "psoas_minor")
+READOUT = ("psoas_major", "iliacus", "psoas_minor", "quadratus_lumborum")
 #: The joint plotted until the user moves one.
 FIRST_PLOTTED = "hip_flexion_right"
 
@@ -144,7 +144,8 @@ class MotionPanel(QWidget):
 
         self.colour_by_length = QCheckBox("Colour muscles by length change")
         self.colour_by_length.setToolTip(
-            "Psoas and iliacus drawn brown when shorter than standing, teal when longer"
+            "Psoas, iliacus and quadratus lumborum drawn brown when shorter than standing, "
+            "grey as long, teal when longer"
         )
         self.colour_by_length.toggled.connect(scene.set_length_colours)
         layout.addWidget(self.colour_by_length)
@@ -193,8 +194,11 @@ class MotionPanel(QWidget):
             self._updating = False
 
     def shown_muscles(self) -> list[str]:
-        """The shown muscles that are read out and plotted."""
-        return [m for m in self.body.mechanics.muscles if m.startswith(READOUT) and self.scene.is_visible(m)]
+        """The shown muscles that are read out and plotted: the right side's, then the left's,
+        each in :data:`READOUT`'s order."""
+        shown = [m for m in self.body.mechanics.muscles if m.startswith(READOUT) and self.scene.is_visible(m)]
+        order = {base: i for i, base in enumerate(READOUT)}
+        return sorted(shown, key=lambda m: (name_and_side(m)[1] != "right", order[m.rsplit("_", 1)[0]]))
 
     def lengths_text(self, pose: Pose) -> str:
         """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion moment

@@ -35,7 +35,7 @@ from app.model.anatomy.landmarks import Attachment, landmark_bones
 from app.model.motion.deformation import Skin
 from app.model.motion.kinematics import Pose
 from app.model.scene.emphasis import SEE_THROUGH, Emphasis, foramen_level
-from app.model.scene.palette import STANDARD, Palette
+from app.model.scene.palette import LENGTH_TEXT, STANDARD, Palette, length_legend
 from app.model.scene.state import SceneModel
 from app.render.anchoring import Anchoring, Target, sphere_candidates, spread_step
 from app.render.labels import Label, LabelLayer, Rect
@@ -285,6 +285,7 @@ class EmphasisLayer:
         self.clear()
         self.current = emphasis
         if emphasis.selected is None:
+            self.legend.set_entries(self._length_entries())
             return
         palette = self.palette
         paint, text = palette.paint, palette.text
@@ -375,7 +376,14 @@ class EmphasisLayer:
                 entries.append((title, text[role], paint[role]))
         if foramina:
             entries.append(("Root foramen", text["root_level"], paint["root_level"]))
-        self.legend.set_entries(entries)
+        self.legend.set_entries(entries + self._length_entries())
+
+    def _length_entries(self) -> list[tuple[str, str, str]]:
+        """The legend's entries for the colours by length change, while they are on (in the
+        window, presentations, sections, the quiz and exports alike)."""
+        if not self.scene.length_colours:
+            return []
+        return [(name, LENGTH_TEXT, swatch) for name, swatch in length_legend()]
 
     def _structure_target(self, structure_id: str, name: str, palette: Palette) -> Target:
         points, normals = self.anchoring.candidates(structure_id)

@@ -3,7 +3,9 @@
 A step (in a bookmark's pose) is applied to a scene model of the renderer's own, never the
 window's, and drawn by an :class:`~app.render.snapshot.Exporter` at thumbnail size with the
 anatomy only: no labels, legend, texts or attribution, which would be illegible at that
-size. The exporter (an off-screen plotter holding every mesh, a few hundred megabytes with
+size. It is drawn the way the window looks when the picture is made: in its palette, and
+with the muscles coloured by length change when they are there (ways of looking, not part
+of a step). The exporter (an off-screen plotter holding every mesh, a few hundred megabytes with
 software OpenGL) is made at the first picture and kept until :meth:`StepThumbnails.close`,
 which the Bookmarks panel calls once it has been idle a while.
 """
@@ -23,12 +25,16 @@ class StepThumbnails:
     :class:`~app.render.snapshot.RenderError` when nothing could be drawn)."""
 
     def __init__(self, scene: SceneModel, size: tuple[int, int] = THUMBNAIL_SIZE):
+        #: The window's scene, whose way of looking the pictures take.
+        self.window_scene = scene
         self.scene = scene.fresh()
         self.size = size
         self.exporter: Exporter | None = None
 
     def __call__(self, step: Step) -> bytes:
         apply_step(self.scene, step)
+        self.scene.set_palette(self.window_scene.palette.name)
+        self.scene.set_length_colours(self.window_scene.length_colours)
         if self.exporter is None:
             self.exporter = Exporter(self.scene)
             # Whatever the export draws in 2D (texts, legend, labels), hidden just before each

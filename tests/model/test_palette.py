@@ -14,6 +14,8 @@ from app.model.scene.palette import (
     DISTINCT_DE,
     LENGTH_CHANGE_COLORS,
     LENGTH_CHANGE_RANGE,
+    LENGTH_TEXT,
+    LENGTH_UNCHANGED,
     MIN_CONTRAST,
     PALETTES,
     STANDARD,
@@ -58,7 +60,7 @@ def test_every_text_colour_reads_at_wcag_aa_on_every_background(name):
     palette = named_palette(name)
     # Label and legend texts: in their dark box, over each background; and, should a box
     # ever be left out, on the background itself.
-    for role, text in palette.text.items():
+    for role, text in [*palette.text.items(), ("length legend", LENGTH_TEXT)]:
         for background in BACKGROUNDS:
             boxed = over(BOX_COLOR, BOX_OPACITY, background)
             assert contrast(text, boxed) >= MIN_CONTRAST, (name, role, background, "in its box")
@@ -142,25 +144,43 @@ def test_the_palette_is_scene_state_with_a_signal(scene):
     assert scene.state() == before  # a preference: not undone, not bookmarked
 
 
-def test_length_change_colours_are_matplotlibs_brbg_lightest_at_no_change():
+def test_length_change_colours_are_brbgs_ends_around_a_grey_darkening_outward():
     from matplotlib import colormaps
 
     span = LENGTH_CHANGE_RANGE
-    assert length_change_color(0) == LENGTH_CHANGE_COLORS[5] == "#f5f5f5"
+    assert length_change_color(0) == LENGTH_UNCHANGED == LENGTH_CHANGE_COLORS[len(LENGTH_CHANGE_COLORS) // 2]
     assert length_change_color(-span) == length_change_color(-90) == LENGTH_CHANGE_COLORS[0]
     assert length_change_color(span) == length_change_color(90) == LENGTH_CHANGE_COLORS[-1]
     brbg = colormaps["BrBG"]
-    for percent in range(-30, 31, 3):
-        theirs = brbg((percent / span + 1) / 2)[:3]  # a 256-step table: within 1/255 or so
-        assert rgb(length_change_color(percent)) == pytest.approx(theirs, abs=2 / 255), percent
+    # BrBG's 11 classes lie at tenths of matplotlib's map: its three darkest each side.
+    for percent, at in ((-30, 0.0), (-20, 0.1), (-10, 0.2), (10, 0.8), (20, 0.9), (30, 1.0)):
+        assert rgb(length_change_color(percent)) == pytest.approx(brbg(at)[:3], abs=2 / 255), percent
+    a, b = lab(LENGTH_UNCHANGED)[1:]
+    assert abs(a) < 1 and abs(b) < 1, "no change is a neutral grey"
     lightness = [lab(length_change_color(p))[0] for p in range(-30, 31, 5)]
-    assert lightness[:7] == sorted(lightness[:7]) and lightness[6:] == sorted(lightness[6:], reverse=True)
+    centre = lightness[6]
+    for side in (lightness[6::-1], lightness[6:]):  # from the centre outward, each side
+        assert all(later <= earlier + 1.5 for earlier, later in itertools.pairwise(side)), side
+        assert side[-1] < centre - 30  # the ends are dark
+
+
+def test_a_muscle_at_rest_does_not_look_like_bone(catalogue):
+    """Issue 28, item 4: BrBG's near-white centre was 11.5 from bone and 9.2 from ligament."""
+    others = {s.color for s in catalogue if s.kind.value != "muscle"}  # every muscle is coloured
+    nearest = min(delta_e(LENGTH_UNCHANGED, other) for other in others)
+    assert nearest >= DISTINCT_DE, nearest  # at rest: apart from bone, disc, ligament, nerve
+    bone_like = {s.color for s in catalogue if s.kind.value in ("bone", "ligament")}
+    for percent in range(-30, 31):  # and no length change looks like bone
+        colour = length_change_color(percent)
+        assert min(delta_e(colour, other) for other in bone_like) >= DISTINCT_DE, percent
+    bone = next(s.color for s in catalogue if s.id == "femur_right")
+    assert delta_e("#f5f5f5", bone) < DISTINCT_DE  # the old centre did
 
 
 @pytest.mark.parametrize("deficiency", [None, "deuteranopia", "protanopia"])
 def test_length_change_colours_stay_apart_from_the_selection_and_each_other(deficiency):
-    """Why BrBG: for colour-blind eyes too, no length colour passes for a palette's
-    selection, and shortened stays apart from lengthened."""
+    """Why BrBG's ends and a grey: for colour-blind eyes too, no length colour passes for a
+    palette's selection, and shortened stays apart from lengthened."""
 
     def seen(colour):
         return colour if deficiency is None else simulate(colour, deficiency)

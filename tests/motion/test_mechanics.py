@@ -14,7 +14,7 @@ from app.model.io import paths
 from app.model.motion.body import Body
 from app.model.motion.kinematics import Pose
 from app.model.motion.mechanics import CURVE_SAMPLES, wrapped_length
-from app.model.scene.palette import LENGTH_CHANGE_COLORS, length_change_color
+from app.model.scene.palette import LENGTH_CHANGE_COLORS, LENGTH_UNCHANGED, length_change_color
 from app.model.scene.state import Aspect, SceneModel
 
 ANGLES = list(range(0, 121, 15))
@@ -141,7 +141,7 @@ def test_the_scene_colours_muscles_by_length_change_only_when_asked(
     scene.set_length_colours(True)
     scene.set_length_colours(True)
     assert scene.length_colours and changed == [Aspect.palette]
-    assert scene.length_color("psoas_major_right") == LENGTH_CHANGE_COLORS[5]  # neutral: the centre
+    assert scene.length_color("psoas_major_right") == LENGTH_UNCHANGED  # neutral: the centre
     assert scene.length_color("femur_right") is None  # no path, its own colour
     scene.set_pose(motion.resolve(["knee_to_chest"]))
     change = body.mechanics.length_changes(scene.pose)["iliacus_right"]

@@ -9,7 +9,16 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
 from app.model.motion.kinematics import JOINTS, Pose
-from app.model.scene.palette import LENGTH_CHANGE_COLORS, length_change_color, rgb
+from app.model.scene.palette import (
+    DISTINCT_DE,
+    LENGTH_CHANGE_COLORS,
+    LENGTH_UNCHANGED,
+    delta_e,
+    length_change_color,
+    length_legend,
+    rgb,
+)
+from app.model.sections.planes import SectionSpec
 
 
 @pytest.fixture
@@ -95,7 +104,11 @@ def test_the_plot_is_the_length_over_the_moved_joints_range_and_marks_the_angle(
     plot = panel.plot
     assert plot is not None and plot.isVisible()
     assert panel.plotted_joint == "hip_flexion_right"
-    assert set(plot.lines) == {"psoas_major_right", "iliacus_right", "psoas_major_left", "iliacus_left"}
+    assert set(plot.lines) == {
+        f"{muscle}_{side}"
+        for muscle in ("psoas_major", "iliacus", "quadratus_lumborum")
+        for side in ("right", "left")
+    }
     for muscle, line in plot.lines.items():  # the drawn curves are the model's lengths
         angles, lengths = line.get_data()
         assert (angles[0], angles[-1]) == (-30, 120)
@@ -156,8 +169,8 @@ def test_colouring_muscles_by_length_change(qtbot, window):
     window.motion_dock.widget().ensureWidgetVisible(panel.colour_by_length)  # the dock scrolls
     qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
     assert scene.length_colours and panel.bar.isVisible()
-    assert psoas.prop.color.hex_rgb == LENGTH_CHANGE_COLORS[len(LENGTH_CHANGE_COLORS) // 2]  # neutral
-    assert renderer.actors["femur_right"].prop.color.hex_rgb != LENGTH_CHANGE_COLORS[5]  # bones keep theirs
+    assert psoas.prop.color.hex_rgb == LENGTH_UNCHANGED  # neutral
+    assert renderer.actors["femur_right"].prop.color.hex_rgb != LENGTH_UNCHANGED  # bones keep theirs
 
     index = panel.poses.findData("knee_to_chest")
     panel.poses.setCurrentIndex(index)
@@ -218,3 +231,48 @@ def test_the_pose_box_names_the_pose_the_body_is_in(qtbot, window):
 
     drag(qtbot, panel.sliders["lumbar_flexion"], 0.1)  # moved by hand: no named pose
     assert box.currentData() is None and box.currentText() == "Choose a pose…"
+
+
+def test_length_colours_say_so_survive_reset_and_colour_the_quadratus_lumborum(qtbot, window):
+    """Issue 28, item 4: a muscle at rest looked like bone, the colours stayed on after Reset,
+    in a section and in the quiz with nothing saying so, and the quadratus lumborum was
+    neither coloured nor listed. Reset keeps them (a way of looking, like the palette): the
+    legend in the view says what they mean wherever they are on."""
+    scene, panel, renderer = window.scene, window.motion, window.renderer
+    legend = renderer.emphasis.legend
+    assert not any("standing" in name for name, *_ in legend.entries)
+    window.motion_dock.widget().ensureWidgetVisible(panel.colour_by_length)
+    qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
+    assert scene.selected is None and legend.shown
+    said = [(name, swatch) for name, _text, swatch in legend.entries]
+    assert said == length_legend()
+    assert ("Muscle as long as standing", LENGTH_UNCHANGED) in said
+
+    # The quadratus lumborum has a length now: coloured, listed, shorter on the side bent to.
+    assert "Quadratus lumborum" in panel.readout.text()
+    index = panel.poses.findData("side_bend_right")
+    panel.poses.setCurrentIndex(index)
+    panel.poses.activated.emit(index)
+    changes = panel.body.mechanics.length_changes(scene.pose)
+    assert changes["quadratus_lumborum_right"] < -5 < 5 < changes["quadratus_lumborum_left"]
+    for side in ("right", "left"):
+        colour = renderer.actors[f"quadratus_lumborum_{side}"].prop.color.hex_rgb
+        assert colour == length_change_color(changes[f"quadratus_lumborum_{side}"])
+    assert "quadratus_lumborum_right" in panel.plot.lines
+
+    # Reset: standing again, colours still on and still saying so; a muscle at rest is grey,
+    # a clear colour distance from bone.
+    qtbot.mouseClick(panel.reset, Qt.MouseButton.LeftButton)
+    assert scene.pose.neutral and scene.length_colours and panel.colour_by_length.isChecked()
+    assert [(name, swatch) for name, _t, swatch in legend.entries] == said
+    psoas = renderer.actors["psoas_major_right"].prop.color.hex_rgb
+    femur = renderer.actors["femur_right"].prop.color.hex_rgb
+    assert psoas == LENGTH_UNCHANGED and delta_e(psoas, femur) >= DISTINCT_DE
+
+    # Cut open, and with a structure selected: the legend keeps both meanings.
+    scene.set_section(SectionSpec.model_validate("L4/L5").section(scene.sections))
+    scene.select("femur_right")
+    names = [name for name, *_ in legend.entries]
+    assert names[0] == "Selected" and names[-3:] == [name for name, _ in said]
+    qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
+    assert not any("standing" in name for name, *_ in legend.entries)

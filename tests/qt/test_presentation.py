@@ -199,3 +199,35 @@ def test_bookmarks_saved_by_another_window_join_the_list(window, qtbot, store, c
         assert panel.add("View 6")  # the same name, chosen in both windows: both kept
     assert "View 6 (2)" in said.args[0]
     assert BookmarkStore(store.path, catalogue).names() == [*listed, "Latest", "View 6", "View 6 (2)"]
+
+
+def muscle_red_pixels(png: bytes) -> int:
+    """Pixels in the muscles' own red hues (hue under 15 degrees, saturated)."""
+    import io
+
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("HSV"), dtype=float)
+    hue, saturation, value = image[..., 0] * 360 / 255, image[..., 1] / 255, image[..., 2] / 255
+    return int(((hue < 15) & (saturation > 0.45) & (value > 0.25)).sum())
+
+
+def test_bookmark_thumbnails_show_the_length_colours_when_they_are_on(window, qtbot, store, scene):
+    """Issue 28, item 4: a bookmark saved with the muscles coloured by length change got a
+    picture in their own colours."""
+    from app.render.thumbnails import StepThumbnails
+
+    scene.set_pose(scene.poses.resolve(["knee_to_chest"]))
+    scene.set_view("right")
+    scene.set_length_colours(True)
+    with qtbot.waitSignal(window.bookmarks.thumbnail_ready, timeout=20_000):
+        assert window.bookmarks.add("Coloured knee to chest")
+    coloured = store.thumbnails.read(store.get("Coloured knee to chest"))
+    assert coloured
+
+    plain = StepThumbnails(scene)  # the same step, drawn with the colours off
+    try:
+        scene.set_length_colours(False)
+        own = plain(store.get("Coloured knee to chest"))
+    finally:
+        plain.close()
+    assert muscle_red_pixels(own) > 200, "the muscles show in their own red"
+    assert muscle_red_pixels(coloured) < muscle_red_pixels(own) / 10, "and in the length colours"

@@ -21,7 +21,7 @@ from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
 from app.model.motion.deformation import Deformer, Skin, vertex_normals
 from app.model.motion.kinematics import Pose, Rig
-from app.model.motion.mechanics import Mechanics, load_paths
+from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
 from app.model.motion.poses import Motion, load_motion
 
 
@@ -34,11 +34,18 @@ class Body:
 
     @classmethod
     def load(
-        cls, annotations_dir: Path, landmarks: dict[str, Point], paths_file: Path
+        cls,
+        annotations_dir: Path,
+        landmarks: dict[str, Point],
+        paths_file: Path,
+        attachments: Sequence[Attachment] = (),
     ) -> tuple[Body | None, list[Problem]]:
-        """The body of a data set, or None (and why) when its landmarks cannot place the joints."""
+        """The body of a data set, or None (and why) when its landmarks cannot place the joints;
+        the muscles with no path in ``paths_file`` are measured between their ``attachments``
+        (:func:`~app.model.motion.mechanics.paths_from_attachments`)."""
         motion, problems = load_motion(annotations_dir)
         paths, path_problems = load_paths(paths_file)
+        paths_from_attachments(paths, list(attachments))
         problems += path_problems
         try:
             rig = Rig.from_landmarks(landmarks, motion.rhythm)

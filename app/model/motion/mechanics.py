@@ -3,7 +3,9 @@ compute them: along each fascicle's path of knots fixed to bones (origin, via po
 insertion), wrapping over the femoral head where the straight line would cut through it.
 
 The paths come from the mesh build (``meshes/paths.json``: the leg model's via points,
-Rajagopal et al. 2016, and the origins of each psoas slip). A muscle's length is the mean of
+Rajagopal et al. 2016, and the origins of each psoas slip). A muscle with no path there but
+with one origin and insertions on bones (the quadratus lumborum) gets straight fascicles from
+its origin to each insertion (:func:`fascicles_between`). A muscle's length is the mean of
 its fascicles'; its moment arm about a joint is minus the derivative of that length with
 respect to the joint angle (the principle of virtual work), in mm.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.model.anatomy.landmarks import _line_of, _point, _read_json
+from app.model.anatomy.landmarks import Attachment, _line_of, _point, _read_json
 from app.model.io.documents import Problem, one_line
 from app.model.motion.kinematics import JOINTS, SIDES, Pose, Rig, disc_segments, segment_of
 
@@ -140,6 +142,35 @@ def _fascicle(entry: object) -> Fascicle | None:
     ):
         return None
     return Fascicle(entry["name"], tuple(knots), wrap)
+
+
+def fascicles_between(origin: Attachment, insertions: list[Attachment]) -> list[Fascicle]:
+    """Straight fascicles from the middle of a muscle's origin to the middle of each of its
+    insertions, each knot fixed to its bone. For the quadratus lumborum: the iliocostal
+    fascicles (iliac crest to the 12th rib) and the iliolumbar ones (crest to the transverse
+    processes), two of its three groups (Phillips, Mercer and Bogduk 2008, "Anatomy and
+    biomechanics of quadratus lumborum", Proc Inst Mech Eng H 222:151-159); the third, the
+    lumbocostal, joins two of its insertions and is left out."""
+    start = Knot(origin.bone, np.asarray(origin.points, dtype=float).mean(axis=0))
+    return [
+        Fascicle(end.name, (start, Knot(end.bone, np.asarray(end.points, dtype=float).mean(axis=0))))
+        for end in insertions
+    ]
+
+
+def paths_from_attachments(paths: Paths, attachments: list[Attachment]) -> None:
+    """Give each muscle with no path, one origin and insertions on bones that move (a
+    rib, a vertebra, the pelvis: not a disc) the fascicles between them, in ``paths``."""
+    by_muscle: dict[str, list[Attachment]] = {}
+    for attachment in attachments:
+        by_muscle.setdefault(attachment.muscle, []).append(attachment)
+    for muscle, sites in by_muscle.items():
+        origins = [a for a in sites if a.role == "origin"]
+        insertions = [a for a in sites if a.role == "insertion" and segment_of(a.bone) is not None]
+        if muscle in paths.muscles or len(origins) != 1 or segment_of(origins[0].bone) is None:
+            continue
+        if insertions:
+            paths.muscles[muscle] = fascicles_between(origins[0], insertions)
 
 
 def wrapped_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> float:

@@ -131,28 +131,32 @@ def named_palette(name: str) -> Palette:
 
 
 # colours by length change
-#: ColorBrewer's brown-teal diverging scheme, BrBG (Brewer 2003; matplotlib's 'BrBG' is made
-#: of the same 11 colours), from shortened through a light grey to lengthened.
+#: From shortened through unchanged to lengthened: ColorBrewer's brown-teal diverging scheme,
+#: BrBG (Brewer 2003; matplotlib's 'BrBG'), its three darkest colours each side (at 10, 20
+#: and 30 %), with a mid grey in place of its near-white centre. BrBG's centre (#f5f5f5)
+#: made a muscle at rest look like bone (CIEDE2000 11.5 from the bones' ivory, 9.2 from the
+#: ligaments'); a grey of about the ochre's and the teal's lightness is at least
+#: :data:`DISTINCT_DE` from every bone, disc, ligament and nerve colour, as diverging maps
+#: with a neutral centre of middle lightness are built (Kovesi 2015, "Good colour maps: how
+#: to design them", arXiv:1509.03700). Lightness falls from the centre to both ends.
 LENGTH_CHANGE_COLORS = (
     "#543005",
     "#8c510a",
     "#bf812d",
-    "#dfc27d",
-    "#f6e8c3",
-    "#f5f5f5",
-    "#c7eae5",
-    "#80cdc1",
+    "#8c8c8c",
     "#35978f",
     "#01665e",
     "#003c30",
 )
+#: The colour of a muscle whose length is that of neutral standing.
+LENGTH_UNCHANGED = LENGTH_CHANGE_COLORS[len(LENGTH_CHANGE_COLORS) // 2]
 #: The length change (% of neutral) at each end of the scale; beyond it, the end's colour.
 LENGTH_CHANGE_RANGE = 30.0
 
 
 def length_change_color(percent: float) -> str:
     """The colour of a muscle shortened (negative) or lengthened by ``percent`` of its
-    neutral length: its place on :data:`LENGTH_CHANGE_COLORS`, the light centre at 0.
+    neutral length: its place on :data:`LENGTH_CHANGE_COLORS`, the grey centre at 0.
 
     Diverging, because a change has a sign and a zero that matters. Not red and green, the
     one pair that deuteranopes and protanopes (about 1 man in 12) cannot tell apart:
@@ -166,6 +170,21 @@ def length_change_color(percent: float) -> str:
     low, high, t = rgb(scale[i]), rgb(scale[i + 1]), where - i
     r, g, b = (a + t * (z - a) for a, z in zip(low, high, strict=True))
     return hex_color((r, g, b))
+
+
+#: The text of the legend's entries for the colours by length change: a light grey that
+#: reads at WCAG AA on the labels' box and on every background.
+LENGTH_TEXT = "#e6e6e6"
+
+
+def length_legend() -> list[tuple[str, str]]:
+    """What the legend says while muscles are coloured by length change: (name, swatch), so
+    that a coloured muscle is never taken for its own colour, or bone."""
+    return [
+        ("Muscle shorter than standing", length_change_color(-LENGTH_CHANGE_RANGE * 2 / 3)),
+        ("Muscle as long as standing", LENGTH_UNCHANGED),
+        ("Muscle longer than standing", length_change_color(LENGTH_CHANGE_RANGE * 2 / 3)),
+    ]
 
 
 # colour arithmetic
