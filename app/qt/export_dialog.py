@@ -1,5 +1,8 @@
 """Exports from the window: the Export Image dialog (size, labels, title, caption and
-background of an annotated PNG) and the 3D scene export to a folder.
+background of an annotated PNG), the Export Video dialog (the movement, the view, size and
+frame rate, said before anything is written) and the 3D scene export to a folder. Save
+dialogs open in the folder last saved to in this session, else the user's Pictures folder
+(never the installation's).
 
 The image itself is rendered off screen at the chosen size by
 :class:`app.render.snapshot.Exporter`, so labels, legend and text are drawn at the output
@@ -13,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressDialog,
+    QSpinBox,
     QWidget,
 )
 
@@ -34,7 +38,7 @@ from app.fonts import text_problem
 from app.model.io.atomic import FolderInUseError
 from app.model.motion.playback import Tween
 from app.model.scene.state import SceneModel
-from app.model.scene.views import CameraPose
+from app.model.scene.views import VIEWS, CameraPose
 from app.render.snapshot import Annotations, RenderError
 from app.render.video import VIDEO_SUFFIXES, VideoError, write_video
 
@@ -64,6 +68,26 @@ def file_stem(title: str | None, fallback: str = "psoas-atlas") -> str:
     if not stem or stem in _DEVICE_NAMES:
         return fallback
     return stem
+
+
+#: The folder the last file was saved to in this session (None: none yet).
+_last_folder: Path | None = None
+
+
+def save_path(name: str) -> str:
+    """Where a save dialog opens, with ``name`` proposed: the folder last saved to, else the
+    user's Pictures folder (else home)."""
+    if _last_folder is not None and _last_folder.is_dir():
+        return str(_last_folder / name)
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    folder = Path(pictures) if pictures and Path(pictures).is_dir() else Path.home()
+    return str(folder / name)
+
+
+def remember_folder(path: Path) -> None:
+    """The next save dialog opens where ``path`` (a file or a folder written) is."""
+    global _last_folder
+    _last_folder = path if path.is_dir() else path.parent
 
 
 def _plain_latin(char: str) -> str:
@@ -151,7 +175,9 @@ def export_image(
     if dialog.exec() != ExportImageDialog.DialogCode.Accepted:
         return None
     size, notes = dialog.options()
-    name, _ = QFileDialog.getSaveFileName(parent, "Export Image", dialog.file_name(), "PNG images (*.png)")
+    name, _ = QFileDialog.getSaveFileName(
+        parent, "Export Image", save_path(dialog.file_name()), "PNG images (*.png)"
+    )
     if not name:
         return None
     if not name.lower().endswith(".png"):
@@ -167,6 +193,7 @@ def export_image(
         return None
     finally:
         QApplication.restoreOverrideCursor()
+    remember_folder(Path(name))
     status(f"Saved {name} ({size[0]} x {size[1]})", 8000)
     return Path(name)
 
@@ -175,7 +202,8 @@ def export_scene_folder(
     parent: QWidget, scene: SceneModel, meshes_dir: Path, status: Callable[..., None]
 ) -> Path | None:
     """File ▸ Export 3D Scene: the shown meshes and scene.json into a folder, written whole."""
-    folder = QFileDialog.getExistingDirectory(parent, "Export Scene To Folder")
+    start = str(Path(save_path("scene")).parent)
+    folder = QFileDialog.getExistingDirectory(parent, "Export Scene To Folder", start)
     if not folder:
         return None
     try:
@@ -188,6 +216,7 @@ def export_scene_folder(
         )
         QMessageBox.warning(parent, "Export failed", reason)
         return None
+    remember_folder(Path(folder))
     status(f"Exported {len(scene.shown_ids)} meshes to {folder}", 5000)
     return Path(folder)
 
@@ -201,6 +230,82 @@ class _CancelledError(Exception):
     """The user pressed Cancel while a video was being drawn."""
 
 
+#: Video sizes offered (even, as MP4 needs), and the frame rates.
+VIDEO_SIZES = [(480, 270), (640, 360), (1280, 720), (1920, 1080)]
+FPS_RANGE = (10, 60)
+#: The view box's first entry: the window's own camera.
+WINDOW_CAMERA = "As the window shows it now"
+
+
+class ExportVideoDialog(QDialog):
+    """Says what File ▸ Export Video records, the Motion dock's movement, and asks from
+    which view, at which size and frame rate, before anything is written."""
+
+    def __init__(self, movement: str, seconds: float, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Export Video")
+        self.movement = QLabel(f"{movement} ({seconds:g} s), as chosen in the Motion dock", self)
+        self.movement.setWordWrap(True)
+        self.view_box = QComboBox(self)
+        self.view_box.addItem(WINDOW_CAMERA, None)
+        for name, view in VIEWS.items():
+            self.view_box.addItem(f"{view.title} view", name)
+        self.size_box = QComboBox(self)
+        for width, height in VIDEO_SIZES:
+            self.size_box.addItem(f"{width} x {height}", (width, height))
+        self.size_box.setCurrentIndex(VIDEO_SIZES.index(VIDEO_SIZE))
+        self.fps = QSpinBox(self)
+        self.fps.setRange(*FPS_RANGE)
+        self.fps.setValue(VIDEO_FPS)
+        self.fps.setSuffix(" frames a second")
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Movement", self.movement)
+        form.addRow("View", self.view_box)
+        form.addRow("", self.note)
+        form.addRow("Size", self.size_box)
+        form.addRow("Frame rate", self.fps)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        form.addRow(buttons)
+        self.view_box.currentIndexChanged.connect(self._say_view)
+        self._say_view()
+
+    def _say_view(self) -> None:
+        self.note.setText(
+            "The camera stays where the window's is. A movement forward and back (a leg lift,"
+            " a forward bend) looks short seen from the front or back: a side view shows it whole."
+            if self.view_box.currentData() is None
+            else "The camera looks from this side, framing the body; the window stays as it is."
+        )
+
+    def options(self) -> tuple[str | None, tuple[int, int], int]:
+        """The view (None: the window's camera), the size and the frame rate chosen."""
+        return self.view_box.currentData(), VIDEO_SIZES[self.size_box.currentIndex()], self.fps.value()
+
+
+def export_video_with_options(
+    parent: QWidget,
+    scene: SceneModel,
+    camera: CameraPose,
+    tween: Tween,
+    movement: str,
+    status: Callable[..., None],
+) -> Path | None:
+    """File ▸ Export Video: say what is recorded and ask how (:class:`ExportVideoDialog`),
+    then :func:`export_video`; the file written, or None."""
+    dialog = ExportVideoDialog(movement, tween.seconds, parent)
+    if dialog.exec() != ExportVideoDialog.DialogCode.Accepted:
+        return None
+    view, size, fps = dialog.options()
+    return export_video(parent, scene, camera, tween, status, size, fps, view)
+
+
 def export_video(
     parent: QWidget,
     scene: SceneModel,
@@ -208,12 +313,14 @@ def export_video(
     tween: Tween,
     status: Callable[..., None],
     size: tuple[int, int] = VIDEO_SIZE,
+    fps: int = VIDEO_FPS,
+    view: str | None = None,
 ) -> Path | None:
-    """File ▸ Export Video: the Motion dock's movement as MP4 or GIF, seen from the window's
-    camera, drawn off screen on a copy of the scene (the window stays as it is), with a
+    """The movement as MP4 or GIF, seen from the window's ``camera`` (or the standard
+    ``view``), drawn off screen on a copy of the scene (the window stays as it is), with a
     progress dialog that can cancel (then no file is left); the file written, or None."""
     name, chosen = QFileDialog.getSaveFileName(
-        parent, "Export Video", "movement.mp4", "MP4 video (*.mp4);;Animated GIF (*.gif)"
+        parent, "Export Video", save_path("movement.mp4"), "MP4 video (*.mp4);;Animated GIF (*.gif)"
     )
     if not name:
         return None
@@ -221,8 +328,11 @@ def export_video(
         name += ".gif" if "GIF" in chosen else ".mp4"
     copy = scene.fresh()
     copy.restore(scene.state())
-    copy.set_camera(camera)
-    frames = [(0, pose) for pose in tween.frames(VIDEO_FPS)]
+    if view is None:
+        copy.set_camera(camera)
+    else:
+        copy.set_view(view)
+    frames = [(0, pose) for pose in tween.frames(fps)]
     progress = QProgressDialog("Drawing the video…", "Cancel", 0, len(frames), parent)
     progress.setWindowTitle("Export Video")
     progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -235,7 +345,7 @@ def export_video(
             raise _CancelledError
 
     try:
-        write_video(copy, Path(name), frames, size, VIDEO_FPS, progress=advance)
+        write_video(copy, Path(name), frames, size, fps, progress=advance)
     except _CancelledError:
         status("Video export cancelled", 5000)
         return None
@@ -245,5 +355,6 @@ def export_video(
         return None
     finally:
         progress.close()
-    status(f"Saved {name} ({len(frames)} frames, {size[0]} x {size[1]})", 8000)
+    remember_folder(Path(name))
+    status(f"Saved {name} ({len(frames)} frames, {size[0]} x {size[1]}, {fps} fps)", 8000)
     return Path(name)

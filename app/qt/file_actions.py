@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QWidget
 from app.model.io import paths
 from app.model.scene.state import SceneModel
 from app.model.teaching.lessons import Lesson, load_lesson
-from app.qt.export_dialog import export_image, export_scene_folder, export_video
+from app.qt.export_dialog import export_image, export_scene_folder, export_video_with_options
 from app.qt.player import PlayBar, PosePlayer
 from app.qt.presentation import Presentation
 from app.render.scene_renderer import SceneRenderer
@@ -50,13 +50,16 @@ def export_image_dialog(window: FileHost) -> None:
 
 
 def export_video_dialog(window: FileHost) -> None:
-    """File ▸ Export Video: the Motion dock's movement (paused first), from this camera."""
-    if window.play_bar is None:
+    """File ▸ Export Video: the Motion dock's movement (paused first), from this camera or
+    a standard view, as the dialog says."""
+    bar = window.play_bar
+    if bar is None:
         window.statusBar().showMessage(CANNOT_POSE, 5000)
         return
     window.player.pause()
-    export_video(
-        window.window(), window.scene, window.renderer.camera_pose(), window.play_bar.tween(),
+    movement = f"{bar.start.currentText()} to {bar.end.currentText()}"
+    export_video_with_options(
+        window.window(), window.scene, window.renderer.camera_pose(), bar.tween(), movement,
         window.statusBar().showMessage,
     )  # fmt: skip
 

@@ -106,14 +106,20 @@ class TextOverlay:
 
     def _wrap(self, *_args: object) -> None:
         """Fit the texts to the view (only when its size changed): the title to 90% of its
-        width, the footnote to :data:`FOOTNOTE_WIDTH`, the caption to 80% and at most
-        :data:`CAPTION_SHARE` of its height, just above the footnote."""
+        width (smaller first, then on two lines), the footnote to :data:`FOOTNOTE_WIDTH`,
+        the caption to 80% and at most :data:`CAPTION_SHARE` of its height, just above the
+        footnote."""
         width, height = (max(1, v) for v in self.renderer.GetSize())
         if (width, height) == self._wrapped_for:
             return
         self._wrapped_for = (width, height)
-        self.title.SetInput("\n".join(_lines(self._texts["title"], 0.9 * width, self.title, 2)))
-        notes = _lines(self._texts["footnote"], FOOTNOTE_WIDTH * width, self.footnote)
+        title = self._texts["title"]
+        prop = self.title.GetTextProperty()
+        prop.SetFontSize(max(MIN_TITLE_PX, round(TITLE_PT * self.scale)))
+        while len(title) * CHAR_EM * prop.GetFontSize() > 0.9 * width and prop.GetFontSize() > MIN_TITLE_PX:
+            prop.SetFontSize(prop.GetFontSize() - 1)  # one line, smaller, before two lines
+        self.title.SetInput("\n".join(_lines(title, 0.9 * width, self.title, 2)))
+        notes = _parts(self._texts["footnote"], FOOTNOTE_WIDTH * width, self.footnote)
         self.footnote.SetInput("\n".join(notes))
         note_px = len(notes) * LINE_EM * self.footnote.GetTextProperty().GetFontSize()
         bottom = max(0.045, (note_px + 8 * self.scale) / height + 0.008)
@@ -166,4 +172,17 @@ def _lines(text: str, width_px: float, actor: vtkTextActor, most: int | None = N
     if most is not None and len(lines) > most:
         lines = lines[:most]
         lines[-1] = lines[-1][: columns - 1].rstrip() + "…"
+    return lines
+
+
+def _parts(text: str, width_px: float, actor: vtkTextActor) -> list[str]:
+    """A footnote's lines: its parts (joined by four spaces: a counter, a hint, the
+    attribution) kept whole where they fit, side by side while the line has room."""
+    lines: list[str] = []
+    columns = max(12, int(width_px / (CHAR_EM * actor.GetTextProperty().GetFontSize())))
+    for part in (p.strip() for p in text.split("    ") if p.strip()):
+        if lines and len(lines[-1]) + 4 + len(part) <= columns:
+            lines[-1] += "    " + part
+        else:
+            lines += _lines(part, width_px, actor)
     return lines

@@ -1,0 +1,129 @@
+"""The window's exports and presentation fit their medium (issue 28, items 10 and 12):
+Export Video says what it records and asks how before writing, save dialogs open in the
+user's Pictures (or last-used) folder, and presentation mode hides the section's handle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v2 as imageio
+import pytest
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from app.qt import export_dialog
+from app.qt.export_dialog import ExportVideoDialog
+
+
+@pytest.fixture
+def saved_to(monkeypatch, tmp_path):
+    """The save dialog, answered with ``tmp_path / name``: records where it opened."""
+    opened: list[str] = []
+
+    def answer(name: str):
+        def save(parent, caption, start, filters):
+            opened.append(start)
+            return str(tmp_path / name), filters.split(";;")[0]
+
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", save)
+
+    monkeypatch.setattr(export_dialog, "_last_folder", None)
+    return answer, opened
+
+
+def _in_dialog(qtbot, act) -> list[str]:
+    """Run ``act(dialog)`` on the Export Video dialog once it is open; what it said."""
+    seen: list[str] = []
+
+    def when_open() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ExportVideoDialog):
+            QTimer.singleShot(20, when_open)
+            return
+        seen.extend([dialog.movement.text(), dialog.view_box.currentText(), dialog.note.text()])
+        act(dialog)
+
+    QTimer.singleShot(0, when_open)
+    return seen
+
+
+def test_export_video_says_what_it_records_and_writes_it_as_asked(window, qtbot, saved_to, tmp_path):
+    """File ▸ Export Video opened a file dialog straight away, and recorded the Motion dock's
+    movement from the window's camera at 1280x720, 30 fps, without saying so: a leg lift
+    seen from the front was foreshortened. Now the dialog names the movement, the view (the
+    window's camera, with a warning), the size and the frame rate; the video follows them."""
+    answer, opened = saved_to
+    answer("lift.mp4")
+    window.play_bar.seconds.setValue(1.0)
+    camera = window.renderer.camera_pose()
+
+    def choose(dialog: ExportVideoDialog) -> None:
+        dialog.view_box.setCurrentIndex(dialog.view_box.findData("right"))
+        dialog.size_box.setCurrentIndex(export_dialog.VIDEO_SIZES.index((480, 270)))
+        dialog.fps.clear()
+        qtbot.keyClicks(dialog.fps, "12")
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+
+    said = _in_dialog(qtbot, choose)
+    window.actions_by_name["export_video"].trigger()
+    movement, view, note = said
+    bar = window.play_bar
+    assert bar.start.currentText() in movement and bar.end.currentText() in movement and "1 s" in movement
+    assert view == export_dialog.WINDOW_CAMERA and "side view" in note
+    out = tmp_path / "lift.mp4"
+    with imageio.get_reader(out) as reader:
+        meta = reader.get_meta_data()
+        frames = [frame for frame in reader]
+    assert meta["fps"] == 12 and len(frames) == 13  # 1 s at 12 fps, both ends
+    assert frames[0].shape[:2] == (270, 480)
+    assert window.renderer.camera_pose() == camera and window.scene.pose.neutral  # window untouched
+    assert Path(opened[0]).parent == _pictures()
+
+
+def _pictures() -> Path:
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return Path(found) if found and Path(found).is_dir() else Path.home()
+
+
+def test_save_dialogs_open_in_pictures_then_where_the_last_file_went(window, qtbot, saved_to, tmp_path):
+    """They opened in the folder the program was started from (the installation's)."""
+    answer, opened = saved_to
+    answer("figure.png")
+    image_dialog = []
+
+    def save_image() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, save_image)
+            return
+        image_dialog.append(dialog)
+        dialog.size_box.setCurrentIndex(0)  # the window's size: quick
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, save_image)
+    window.actions_by_name["screenshot"].trigger()
+    assert image_dialog and (tmp_path / "figure.png").is_file()
+    assert Path(opened[0]).parent == _pictures() and Path(opened[0]).parent != Path.cwd()
+    answer("lift.gif")
+    _in_dialog(qtbot, lambda dialog: dialog.reject())
+    window.actions_by_name["export_video"].trigger()  # cancelled: no file dialog
+    assert len(opened) == 1
+    _in_dialog(qtbot, lambda dialog: qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton))
+    window.play_bar.seconds.setValue(0.5)
+    window.actions_by_name["export_video"].trigger()
+    assert Path(opened[1]).parent == tmp_path  # where the image went
+
+
+def test_presentation_hides_the_section_handle_and_gives_it_back(window, qtbot):
+    """Lesson 08 presented full screen showed the plane's frame and handle, over step 7's
+    title."""
+    scene, handle = window.scene, window.section_handle
+    scene.set_section(scene.sections.at("L4_L5", "axial"))
+    assert handle.shown
+    lesson = next(lesson for path, lesson in window.lessons if path.name.startswith("08"))
+    presentation = window.present(lesson)
+    presentation.go(6, animate=False)  # the coronal cut
+    qtbot.waitUntil(lambda: scene.section is not None and not presentation.flight.flying, timeout=5000)
+    assert scene.section is not None and not handle.shown
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert handle.wanted and handle.shown  # the user's section and handle, back
