@@ -137,8 +137,8 @@ class MainWindow(QMainWindow):
         left = (self.structures_dock, self.bookmarks_dock, self.motion_dock, self.section_dock)
         self.quiz_mode = QuizMode(self, hidden_docks=left)
         self.quiz_mode.withholding_changed.connect(self._quiz_withholding_changed)
-        fit_to_screen(self)  # within the screen; the docks' widths whatever its size
-        set_dock_widths(self, [d for d in left if d], (self.info_dock, self.slice_dock, self.quiz_dock))
+        fit_to_screen(self)  # within the screen; the docks' widths for the size it is shown at
+        QTimer.singleShot(0, lambda: set_dock_widths(self, [d for d in left if d], self.right_docks()))
 
         scene.changed.connect(self._on_scene_changed)
         self.history.changed.connect(self._update_undo)
@@ -418,6 +418,9 @@ class MainWindow(QMainWindow):
 
     def screen_height(self) -> int:
         return self.screen().size().height() if self.screen() else 800
+
+    def right_docks(self) -> list[QDockWidget]:
+        return [self.info_dock, self.slice_dock, self.quiz_dock]
 
     def docks(self) -> list[QDockWidget]:
         return self.findChildren(QDockWidget)

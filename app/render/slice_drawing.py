@@ -23,7 +23,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
-from matplotlib.transforms import blended_transform_factory
 
 from app.model.anatomy.structures import Catalogue, Kind
 from app.model.io.atomic import atomic_write_bytes
@@ -189,9 +188,9 @@ def draw_slice(
         if safe_zones:
             _draw_zones(axes, piece, facts, size)
         _scale_bar(axes, size)
-        _labels(figure, axes, entries, size)
+        _labels(figure, axes, entries, size, (bottom - 1.5 * line, top + 1.2 * line))
     _edge_letters(axes, piece, size)
-    top = axes.get_position().y0 - 2.6 * line  # under the "P" below the drawing
+    top = min(axes.get_position().y0, bottom) - 2.6 * line  # under the "P" and the labels
     narrow = width_in < NARROW_IN
     if safe_zones:
         note = Column(figure, ruler, size, 0.03, 0.97, top)
@@ -325,24 +324,26 @@ def _fit_labels(columns: dict[str, list[_Label]], ruler: Ruler, size: float) -> 
     return widths()
 
 
-def _labels(figure: Figure, axes: Axes, columns: dict[str, list[_Label]], size: float) -> None:
+def _labels(
+    figure: Figure, axes: Axes, columns: dict[str, list[_Label]], size: float, room: tuple[float, float]
+) -> None:
     """Name the faces in two columns beside the drawing, each with a leader line to its
-    face; the labels of a column are spread so that none overlap, in the order of their
-    faces from top to bottom (so leader lines do not cross)."""
-    to_axes = axes.transData + axes.transAxes.inverted()
+    face; the labels of a column are spread over ``room`` (figure fraction, bottom to top:
+    the drawing's place, which its shape may not fill) so that none overlap, in the order
+    of their faces from top to bottom (so leader lines do not cross)."""
+    to_figure = axes.transData + figure.transFigure.inverted()
     box = axes.get_position()
-    gap = size * 1.45 / 72 / (box.height * figure.get_size_inches()[1])
-    across = blended_transform_factory(figure.transFigure, axes.transAxes)  # x: figure; y: axes
+    gap = size * 1.45 / 72 / figure.get_size_inches()[1]
     for column, labels in columns.items():
-        points = [to_axes.transform((e.u, e.v)) for e in labels]
-        slots = _spread([float(p[1]) for p in points], gap, low=-0.1, high=1.08)
+        points = [to_figure.transform((e.u, e.v)) for e in labels]
+        slots = _spread([float(p[1]) for p in points], gap, low=room[0], high=room[1])
         x_text = box.x0 - LEAD if column == "left" else box.x1 + LEAD
         for label, point, slot in zip(labels, points, slots, strict=True):
             axes.annotate(
-                label.text, xy=(float(point[0]), float(point[1])), xycoords="axes fraction",
-                xytext=(x_text, slot), textcoords=across, ha="right" if column == "left" else "left",
-                va="center", fontsize=size, fontstyle="italic" if label.nerve else "normal", color=INK,
-                annotation_clip=False, zorder=11,
+                label.text, xy=(float(point[0]), float(point[1])), xycoords="figure fraction",
+                xytext=(x_text, slot), textcoords="figure fraction", va="center",
+                ha="right" if column == "left" else "left", fontsize=size, color=INK,
+                fontstyle="italic" if label.nerve else "normal", annotation_clip=False, zorder=11,
                 arrowprops={
                     "arrowstyle": "-", "color": "0.35", "linewidth": 0.6, "shrinkA": 1, "shrinkB": 0,
                     "relpos": (1.0, 0.5) if column == "left" else (0.0, 0.5),
