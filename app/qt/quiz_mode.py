@@ -1,10 +1,10 @@
 """Quiz mode in the window: what the window withholds while a question waits, and puts back.
 
 The scene a question and its answer show is the model's (:mod:`app.model.quiz.scenes`): the
-quiz's own, not the user's. Here is what belongs to the window: the user's scene, camera
-and length colours kept to go back to whole (a movement playing stops where it is), the
-quiz's camera, the docks that would name the answer (hidden), clicks that answer, tooltips
-and notes withheld, and the Quiz menu's dialogs. The Quiz dock itself is
+quiz's own, not the user's. Here is what belongs to the window: the user's scene, camera,
+length colours and undo steps kept to go back to whole (a movement playing stops where it
+is), the quiz's camera, the docks that would name the answer (hidden), clicks that answer,
+tooltips and notes withheld, and the Quiz menu's dialogs. The Quiz dock itself is
 :class:`app.qt.quiz_panel.QuizPanel`.
 """
 
@@ -24,6 +24,7 @@ from app.model.quiz.questions import Question
 from app.model.quiz.quiz_files import Quiz, load_quiz, quiz_lesson
 from app.model.quiz.review import QuizSession
 from app.model.quiz.scenes import quiz_scene, set_question, show_answer
+from app.model.scene.history import History
 from app.model.scene.state import SceneModel, SceneState
 from app.model.scene.views import VIEWS, CameraPose
 from app.model.teaching.lessons import Lesson
@@ -40,6 +41,7 @@ class QuizHost(Protocol):
     """What quiz mode needs of the main window."""
 
     scene: SceneModel
+    history: History
     renderer: SceneRenderer
     clicks: ClickSelector
     info: InfoPanel
@@ -106,6 +108,7 @@ class QuizMode(QObject):
             self._before = scene.state()
             self._camera = host.renderer.camera_pose()
             self._length_colours = scene.length_colours
+            host.history.set_aside()  # the quiz's scenes are no steps of the user's
             self._start = quiz_scene(scene)
             with host.renderer.hold():
                 scene.restore(self._start)
@@ -150,6 +153,7 @@ class QuizMode(QObject):
             host.scene.set_length_colours(self._length_colours)
             if self._camera is not None:
                 host.renderer.apply_camera(self._camera)
+        host.history.put_back()
         host.info_dock.raise_()
         host.actions_by_name["quiz"].setText("Start &Quiz")
         host.statusBar().showMessage("Quiz ended; the scene is as it was", 4000)

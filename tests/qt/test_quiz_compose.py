@@ -211,3 +211,22 @@ def test_the_inguinal_ligament_is_picked_beside_it_as_a_nerve_is(qtbot, window):
     assert beside, "no pixel beside the ligament on a bone or muscle"
     click(qtbot, window, beside[0])
     assert window.quiz.feedback.text().startswith("✔"), window.quiz.feedback.text()
+
+
+def test_the_quiz_leaves_the_undo_history_as_it_was(qtbot, window):
+    """The quiz's scenes were undo steps: Ctrl+Z after leaving brought its last answer
+    back, and after an answer it went back through the user's own steps inside the quiz."""
+    scene, undo = window.scene, window.actions_by_name["undo"]
+    scene.hide("inguinal_ligament_left")  # the user's two steps
+    scene.select("femur_right")
+    user = scene.state()
+    start(window, "find:psoas_major_right", "roots:femoral_nerve")
+    click(qtbot, window, window.clicks.pixel_of("psoas_major_right"))
+    assert not window.quiz.waiting and not undo.isEnabled()  # nothing of the user's to undo here
+    key(qtbot, window, "N")
+    key(qtbot, window, "Q")
+    assert scene.state() == user and undo.isEnabled()
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert scene.selected is None and not scene.shown("inguinal_ligament_left")  # the user's last step undone
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert scene.shown("inguinal_ligament_left")

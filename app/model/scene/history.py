@@ -34,6 +34,7 @@ class History:
         self._current = scene.state()
         self._restoring = False
         self._last_slide: tuple[Aspect, float] = (Aspect(0), 0.0)
+        self._aside: tuple[list[SceneState], list[SceneState]] | None = None
         scene.changed.connect(self._on_changed)
 
     @property
@@ -45,7 +46,7 @@ class History:
         return bool(self._redo)
 
     def _on_changed(self, aspects: Aspect) -> None:
-        if self._restoring:
+        if self._restoring or self._aside is not None:
             return
         state = self.scene.state()
         if state == self._current:
@@ -72,6 +73,22 @@ class History:
             and before.orientation != after.orientation
         )
         return (before.slab_mm, before.flipped) == (after.slab_mm, after.flipped) and not turned
+
+    def set_aside(self) -> None:
+        """Keep the steps so far aside and record none until :meth:`put_back` (quiz mode:
+        its scenes are its own, not steps of the user's to undo)."""
+        if self._aside is None:
+            self._aside = (self._undo, self._redo)
+            self._undo, self._redo = [], []
+            self.changed.emit()
+
+    def put_back(self) -> None:
+        """The steps set aside come back, the scene (put back as it was) the current one."""
+        if self._aside is not None:
+            (self._undo, self._redo), self._aside = self._aside, None
+            self._current = self.scene.state()
+            self._last_slide = (Aspect(0), 0.0)
+            self.changed.emit()
 
     def undo(self) -> bool:
         """Go back one step; False when there is none."""
