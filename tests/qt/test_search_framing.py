@@ -70,7 +70,13 @@ def site(window, qtbot) -> None:
     landed(qtbot, window)
 
 
-@pytest.mark.parametrize("before", [landmark, site, far_out])
+def posed(window, qtbot) -> None:
+    """Sitting up, seen from the side: the surfaces and sites have moved from where they rest."""
+    window.scene.set_pose(window.scene.poses.resolve(["sit_up_sitting"]))
+    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_4)
+
+
+@pytest.mark.parametrize("before", [landmark, site, far_out, posed])
 @pytest.mark.parametrize(
     ("query", "found"),
     [

@@ -7,8 +7,10 @@ by its synonyms and abbreviations, typos forgiven.
 
 Ranking: an exact name (case, punctuation and side words aside) beats a name the query begins,
 which beats a name whose words all begin with the query's words, which beats a fuzzy match
-(difflib's similarity per word), so "trochanter minor" finds the lesser trochanter and not the
-psoas minor. On a tie a group wins over a structure, and a structure over a place.
+(difflib's similarity per word, for a word that is a typo of one of the name's, within a budget
+by its length, or lies inside one: "psoas" in iliopsoas), so "trochanter minor" finds the
+lesser trochanter and not the psoas minor, and "psoas" no longer finds PSIS. On a tie a group
+wins over a structure, and a structure over a place.
 
 Sides: "left lesser trochanter" (or *sinister*) picks that side. A query without a side picks,
 for a structure or a place, the side of the current selection, or the right one when the
