@@ -39,7 +39,6 @@ class CameraFlight(QObject):
         self.animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self.animation.valueChanged.connect(self._frame)
         self.animation.finished.connect(self._land)
-        self.scene.changed.connect(self._on_changed)
 
     @property
     def duration_ms(self) -> int:
@@ -66,11 +65,7 @@ class CameraFlight(QObject):
         if not animate:
             self.landed.emit()
             return
-        self._start, self._end = start, self.renderer.camera_pose()
-        self.renderer.apply_camera(start, render=False)
-        self.frames = 0
-        self.renderer.begin_interaction()
-        self.animation.start()
+        self._fly(start, self.renderer.camera_pose())
 
     def fly_to(
         self, pose: CameraPose, change: Callable[[], object] | None = None, animate: bool = True
@@ -88,17 +83,21 @@ class CameraFlight(QObject):
             self.renderer.render()
             self.landed.emit()
             return
-        self._start, self._end = start, pose
-        self.renderer.apply_camera(start, render=False)
-        self.frames = 0
-        self.renderer.begin_interaction()
-        self.animation.start()
+        self._fly(start, pose)
 
     def finish(self) -> None:
         """Jump to the end of a flight under way (a key pressed again, mode left)."""
         if self.flying:
             self.animation.stop()
             self._land()
+
+    def _fly(self, start: CameraPose, end: CameraPose) -> None:
+        self._start, self._end = start, end
+        self.renderer.apply_camera(start, render=False)
+        self.frames = 0
+        self.renderer.begin_interaction()
+        self.scene.changed.connect(self._on_changed)  # while flying only
+        self.animation.start()
 
     def _on_changed(self, aspects: Aspect) -> None:
         """A view asked for while flying (a view key pressed, a step) wins: the flight stops
@@ -115,6 +114,7 @@ class CameraFlight(QObject):
         self.frames += 1
 
     def _land(self) -> None:
+        self.scene.changed.disconnect(self._on_changed)
         if self._end is not None:
             self.renderer.apply_camera(self._end, render=False)
         self._start = self._end = None
