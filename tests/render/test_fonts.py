@@ -116,7 +116,7 @@ def test_screenshot_titles_show_their_glyphs(scene, monkeypatch):
     from app.render import overlay
     from app.render.snapshot import Annotations, Exporter
 
-    size = (640, 360)
+    size = (1280, 720)  # (the title's size follows the picture's: about full size here)
     titles = (GREEK, CYRILLIC, CJK)
     with Exporter(scene) as exporter:
         base = exporter.render(size, Annotations(labels=False))
