@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressDialog,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -90,6 +91,14 @@ def remember_folder(path: Path) -> None:
     _last_folder = path if path.is_dir() else path.parent
 
 
+def save_or_cancel(dialog: QDialog) -> tuple[QDialogButtonBox, QPushButton]:
+    """A save dialog's Save and Cancel buttons, answering it; and the Save button."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
 def _plain_latin(char: str) -> str:
     """``é`` -> ``e``: a Latin letter without its accent; any other character as it is."""
     base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
@@ -120,12 +129,7 @@ class ExportImageDialog(QDialog):
         form.addRow("Title", self.title)
         form.addRow("Caption", self.caption)
         form.addRow("", self.transparent)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons, self.save = save_or_cancel(self)
         #: Why the title or caption cannot be drawn (right-to-left script, no font has it).
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
@@ -266,12 +270,7 @@ class ExportVideoDialog(QDialog):
         form.addRow("", self.note)
         form.addRow("Size", self.size_box)
         form.addRow("Frame rate", self.fps)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons, self.save = save_or_cancel(self)
         form.addRow(buttons)
         self.view_box.currentIndexChanged.connect(self._say_view)
         self._say_view()

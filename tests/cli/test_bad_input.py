@@ -64,30 +64,34 @@ def _scene():
 
 
 def test_every_step_image_is_its_own_step(rendered_lessons):
-    """Each step-NN.png is the picture of step NN: the same pixels as that step drawn on its
-    own (as screenshot --lesson draws it), and its metadata names that step's title,
-    selection and camera."""
+    """Each step-NN.png is the picture of step NN: the same pixels as that step drawn by
+    itself (as screenshot --lesson draws it), and its metadata names that step's title,
+    selection and camera. The steps are drawn here last to first, on a fresh scene: a step
+    that kept anything from the one before it would differ from render-lesson's, drawn
+    first to last."""
     from app.model.teaching.lessons import show_step
-    from app.render.snapshot import render_image
+    from app.render.snapshot import Exporter
 
     for lesson, folder in rendered_lessons.values():
         images = sorted(folder.glob("step-*.png"))
         assert len(images) == len(lesson.steps), (lesson.title, images)
-        for index, (step, image_path) in enumerate(zip(lesson.steps, images, strict=True)):
-            scene = _scene()
-            show_step(scene, lesson, index)
-            alone = render_image(scene, (320, 180))
-            written = Image.open(image_path)
-            difference = np.abs(np.asarray(written, dtype=int) - np.asarray(alone, dtype=int)).mean()
-            assert difference < 1.0, f"{image_path.name} of {lesson.title!r} is not step {index + 1}"
-            info = json.loads(written.text["Description"])
-            assert written.text["Title"] == step.title == info["title"] and info["step"] == index + 1
-            assert info["caption"] == step.caption
-            assert info["selected"] == scene.selected and info["structures"] == scene.shown_ids
-            if step.camera is not None:
-                assert info["camera"] == step.camera.model_dump(mode="json")
-            else:
-                assert info["view"] == step.view
+        scene = _scene()
+        with Exporter(scene) as exporter:
+            for index in reversed(range(len(lesson.steps))):
+                step, image_path = lesson.steps[index], images[index]
+                show_step(scene, lesson, index)
+                alone = exporter.render((320, 180))
+                written = Image.open(image_path)
+                difference = np.abs(np.asarray(written, dtype=int) - np.asarray(alone, dtype=int)).mean()
+                assert difference < 1.0, f"{image_path.name} of {lesson.title!r} is not step {index + 1}"
+                info = json.loads(written.text["Description"])
+                assert written.text["Title"] == step.title == info["title"] and info["step"] == index + 1
+                assert info["caption"] == step.caption
+                assert info["selected"] == scene.selected and info["structures"] == scene.shown_ids
+                if step.camera is not None:
+                    assert info["camera"] == step.camera.model_dump(mode="json")
+                else:
+                    assert info["view"] == step.view
 
 
 def test_consecutive_steps_do_not_render_alike(rendered_lessons):
