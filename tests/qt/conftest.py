@@ -147,3 +147,23 @@ def scene(request, catalogue, landmarks, attachments):
     if "window" in request.fixturenames:
         return request.getfixturevalue("window").scene
     return SceneModel(catalogue, landmarks, attachments)
+
+
+# The quiz's tests ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quiz_data_dir(tmp_path_factory):
+    """A user data folder of the module's own: its quiz progress."""
+    return tmp_path_factory.mktemp("quiz-data")
+
+
+def ready_for_the_quiz(qtbot, window, data_dir, monkeypatch, size: tuple[int, int]):
+    """The window at ``size``, its quiz progress read again from ``data_dir`` (as a new
+    window does), the 3D view focused for the answer keys."""
+    monkeypatch.setenv("PSOAS_ATLAS_DATA", str(data_dir))
+    window.quiz._progress = None
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    window.focus_view()
+    return window

@@ -14,23 +14,14 @@ from app.model.quiz.review import QuizSession
 from app.model.scene.views import CameraPose
 from app.model.sections.planes import Section
 from app.render.picking import THIN_TOLERANCE_PX
+from tests.qt.conftest import ready_for_the_quiz
 
 SIZE = (1366, 768)
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("quiz-data")
-
-
 @pytest.fixture
-def window(qtbot, window, data_dir, monkeypatch):
-    monkeypatch.setenv("PSOAS_ATLAS_DATA", str(data_dir))  # progress of its own
-    window.quiz._progress = None
-    window.resize(*SIZE)
-    qtbot.waitUntil(lambda: window.width() == SIZE[0])
-    window.focus_view()
-    return window
+def window(qtbot, window, quiz_data_dir, monkeypatch):
+    return ready_for_the_quiz(qtbot, window, quiz_data_dir, monkeypatch, SIZE)
 
 
 def start(window, *ids: str) -> None:

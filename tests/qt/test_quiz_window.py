@@ -12,23 +12,14 @@ from vtkmodules.vtkRenderingCore import vtkCoordinate
 from app.model.io.paths import annotations_dir
 from app.model.quiz.quiz_files import load_quiz
 from app.model.quiz.review import Progress, QuizSession
+from tests.qt.conftest import ready_for_the_quiz
 
 SIZE = (1600, 1000)
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("quiz-data")
-
-
 @pytest.fixture
-def window(qtbot, window, data_dir, monkeypatch):
-    monkeypatch.setenv("PSOAS_ATLAS_DATA", str(data_dir))
-    window.quiz._progress = None  # read again from data_dir, as a new window does
-    window.resize(*SIZE)
-    qtbot.waitUntil(lambda: window.width() == SIZE[0])
-    window.focus_view()
-    return window
+def window(qtbot, window, quiz_data_dir, monkeypatch):
+    return ready_for_the_quiz(qtbot, window, quiz_data_dir, monkeypatch, SIZE)
 
 
 def start(window, *ids: str, multiple_choice: bool = False) -> None:
@@ -91,7 +82,7 @@ def waiting(window) -> None:
     assert not window.actions_by_name["undo"].isEnabled() and not window.actions_by_name["redo"].isEnabled()
 
 
-def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
+def test_every_question_type_right_and_wrong(qtbot, window, quiz_data_dir):
     scene, quiz = window.scene, window.quiz
     before = scene.state()
     ids = [
@@ -207,7 +198,7 @@ def test_every_question_type_right_and_wrong(qtbot, window, data_dir):
     assert window.presentation is None and scene.state() == before
 
 
-def test_progress_survives_a_new_window_and_exports(qtbot, window, data_dir, tmp_path, monkeypatch):
+def test_progress_survives_a_new_window_and_exports(qtbot, window, quiz_data_dir, tmp_path, monkeypatch):
     start(window, "roots:femoral_nerve")
     reviews = window.quiz.progress.card("roots:femoral_nerve").reviews
     key(qtbot, window, str(window.quiz.question.choice_index + 1))
