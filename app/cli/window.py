@@ -52,6 +52,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError("bench measures the real window: run it under a display (e.g. xvfb-run -a)")
     from app.qt.bench import run
 
-    result = run(size=args.size, clicks=args.clicks, screenshot_size=args.screenshot_size)
+    result = run(size=args.size, clicks=args.clicks, screenshot_size=args.screenshot_size, root=args.root)
     print(json.dumps(result.as_json(), indent=2) if args.json else result.table())
     return 0

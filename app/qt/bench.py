@@ -191,6 +191,7 @@ def run(
     screenshots: int = 3,
     processes: int = 5,
     video_seconds: float = 3.0,
+    root: Path | None = None,
 ) -> BenchResult:
     """Open the real window, let it draw, then time stills, drags, clicks, annotated
     screenshots, the same window with high-detail meshes, and the screenshot command
@@ -207,7 +208,7 @@ def run(
     from app.model.atlas import Atlas
 
     application = QApplication.instance() or QApplication([])
-    atlas = Atlas.load(teaching=True)
+    atlas = Atlas.load(root, teaching=True)
     window, view, frames = _open_window(atlas, size, application)
     scene = window.scene
     first_frame = process_age_s()
@@ -260,7 +261,7 @@ def run(
     result.high_triangles, result.high_still, result.high_drag = _high_detail(
         atlas, size, application, drag_frames
     )
-    result.process_screenshot, result.process_plain = screenshot_processes(screenshot_size, processes)
+    result.process_screenshot, result.process_plain = screenshot_processes(screenshot_size, processes, root)
     return result
 
 
@@ -284,7 +285,7 @@ plotter.screenshot(out)
 """
 
 
-def screenshot_processes(size: tuple[int, int], runs: int) -> tuple[dict, dict]:
+def screenshot_processes(size: tuple[int, int], runs: int, root: Path | None = None) -> tuple[dict, dict]:
     """Time ``psoas-atlas screenshot OUT --size WxH --select psoas_major_right`` (labels,
     legend, outline, attribution) against :data:`PLAIN_SCRIPT` on the exported meshes, each
     as a whole process from start to exit, taken in turn (ABBA) so both see the same load;
@@ -293,7 +294,7 @@ def screenshot_processes(size: tuple[int, int], runs: int) -> tuple[dict, dict]:
     from app.export import export_scene
     from app.model.atlas import Atlas
 
-    atlas = Atlas.load()
+    atlas = Atlas.load(root)
     env = os.environ | {"VTK_DEFAULT_OPENGL_WINDOW": "vtkEGLRenderWindow"}
     width, height = size
     with tempfile.TemporaryDirectory() as folder_name:
@@ -301,7 +302,8 @@ def screenshot_processes(size: tuple[int, int], runs: int) -> tuple[dict, dict]:
         export_scene(atlas.scene(), atlas.meshes_dir, folder / "meshes")
         (folder / "plain.py").write_text(PLAIN_SCRIPT)
         commands = {
-            "ours": [sys.executable, "-m", "app", "screenshot", str(folder / "ours.png"),
+            "ours": [sys.executable, "-m", "app", *(["--root", str(root)] if root else []),
+                     "screenshot", str(folder / "ours.png"),
                      "--size", f"{width}x{height}", "--select", "psoas_major_right"],
             "plain": [sys.executable, str(folder / "plain.py"), str(folder / "meshes"),
                       str(folder / "plain.png"), str(width), str(height)],

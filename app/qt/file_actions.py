@@ -64,16 +64,22 @@ def export_video_dialog(window: FileHost) -> None:
     )  # fmt: skip
 
 
+def annotations_dir(renderer: SceneRenderer) -> Path:
+    """The annotations of the data set drawn (``--root``), beside its meshes."""
+    return paths.annotations_dir(renderer.meshes_dir.parent)
+
+
 def export_scene_dialog(window: FileHost) -> None:
     """File ▸ Export 3D Scene."""
-    export_scene_folder(window.window(), window.scene, paths.meshes_dir(), window.statusBar().showMessage)
+    meshes = window.renderer.meshes_dir  # the data set drawn (--root)
+    export_scene_folder(window.window(), window.scene, meshes, window.statusBar().showMessage)
 
 
 def open_lesson_dialog(window: FileHost) -> None:
     """Lessons ▸ Open Lesson File: present the lesson chosen, or say what is wrong with it."""
-    name, _ = QFileDialog.getOpenFileName(
-        window.window(), "Open Lesson", str(paths.annotations_dir() / "lessons"), "Lessons (*.yaml *.yml)"
-    )
+    folder = annotations_dir(window.renderer) / "lessons"
+    kinds = "Lessons (*.yaml *.yml)"
+    name, _ = QFileDialog.getOpenFileName(window.window(), "Open Lesson", str(folder), kinds)
     if not name:
         return
     lesson, errors = load_lesson(Path(name), window.scene.catalogue, window.scene.poses)

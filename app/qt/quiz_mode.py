@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QStatusBar, QToolTip, QWidget
 
 from app.model.anatomy.structures import Problem
-from app.model.io import paths
 from app.model.quiz.questions import Question
 from app.model.quiz.quiz_files import Quiz, load_quiz, quiz_lesson
 from app.model.quiz.review import QuizSession
@@ -28,6 +27,7 @@ from app.model.scene.history import History
 from app.model.scene.state import SceneModel, SceneState
 from app.model.scene.views import VIEWS, CameraPose
 from app.model.teaching.lessons import Lesson
+from app.qt.file_actions import annotations_dir
 from app.qt.flight import CameraFlight
 from app.qt.info_panel import InfoPanel
 from app.qt.player import PosePlayer
@@ -205,7 +205,7 @@ class QuizMode(QObject):
         """A quiz file the user chooses, or None (its problems shown, one per line)."""
         window = self.host.window()
         name, _ = QFileDialog.getOpenFileName(
-            window, title, str(paths.annotations_dir() / "quizzes"), "Quizzes (*.yaml *.yml)"
+            window, title, str(annotations_dir(self.host.renderer) / "quizzes"), "Quizzes (*.yaml *.yml)"
         )
         if not name:
             return None

@@ -56,7 +56,9 @@ class SceneRenderer:
         self.plotter = plotter
         self.detail = detail
         self.scene = scene
-        self.meshes_dir = meshes_dir or paths.meshes_dir()
+        # The scene's own data set (``--root``), else the shipped one.
+        surfaces = scene.surfaces
+        self.meshes_dir = meshes_dir or (surfaces.meshes_dir if surfaces is not None else paths.meshes_dir())
         self.actors: dict[str, pv.Actor] = {}
         self.lod_actors: dict[str, pv.Actor] = {}
         self.interacting = False

@@ -51,3 +51,33 @@ def test_an_empty_root_has_nothing_to_show(tmp_path):
     result = run_cli("list", root=tmp_path)
     assert result.returncode == 2
     assert one_line_error(result).startswith("psoas-atlas: error: no structures to show")
+
+
+def test_pictures_draw_the_meshes_of_the_root_they_are_given(data_root, tmp_path):
+    """The renderer read the shipped meshes whatever ``--root`` said: a data set whose right
+    femur is elsewhere was drawn with the shipped femur (and exported, and benched so)."""
+    import numpy as np
+    import pyvista as pv
+    from PIL import Image
+
+    from app.qt.file_actions import annotations_dir
+    from app.render.snapshot import Exporter
+
+    femur = data_root / "meshes" / "bones" / "femur_right.ply"
+    pv.read(femur).translate((0.0, 0.0, 150.0)).save(femur)  # raised 15 cm: through the pelvis
+    atlas = Atlas.load(data_root)
+    assert not atlas.problems
+    with Exporter(atlas.scene()) as exporter:
+        assert exporter.renderer.meshes_dir == data_root / "meshes"
+        # where the window's Open Lesson and Open Quiz dialogs start (the shipped folders before)
+        assert annotations_dir(exporter.renderer) == data_root / "annotations"
+        drawn = exporter.renderer.actors["femur_right"].GetBounds()
+    assert drawn[5] > pv.read(paths.meshes_dir() / "bones" / "femur_right.ply").bounds[5] + 140
+
+    pictures = []
+    for name, root in (("shipped.png", None), ("moved.png", data_root)):
+        result = run_cli("screenshot", str(tmp_path / name), "--size", "320x180", root=root)
+        assert result.returncode == 0, result.stderr
+        pictures.append(np.asarray(Image.open(tmp_path / name).convert("RGB"), dtype=int))
+    changed = (np.abs(pictures[0] - pictures[1]).sum(axis=2) > 60).mean()
+    assert changed > 0.02, f"the moved femur is not drawn ({changed:.1%} of the pixels changed)"
