@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -47,7 +46,7 @@ from app.model.teaching.bookmarks import (
     write_lesson,
 )
 from app.model.teaching.lessons import MAX_TITLE, Lesson, Step
-from app.qt.export_dialog import file_stem
+from app.qt.export_dialog import DOCUMENTS, ask_where_to_save, file_stem
 from app.qt.flight import CameraFlight
 from app.render.snapshot import EXPORT_BACKGROUND, RenderError
 
@@ -396,9 +395,8 @@ class BookmarksPanel(QWidget):
         )
         if not ok or len(title.strip()) < 3:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save Lesson", f"{file_stem(title, 'my-lesson')}.yaml", "Lessons (*.yaml)"
-        )
+        stem = file_stem(title, "my-lesson")
+        name = ask_where_to_save(self, "Save Lesson", f"{stem}.yaml", "Lessons (*.yaml)", DOCUMENTS)
         if name:
             self.save_lesson(Path(name), title.strip())
 

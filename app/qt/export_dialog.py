@@ -71,18 +71,31 @@ def file_stem(title: str | None, fallback: str = "psoas-atlas") -> str:
     return stem
 
 
+PICTURES = QStandardPaths.StandardLocation.PicturesLocation
+DOCUMENTS = QStandardPaths.StandardLocation.DocumentsLocation
 #: The folder the last file was saved to in this session (None: none yet).
 _last_folder: Path | None = None
 
 
-def save_path(name: str) -> str:
+def save_path(name: str, first: QStandardPaths.StandardLocation = PICTURES) -> str:
     """Where a save dialog opens, with ``name`` proposed: the folder last saved to, else the
-    user's Pictures folder (else home)."""
+    user's ``first`` folder (Pictures for images; else home), never the installation's."""
     if _last_folder is not None and _last_folder.is_dir():
         return str(_last_folder / name)
-    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-    folder = Path(pictures) if pictures and Path(pictures).is_dir() else Path.home()
+    standard = QStandardPaths.writableLocation(first)
+    folder = Path(standard) if standard and Path(standard).is_dir() else Path.home()
     return str(folder / name)
+
+
+def ask_where_to_save(
+    parent: QWidget, caption: str, name: str, kinds: str, first: QStandardPaths.StandardLocation = PICTURES
+) -> str:
+    """A save dialog started by :func:`save_path`; the file chosen ("" if none), its
+    folder remembered for the next."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, caption, save_path(name, first), kinds)
+    if chosen:
+        remember_folder(Path(chosen))
+    return chosen
 
 
 def remember_folder(path: Path) -> None:

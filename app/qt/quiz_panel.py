@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -44,6 +43,7 @@ from app.model.quiz.questions import (
 )
 from app.model.quiz.review import Progress, QuizSession, summary_csv
 from app.model.scene.state import SceneModel
+from app.qt.export_dialog import DOCUMENTS, ask_where_to_save
 
 #: How a click question is answered, said under its prompt.
 CLICK_HINT = "Click it in the 3D view (rotate with a drag first if you need to)."
@@ -394,7 +394,7 @@ class QuizPanel(QWidget):
         atomic_write_text(Path(path), summary_csv(self.progress.summary(self.bank.questions)))
 
     def export_dialog(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export Progress", "quiz-progress.csv", "CSV (*.csv)")
+        name = ask_where_to_save(self, "Export Progress", "quiz-progress.csv", "CSV (*.csv)", DOCUMENTS)
         if not name:
             return
         try:

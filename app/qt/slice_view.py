@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.model.anatomy.structures import Kind
 from app.model.scene.state import Aspect, SceneModel
 from app.model.sections.cross_section import SectionFacts, Slice
+from app.qt.export_dialog import ask_where_to_save
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -226,7 +226,7 @@ class SliceView(QWidget):
         if piece is None:
             return
         level = (piece.level or "section").replace("_", "-")
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_where_to_save(
             self, "Export the slice drawing", f"slice-{level}.png",
             "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)",
         )  # fmt: skip

@@ -127,3 +127,23 @@ def test_presentation_hides_the_section_handle_and_gives_it_back(window, qtbot):
     assert scene.section is not None and not handle.shown
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert handle.wanted and handle.shown  # the user's section and handle, back
+
+
+def test_every_panels_save_dialog_starts_in_the_users_folders(window, qtbot, saved_to, tmp_path):
+    """The quiz progress, the slice drawing and a bookmarks lesson opened their save dialogs
+    in the folder the program was started from: they start in Documents (Pictures for the
+    drawing), then where the last file went."""
+    answer, opened = saved_to
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    documents = Path(documents) if documents and Path(documents).is_dir() else Path.home()
+    answer("progress.csv")
+    window.quiz.export_dialog()
+    assert (tmp_path / "progress.csv").is_file()
+    assert Path(opened[0]).parent == documents and Path(opened[0]).name == "quiz-progress.csv"
+    window.scene.set_section(window.scene.sections.at("L4_L5", "axial"))
+    window.slice_dock.raise_()
+    qtbot.waitUntil(lambda: window.slice_view.current_slice() is not None, timeout=10000)
+    answer("slice.png")
+    window.slice_view.export_dialog()
+    assert (tmp_path / "slice.png").is_file()
+    assert Path(opened[1]).parent == tmp_path  # where the progress went
