@@ -381,3 +381,15 @@ def test_the_level_by_level_lesson_says_what_its_sections_show(atlas):
     assert coronal.section.orientation == "coronal"
     assert coronal.nerves["lumbar_plexus_right"].inside == "psoas_major_right"
     assert {"vertebra_l1", "vertebra_l3", "psoas_major_left"} <= set(coronal.cuts)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_normal_of_any_finite_length_is_a_direction():
+    """A lesson's normal of 1e300 overflowed numpy's norm (the generated test met it):
+    the direction is what it says, at any length; only none at all is refused."""
+    from app.model.sections.planes import Section, SectionError
+
+    assert Section(normal=(1e300, 1e300, 0.0)).normal == pytest.approx((0.7071, 0.7071, 0.0))
+    assert Section(normal=(0.0, -1e-8, 0.0)).normal == (0.0, -1.0, 0.0)
+    with pytest.raises(SectionError, match="cannot be zero"):
+        Section(normal=(0.0, 0.0, 1e-12))

@@ -78,10 +78,11 @@ def _unit(vector: Sequence[float], what: str = "normal") -> np.ndarray:
     values = np.asarray(vector, dtype=float).reshape(-1)
     if values.shape != (3,) or not np.isfinite(values).all():
         raise SectionError(f"a plane's {what} needs three finite numbers, got {list(vector)!r}")
-    length = float(np.linalg.norm(values))
-    if length < 1e-9:
+    largest = float(np.abs(values).max())
+    if largest < 1e-9:
         raise SectionError(f"a plane's {what} cannot be zero (no direction): {list(vector)!r}")
-    return values / length
+    values = values / largest  # (a length of 1e200 or more would overflow)
+    return values / float(np.linalg.norm(values))
 
 
 def _point(values: Sequence[float] | np.ndarray) -> Point:
