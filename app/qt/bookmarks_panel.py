@@ -37,10 +37,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.fonts import text_problem
+from app.model.scene.state import Aspect
 from app.model.teaching.bookmarks import (
     THUMBNAIL_SIZE,
     BookmarkStore,
     capture,
+    look_of,
     proposed_name,
     thumbnail_key,
     write_lesson,
@@ -77,6 +79,8 @@ class BookmarksPanel(QWidget):
         self.store = store
         self.flight = flight
         self.scene = flight.scene
+        # The pictures take the window's look (palette, length colours): drawn again when it changes.
+        self.scene.changed.connect(self._on_scene_changed)
         self.thumbnail = thumbnail
         self.thumbnail_size = QSize(THUMBNAIL_SIZE[0] // 2, THUMBNAIL_SIZE[1] // 2)
         self._pixmaps: dict[str, QPixmap] = {}  # by thumbnail key
@@ -269,10 +273,10 @@ class BookmarksPanel(QWidget):
     def _picture(self, step: Step) -> QPixmap:
         """The step's picture from memory or its file; if neither has it, blank, and drawn
         soon (when the list is on screen)."""
-        key = thumbnail_key(step)
+        key = self._key(step)
         pixmap = self._pixmaps.get(key)
         if pixmap is None:
-            pixmap = self._pixmap(self.store.thumbnails.read(step))
+            pixmap = self._pixmap(self.store.thumbnails.read(step, look_of(self.scene)))
             if pixmap is not None:
                 self._pixmaps[key] = pixmap
             elif self.isVisible():
@@ -291,8 +295,16 @@ class BookmarksPanel(QWidget):
             Qt.TransformationMode.SmoothTransformation,
         )
 
+    def _on_scene_changed(self, aspects: Aspect) -> None:
+        if Aspect.palette in aspects and self.thumbnail is not None and len(self.store):
+            self.refresh()
+
+    def _key(self, step: Step) -> str:
+        """The picture's key: the step as the window draws it now (its look)."""
+        return thumbnail_key(step, look_of(self.scene))
+
     def _queue(self, step: Step, first: bool = False) -> None:
-        key = thumbnail_key(step)
+        key = self._key(step)
         if key in self._pixmaps:
             return
         if first:
@@ -309,6 +321,12 @@ class BookmarksPanel(QWidget):
             return
         key = next(iter(self._pending))
         step = self._pending.pop(key)
+        if key != self._key(step):  # the window's look changed since: queued again in the new one
+            if self._pending:
+                self._draw_timer.start(0)
+            else:
+                self._idle_timer.start()
+            return
         try:
             png = self.thumbnail(step)
         except RenderError:
@@ -316,11 +334,11 @@ class BookmarksPanel(QWidget):
         pixmap = self._pixmap(png) or self._blank
         self._pixmaps[key] = pixmap
         if png:
-            self.store.thumbnails.write(step, png)
+            self.store.thumbnails.write(step, png, look_of(self.scene))
         for index in range(self.list.count()):
             item = self.list.item(index)
             name = item.data(Qt.ItemDataRole.UserRole)
-            if name in self.store and thumbnail_key(self.store.get(name)) == key:
+            if name in self.store and self._key(self.store.get(name)) == key:
                 item.setIcon(QIcon(pixmap))
                 self.thumbnail_ready.emit(name)
         if self._pending:
@@ -333,9 +351,9 @@ class BookmarksPanel(QWidget):
         if self.thumbnail is None:
             return
         steps = [self.store.get(name) for name in self.store.names()]
-        keys = {thumbnail_key(step) for step in steps}
+        keys = {self._key(step) for step in steps}
         self._pixmaps = {key: pixmap for key, pixmap in self._pixmaps.items() if key in keys}
-        self.store.thumbnails.prune(steps)
+        self.store.thumbnails.prune(steps, look_of(self.scene))
 
     def release_thumbnails(self) -> None:
         """Stop drawing pictures and free what draws them (made again for the next one): after

@@ -220,7 +220,7 @@ def test_bookmark_thumbnails_show_the_length_colours_when_they_are_on(window, qt
     scene.set_length_colours(True)
     with qtbot.waitSignal(window.bookmarks.thumbnail_ready, timeout=20_000):
         assert window.bookmarks.add("Coloured knee to chest")
-    coloured = store.thumbnails.read(store.get("Coloured knee to chest"))
+    coloured = store.thumbnails.read(store.get("Coloured knee to chest"), "length colours")
     assert coloured
 
     plain = StepThumbnails(scene)  # the same step, drawn with the colours off
@@ -231,3 +231,28 @@ def test_bookmark_thumbnails_show_the_length_colours_when_they_are_on(window, qt
         plain.close()
     assert muscle_red_pixels(own) > 200, "the muscles show in their own red"
     assert muscle_red_pixels(coloured) < muscle_red_pixels(own) / 10, "and in the length colours"
+
+
+def test_bookmark_pictures_follow_the_windows_look(window, qtbot, store, scene):
+    """A picture drawn with the length colours off was kept (its key was the step's alone)
+    when they were turned on, and the other way: the list now shows each look's own, drawn
+    again when the look changes and kept apart on disk."""
+    from app.model.teaching.bookmarks import look_of
+
+    scene.set_pose(scene.poses.resolve(["knee_to_chest"]))
+    scene.set_view("right")
+    panel = window.bookmarks
+    window.bookmarks_dock.raise_()
+    with qtbot.waitSignal(panel.thumbnail_ready, timeout=20_000):
+        assert panel.add("Knee to chest")
+    step = store.get("Knee to chest")
+    plain = store.thumbnails.read(step)
+    assert plain and muscle_red_pixels(plain) > 200
+    with qtbot.waitSignal(panel.thumbnail_ready, timeout=20_000):
+        scene.set_length_colours(True)  # the list draws the picture again, coloured
+    assert look_of(scene) == "length colours"
+    coloured = store.thumbnails.read(step, look_of(scene))
+    assert coloured and muscle_red_pixels(coloured) < muscle_red_pixels(plain) / 10
+    # Back to the usual colours: the plain picture, kept in memory, at once (nothing to draw).
+    scene.set_length_colours(False)
+    assert panel._pending == {} and panel._key(step) in panel._pixmaps

@@ -27,6 +27,7 @@ from app.model.anatomy.structures import Catalogue, Problem
 from app.model.io.atomic import aside_name, atomic_write_bytes, atomic_write_text
 from app.model.io.documents import Located, plain, read_mapping
 from app.model.scene.emphasis import XRAY_OPACITY
+from app.model.scene.palette import STANDARD
 from app.model.scene.state import XRAY_KINDS, SceneModel
 from app.model.scene.views import view_of
 from app.model.sections.planes import SectionSpec
@@ -382,15 +383,28 @@ class BookmarkStore:
         self._unreadable = False
 
 
-def thumbnail_key(step: Step) -> str:
+def thumbnail_key(step: Step, look: str = "") -> str:
     """What a bookmark's picture depends on, as a short hash: the same for two bookmarks that
-    show the same (their names and captions are not drawn), another once a bookmark changes."""
+    show the same (their names and captions are not drawn), another once a bookmark changes,
+    or once the window's ``look`` does (:func:`look_of`: its palette, length colours)."""
     drawn = step.model_dump(mode="json", exclude={"title", "caption"})
     for still in ("pose", "motion", "section"):  # none: the key it had before steps could pose or cut
         if drawn.get(still) is None:
             drawn.pop(still, None)
-    text = json.dumps({"size": THUMBNAIL_SIZE, "step": drawn}, sort_keys=True)
+    key: dict[str, object] = {"size": THUMBNAIL_SIZE, "step": drawn}
+    if look:  # (none: the key the standard look had before there were others)
+        key["look"] = look
+    text = json.dumps(key, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def look_of(scene: SceneModel) -> str:
+    """How the window draws what a step shows, which its pictures take (not part of a step):
+    "" for the standard palette without length colours."""
+    parts = [] if scene.palette.name == STANDARD.name else [scene.palette.name]
+    if scene.length_colours:
+        parts.append("length colours")
+    return "+".join(parts)
 
 
 class ThumbnailFiles:
@@ -401,12 +415,12 @@ class ThumbnailFiles:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def path(self, step: Step) -> Path:
-        return self.folder / f"{thumbnail_key(step)}.png"
+    def path(self, step: Step, look: str = "") -> Path:
+        return self.folder / f"{thumbnail_key(step, look)}.png"
 
-    def read(self, step: Step) -> bytes | None:
-        """The PNG saved for ``step``, or ``None``."""
-        path = self.path(step)
+    def read(self, step: Step, look: str = "") -> bytes | None:
+        """The PNG saved for ``step`` drawn in ``look``, or ``None``."""
+        path = self.path(step, look)
         try:
             if path.stat().st_size > MAX_THUMBNAIL_BYTES:
                 return None
@@ -414,17 +428,18 @@ class ThumbnailFiles:
         except OSError:
             return None
 
-    def write(self, step: Step, png: bytes) -> bool:
-        """Save ``png`` for ``step`` (atomically); False if it could not be written."""
+    def write(self, step: Step, png: bytes, look: str = "") -> bool:
+        """Save ``png`` for ``step`` in ``look`` (atomically); False if it could not be written."""
         try:
-            atomic_write_bytes(self.path(step), png)
+            atomic_write_bytes(self.path(step, look), png)
         except OSError:
             return False
         return True
 
-    def prune(self, steps: Sequence[Step]) -> None:
-        """Delete the pictures of bookmarks that are gone (or changed since)."""
-        keep = {f"{thumbnail_key(step)}.png" for step in steps}
+    def prune(self, steps: Sequence[Step], look: str = "") -> None:
+        """Delete the pictures of bookmarks that are gone (or changed since), and those of
+        other looks (drawn again if the window takes that look again)."""
+        keep = {f"{thumbnail_key(step, look)}.png" for step in steps}
         try:
             files = [p for p in self.folder.iterdir() if p.suffix == ".png" and p.name not in keep]
         except OSError:
