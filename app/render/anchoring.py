@@ -203,7 +203,7 @@ class Anchoring:
         width, height = (max(1, v) for v in renderer.GetSize())
         camera = renderer.GetActiveCamera()
         vtk_matrix = camera.GetCompositeProjectionTransformMatrix(width / height, -1, 1)
-        matrix = np.array([[vtk_matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+        matrix = pv.array_from_vtkmatrix(vtk_matrix)
         scene = self.scene
         occluders = tuple(
             sid

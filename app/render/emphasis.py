@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 
 import numpy as np
 import pyvista as pv
@@ -98,6 +99,12 @@ def _faces(mesh: pv.PolyData) -> np.ndarray:
     return np.asarray(mesh.faces).reshape(-1, 4)[:, 1:]
 
 
+def _triangle_mesh(points: np.ndarray, triangles: np.ndarray) -> pv.PolyData:
+    """A mesh of ``triangles`` (vertex indices, n x 3) over ``points``."""
+    cells = np.hstack([np.full((len(triangles), 1), 3), triangles]).ravel()
+    return pv.PolyData(points, cells)
+
+
 class Pieces:
     """Patches cut at rest from several structures, drawn as one mesh in a pose: each piece
     moves by the rule its structure's surface follows (a bone's rigidly, a disc's blended),
@@ -109,10 +116,8 @@ class Pieces:
         points = [np.asarray(rest.points, dtype=float) for rest, _ in pieces]
         starts = np.cumsum([0] + [len(p) for p in points])
         faces = [_faces(rest) + start for (rest, _), start in zip(pieces, starts, strict=False)]
-        triangles = np.vstack(faces)
-        cells = np.hstack([np.full((len(triangles), 1), 3), triangles]).ravel()
-        self.mesh = pv.PolyData(np.vstack(points), cells)
         self.rest = np.vstack(points)
+        self.mesh = _triangle_mesh(self.rest.copy(), np.vstack(faces))
         self.pose = Pose()
 
     def pose_to(self, body, pose: Pose, transforms: dict[str, np.ndarray] | None = None) -> None:
@@ -148,7 +153,9 @@ class Pieces:
         return np.vstack(normals)
 
 
+@cache
 def _sphere() -> pv.PolyData:
+    """One foramen marker around the origin (shared: only read)."""
     return pv.Sphere(radius=FORAMEN_MARKER_MM, theta_resolution=16, phi_resolution=12)
 
 
@@ -158,8 +165,7 @@ def _markers(centres: list[tuple[float, float, float]]) -> pv.PolyData:
     sphere = _sphere()
     faces, count = _faces(sphere), sphere.n_points
     triangles = np.vstack([faces + i * count for i in range(len(centres))])
-    cells = np.hstack([np.full((len(triangles), 1), 3), triangles]).ravel()
-    merged = pv.PolyData(np.zeros((count * len(centres), 3)), cells)
+    merged = _triangle_mesh(np.zeros((count * len(centres), 3)), triangles)
     _place_markers(merged, centres)
     return merged
 

@@ -126,7 +126,7 @@ class _Cap:
         if matrix is None:  # the full surfaces: posed by their points, in the world's frame
             placed, origin, keep = _IDENTITY, plane.origin, plane.keep
         else:  # a bone's stand-in, placed by its actor
-            placed = np.array([matrix.GetElement(i, j) for i in range(4) for j in range(4)]).reshape(4, 4)
+            placed = pv.array_from_vtkmatrix(matrix)
             origin = np.linalg.solve(placed, np.append(plane.origin, 1.0))[:3]
             keep = placed[:3, :3].T @ plane.keep
             keep = keep / np.linalg.norm(keep)
@@ -285,9 +285,7 @@ class SectionLayer:
                 mesh = pv.wrap(cap.triangulator.GetOutput())
                 if not mesh.n_cells:
                     continue
-                matrix = np.array(
-                    [cap.fill_matrix.GetElement(i, j) for i in range(4) for j in range(4)]
-                ).reshape(4, 4)
+                matrix = pv.array_from_vtkmatrix(cap.fill_matrix)
                 corners = np.asarray(mesh.points, dtype=float) @ matrix[:3, :3].T + matrix[:3, 3]
                 faces = np.asarray(mesh.faces).reshape(-1, 4)[:, 1:] if mesh.is_all_triangles else None
                 if faces is not None:
