@@ -45,11 +45,7 @@ def add_dock(
     dock = QDockWidget(title, window)
     dock.setObjectName(title.lower() + "_dock")
     if scrolled:
-        scroll = QScrollArea()
-        scroll.setWidget(widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        widget = scroll
+        widget = _scrolled(widget)
     dock.setWidget(widget)
     dock.setFeatures(
         QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
