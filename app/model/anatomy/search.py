@@ -28,6 +28,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from rapidfuzz.distance import OSA
 
 from app.fonts import DrawnLine
 from app.model.anatomy.landmarks import Attachment, Point
@@ -439,16 +440,8 @@ class _Ratios:
 
 def typos(word: str, other: str) -> int:
     """Letters to change, add, remove or swap with a neighbour to make ``other`` from ``word``
-    (the optimal string alignment distance)."""
-    rows = [list(range(len(other) + 1))]
-    for i, a in enumerate(word, 1):
-        row = [i]
-        for j, b in enumerate(other, 1):
-            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a != b)))
-            if i > 1 and j > 1 and a == other[j - 2] and word[i - 2] == b:
-                row[j] = min(row[j], rows[-2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
+    (the optimal string alignment distance, rapidfuzz's)."""
+    return int(OSA.distance(word, other))
 
 
 def typo_budget(word: str) -> int:
