@@ -64,6 +64,6 @@ def build_soft_tissue(skeleton: Skeleton, recipes_dir: Path) -> SoftTissue:
         for nerve_id, (nerve_mesh, curve, _roots) in nerves.nerves().items():
             out.nerves[nerve_id] = nerve_mesh
             out.centrelines[nerve_id] = curve
-        out.landmarks[f"obturator_canal_{side}"] = nerves.obturator_canal()
+        out.landmarks[f"obturator_canal_{side}"] = nerves.obturator_canal
         out.landmarks[f"intervertebral_foramen_l5_s1_{side}"] = nerves.point({"foramen": "l5_s1"})
     return out
