@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from functools import cache
 from typing import Any
 
@@ -68,3 +69,16 @@ def resident_mb() -> float:
     except OSError:
         pass
     return 0.0
+
+
+def keep_for_good() -> None:
+    """Leave what exists now out of Python's full collections, for the rest of the process
+    (``gc.freeze``): called once start-up has made what lives as long as the window or the
+    command (modules, the atlas, the window's widgets and actors, some 230,000 objects).
+
+    Each export's close collects in full to free its render window's reference cycles; with
+    those objects scanned every time, an export from the window took 0.36 s at 320x180, half
+    of it the collection; 0.19 s without them. What is garbage now is collected first, so
+    nothing freed is kept."""
+    gc.collect()
+    gc.freeze()

@@ -12,6 +12,7 @@ import pytest
 
 os.environ.setdefault("QT_API", "pyside6")
 
+from app.memory import keep_for_good
 from app.model.anatomy.landmarks import load_attachments, load_landmarks
 from app.model.anatomy.structures import load_catalogue
 from app.model.io import paths
@@ -217,6 +218,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
     total = _bad_inputs_thrown() + sum(_THROWN_BY_WORKERS)
     if total:
         terminalreporter.write_line(f"generated bad inputs thrown at loaders and commands: {total:,}")
+
+
+# Garbage -------------------------------------------------------------------------------------
+
+
+def pytest_collection_finish(session) -> None:
+    """What collection made (every module imported: VTK's, Qt's and matplotlib's wrappers,
+    hypothesis) is left out of Python's full collections, as the app leaves out what its
+    start-up made (:func:`app.memory.keep_for_good`): each exporter's close collects in full."""
+    keep_for_good()
 
 
 # Order -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from app.memory import keep_for_good
 from app.model.atlas import Atlas
 from app.model.io import paths
 from app.model.io.atomic import FolderInUseError, output_problem
@@ -30,6 +31,7 @@ def load_atlas(args: argparse.Namespace) -> Atlas:
     if not atlas.usable:
         first = atlas.problems[0] if atlas.problems else paths.structures_file(args.root)
         raise UsageError(f"no structures to show ({first})")
+    keep_for_good()  # the modules and the data set live as long as the command
     return atlas
 
 

@@ -6,6 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from app.memory import keep_for_good
 from app.model.atlas import Atlas
 
 
@@ -31,4 +32,5 @@ def run_viewer(atlas: Atlas, view: str | None = None, detail: str = "standard") 
     if window.problems:
         window.show_problems()
     welcome_once(window)  # the first run only (the window keeps the box)
+    keep_for_good()  # start-up's objects live as long as the window
     return int(application.exec())

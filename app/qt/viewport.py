@@ -65,12 +65,18 @@ class ClickSelector(QObject):
         coordinate = vtkCoordinate()
         coordinate.SetCoordinateSystemToWorld()
         mesh = self.renderer.meshes[structure_id]
+        # A click picks a structure that is not thin only where it is under the pixel (and no
+        # thin one is near): one exact pick rules out most vertices before the tolerant one,
+        # which tries up to 37 pixels around.
+        thick = structure_id not in self.renderer.picker.thin
         for point in mesh.points[:: max(1, mesh.n_points // samples)]:
             coordinate.SetValue(*point)
             x, y = coordinate.GetComputedDoubleDisplayValue(renderer)
             qt = QPoint(round(x / ratio), round(self.widget.height() - 1 - y / ratio))
             inside = 5 < qt.x() < self.widget.width() - 5 and 5 < qt.y() < self.widget.height() - 5
-            if inside and self.pick_at(qt) == structure_id:  # as a click picks: thin nerves win nearby
+            if not inside or (thick and self.pick_at(qt, tolerant=False) != structure_id):
+                continue
+            if self.pick_at(qt) == structure_id:  # as a click picks: thin nerves win nearby
                 return qt
         return None
 

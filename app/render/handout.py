@@ -37,18 +37,27 @@ MUTED = "#5a6270"
 OUTPUT_NAME = re.compile(r"^(step-\d+\.png|handout\.pdf)$")
 
 
-def render_lesson(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int]) -> list[Path]:
-    """Write ``step-01.png``... and ``handout.pdf`` into ``out_dir``; return their paths.
+def render_lesson(
+    scene: SceneModel,
+    lesson: Lesson,
+    out_dir: Path,
+    size: tuple[int, int],
+    page_picture: tuple[int, int] = PAGE_PICTURE,
+) -> list[Path]:
+    """Write ``step-01.png``... and ``handout.pdf`` (its pictures ``page_picture``) into
+    ``out_dir``; return their paths.
 
     The folder is written whole or not at all (see :func:`folder_replaced_whole`): no step
     image of an earlier, longer lesson is left beside these, and a failure leaves the
     folder as it was."""
     with folder_replaced_whole(Path(out_dir), lambda name: bool(OUTPUT_NAME.match(name))) as folder:
-        written = _render_into(scene, lesson, folder, size)
+        written = _render_into(scene, lesson, folder, size, page_picture)
     return [Path(out_dir) / path.name for path in written]
 
 
-def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int]) -> list[Path]:
+def _render_into(
+    scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[int, int], page_picture: tuple[int, int]
+) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -73,7 +82,7 @@ def _render_into(scene: SceneModel, lesson: Lesson, out_dir: Path, size: tuple[i
             meta = metadata(scene, size, scene.picture) | {"lesson": lesson.title, "step": number}
             atomic_write_bytes(path, png_bytes(image, meta))
             written.append(path)
-            pdf.savefig(_page(lesson, index, exporter.render(PAGE_PICTURE, ON_PAPER)))
+            pdf.savefig(_page(lesson, index, exporter.render(page_picture, ON_PAPER)))
     handout = out_dir / "handout.pdf"
     atomic_write_bytes(handout, pdf_buffer.getvalue())
     written.append(handout)

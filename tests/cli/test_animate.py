@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.cli.conftest import run_cli
+from tests.commands import run_cli
 
 
 def frames_of(path) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ import pytest
 from app.model.anatomy.landmarks import load_attachments, load_centrelines, load_landmarks
 from app.model.io import paths
 from app.model.motion.mechanics import load_paths
-from tests.cli.conftest import run_cli
+from tests.commands import run_cli
 
 LOADERS = {
     "landmarks.json": load_landmarks,

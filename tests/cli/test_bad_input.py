@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from app.model.anatomy.structures import load_catalogue
 from app.model.io import paths
 from app.model.io.atomic import atomic_write_bytes, folder_replaced_whole
 from app.model.teaching.lessons import lesson_files, load_lesson
-from tests.cli.conftest import one_line_error, run_cli
+from tests.commands import one_line_error, run_cli
 
 LESSON_3 = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-trunk-fold.yaml"
 
@@ -37,7 +38,8 @@ LESSON_3 = paths.annotations_dir() / "lessons" / "03-hip-flexion-leg-lift-and-tr
 
 @pytest.fixture(scope="module")
 def rendered_lessons(tmp_path_factory):
-    """Every shipped lesson rendered by render-lesson at a small size."""
+    """Every shipped lesson rendered by render-lesson at a small size (the handout's
+    pictures too: the tests here read the step images)."""
     from app.render.handout import render_lesson
 
     atlas_scene = _scene()
@@ -46,7 +48,7 @@ def rendered_lessons(tmp_path_factory):
         lesson, errors = load_lesson(path, atlas_scene.catalogue)
         assert lesson is not None, errors
         folder = tmp_path_factory.mktemp(path.stem)
-        render_lesson(_scene(), lesson, folder, (320, 180))
+        render_lesson(_scene(), lesson, folder, (320, 180), page_picture=(320, 180))
         out[path] = (lesson, folder)
     return out
 
@@ -108,7 +110,7 @@ def test_render_lesson_replaces_an_earlier_output_whole(tmp_path):
     for n in range(1, 10):  # a longer lesson rendered here before
         (out / f"step-{n:02d}.png").write_bytes(b"old")
     (out / "handout.pdf").write_bytes(b"old")
-    result = run_cli("render-lesson", str(LESSON_3), str(out), "--size", "320x180", process=True)
+    result = run_cli("render-lesson", str(LESSON_3), str(out), "--size", "320x180")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"step-0{n}.png" for n in range(1, 6)] + ["handout.pdf"]
@@ -553,14 +555,13 @@ def test_an_output_folder_under_a_file_is_one_line(tmp_path, command):
 @pytest.mark.parametrize("option", ["--title", "--caption"])
 def test_an_undecodable_byte_in_drawn_text_is_one_line(tmp_path, option):
     """A byte that is not UTF-8 reaches Python as a lone surrogate, which no font has and no
-    file can hold: said as the byte it was."""
+    file can hold: said as the byte it was. (Python decodes a process's arguments so: the byte
+    0xFF arrives as the surrogate U+DCFF.)"""
     out = tmp_path / "out.png"
-    result = subprocess.run(
-        [sys.executable.encode(), b"-m", b"app", b"screenshot", bytes(out), option.encode(), b"ab\xffcd"],
-        capture_output=True, timeout=120,
-    )  # fmt: skip
+    assert os.fsdecode(b"ab\xffcd") == "ab\udcffcd"
+    result = run_cli("screenshot", str(out), option, os.fsdecode(b"ab\xffcd"))
     assert result.returncode == 2
-    (line,) = result.stderr.decode().splitlines()
+    (line,) = result.stderr.splitlines()
     assert f"argument {option}: not UTF-8 text (the byte 0xFF)" in line and not out.exists()
 
 

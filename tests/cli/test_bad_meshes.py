@@ -10,8 +10,8 @@ import warnings
 from app.model.anatomy.meshes import check_mesh
 from app.model.anatomy.structures import load_catalogue
 from app.model.io import paths
-from tests.cli.conftest import run_cli
 from tests.cli.test_bad_data import warnings_about
+from tests.commands import run_cli
 
 NERVE = "nerves/femoral_nerve_left.ply"
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.cli import main
 from app.model.io import paths
-from tests.cli.conftest import run_cli
+from tests.commands import run_cli
 
 
 def test_list_table_and_json(capsys, catalogue):

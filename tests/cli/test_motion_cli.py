@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from tests.cli.conftest import run_cli
+from tests.commands import run_cli
 
 
 def test_mechanics_json_over_hip_flexion(capsys):

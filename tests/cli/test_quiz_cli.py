@@ -21,7 +21,7 @@ from app.model.io import paths
 from app.model.quiz.questions import QuestionBank, QuestionType, Topic
 from app.model.quiz.quiz_files import lettered_answer, load_quiz
 from app.render.quiz_sheet import paper_prompt
-from tests.cli.conftest import run_cli
+from tests.commands import run_cli
 
 SHIPPED_QUIZ = paths.annotations_dir() / "quizzes" / "iliopsoas-and-the-plexus.yaml"
 FIELDS = {"id", "type", "topic", "prompt", "answer", "structure", "sources"}

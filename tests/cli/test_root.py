@@ -7,7 +7,7 @@ import json
 
 from app.model.atlas import Atlas
 from app.model.io import paths
-from tests.cli.conftest import one_line_error, run_cli
+from tests.commands import one_line_error, run_cli
 
 
 def _without(root, structure_id: str) -> None:

@@ -18,7 +18,7 @@ from PIL import Image
 from app.cli import main
 from app.model.atlas import Atlas
 from app.model.sections.planes import LEVELS, Section, SectionError, parse_level
-from tests.cli.conftest import one_line_error, run_cli
+from tests.commands import one_line_error, run_cli
 
 
 def svg_texts(path: Path) -> str:

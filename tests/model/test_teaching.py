@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from app.model.anatomy.content import REQUIRED, load_content, load_library, load
 from app.model.anatomy.structures import Kind
 from app.model.io import paths
 from app.model.scene.emphasis import context_of, foramen_landmark, foramen_level
+from tests.commands import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -207,12 +206,7 @@ def test_validate_command_reports_every_problem_and_fails(tmp_path):
     broken.write_text(BROKEN, encoding="utf-8")
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("content:\n  psoas_major: [unclosed\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "validate", str(broken), str(bad_yaml)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli("validate", str(broken), str(bad_yaml))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{broken}:8: unknown structure id") for line in lines)
@@ -226,11 +220,6 @@ def test_validate_command_reports_every_problem_and_fails(tmp_path):
 def test_validate_command_accepts_the_shipped_files():
     files = [paths.structures_file(), paths.annotations_dir() / "sources.yaml"]
     files += sorted(Path(paths.annotations_dir() / "content").glob("*.yaml"))
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "validate", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli("validate", *map(str, files))
     assert result.returncode == 0, result.stdout
     assert f"{len(files)} file(s) valid" in result.stdout

@@ -19,7 +19,7 @@ from PySide6.QtCore import QByteArray
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.memory import IDLE_RELEASE_MS
+from app.memory import IDLE_RELEASE_MS, keep_for_good
 from app.model.atlas import Atlas
 from app.model.scene.palette import STANDARD
 from app.model.scene.state import SceneModel, SceneState
@@ -74,6 +74,7 @@ def module_window(qapp, teaching_atlas, tmp_path_factory):
     window = _open(teaching_atlas, SIZE, store)
     window.plotter.render()
     home = Home(window.scene.state(), window.saveState())
+    keep_for_good()  # as the app does once its window is open
     yield window, home
     window.close()
     window.deleteLater()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,14 +13,7 @@ from PIL import Image
 from app.model.io import paths
 from app.model.teaching.lessons import apply_step, lesson_files, load_lesson
 from app.render.snapshot import Annotations, save_screenshot
-
-HEADLESS = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"}}
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=HEADLESS, timeout=300
-    )
+from tests.commands import run_cli as cli
 
 
 def text_pixels(image: np.ndarray, box: tuple[slice, slice]) -> float:

@@ -3,8 +3,6 @@ characters no installed font has are refused with one clear line."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import warnings
 from pathlib import Path
@@ -16,6 +14,7 @@ from fontTools.ttLib import TTFont
 from app import fonts
 from app.fonts import font_for, text_problem, wrap
 from app.model.io import paths
+from tests.commands import run_cli
 
 GREEK = "Ψοΐτης μείζων"
 CYRILLIC = "Поясничная мышца"
@@ -137,13 +136,7 @@ def test_screenshot_titles_show_their_glyphs(scene, monkeypatch):
 @pytest.mark.parametrize(("title", "script"), [("العضلة القطنية", "Arabic"), ("שריר המותן", "Hebrew")])
 def test_screenshot_command_refuses_right_to_left_titles(tmp_path, title, script):
     out = tmp_path / "out.png"
-    result = subprocess.run(
-        [sys.executable, "-m", "app", "screenshot", str(out), "--title", title],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = run_cli("screenshot", str(out), "--title", title, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr == (
         f"psoas-atlas screenshot: error: argument --title: cannot be drawn: right-to-left text ({script}) "

@@ -16,7 +16,7 @@ from app.model.atlas import Atlas
 from app.model.scene.views import CameraPose
 from app.render.scene_renderer import SceneRenderer
 from app.render.snapshot import Exporter
-from tests.cli.test_bad_input import one_line_error, run_cli
+from tests.commands import one_line_error, run_cli
 
 PSOAS = "psoas_major_right"
 
