@@ -172,17 +172,6 @@ def open_window(qtbot):
         w.close()
 
 
-@pytest.fixture
-def window(open_window, scene, catalogue):
-    """The main window at 1280x800 with the shipped teaching content, drawn once."""
-    from app.model.anatomy.content import load_library
-
-    library, errors = load_library(paths.annotations_dir(), catalogue)
-    w = open_window(scene, library, errors, size=(1280, 800))
-    w.plotter.render()
-    return w
-
-
 # The fuzz tests' count, said once at the end of the run -------------------------------------
 
 

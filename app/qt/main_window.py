@@ -366,7 +366,8 @@ class MainWindow(QMainWindow):
         """Present ``lesson`` full screen (Esc leaves)."""
         if self.presentation is not None:
             self.presentation.stop()
-        self.presentation = Presentation(self, lesson, self)
+        # It flies as the window does (tests make the window's flights short).
+        self.presentation = Presentation(self, lesson, self, flight_ms=self.flight.duration_ms)
         self.presentation.finished.connect(self._presentation_ended)
         self.presentation.start()
         return self.presentation

@@ -19,7 +19,7 @@ from app.model.motion.kinematics import PoseError
 from app.model.motion.playback import Tween
 from app.model.scene.state import SceneModel
 from app.model.teaching.lessons import Lesson, step_picture, step_tween
-from app.qt.flight import CameraFlight
+from app.qt.flight import FLIGHT_MS, CameraFlight
 from app.qt.player import PosePlayer
 from app.render.scene_renderer import SceneRenderer
 
@@ -57,14 +57,16 @@ class Presentation(QObject):
     step_changed = Signal(int)
     finished = Signal()
 
-    def __init__(self, stage: Stage, lesson: Lesson, parent: QObject | None = None):
+    def __init__(
+        self, stage: Stage, lesson: Lesson, parent: QObject | None = None, flight_ms: int = FLIGHT_MS
+    ):
         super().__init__(parent)
         self.stage = stage
         self.scene = stage.scene
         self.lesson = lesson
         self.index = -1
         self.active = False
-        self.flight = CameraFlight(stage.renderer, self)
+        self.flight = CameraFlight(stage.renderer, self, flight_ms)
         self.flight.landed.connect(self._landed)
         self.player = stage.player
         self._movement: Tween | None = None  # the step's, played when the camera lands
