@@ -187,6 +187,7 @@ def run(
     size: tuple[int, int] = (1280, 800),
     clicks: int = 50,
     drag_frames: int = 60,
+    stills: int = 20,
     screenshot_size: tuple[int, int] = (3840, 2160),
     screenshots: int = 3,
     processes: int = 5,
@@ -220,7 +221,7 @@ def run(
     result.first_frame_s = round(first_frame, 2)
 
     render_window = window.plotter.render_window
-    result.still = summary(_time(render_window.Render, 20))
+    result.still = summary(_time(render_window.Render, stills))
 
     samples = _drag(view, application, frames, drag_frames)
     result.drag = summary(samples)
@@ -256,10 +257,10 @@ def run(
     window.close()
 
     result.bare_still, result.bare_drag = _bare_pyvista(
-        window.renderer.meshes, window.scene, result.size, application
+        window.renderer.meshes, window.scene, result.size, application, stills, drag_frames
     )
     result.high_triangles, result.high_still, result.high_drag = _high_detail(
-        atlas, size, application, drag_frames
+        atlas, size, application, stills, drag_frames
     )
     result.process_screenshot, result.process_plain = screenshot_processes(screenshot_size, processes, root)
     return result
@@ -394,7 +395,7 @@ def _screenshots(window, size: tuple[int, int], repeats: int) -> tuple[dict, dic
     return summary(ours[1:]) | first, summary(bare[1:])
 
 
-def _high_detail(atlas, size, application, drag_frames: int) -> tuple[int, dict, dict]:
+def _high_detail(atlas, size, application, stills: int, drag_frames: int) -> tuple[int, dict, dict]:
     """Still and drag frames of the same window with the high-detail meshes (twice the
     triangles), for the growth target: the drag frame must not double."""
     window, view, frames = _open_window(atlas, size, application, detail="high")
@@ -402,7 +403,7 @@ def _high_detail(atlas, size, application, drag_frames: int) -> tuple[int, dict,
     window.plotter.render()
     application.processEvents()
     triangles = sum(m.n_cells for m in window.renderer.meshes.values())
-    still = summary(_time(window.plotter.render_window.Render, 20))
+    still = summary(_time(window.plotter.render_window.Render, stills))
     drag = summary(_drag(view, application, frames, drag_frames))
     window.close()
     return triangles, still, drag
@@ -556,7 +557,9 @@ def _click_targets(window) -> list[tuple[str, Any]]:
     return [(sid, point) for sid, point in found if point is not None]
 
 
-def _bare_pyvista(meshes, scene, size: tuple[int, int], application) -> tuple[dict, dict]:
+def _bare_pyvista(
+    meshes, scene, size: tuple[int, int], application, stills: int, drag_frames: int
+) -> tuple[dict, dict]:
     """Still and drag frame times of a bare pyvistaqt plotter in a window, same meshes and
     size, pyvista's default look (multisampling off, as in the viewer, for a fair match)."""
     from pyvistaqt import QtInteractor
@@ -571,7 +574,7 @@ def _bare_pyvista(meshes, scene, size: tuple[int, int], application) -> tuple[di
     plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
     while not frames:
         application.processEvents()
-    still = summary(_time(plotter.render_window.Render, 20))
-    drag = summary(_drag(plotter, application, frames, 60))
+    still = summary(_time(plotter.render_window.Render, stills))
+    drag = summary(_drag(plotter, application, frames, drag_frames))
     plotter.close()
     return still, drag

@@ -15,8 +15,8 @@ def test_summary_statistics():
 @pytest.mark.slow
 def test_bench_short_run_in_the_window(qtbot):
     result = run(
-        size=(640, 400), clicks=6, drag_frames=8, screenshot_size=(640, 360), screenshots=1, processes=1,
-        video_seconds=0.5,
+        size=(640, 400), clicks=6, drag_frames=8, stills=4, screenshot_size=(640, 360), screenshots=1,
+        processes=1, video_seconds=0.5,
     )  # fmt: skip
     assert result.size == (640, 400)
     assert result.triangles > 100_000

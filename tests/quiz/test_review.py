@@ -174,7 +174,7 @@ def test_a_progress_file_too_deep_or_with_a_huge_number_is_set_aside(tmp_path, t
     assert aside.read_text() == text
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)  # a time limit fails on a busy machine, not a bug
 @given(st.binary(max_size=300))
 def test_any_bytes_never_crash_and_are_kept(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("progress")
