@@ -105,27 +105,28 @@ def put_back(window: MainWindow, home: Home, bookmarks: BookmarkStore) -> None:
         bar.seconds.setValue(3.0)
         bar.speed.setCurrentIndex(bar.speed.findData(1.0))
         bar.loop.setChecked(False)
-    window.slice_view.safe_zones.setChecked(False)
-    window.section_panel.show_handle.setChecked(True)
-    window.section_handle.set_wanted(True)
-    window.showNormal()
-    window.resize(*SIZE)
-    window.restoreState(home.docks)
-    for dock in window.docks():
-        dock.show()
-    window.structures_dock.raise_()
-    window.info_dock.raise_()
-    scene = window.scene
-    scene.set_palette(STANDARD.name)
-    scene.set_length_colours(False)
-    scene.restore(home.scene)
-    scene.set_view(home.scene.view)  # the camera home
-    history = window.history  # a history of its own: nothing to undo
-    history._undo, history._redo, history._current = [], [], scene.state()
-    history.changed.emit()
-    window.bookmarks.use_store(bookmarks)
-    window.search_box.clear()
-    window.statusBar().clearMessage()
+    with window.renderer.hold(render=False):  # one frame at the end, not one per change
+        window.slice_view.safe_zones.setChecked(False)
+        window.section_panel.show_handle.setChecked(True)
+        window.section_handle.set_wanted(True)
+        window.showNormal()
+        window.resize(*SIZE)
+        window.restoreState(home.docks)
+        for dock in window.docks():
+            dock.show()
+        window.structures_dock.raise_()
+        window.info_dock.raise_()
+        scene = window.scene
+        scene.set_palette(STANDARD.name)
+        scene.set_length_colours(False)
+        scene.restore(home.scene)
+        scene.set_view(home.scene.view)  # the camera home
+        history = window.history  # a history of its own: nothing to undo
+        history._undo, history._redo, history._current = [], [], scene.state()
+        history.changed.emit()
+        window.bookmarks.use_store(bookmarks)
+        window.search_box.clear()
+        window.statusBar().clearMessage()
     window.plotter.render()
 
 
