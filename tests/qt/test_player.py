@@ -3,6 +3,8 @@ mode playing a lesson step's movement."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -89,6 +91,7 @@ def test_presentation_plays_a_lesson_step_movement(qtbot, window):
     player, scene = window.player, window.scene
     scene.set_pose({"hip_flexion_left": 30})
     before = scene.state()
+    player.clock = itertools.count(0.0, 0.25).__next__  # a quarter of a second a frame: 12 frames a lift
     presentation = window.present(lesson)
     assert scene.pose.neutral  # the first step stands still, in neutral
     seen: list[Pose] = []

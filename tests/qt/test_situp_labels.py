@@ -55,6 +55,7 @@ def sit_up_lesson(window):
 @pytest.mark.parametrize("length_colours", [False, True])
 def test_phase_1_in_the_presentation(window, qtbot, length_colours):
     window.scene.set_length_colours(length_colours)
+    window.player.clock = itertools.count(0.0, 0.1).__next__  # a tenth of a second a frame: 25 frames
     presentation = window.present(sit_up_lesson(window))
     qtbot.waitUntil(window.isFullScreen)
     frames = Frames(window)
