@@ -221,33 +221,18 @@ class IliopsoasBuilder:
 
     def paths(self) -> dict[str, list[dict[str, Any]]]:
         """Each muscle's line of action, as OpenSim and MuJoCo model it, for its length in any
-        pose: per fascicle, knots fixed to bones (origin, the leg model's via points, the
-        insertion), and ``wrap``: the knot after which the path wraps over the femoral head.
-        The psoas has one fascicle per slip; the iliacus and psoas minor one each."""
+        pose: per fascicle, knots fixed to bones (origin, via points, the insertion), and
+        ``wrap``: the knot after which the path wraps over the femoral head. The psoas has the
+        eleven fascicles of Christophy et al. 2012's lumbar model (:meth:`psoas_lines`); the
+        iliacus one, the psoas minor one per slip."""
 
         def knot(bone: str, point: np.ndarray) -> dict[str, Any]:
             return {"bone": bone, "point": [round(float(c), 2) for c in point]}
 
-        def model_site(name: str) -> np.ndarray:  # unwarped: the leg model's own via point
-            return np.asarray(self.sk.sites[f"model:{name}{self.suffix}"], dtype=float)
-
         hip, femur = f"hip_bone_{self.side}", f"femur_{self.side}"
-        leg = [
-            knot(hip, model_site("psoas-P2")),
-            knot(femur, self.site("psoas-P3")),
-            knot(femur, self.site("psoas-P4")),
-        ]
-        beside_l5 = self.site("psoas-P1")
-        psoas = []
-        for spec in self.recipe["psoas_major"]["origins"]:
-            origin = self.origin_point(spec)
-            knots = [knot(spec["bone"], origin)]
-            if origin[2] > beside_l5[2] + 10:  # slips from above L5 run down beside it
-                knots.append(knot(hip, beside_l5))
-            psoas.append({"name": spec["name"], "knots": knots + leg, "wrap": len(knots)})
         iliacus = [
-            knot(hip, model_site("iliacus-P1")),
-            knot(hip, model_site("iliacus-P2")),
+            knot(hip, self.model_site("iliacus-P1")),
+            knot(hip, self.model_site("iliacus-P2")),
             knot(femur, self.site("iliacus-P3")),
             knot(femur, self.site("iliacus-P4")),
         ]
@@ -258,11 +243,64 @@ class IliopsoasBuilder:
             }
             for s in self.recipe["psoas_minor"]["origins"]
         ]
+        psoas = [
+            {
+                "name": name,
+                "origin": origin_name,
+                "knots": [knot(bone, point) for bone, point in knots],
+                "wrap": wrap,
+            }
+            for name, origin_name, knots, wrap in self.psoas_lines()
+        ]
         return {
             f"psoas_major_{self.side}": psoas,
             f"iliacus_{self.side}": [{"name": "Iliac fossa", "knots": iliacus, "wrap": 2}],
             f"psoas_minor_{self.side}": minor,
         }
+
+    def model_site(self, name: str) -> np.ndarray:
+        """A leg-model via point where the leg model itself puts it (not warped onto the CT
+        pelvis), so the lengths over the hip's motion are the model's."""
+        return np.asarray(self.sk.sites[f"model:{name}{self.suffix}"], dtype=float)
+
+    def psoas_via(self) -> np.ndarray:
+        """The lumbar model's pelvic via point of the psoas on this side, on the CT pelvis:
+        the mean of the right site and the left one mirrored about the spine's midline, so
+        both sides' fascicles are mirror images (the two warped sites differ by 2-3 mm)."""
+        name = self.recipe["psoas_major"]["fascicles"]["via"]
+        mid = float(np.mean([body.center[0] for body in self.sk.bodies.values()]))
+        right = np.asarray(self.sk.sites[f"{name}_r"], dtype=float)
+        left = np.asarray(self.sk.sites[f"{name}_l"], dtype=float)
+        mean = (right + np.array([2 * mid - left[0], left[1], left[2]])) / 2
+        return mean if self.side == "right" else np.array([2 * mid - mean[0], mean[1], mean[2]])
+
+    def psoas_lines(self) -> list[tuple[str, str, list[tuple[str, np.ndarray]], int]]:
+        """(model name, origin's name, knots as (bone, point), wrap) of each psoas fascicle.
+
+        As in the lumbar model, each runs straight from its origin to the model's one pelvic
+        via point (on the pelvis: lumbar motion changes only this line's length), then
+        along the leg model's path: its first pelvic via point, two on the femur in front of
+        the hip (where it wraps over the femoral head), the lesser trochanter. A path through
+        a knot beside L5 fixed to the pelvis (as before) barely changed with lumbar flexion
+        (-0.4 mm over 20 degrees): each chord from an origin to that knot ran behind the
+        joint centres of the lordosis above it and in front of those below, and the two
+        cancelled."""
+        spec = self.recipe["psoas_major"]
+        by_name = {o["name"]: o for o in spec["origins"]}
+        hip, femur = f"hip_bone_{self.side}", f"femur_{self.side}"
+        path: list[tuple[str, np.ndarray]] = [
+            (hip, self.psoas_via()),
+            (hip, self.model_site("psoas-P2")),
+            (femur, self.site("psoas-P3")),
+            (femur, self.site("psoas-P4")),
+        ]
+        out = []
+        for line in spec["fascicles"]["lines"]:
+            origin = line["origin"]
+            origin_spec = by_name[origin] if isinstance(origin, str) else origin
+            start = (origin_spec["bone"], self.origin_point(origin_spec))
+            out.append((line["name"], origin_spec["name"], [start, *path], 2))
+        return out
 
     def round_body(self, angle_deg: float) -> np.ndarray:
         """The horizontal unit direction ``angle_deg`` round this side of a vertebral body

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from app.cli.common import UsageError, exit_status, load_atlas, resolve_pose
-from app.model.motion.kinematics import JOINTS
+from app.model.motion.kinematics import JOINTS, Pose
+from app.model.motion.mechanics import Mechanics
 
 
 def cmd_mechanics(args: argparse.Namespace) -> int:
@@ -33,18 +34,22 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
         pose = base.updated({joint.name: angle})
         lengths = mechanics.lengths(pose)
         arms = {m: mechanics.moment_arm(m, pose, joint.name) for m in mechanics.muscles}
-        rows.append(
-            {
-                "angle": angle,
-                "length": {m: round(v, 2) for m, v in lengths.items()},
-                "moment_arm": {m: round(v, 2) + 0.0 for m, v in arms.items()},
-            }
-        )
+        row = {
+            "angle": angle,
+            "length": {m: round(v, 2) for m, v in lengths.items()},
+            "moment_arm": {m: round(v, 2) + 0.0 for m, v in arms.items()},
+        }
+        if args.fascicles:
+            row["fascicles"] = _fascicles(mechanics, pose, joint.name)
+        rows.append(row)
     if args.json:
         units = {"angle": "deg", "length": "mm", "moment_arm": "mm"}
-        print(
-            json.dumps({"joint": joint.name, "pose": base.as_dict(), "units": units, "rows": rows}, indent=1)
-        )
+        document = {"joint": joint.name, "pose": base.as_dict(), "units": units, "rows": rows}
+        if args.fascicles:
+            document["fascicle_origins"] = {
+                m: {f.name: f.origin for f in mechanics.paths.muscles[m]} for m in mechanics.muscles
+            }
+        print(json.dumps(document, indent=1))
         return exit_status(atlas)
     muscles = mechanics.muscles
     print(f"{joint.label} ({joint.meaning}); lengths and moment arms in mm; other joints: {base.describe()}")
@@ -52,4 +57,38 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
     for row in rows:
         cells = [f"{row['length'][m]:7.1f} mm, arm {row['moment_arm'][m]:6.1f}" for m in muscles]
         print(f"{row['angle']:5g}  " + "  ".join(f"{c:>28}" for c in cells))
+    if args.fascicles:
+        _print_fascicles(mechanics, rows)
     return exit_status(atlas)
+
+
+def _fascicles(mechanics: Mechanics, pose: Pose, joint: str) -> dict[str, dict[str, dict[str, float]]]:
+    """Each muscle's fascicles' length and moment arm about ``joint`` (mm), by name."""
+    out = {}
+    for muscle in mechanics.muscles:
+        lengths = mechanics.fascicle_lengths(muscle, pose)
+        arms = mechanics.fascicle_moment_arms(muscle, pose, joint)
+        out[muscle] = {
+            name: {"length": round(lengths[name], 2), "moment_arm": round(arms[name], 2) + 0.0}
+            for name in lengths
+        }
+    return out
+
+
+def _print_fascicles(mechanics: Mechanics, rows: list[dict]) -> None:
+    """A table per muscle of two or more fascicles: a row per fascicle, a column per angle."""
+    for muscle in mechanics.muscles:
+        fascicles = mechanics.paths.muscles[muscle]
+        if len(fascicles) < 2:
+            continue
+        name = max(len("fascicle"), *(len(f.name) for f in fascicles)) + 2
+        origin = max(len(f.origin) + 2 for f in fascicles) if any(f.origin for f in fascicles) else 0
+        print(f"\n{muscle}: each fascicle's length, moment arm (mm)")
+        head = f"{'fascicle':<{name}}" + (f"{'origin':<{origin}}" if origin else "")
+        print(head + "".join(f"{row['angle']:>15g}" for row in rows))
+        for f in fascicles:
+            cells = [row["fascicles"][muscle][f.name] for row in rows]
+            print(
+                f"{f.name:<{name}}{f.origin:<{origin}}"
+                + "".join(f"{c['length']:8.1f},{c['moment_arm']:6.1f}" for c in cells)
+            )

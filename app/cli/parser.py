@@ -274,6 +274,11 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--from", type=_finite, required=True, metavar="A", help="first angle (degrees)")
     cmd.add_argument("--to", type=_finite, required=True, metavar="B", help="last angle (degrees)")
     cmd.add_argument("--step", type=_finite, default=10.0, metavar="S", help="step (degrees, default 10)")
+    cmd.add_argument(
+        "--fascicles",
+        action="store_true",
+        help="also each fascicle's length and moment arm (the psoas': Ps_L1_VB ... Ps_L5_VB)",
+    )
     cmd.set_defaults(func=mechanics.cmd_mechanics)
 
     cmd = sub.add_parser(

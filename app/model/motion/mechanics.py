@@ -3,7 +3,9 @@ compute them: along each fascicle's path of knots fixed to bones (origin, via po
 insertion), wrapping over the femoral head where the straight line would cut through it.
 
 The paths come from the mesh build (``meshes/paths.json``: the leg model's via points,
-Rajagopal et al. 2016, and the origins of each psoas slip). A muscle with no path there but
+Rajagopal et al. 2016; the psoas' eleven fascicles as the lumbar model of Christophy et al.
+2012 has them, named as there, ``Ps_L1_VB`` ... ``Ps_L5_VB``, from their origins on the
+vertebrae to its pelvic via point, then on the leg model's path). A muscle with no path there but
 with one origin and insertions on bones (the quadratus lumborum) gets straight fascicles from
 its origin to each insertion (:func:`fascicles_between`). A muscle's length is the mean of
 its fascicles'; its moment arm about a joint is minus the derivative of that length with
@@ -49,6 +51,8 @@ class Fascicle:
     knots: tuple[Knot, ...]
     #: Index of the knot after which the path may wrap over the femoral head (or None).
     wrap: int | None = None
+    #: The origin's anatomical name where ``name`` is a model's (``Ps_L1_VB``: "L1 body").
+    origin: str = ""
 
     @cached_property
     def points(self) -> np.ndarray:
@@ -141,7 +145,10 @@ def _fascicle(entry: object) -> Fascicle | None:
         not isinstance(wrap, int) or isinstance(wrap, bool) or not 0 <= wrap < len(knots) - 1
     ):
         return None
-    return Fascicle(entry["name"], tuple(knots), wrap)
+    origin = entry.get("origin", "")
+    if not isinstance(origin, str):
+        return None
+    return Fascicle(entry["name"], tuple(knots), wrap, origin)
 
 
 def fascicles_between(origin: Attachment, insertions: list[Attachment]) -> list[Fascicle]:
@@ -230,6 +237,20 @@ class Mechanics:
         fascicles = self.paths.muscles[muscle]
         return sum(self.fascicle_length(muscle, f, transforms) for f in fascicles) / len(fascicles)
 
+    def fascicle_lengths(self, muscle: str, pose: Pose) -> dict[str, float]:
+        """Each of the muscle's fascicles' length (mm) in ``pose``, by name (the psoas': the
+        lumbar model's, ``Ps_L1_VB`` ... ``Ps_L5_VB``)."""
+        transforms = self.rig.transforms(pose)
+        return {f.name: self.fascicle_length(muscle, f, transforms) for f in self.paths.muscles[muscle]}
+
+    def fascicle_moment_arms(self, muscle: str, pose: Pose, joint: str) -> dict[str, float]:
+        """Each fascicle's moment arm (mm) about ``joint``, by name: -dL/dθ as
+        :meth:`moment_arm` takes it; their mean is the muscle's."""
+        low, high = self._step(joint, pose)
+        before = self.fascicle_lengths(muscle, pose.updated({joint: low}))
+        after = self.fascicle_lengths(muscle, pose.updated({joint: high}))
+        return {name: -(after[name] - before[name]) / math.radians(high - low) for name in before}
+
     def lengths(self, pose: Pose) -> dict[str, float]:
         """Every muscle's length (mm) in ``pose``; the last few poses' are remembered."""
         return dict(self._recent(pose))
@@ -258,13 +279,17 @@ class Mechanics:
 
     def moment_arm(self, muscle: str, pose: Pose, joint: str) -> float:
         """Moment arm (mm) about ``joint``: -dL/dθ, by a central difference inside the range."""
-        spec = JOINTS[joint]
-        angle = pose[joint]
-        low = max(spec.lower, angle - MOMENT_ARM_STEP_DEG)
-        high = min(spec.upper, angle + MOMENT_ARM_STEP_DEG)
+        low, high = self._step(joint, pose)
         before = self.length(muscle, pose.updated({joint: low}))
         after = self.length(muscle, pose.updated({joint: high}))
         return -(after - before) / math.radians(high - low)
+
+    @staticmethod
+    def _step(joint: str, pose: Pose) -> tuple[float, float]:
+        """The two angles of a moment arm's central difference, inside the joint's range."""
+        spec = JOINTS[joint]
+        angle = pose[joint]
+        return max(spec.lower, angle - MOMENT_ARM_STEP_DEG), min(spec.upper, angle + MOMENT_ARM_STEP_DEG)
 
     def hip_flexion_moment_arm(self, muscle: str, pose: Pose) -> float:
         side = muscle.rsplit("_", 1)[-1]
