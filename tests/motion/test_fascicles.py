@@ -12,6 +12,7 @@ compares the lines of action alone.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import warnings
@@ -250,3 +251,30 @@ def test_lumbar_flexion_shortens_both_psoas_alike(mechanics):
     left = flexed["psoas_major_left"] - neutral["psoas_major_left"]
     assert right < -3 and left < -3
     assert right == pytest.approx(left, abs=0.5)
+
+
+def test_mechanics_fascicles_gives_each_fascicles_length_and_moment_arm(capsys, mechanics):
+    from app.cli import main
+
+    sweep = ["mechanics", "--joint", "lumbar_flexion", "--from", "0", "--to", "20", "--step", "20"]
+    assert main([*sweep, "--fascicles", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["fascicle_origins"]["psoas_major_right"]["Ps_L5_VB"] == "L5 body"
+    for row in document["rows"]:
+        for side in ("right", "left"):
+            fascicles = row["fascicles"][f"psoas_major_{side}"]
+            assert list(fascicles) == NAMES
+            # the muscle's length and moment arm are its fascicles' means
+            mean = np.mean([f["length"] for f in fascicles.values()])
+            assert mean == pytest.approx(row["length"][f"psoas_major_{side}"], abs=0.01)
+            arm = np.mean([f["moment_arm"] for f in fascicles.values()])
+            assert arm == pytest.approx(row["moment_arm"][f"psoas_major_{side}"], abs=0.01)
+    first, last = (row["fascicles"]["psoas_major_right"] for row in document["rows"])
+    assert all(last[name]["length"] < first[name]["length"] for name in NAMES)  # flexion shortens each
+    assert all(first[name]["moment_arm"] > 0 for name in NAMES)  # a flexor of the lumbar spine
+    assert main([*sweep, "--fascicles"]) == 0
+    table = capsys.readouterr().out
+    assert "psoas_major_left: each fascicle's length, moment arm (mm)" in table
+    assert "Ps_L1_L2_IVD  L1/L2 disc" in table
+    assert main(sweep) == 0
+    assert "Ps_L1_VB" not in capsys.readouterr().out
