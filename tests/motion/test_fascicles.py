@@ -278,3 +278,27 @@ def test_mechanics_fascicles_gives_each_fascicles_length_and_moment_arm(capsys, 
     assert "Ps_L1_L2_IVD  L1/L2 disc" in table
     assert main(sweep) == 0
     assert "Ps_L1_VB" not in capsys.readouterr().out
+
+
+def test_the_lessons_numbers_on_the_curl_the_pelvic_tilts_and_the_lunge(mechanics, motion):
+    """What lessons 04, 06 and 07 say about the psoas and iliacus in these poses."""
+    neutral = mechanics.lengths(Pose())
+
+    def change(pose: str) -> dict[str, float]:  # % of standing length, right side
+        lengths = mechanics.lengths(motion.resolve([pose]))
+        return {
+            m: 100 * (lengths[f"{m}_right"] / neutral[f"{m}_right"] - 1) for m in ("psoas_major", "iliacus")
+        }
+
+    curl = change("sit_up_curl")  # 06: the iliacus keeps its length, the psoas about 2 % shorter
+    assert curl["iliacus"] >= 0 and -3 < curl["psoas_major"] < -1
+    forward = change("anterior_pelvic_tilt")  # 04: iliacus about 4 %, psoas about 2 % slacker
+    assert -4.5 < forward["iliacus"] < -3 and -2.5 < forward["psoas_major"] < -1
+    back = change("posterior_pelvic_tilt")  # 04: both longer, the psoas less
+    assert 0 < back["psoas_major"] < back["iliacus"]
+    good, bad = change("lunge_stretch_good"), change("lunge_stretch_bad")  # 07
+    assert bad["iliacus"] < 0.35 * good["iliacus"]  # loses most of its stretch
+    assert 0.4 < bad["psoas_major"] / good["psoas_major"] < 0.65  # keeps about half
+    # 04: about 1 cm of leverage on the lumbar spine as a whole, nearly 3 cm at the hip
+    assert 8 < mechanics.moment_arm("psoas_major_right", Pose(), "lumbar_flexion") < 13
+    assert 25 < mechanics.hip_flexion_moment_arm("psoas_major_right", Pose()) < 30
