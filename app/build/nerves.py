@@ -2,14 +2,16 @@
 
 Each course in ``meshes/recipes/lumbar_plexus.yaml`` is a list of control points defined
 relative to landmarks and to the psoas (its borders and anterior surface at a vertebral
-level), the iliacus, the inguinal ligament, the iliac crest, the obturator foramen and the
-sacral ala. A spline through them is swept into a tube of the nerve's calibre.
+level, or a place inside it measured as the slice view measures a disc level), the iliacus,
+the inguinal ligament, the iliac crest, the obturator foramen and the sacral ala. A spline
+through them is swept into a tube of the nerve's calibre.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,12 +25,28 @@ from app.build.spine import ray_hits
 
 #: A terminal branch's radius, as a fraction of its nerve's.
 BRANCH_CALIBRE = 0.6
+#: Over its first millimetres a nerve out of an intervertebral foramen is no thicker than the
+#: room the foramen leaves it (bone all round: pedicles, body, disc, facet joint), less a margin,
+#: and never thinner than the least radius.
+FORAMEN_MM, FORAMEN_MARGIN_MM, LEAST_RADIUS_MM = 15.0, 0.3, 0.8
+#: How deep a nerve's centreline is kept inside psoas where it runs in it: this share of the
+#: nerve's radius plus this many mm.
+IN_PSOAS = (0.5, 0.5)
+
+Room = Callable[[np.ndarray], np.ndarray]
 
 
-def _tube(curve: np.ndarray, radius: float) -> pv.PolyData:
-    """A capped tube along a centreline: a ring every 4 mm, 10 sides (smooth-shaded)."""
+def _tube(curve: np.ndarray, radius: float, room: Room | None = None) -> pv.PolyData:
+    """A capped tube along a centreline: a ring every 4 mm, 10 sides (smooth-shaded); where
+    ``room`` (mm free around each point) is tighter than ``radius``, the tube narrows to it."""
     rings = max(int(len(curve) / 2), 26)  # at least 500 triangles: smooth when zoomed
-    tube = pv.Spline(curve, rings).tube(radius=radius, n_sides=10, capping=True)
+    spline = pv.Spline(curve, rings)
+    if room is None:
+        tube = spline.tube(radius=radius, n_sides=10, capping=True)
+    else:
+        free = room(np.asarray(spline.points)) - FORAMEN_MARGIN_MM
+        spline["radius"] = np.clip(free, LEAST_RADIUS_MM, radius)
+        tube = spline.tube(scalars="radius", absolute=True, n_sides=10, capping=True)
     return tube.triangulate().clean()
 
 
@@ -71,6 +89,40 @@ class NerveBuilder:
                 return float(bodies["vertebra_l5"].inferior - 5.0)
             return float((bodies[f"vertebra_{upper}"].inferior + bodies[f"vertebra_{lower}"].superior) / 2)
         return float(bodies[f"vertebra_{level}"].center[2])
+
+    def disc_frame(self, disc: str) -> tuple[float, float, float]:
+        """A disc's level as the slice view takes it: the height of its centre (where an axial
+        section snapped to the disc cuts), and the back (y) and depth (mm) of the whole disc
+        from front to back, the ruler of the slice view's zones (``_zone_bounds``)."""
+        name = f"disc_{disc}"
+        if name not in self.sk.bones:
+            raise ValueError(f"no disc {disc!r} to measure a nerve's depth by")
+        points = np.asarray(self.sk.bones[name].points)
+        return float(points[:, 2].mean()), float(points[:, 1].min()), float(np.ptp(points[:, 1]))
+
+    def psoas_at_depth(
+        self, disc: str, from_back: float, across: float, dz: float = 0.0, out: float = 0.0
+    ) -> np.ndarray:
+        """A point inside psoas placed as the cadaver studies measure the plexus at a disc: at
+        ``from_back`` of the disc's depth from its back edge (0) to its front (1), ``dz`` mm
+        above the disc's centre, ``across`` the muscle's widest stretch at that depth from its
+        medial (0) to its lateral (1) edge; with ``out``, that many mm beyond the nearer edge
+        (beside the muscle)."""
+        z0, back, depth = self.disc_frame(disc)
+        y, z = back + from_back * depth, z0 + dz
+        start = np.array([self.sk.bodies["vertebra_l3"].center[0], y, z])
+        hits = ray_hits(self.psoas, start, start + self.sign * X * 250)
+        if len(hits) < 2:
+            raise ValueError(
+                f"psoas_major_{self.side} has no tissue {from_back} of the {disc} disc's depth from its "
+                f"back, {dz:+g} mm from its centre"
+            )
+        stretches = hits[: len(hits) // 2 * 2].reshape(-1, 2, 3)
+        medial, lateral = max(stretches, key=lambda pair: float(np.linalg.norm(pair[1] - pair[0])))
+        if out:
+            beyond = medial - self.sign * X * out if across <= 0.5 else lateral + self.sign * X * out
+            return np.asarray(beyond)
+        return np.asarray(medial + float(across) * (lateral - medial))
 
     # psoas geometry
     def psoas_section(self, z: float) -> np.ndarray:
@@ -173,6 +225,14 @@ class NerveBuilder:
                 base = foramen_point(l5, s1_body, self.sign, bones)
             else:
                 base = np.asarray(self.sk.landmarks[f"intervertebral_foramen_{name}_{self.side}"])
+        elif spec.get("psoas") == "depth":
+            base = self.psoas_at_depth(
+                spec["disc"],
+                float(spec["from_back"]),
+                float(spec.get("across", 0.5)),
+                float(spec.get("dz", 0.0)),
+                float(spec.get("out", 0.0)),
+            )
         elif "psoas" in spec:
             base = self.psoas_point(
                 spec["psoas"], self.z_of(spec["z"]), spec.get("out", 0.0), spec.get("toward")
@@ -205,7 +265,8 @@ class NerveBuilder:
             base = self._ala()
         elif "sacrum_front" in spec:
             ala = self._ala()
-            start = np.array([self.sign * spec["lateral"], 250.0, ala[2] - spec["sacrum_front"]])
+            midline = float(self.sk.landmarks["s1_endplate_center"][0])
+            start = np.array([midline + self.sign * spec["lateral"], 250.0, ala[2] - spec["sacrum_front"]])
             hits = ray_hits(self.sacrum, start, start - Y * 400)
             if not len(hits):
                 raise ValueError(f"no sacrum surface at {spec}")
@@ -215,33 +276,111 @@ class NerveBuilder:
         return np.asarray(base, dtype=float) + offset
 
     def tube(self, course: list[dict[str, Any]], radius: float) -> tuple[pv.PolyData, np.ndarray]:
+        """A course's tube; one that starts in a foramen narrows to the room it leaves, and
+        between its first and last ``psoas: depth`` points inside the muscle (no ``out``) it
+        stays inside psoas."""
         control = np.array([self.point(spec) for spec in course])
         curve, _ = smooth_curve(control, samples_per_mm=0.5)
-        return _tube(curve, radius), curve
+        placed = [k for k, spec in enumerate(course) if spec.get("psoas") == "depth" and not spec.get("out")]
+        if placed:
+            nearest = [int(np.argmin(np.linalg.norm(curve - control[k], axis=1))) for k in placed]
+            curve = self.keep_in_psoas(curve, nearest[0], nearest[-1], radius)
+        return _tube(curve, radius, self.foramen_room if "foramen" in course[0] else None), curve
+
+    def keep_in_psoas(self, curve: np.ndarray, first: int, last: int, radius: float) -> np.ndarray:
+        """The samples ``first``..``last`` of a centreline moved where they lie shallower than
+        ``IN_PSOAS`` (half the nerve's radius and a margin) under the psoas' surface, or out
+        of it, to that depth inside (a spline through control points placed in a muscle of
+        slips bulges out of it between them), then smoothed."""
+        depth = IN_PSOAS[0] * radius + IN_PSOAS[1]
+        curve = np.array(curve, dtype=float)
+        for _ in range(4):
+            stretch = curve[first : last + 1]
+            gap = np.asarray(pv.PolyData(stretch).compute_implicit_distance(self.psoas)["implicit_distance"])
+            shallow = np.flatnonzero(gap > -depth)
+            if not len(shallow):
+                break
+            _, closest = self.psoas.find_closest_cell(stretch[shallow], return_closest_point=True)
+            closest = np.atleast_2d(closest)
+            inward = np.where(gap[shallow, None] < 0, stretch[shallow] - closest, closest - stretch[shallow])
+            length = np.linalg.norm(inward, axis=1)
+            ok = length > 1e-6
+            stretch[shallow[ok]] = closest[ok] + inward[ok] / length[ok, None] * depth
+            stretch[1:-1] = (stretch[:-2] + 2 * stretch[1:-1] + stretch[2:]) / 4
+            curve[first : last + 1] = stretch
+        return curve
+
+    def _spine_gap(self, points: np.ndarray) -> np.ndarray:
+        """Signed distance (mm) of points from the nearest of the spine's bones and the 12th
+        rib: negative inside bone."""
+        cloud = pv.PolyData(np.asarray(points, dtype=float))
+        gap = np.full(len(points), np.inf)
+        for name, bone in self.sk.bones.items():
+            if name.startswith("vertebra_") or name in ("sacrum", f"rib_12_{self.side}"):
+                gap = np.minimum(gap, np.asarray(cloud.compute_implicit_distance(bone)["implicit_distance"]))
+        return gap
+
+    def foramen_exit(self, foramen: np.ndarray) -> np.ndarray:
+        """Where a ramus is 6-8 mm out of its foramen by the freest way (sideways, within 60
+        degrees of straight out): the foramen is walled by the pedicles above and below, the
+        body and disc in front and the facet joint behind, and its root leaves it high, under
+        the pedicle above."""
+        angles = np.radians(np.arange(-60, 61, 10))
+        fore, up = (a.ravel() for a in np.meshgrid(angles, angles))
+        ways = np.column_stack([self.sign * np.cos(fore) * np.cos(up), np.sin(fore) * np.cos(up), np.sin(up)])
+        best, where = -np.inf, foramen
+        for length in (6.0, 8.0):
+            steps = np.array([0.3, 0.6, 1.0]) * length
+            samples = foramen + ways[:, None, :] * steps[None, :, None]
+            room = self._spine_gap(samples.reshape(-1, 3)).reshape(len(ways), len(steps)).min(axis=1)
+            k = int(np.argmax(room))
+            if room[k] > best:
+                best, where = float(room[k]), samples[k, -1]
+        return np.asarray(where)
+
+    def foramen_room(self, points: np.ndarray) -> np.ndarray:
+        """How far (mm) each point of a course out of a foramen lies from the spine's bones and
+        the 12th rib over its first ``FORAMEN_MM`` (0 inside bone), and unlimited after."""
+        along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+        room = np.full(len(points), np.inf)
+        near = along < FORAMEN_MM
+        room[near] = np.maximum(self._spine_gap(points[near]), 0.0)
+        return room
 
     def plexus(self) -> tuple[pv.PolyData, dict[str, np.ndarray]]:
-        """Ventral rami T12-L4 from their foramina into psoas, and the loops between them."""
+        """Ventral rami T12-L4 from their foramina to where each joins the plexus in psoas
+        (``inside``), the loops between them, each through its ``via`` points, and on from
+        the last through the ``below`` points."""
         spec = self.recipe["lumbar_plexus"]
         parts, inside = [], {}
         for ramus in spec["rami"]:
-            z = self.z_of(ramus["z"])
             start = self.point({"foramen": ramus["foramen"]})
-            end = self.psoas_point("inside", z - 8)
-            mid = 0.5 * (start + end) + Y * 4 + self.sign * X * 2
-            tube, _ = self.tube_points([start, mid, end], spec["radius"])
+            end = self.point(ramus["inside"])
+            out = self.foramen_exit(start)
+            mid = 0.5 * (out + end) + Y * 2
+            tube, _ = self.tube_points([start, out, mid, end], spec["radius"], self.foramen_room)
             parts.append(tube)
             inside[ramus["root"]] = end
-        roots = [r["root"] for r in spec["rami"]]
-        for upper, lower in itertools.pairwise(roots):
-            a, b = inside[upper], inside[lower]
-            loop, _ = self.tube_points([a, 0.5 * (a + b) + self.sign * X * 3, b], spec["radius"] * 0.8)
-            parts.append(loop)
+        loops = [
+            [inside[upper["root"]], *(self.point(p) for p in lower.get("via", [])), inside[lower["root"]]]
+            for upper, lower in itertools.pairwise(spec["rami"])
+        ]
+        if "below" in spec:  # on from the last ramus to where the terminal branches leave
+            loops.append([inside[spec["rami"][-1]["root"]], *(self.point(p) for p in spec["below"])])
+        for control in loops:
+            if len(control) == 2:
+                control.insert(1, 0.5 * (control[0] + control[1]) + self.sign * X * 3)
+            curve, _ = smooth_curve(np.array(control), samples_per_mm=0.5)
+            curve = self.keep_in_psoas(curve, 0, len(curve) - 1, spec["radius"] * 0.8)
+            parts.append(_tube(curve, spec["radius"] * 0.8))
         merged = pv.merge(parts).triangulate().clean()
         return merged, inside
 
-    def tube_points(self, control: list[np.ndarray], radius: float) -> tuple[pv.PolyData, np.ndarray]:
+    def tube_points(
+        self, control: list[np.ndarray], radius: float, room: Room | None = None
+    ) -> tuple[pv.PolyData, np.ndarray]:
         curve, _ = smooth_curve(np.array(control), samples_per_mm=0.5)
-        return _tube(curve, radius), curve
+        return _tube(curve, radius, room), curve
 
     def nerves(self) -> dict[str, tuple[pv.PolyData, np.ndarray, list[str]]]:
         """Each branch's mesh, centreline and roots."""
