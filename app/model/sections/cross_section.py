@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from shapely.geometry.base import BaseGeometry
 
 from app.fonts import DrawnLine
@@ -130,6 +130,9 @@ class NervePlace:
     near: str | None = None
     distance_mm: float | None = None
     direction: str | None = None
+    #: At a disc: where the front edge and the centre of the cut lie, as shares of the disc's
+    #: depth from its front (0) to its back (1), as sections.yaml gives published places.
+    disc_share: tuple[float, float] | None = None
 
     def describe(self, name_of: Callable[[str], str] = str) -> str:
         """One line for people: ``in psoas major, posterior third, medial half (zone IV)``."""
@@ -152,6 +155,11 @@ class NervePlace:
             )
         if self.zone:
             out["zone"] = self.zone
+        if self.disc_share:
+            out["disc_share"] = {
+                "front_edge": round(self.disc_share[0], 3),
+                "centre": round(self.disc_share[1], 3),
+            }
         return out
 
 
@@ -299,15 +307,16 @@ def _place(
     at = (float(dot.x), float(dot.y))
     centroid = _rounded(frame.space(np.array(at))[0])
     zone = _zone(at[1], zone_bounds) if zone_bounds else None
+    share = (disc_share(core.bounds[3], zone_bounds), disc_share(at[1], zone_bounds)) if zone_bounds else None
     # The psoas first: where the slips and the plexus overlap the psoas is what one reads.
     order = sorted(muscles, key=lambda sid: (not sid.startswith("psoas_major"), sid))
     for sid in order:
         for part in cuts[sid].parts():
             if part.contains(dot):
                 depth, half = _within(part, at, frame, midline)
-                return NervePlace(nerve.structure, centroid, at, sid, depth, half, zone)
+                return NervePlace(nerve.structure, centroid, at, sid, depth, half, zone, disc_share=share)
     if not muscles:
-        return NervePlace(nerve.structure, centroid, at, zone=zone)
+        return NervePlace(nerve.structure, centroid, at, zone=zone, disc_share=share)
     nearest = min(order, key=lambda sid: cuts[sid].shape.distance(dot))
     from_point, _ = shapely.ops.nearest_points(cuts[nearest].shape, dot)
     step = np.array(at) - np.array(from_point.coords[0])
@@ -320,6 +329,7 @@ def _place(
         near=nearest,
         distance_mm=distance,
         direction=_direction(frame.space(step.reshape(1, 2))[0] - frame.origin, side),
+        disc_share=share,
     )
 
 
@@ -336,6 +346,13 @@ def _within(part: shapely.Polygon, at: tuple[float, float], frame: SliceFrame, m
     if outer != inner:
         half = "medial half" if abs(at[0] - inner) < abs(outer - inner) / 2 else "lateral half"
     return depth, half
+
+
+def disc_share(v: float, bounds: tuple[float, ...]) -> float:
+    """Where a height ``v`` on the drawing lies along the disc's depth, from its front (0) to
+    its back (1): below 0 in front of the disc, above 1 behind it."""
+    front, back = bounds[0], bounds[-1]
+    return float((front - v) / (front - back))
 
 
 def _zone(v: float, bounds: tuple[float, ...]) -> str:
@@ -403,23 +420,61 @@ class SafeZone(BaseModel):
     says: DrawnLine = Field(min_length=1, max_length=MAX_SAYS)
 
 
+class NervePosition(BaseModel):
+    """Where a source puts nerves of the lumbar plexus at a disc: the ``part`` of their cuts
+    ``at`` a share of the disc's depth from its front (0) to its back (1), or ``behind`` one
+    (there or further back), or their ``place`` against the psoas. ``nerves`` are structure
+    ids without the side (both sides)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    nerves: list[str] = Field(min_length=1)
+    part: Literal["front edge", "centre", "every part"] | None = None
+    at: float | None = Field(default=None, ge=0, le=1)
+    behind: float | None = Field(default=None, ge=0, le=1)
+    place: Literal["in psoas", "in front of psoas"] | None = None
+    source: str = Field(min_length=1)
+    #: How the source words it.
+    says: DrawnLine = Field(min_length=1, max_length=MAX_SAYS)
+
+    @field_validator("nerves")
+    @classmethod
+    def _both_sides(cls, value: list[str]) -> list[str]:
+        for nerve in value:
+            if nerve.endswith(("_right", "_left")):
+                raise ValueError(f"'{nerve}': name the nerve without its side (both sides are meant)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> NervePosition:
+        given = [key for key in ("at", "behind", "place") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give one of 'at', 'behind' or 'place', not {' and '.join(given) or 'none'}")
+        if self.place is None and self.part is None:
+            raise ValueError(f"'{given[0]}' needs a 'part': front edge, centre or every part")
+        if self.place is not None and self.part is not None:
+            raise ValueError("'place' takes no 'part'")
+        return self
+
+
 class SectionFacts(BaseModel):
-    """``annotations/sections.yaml``: published areas and the safe zones, with sources."""
+    """``annotations/sections.yaml``: published areas, the safe zones and where the plexus
+    lies at each disc, with sources."""
 
     model_config = ConfigDict(extra="forbid")
     areas: dict[str, list[PublishedArea]] = Field(default_factory=dict)
     safe_zones_source: str = ""
     safe_zones: dict[str, SafeZone] = Field(default_factory=dict)
+    nerve_positions: dict[str, list[NervePosition]] = Field(default_factory=dict)
 
-    @field_validator("safe_zones")
+    @field_validator("safe_zones", "nerve_positions")
     @classmethod
-    def _disc_levels(cls, value: dict[str, SafeZone]) -> dict[str, SafeZone]:
+    def _disc_levels(cls, value: dict[str, Any]) -> dict[str, Any]:
         out = {}
-        for key, zone in value.items():
+        for key, given in value.items():
             level = parse_level(key)
             if level not in DISC_LEVELS:
-                raise ValueError(f"safe zones are given at disc levels, not {level_label(level)}")
-            out[level] = zone
+                raise ValueError(f"these are given at disc levels, not {level_label(level)}")
+            out[level] = given
         return out
 
     def published(self, structure_id: str) -> list[PublishedArea]:
@@ -450,7 +505,10 @@ def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionF
     try:
         facts = SectionFacts.model_validate(plain(document))
     except ValidationError as exc:
-        fields = ("areas", "safe_zones", "safe_zones_source", "level", "cm2", "who", "source", "at", "says")
+        fields = (
+            *("areas", "safe_zones", "safe_zones_source", "nerve_positions", "level", "cm2", "who"),
+            *("source", "at", "says", "nerves", "part", "behind", "place"),
+        )
         return SectionFacts(), [
             Problem(path, line_at(document, loc), message)
             for loc, message in pydantic_problems(exc.errors(), fields)
@@ -460,6 +518,12 @@ def read_section_facts(path: Path, sources: Mapping[str, str]) -> tuple[SectionF
     ]
     if facts.safe_zones_source:
         cited.append((("safe_zones_source",), facts.safe_zones_source))
+    written = {parse_level(key): key for key in plain(document).get("nerve_positions") or {}}
+    cited += [
+        (("nerve_positions", written[level], i, "source"), position.source)
+        for level, positions in facts.nerve_positions.items()
+        for i, position in enumerate(positions)
+    ]
     for loc, key in cited:
         if key not in sources:
             problems.append(Problem(path, line_at(document, loc), f"unknown source '{key}'"))
