@@ -19,8 +19,8 @@ import numpy as np
 from app.model.anatomy.landmarks import Attachment, Point, landmark_bones
 from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
-from app.model.motion.deformation import Deformer, Skin, vertex_normals
-from app.model.motion.kinematics import Pose, Rig
+from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_normals
+from app.model.motion.kinematics import SIDES, Pose, Rig
 from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
 from app.model.motion.poses import Motion, load_motion
 
@@ -55,7 +55,8 @@ class Body:
                 Problem(Path(paths_file).with_name("landmarks.json"), 0, exc.args[0]),
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
-        return cls(motion, rig, Mechanics(rig, paths), Deformer(rig, landmarks, radii)), problems
+        tissue = rest_tissue(Path(paths_file).parent)
+        return cls(motion, rig, Mechanics(rig, paths), Deformer(rig, landmarks, radii, tissue)), problems
 
     # where things go in a pose
     def skin(self, structure: Structure, rest: np.ndarray, faces: np.ndarray) -> Skin:
@@ -117,6 +118,21 @@ class Body:
             return attachment
         moved = self.pose_points((attachment.bone,), attachment.points, pose, transforms)
         return replace(attachment, points=tuple(_point(p) for p in moved))
+
+
+def rest_tissue(meshes_dir: Path) -> dict[str, Tissue]:
+    """The rest surfaces nerves slide with: every bone, and the muscles they run in
+    (:data:`~app.model.motion.deformation.HOSTS`); a file that is missing or cannot be read
+    is left out (the mesh check says why)."""
+    from app.model.anatomy.meshes import check_mesh, read_surface
+
+    files = sorted((meshes_dir / "bones").glob("*.ply"))
+    files += [meshes_dir / "muscles" / f"{muscle}_{side}.ply" for muscle in HOSTS for side in SIDES]
+    tissue = {}
+    for file in files:
+        if file.is_file() and check_mesh(file) is None:
+            tissue[file.stem] = Tissue.of(*read_surface(file))
+    return tissue
 
 
 def _point(values: np.ndarray) -> Point:

@@ -12,6 +12,18 @@ from the rest shape, then any pose in a few array operations (numpy only).
   tissue never sinks into the femoral head; where the arc between brim and trochanter
   closes (flexion) the tissue there thickens away from the head by as much as it shortens,
   so its volume is kept, as a muscle's is.
+- A nerve slides with the tissue it lies in (:meth:`Deformer.nerve_skin`): where it runs in
+  or on a muscle (psoas major, iliacus, quadratus lumborum; within 8 mm of its surface) it
+  moves as that muscle does; elsewhere with the bones nearest it, the nearest most (inverse
+  distance to the fourth power: a nerve along the iliac crest moves with the pelvis, not
+  with the vertebrae 60 mm away; one in a foramen with the vertebrae above and below as near
+  as it is to each). Below the obturator canal it passes into the thigh and turns with the
+  femur, wholly from the lesser trochanter's level down where it is clear of the hip bone
+  (the adductors' ground): within 11 mm of that bone it stays with it, from 31 mm it is
+  free. Each point's weights are then averaged with its neighbours' along the nerve (a
+  Gaussian of 10 mm), so that where a nerve passes from one tissue into another it bends
+  rather than tears; a nerve keeps its calibre (it is not thickened in front of the hip as a
+  muscle is). Without the rest surfaces (``tissue``) nerves follow the rules above.
 """
 
 from __future__ import annotations
@@ -36,6 +48,31 @@ ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: its lowest point up the spine (quadratus lumborum).
 FROM_CREST = ("quadratus_lumborum",)
 _INDEX = {segment: i for i, segment in enumerate(SEGMENTS)}
+#: Nerves (by id without their side): each point follows the tissue it lies in.
+NERVES = (
+    "subcostal_nerve",
+    "iliohypogastric_nerve",
+    "ilioinguinal_nerve",
+    "genitofemoral_nerve",
+    "lateral_femoral_cutaneous_nerve",
+    "femoral_nerve",
+    "obturator_nerve",
+    "lumbosacral_trunk",
+    "lumbar_plexus",
+)
+#: Muscles a nerve may run in, or on (within :data:`ON_MUSCLE_MM` of the surface).
+HOSTS = ("psoas_major", "iliacus", "quadratus_lumborum")
+ON_MUSCLE_MM = 8.0
+#: A bone further than this from a nerve point does not move it (mm).
+BONE_REACH_MM = 60.0
+#: Tissue in the thigh within this of the hip bone stays with it, and goes with the femur
+#: more the further it is, wholly from this much further (mm).
+PELVIS_HOLDS_MM = 11.0
+THIGH_FREE_MM = 20.0
+#: Width of the average along a nerve (mm, the Gaussian's sigma), and the cell its points
+#: are gathered in before it (mm).
+ALONG_NERVE_MM = 10.0
+_CELL_MM = 2.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,9 @@ class Skin:
     #: A muscle's triangles (M, 3) and rest volume: its volume is kept in every pose.
     faces: np.ndarray | None = None
     volume: float = 0.0
+    #: Whether it thickens where the arc in front of the hip closes (a muscle does; a
+    #: nerve slides with what it lies in and keeps its calibre).
+    thickens: bool = True
 
     @property
     def rigid_segment(self) -> str | None:
@@ -68,6 +108,19 @@ def _base(structure_id: str) -> str:
     return structure_id.removesuffix("_" + side) if side else structure_id
 
 
+@dataclass(frozen=True)
+class Tissue:
+    """A rest surface a nerve can lie in or along: vertices (N, 3) and unit normals (N, 3)."""
+
+    points: np.ndarray
+    normals: np.ndarray
+
+    @classmethod
+    def of(cls, points: np.ndarray, faces: np.ndarray) -> Tissue:
+        points = np.asarray(points, dtype=float)
+        return cls(points, vertex_normals(points, np.asarray(faces)))
+
+
 class Deformer:
     """Skins of structures for a rig, and their points in any pose."""
 
@@ -76,11 +129,14 @@ class Deformer:
         rig: Rig,
         landmarks: dict[str, tuple[float, float, float]],
         head_radii: dict[str, float] | None = None,
+        tissue: dict[str, Tissue] | None = None,
     ):
         self.rig = rig
         self.landmarks = landmarks
         #: Radius of each femoral head (mm; meshes/paths.json): tissue inside it is not thickened.
         self.head_radii = head_radii or {}
+        #: Rest surfaces of the bones and of the muscles nerves run in (:data:`HOSTS`), by id.
+        self.tissue = tissue or {}
 
     # weights
     def skin(self, structure_id: str, rest: np.ndarray, faces: np.ndarray | None = None) -> Skin:
@@ -91,6 +147,7 @@ class Deformer:
         segment = segment_of(structure_id)
         discs = disc_segments(structure_id)
         base = _base(structure_id)
+        side = _side(structure_id)
         if segment is not None:
             weights[:, _INDEX[segment]] = 1.0
         elif discs is not None:
@@ -100,16 +157,103 @@ class Deformer:
             t = np.clip((rest - low) @ axis / (axis @ axis), 0.0, 1.0)
             weights[:, _INDEX[upper]] = t
             weights[:, _INDEX[lower]] += 1.0 - t
-        elif base in ON_PELVIS:
-            weights[:, _INDEX["pelvis"]] = 1.0
+        elif base in NERVES and side is not None and self.tissue:
+            return self.nerve_skin(structure_id, rest, side)
         else:
-            floor = float(rest[:, 2].min()) + 10.0 if base in FROM_CREST else None
-            weights = self._along_spine(rest[:, 2], floor)
-        side = _side(structure_id)
+            weights = self._soft_weights(base, rest, float(rest[:, 2].min()))
         volume = volume_of(rest, faces) if faces is not None else 0.0
         if base in CROSSES_HIP and side is not None:
             return Skin(structure_id, rest, weights, side, self._hip_share(rest, side), faces, volume)
         return Skin(structure_id, rest, weights, faces=faces, volume=volume)
+
+    def _soft_weights(self, base: str, points: np.ndarray, lowest: float) -> np.ndarray:
+        """Weights of soft tissue ``base`` (an id without its side) at ``points``: on the
+        pelvis, or along the spine from the pelvis up (from 10 mm above ``lowest``, the
+        tissue's lowest point, where it is fixed to the crest)."""
+        if base in ON_PELVIS:
+            weights = np.zeros((len(points), len(SEGMENTS)))
+            weights[:, _INDEX["pelvis"]] = 1.0
+            return weights
+        return self._along_spine(points[:, 2], lowest + 10.0 if base in FROM_CREST else None)
+
+    def nerve_skin(self, structure_id: str, rest: np.ndarray, side: str) -> Skin:
+        """A nerve's skin: each point moves with the tissue it lies in (module docstring)."""
+        rest = np.asarray(rest, dtype=float)
+        samples, _ = _cells(rest, _CELL_MM)
+        weights = np.zeros((len(samples), len(SEGMENTS)))
+        share = np.zeros(len(samples))
+        # In or on a muscle: as the muscle moves there.
+        hosted = np.zeros(len(samples), dtype=bool)
+        best = np.full(len(samples), ON_MUSCLE_MM)
+        for muscle in HOSTS:
+            tissue = self.tissue.get(f"{muscle}_{side}")
+            if tissue is None:
+                continue
+            signed = _signed_distance(samples, tissue, ON_MUSCLE_MM)
+            closer = signed < best
+            if not closer.any():
+                continue
+            best[closer] = signed[closer]
+            hosted |= closer
+            lowest = float(tissue.points[:, 2].min())
+            weights[closer] = self._soft_weights(muscle, samples[closer], lowest)
+            share[closer] = self._hip_share(samples[closer], side) if muscle in CROSSES_HIP else 0.0
+        # Elsewhere: with the bones nearest it (the femur as the hip's whole turn).
+        free = ~hosted
+        if free.any():
+            bone_weights, femur, clearance = self._near_bones(samples[free], side)
+            weights[free] = bone_weights
+            # In the thigh, clear of the hip bone (the adductors' ground), with the femur.
+            clear = np.clip((clearance - PELVIS_HOLDS_MM) / THIGH_FREE_MM, 0.0, 1.0)
+            share[free] = np.maximum(femur, self._thigh_share(samples[free], side) * clear)
+        # Averaged along the nerve; the hip's share is a share of the pelvis' weight.
+        on_hip = weights[:, _INDEX["pelvis"]] * share
+        gauss = np.exp(-_squared_distances(rest, samples) / (2 * ALONG_NERVE_MM**2))
+        gauss /= gauss.sum(axis=1, keepdims=True)
+        weights, on_hip = gauss @ weights, gauss @ on_hip
+        weights[weights < 0.01] = 0.0
+        weights /= weights.sum(axis=1, keepdims=True)
+        pelvis = weights[:, _INDEX["pelvis"]]
+        vertex_share = np.clip(on_hip / np.maximum(pelvis, 1e-9), 0.0, 1.0) * (pelvis > 0)
+        if not vertex_share.any():
+            return Skin(structure_id, rest, weights)
+        return Skin(structure_id, rest, weights, side, vertex_share, thickens=False)
+
+    def _near_bones(self, points: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weights (N, segments) of the bones near ``points``, by inverse distance to the
+        fourth power, the femur's counted as the pelvis'; the femur's part of them; and
+        each point's distance from the pelvis (mm)."""
+        nearest = np.full((len(points), len(SEGMENTS)), np.inf)
+        for bone, tissue in self.tissue.items():
+            segment = segment_of(bone)
+            if segment is None or (segment.startswith("femur_") and segment != f"femur_{side}"):
+                continue
+            column = _INDEX[segment]
+            nearest[:, column] = np.minimum(
+                nearest[:, column], _distance(points, tissue.points, BONE_REACH_MM)
+            )
+        raw = np.where(np.isfinite(nearest), 1.0 / np.maximum(nearest, 1.0) ** 4, 0.0)
+        total = raw.sum(axis=1)
+        lost = total == 0  # nothing near: with the pelvis
+        raw[lost, _INDEX["pelvis"]] = 1.0
+        raw /= raw.sum(axis=1, keepdims=True)
+        femur = raw[:, _INDEX[f"femur_{side}"]].copy()
+        raw[:, _INDEX["pelvis"]] += femur
+        raw[:, _INDEX[f"femur_{side}"]] = 0.0
+        pelvis = raw[:, _INDEX["pelvis"]]
+        clearance = nearest[:, _INDEX["pelvis"]]
+        return raw, np.where(pelvis > 0, femur / np.maximum(pelvis, 1e-12), 0.0), clearance
+
+    def _thigh_share(self, points: np.ndarray, side: str) -> np.ndarray:
+        """Share of the hip's turn of tissue in the thigh: none above the obturator canal
+        (where the obturator nerve leaves the pelvis), all of it from the lesser
+        trochanter's level down, smoothly between."""
+        canal = self.landmarks.get(f"obturator_canal_{side}")
+        trochanter = self.landmarks.get(f"lesser_trochanter_{side}")
+        if canal is None or trochanter is None or canal[2] <= trochanter[2]:
+            return np.zeros(len(points))
+        t = np.clip((canal[2] - points[:, 2]) / (canal[2] - trochanter[2]), 0.0, 1.0)
+        return t * t * (3 - 2 * t)
 
     def _along_spine(self, z: np.ndarray, floor: float | None) -> np.ndarray:
         """Weights blending the segments by height: the pelvis up to ``floor`` (default: the
@@ -192,7 +336,7 @@ class Deformer:
         flexion = angle * axis[0]  # about +x (both sides flex about +x)
         shortening = flexion / (brim - trochanter)  # of the arc between brim and trochanter
         inside = (share > 0) & (share < 1)
-        if shortening > 1e-3 and inside.any():
+        if skin.thickens and shortening > 1e-3 and inside.any():
             # Spread as 2 sin^2(pi share), whose mean over the arc is 1: no step at its ends.
             bump = 2 * np.sin(np.pi * share[inside]) ** 2
             compression = np.clip(1.0 - shortening * bump, 0.25, 1.0)
@@ -209,6 +353,49 @@ class Deformer:
         cross = np.cross(axis, rel)
         dot = (rel @ axis)[:, None]
         return centre + rel * cos + cross * sin + axis * dot * (1 - cos)
+
+
+def _cells(points: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """The mean point of each cube of ``size`` mm that holds points, and each point's cube."""
+    _, index = np.unique(np.floor(points / size).astype(np.int64), axis=0, return_inverse=True)
+    index = index.reshape(-1)
+    count = np.bincount(index)
+    means = np.stack([np.bincount(index, points[:, k]) for k in range(3)], axis=1) / count[:, None]
+    return means, index
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(b)) squared distances."""
+    return np.maximum((a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T, 0.0)
+
+
+def _nearest_vertex(points: np.ndarray, surface: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each point to the surface's nearest vertex (inf beyond ``reach`` of its
+    box), and that vertex."""
+    distance = np.full(len(points), np.inf)
+    vertex = np.zeros(len(points), dtype=np.int64)
+    low, high = surface.min(axis=0) - reach, surface.max(axis=0) + reach
+    near = np.flatnonzero(((points > low) & (points < high)).all(axis=1))
+    for start in range(0, len(near), 512):
+        chunk = near[start : start + 512]
+        squared = _squared_distances(points[chunk], surface)
+        vertex[chunk] = squared.argmin(axis=1)
+        distance[chunk] = np.sqrt(squared[np.arange(len(chunk)), vertex[chunk]])
+    return distance, vertex
+
+
+def _distance(points: np.ndarray, surface: np.ndarray, reach: float) -> np.ndarray:
+    distance, _ = _nearest_vertex(points, surface, reach)
+    return np.where(distance <= reach, distance, np.inf)
+
+
+def _signed_distance(points: np.ndarray, tissue: Tissue, reach: float) -> np.ndarray:
+    """Distance to the surface's nearest vertex, negative inside (behind its normal)."""
+    distance, vertex = _nearest_vertex(points, tissue.points, reach)
+    inward = np.isfinite(distance) & (
+        ((points - tissue.points[vertex]) * tissue.normals[vertex]).sum(axis=1) < 0
+    )
+    return np.where(inward, -distance, distance)
 
 
 def volume_of(points: np.ndarray, faces: np.ndarray) -> float:
