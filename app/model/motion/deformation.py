@@ -73,6 +73,8 @@ THIGH_FREE_MM = 20.0
 #: are gathered in before it (mm).
 ALONG_NERVE_MM = 10.0
 _CELL_MM = 2.5
+#: Point sets this small on a nerve have their skins kept (so many of them, oldest out).
+_FEW, _FEW_KEPT = 64, 256
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class Deformer:
         self.head_radii = head_radii or {}
         #: Rest surfaces of the bones and of the muscles nerves run in (:data:`HOSTS`), by id.
         self.tissue = tissue or {}
+        #: Skins of a few points on a nerve (labels, marks: asked for again every frame).
+        self._few_on_nerves: dict[tuple[str, bytes], Skin] = {}
 
     # weights
     def skin(self, structure_id: str, rest: np.ndarray, faces: np.ndarray | None = None) -> Skin:
@@ -158,7 +162,14 @@ class Deformer:
             weights[:, _INDEX[upper]] = t
             weights[:, _INDEX[lower]] += 1.0 - t
         elif base in NERVES and side is not None and self.tissue:
-            return self.nerve_skin(structure_id, rest, side)
+            if len(rest) > _FEW:
+                return self.nerve_skin(structure_id, rest, side)
+            key = (structure_id, rest.tobytes())
+            if key not in self._few_on_nerves:
+                if len(self._few_on_nerves) >= _FEW_KEPT:
+                    self._few_on_nerves.pop(next(iter(self._few_on_nerves)))
+                self._few_on_nerves[key] = self.nerve_skin(structure_id, rest, side)
+            return self._few_on_nerves[key]
         else:
             weights = self._soft_weights(base, rest, float(rest[:, 2].min()))
         volume = volume_of(rest, faces) if faces is not None else 0.0
