@@ -162,7 +162,6 @@ def test_slider_combinations_carry_no_nerve_into_bone(nerves_posed):
     assert wrong == [], "\n".join(wrong)
 
 
-@pytest.mark.slow
 @pytest.mark.xfail(
     reason="issue 29 item 3, left: with several sliders near the ends of their ranges at once the "
     "obturator nerve below its canal is swung up to 6 mm into the pubis (hip adduction with rotation "
