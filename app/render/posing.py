@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyvista as pv
 
+from app.model.anatomy.structures import Kind
 from app.model.motion.body import Body
 from app.model.motion.deformation import Skin
 from app.model.motion.kinematics import Pose
@@ -80,6 +81,18 @@ class PoseLayer:
                 skin = self.body.skin(structure, np.asarray(shared.points, dtype=float), faces)
                 store[sid] = _Posable(actor, shared, skin, faces, stand_in)
         return store
+
+    def prepare_nerves(self) -> None:
+        """Skin the nerves ahead of the first pose: each nerve point finds the tissue it lies
+        in (about 0.4 s for the 18 nerves, full and low detail), which made the first frame
+        of a slider or a movement last a second. The window calls it once its first frame is
+        up; the muscles' and bones' skins are quick and made when first posed."""
+        for actors, store, stand_in in (
+            (self.sr.lod_actors, self._lod, True),
+            (self.sr.actors, self._full, False),
+        ):
+            nerves = {sid: a for sid, a in actors.items() if self.sr.scene.catalogue[sid].kind is Kind.nerve}
+            self._posable(nerves, store, stand_in)
 
     def apply(self, pose: Pose, moving: bool = False) -> bool:
         """Pose the drawn surfaces (only the low-detail ones while ``moving``); True if

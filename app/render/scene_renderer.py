@@ -265,6 +265,8 @@ class SceneRenderer:
             actor = self._add_surface(mesh, structure, pickable=False)
             actor.visibility = False
             self.lod_actors[structure.id] = actor
+        if self.posing is not None:
+            self.posing.prepare_nerves()
 
     def begin_interaction(self, *_args: object) -> None:
         """Swap in the low-detail actors (same colour, opacity and visibility)."""
