@@ -35,6 +35,7 @@ def test_presentation_steps_with_clicker_keys_and_leaves_with_escape(window, qtb
     window.plotter.camera.azimuth = 23.0
     window.renderer.render()
     before, camera_before = scene.state(), window.renderer.camera_pose()
+    window.flight.duration_ms = 400  # a move of several frames on a busy machine (tests fly in 100 ms)
     presentation = window.present(lesson)
     qtbot.waitUntil(window.isFullScreen)
     hidden = [window.menuBar(), window.statusBar(), *window.toolbars(), *window.docks()]
