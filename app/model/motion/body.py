@@ -55,8 +55,10 @@ class Body:
                 Problem(Path(paths_file).with_name("landmarks.json"), 0, exc.args[0]),
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
-        tissue = rest_tissue(Path(paths_file).parent)
-        return cls(motion, rig, Mechanics(rig, paths), Deformer(rig, landmarks, radii, tissue)), problems
+        meshes_dir = Path(paths_file).parent
+        tissue, nerves = rest_tissue(meshes_dir), {f.stem for f in (meshes_dir / "nerves").glob("*.ply")}
+        deformer = Deformer(rig, landmarks, radii, tissue, nerves)
+        return cls(motion, rig, Mechanics(rig, paths), deformer), problems
 
     # where things go in a pose
     def skin(self, structure: Structure, rest: np.ndarray, faces: np.ndarray) -> Skin:

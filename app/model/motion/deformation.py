@@ -28,6 +28,7 @@ from the rest shape, then any pose in a few array operations (numpy only).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,18 +49,6 @@ ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: its lowest point up the spine (quadratus lumborum).
 FROM_CREST = ("quadratus_lumborum",)
 _INDEX = {segment: i for i, segment in enumerate(SEGMENTS)}
-#: Nerves (by id without their side): each point follows the tissue it lies in.
-NERVES = (
-    "subcostal_nerve",
-    "iliohypogastric_nerve",
-    "ilioinguinal_nerve",
-    "genitofemoral_nerve",
-    "lateral_femoral_cutaneous_nerve",
-    "femoral_nerve",
-    "obturator_nerve",
-    "lumbosacral_trunk",
-    "lumbar_plexus",
-)
 #: Muscles a nerve may run in, or on (within :data:`ON_MUSCLE_MM` of the surface).
 HOSTS = ("psoas_major", "iliacus", "quadratus_lumborum")
 ON_MUSCLE_MM = 8.0
@@ -132,6 +121,7 @@ class Deformer:
         landmarks: dict[str, tuple[float, float, float]],
         head_radii: dict[str, float] | None = None,
         tissue: dict[str, Tissue] | None = None,
+        nerves: Collection[str] = (),
     ):
         self.rig = rig
         self.landmarks = landmarks
@@ -139,6 +129,8 @@ class Deformer:
         self.head_radii = head_radii or {}
         #: Rest surfaces of the bones and of the muscles nerves run in (:data:`HOSTS`), by id.
         self.tissue = tissue or {}
+        #: The nerves' ids (the build's nerves folder): each point follows the tissue it lies in.
+        self.nerves = frozenset(nerves)
         #: Skins of a few points on a nerve (labels, marks: asked for again every frame).
         self._few_on_nerves: dict[tuple[str, bytes], Skin] = {}
 
@@ -161,7 +153,7 @@ class Deformer:
             t = np.clip((rest - low) @ axis / (axis @ axis), 0.0, 1.0)
             weights[:, _INDEX[upper]] = t
             weights[:, _INDEX[lower]] += 1.0 - t
-        elif base in NERVES and side is not None and self.tissue:
+        elif structure_id in self.nerves and side is not None and self.tissue:
             if len(rest) > _FEW:
                 return self.nerve_skin(structure_id, rest, side)
             key = (structure_id, rest.tobytes())
