@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyvista as pv
-from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkDoubleArray, vtkPoints
+from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 from vtkmodules.vtkFiltersGeneral import vtkOBBTree
 
 _RAYS = np.array([[0.3, 0.5, 1.0], [-0.7, 0.2, -0.6], [0.5, -1.0, 0.2]])
@@ -54,3 +56,42 @@ def section_area(mesh: pv.PolyData, origin, normal=(0.0, 0.0, 1.0)) -> float:
         x, y = pts @ u, pts @ v
         best = max(best, abs(0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)))
     return float(best)
+
+
+class BoneDepth:
+    """Signed distance (mm, negative inside) of points to the nearest bone, at rest or in a
+    pose: each bone's implicit distance is built once at rest, and posed points are taken
+    back into its rest frame (bones move rigidly)."""
+
+    def __init__(self, bones: dict[str, pv.PolyData]):
+        from app.model.motion.kinematics import segment_of
+
+        self.bones = []
+        for sid, mesh in bones.items():
+            function = vtkImplicitPolyDataDistance()
+            function.SetInput(mesh)
+            low, high = np.min(mesh.points, axis=0) - 2, np.max(mesh.points, axis=0) + 2
+            self.bones.append((sid, segment_of(sid), function, low, high))
+
+    def __call__(
+        self, points: np.ndarray, transforms: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each point's depth (inf where no bone is near) and the bone nearest it; the bones
+        where ``transforms`` (segment to 4x4) put them, else at rest."""
+        depth = np.full(len(points), np.inf)
+        which = np.full(len(points), "", dtype=object)
+        for sid, segment, function, low, high in self.bones:
+            local = points
+            if transforms is not None:
+                placed = transforms[segment]
+                local = (points - placed[:3, 3]) @ placed[:3, :3]
+            near = np.flatnonzero(((local > low) & (local < high)).all(axis=1))
+            if not len(near):
+                continue
+            values = vtkDoubleArray()
+            function.FunctionValue(numpy_to_vtk(np.ascontiguousarray(local[near]), deep=True), values)
+            value = vtk_to_numpy(values)
+            closer = value < depth[near]
+            depth[near[closer]] = value[closer]
+            which[near[closer]] = sid
+        return depth, which

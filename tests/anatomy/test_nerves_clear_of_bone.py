@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import pyvista as pv
 
 from app.model.anatomy.structures import Kind
+from tests.shapes import BoneDepth
 
 
 def _nerves(catalogue) -> list[str]:
@@ -23,18 +23,10 @@ def test_every_nerve_is_checked(catalogue):
 
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_no_nerve_vertex_lies_inside_bone_at_rest(side, catalogue, meshes):
-    bones = [meshes[s.id] for s in catalogue if s.kind is Kind.bone]
+    depth = BoneDepth({s.id: meshes[s.id] for s in catalogue if s.kind is Kind.bone})
     inside = {}
     for nerve in (n for n in _nerves(catalogue) if n.endswith(side)):
-        points = pv.PolyData(np.asarray(meshes[nerve].points))
-        depth = np.zeros(points.n_points)
-        for bone in bones:
-            near = (points.points > np.array(bone.bounds[0::2]) - 1).all(axis=1) & (
-                points.points < np.array(bone.bounds[1::2]) + 1
-            ).all(axis=1)
-            if near.any():
-                gap = pv.PolyData(points.points[near]).compute_implicit_distance(bone)["implicit_distance"]
-                depth[near] = np.minimum(depth[near], gap)
-        if (depth < 0).any():
-            inside[nerve] = f"{100 * (depth < 0).mean():.1f} % of its points, {-depth.min():.1f} mm deep"
+        signed, _ = depth(np.asarray(meshes[nerve].points, dtype=float))
+        if (signed < 0).any():
+            inside[nerve] = f"{100 * (signed < 0).mean():.1f} % of its points, {-signed.min():.1f} mm deep"
     assert inside == {}

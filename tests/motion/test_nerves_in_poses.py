@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import pyvista as pv
-from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkDoubleArray
-from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
 from app.model.anatomy.meshes import read_surface
 from app.model.anatomy.structures import Kind
 from app.model.io import paths
 from app.model.motion.body import Body
-from app.model.motion.kinematics import JOINTS, SIDES, Pose, apply, segment_of
+from app.model.motion.kinematics import JOINTS, SIDES, Pose, apply
+from tests.shapes import BoneDepth
 
 TOLERANCE_MM = 0.75
 #: Slider combinations sampled (seeded), and movement frames between named poses.
@@ -30,47 +27,15 @@ COMBINATIONS = 40
 FRAMES = 30
 
 
-class BoneDepth:
-    """Signed distance (mm, negative inside) of points to the nearest bone in a pose."""
-
-    def __init__(self, bones: dict[str, tuple[np.ndarray, np.ndarray]]):
-        self.bones = []
-        for sid, (points, faces) in bones.items():
-            mesh = pv.PolyData(np.asarray(points, float), np.hstack([np.full((len(faces), 1), 3), faces]))
-            function = vtkImplicitPolyDataDistance()
-            function.SetInput(mesh)
-            low, high = np.min(points, axis=0) - 2, np.max(points, axis=0) + 2
-            self.bones.append((sid, segment_of(sid), function, low, high))
-
-    def __call__(
-        self, points: np.ndarray, transforms: dict[str, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        depth = np.full(len(points), np.inf)
-        which = np.full(len(points), "", dtype=object)
-        for sid, segment, function, low, high in self.bones:
-            placed = transforms[segment]
-            local = (points - placed[:3, 3]) @ placed[:3, :3]
-            near = np.flatnonzero(((local > low) & (local < high)).all(axis=1))
-            if not len(near):
-                continue
-            values = vtkDoubleArray()
-            function.FunctionValue(numpy_to_vtk(np.ascontiguousarray(local[near]), deep=True), values)
-            value = vtk_to_numpy(values)
-            closer = value < depth[near]
-            depth[near[closer]] = value[closer]
-            which[near[closer]] = sid
-        return depth, which
-
-
 @pytest.fixture(scope="module")
-def nerves_posed(landmarks, catalogue):
+def nerves_posed(landmarks, catalogue, meshes):
     body, problems = Body.load(paths.annotations_dir(), landmarks, paths.paths_file())
     assert body is not None, problems
-    surfaces = {s.id: read_surface(paths.meshes_dir() / s.mesh) for s in catalogue}
     nerves = [s for s in catalogue if s.kind is Kind.nerve]
     assert len(nerves) >= 16
+    surfaces = {s.id: read_surface(paths.meshes_dir() / s.mesh) for s in nerves}
     skins = {s.id: body.skin(s, *surfaces[s.id]) for s in nerves}
-    depth = BoneDepth({s.id: surfaces[s.id] for s in catalogue if s.kind is Kind.bone})
+    depth = BoneDepth({s.id: meshes[s.id] for s in catalogue if s.kind is Kind.bone})
     transforms = body.rig.transforms(Pose())
     rest = {sid: np.maximum(-depth(skin.rest, transforms)[0], 0.0) for sid, skin in skins.items()}
 
