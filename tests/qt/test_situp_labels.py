@@ -81,6 +81,7 @@ def test_phase_1_played_in_the_window(window, qtbot, length_colours):
     bar.end.setCurrentIndex(bar.end.findData("sit_up_curl"))
     assert "phase 1" in bar.end.currentText().lower()
     bar.seconds.setValue(1.0)
+    window.player.clock = itertools.count(0.0, 0.1).__next__  # a tenth of a second a frame: 10 frames
     frames = Frames(window)
     try:
         with qtbot.waitSignal(window.player.finished, timeout=20_000):
