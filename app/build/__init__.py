@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from app.build import landmarks, pelvis, refine, source, spine
+from app.build import landmarks, pelvis, refine, source, spine, vertebrae
 from app.build.muscles import Skeleton
 from app.build.soft_tissue import RECIPES, build_soft_tissue
 from app.model.io import paths
@@ -33,7 +33,10 @@ BONE_TRIANGLES = {
 
 #: Triangles of the CT pelvis (about 8,000 per hip bone, 7,200 for the sacrum in the scan):
 #: quadric decimation keeps the shape where the scene's triangle budget needs it.
-PELVIS_TRIANGLES = {"hip_bone_right": 6500, "hip_bone_left": 6500, "sacrum": 5500}
+PELVIS_TRIANGLES = {"hip_bone_right": 6500, "hip_bone_left": 6500, "sacrum": 7200}
+#: CT bones softened before their decimation (refine.soften), and kept at the scan's own
+#: triangle count: the sacrum's facets showed at 5,500 (median dihedral angle 10 degrees).
+SOFTENED = ("sacrum",)
 #: The licence notice carried inside every mesh file derived from the CT pelvis.
 MPL_NOTICE = (
     "Derived from gias3.examples 3.0.0 (2007_5028_short_closedsacrum.wrl) by Psoas Atlas.",
@@ -69,7 +72,8 @@ PROVENANCE: dict[str, Any] = {
         "repaired (fins, doubled layers, bow-ties, holes) and smoothed (windowed sinc, "
         f"{pelvis.SMOOTHING_ITERATIONS} iterations, pass band {pelvis.SMOOTHING_PASS_BAND}); "
         "registered by one similarity on the model's hip joint centres and anterior pelvic "
-        "plane; acetabula relieved around the model's femoral heads; quadric-decimated",
+        "plane; acetabula relieved around the model's femoral heads; the sacrum softened (Loop "
+        f"subdivision x1, Taubin smoothing {refine.SOFTEN_ITERATIONS} iterations); quadric-decimated",
         "lumbar spine: posed with the lumbar model's extension joint and carried onto the CT "
         "sacrum (L5 on S1 across a wedged disc), trunk upright as in the default pose; the "
         "model's pelvis sites mapped onto the CT pelvis by a thin-plate spline on landmarks",
@@ -77,6 +81,11 @@ PROVENANCE: dict[str, Any] = {
         f"smoothing {refine.SMOOTHING_ITERATIONS} iterations, pass band {refine.SMOOTHING_PASS_BAND}",
         "vertebra_t12: translated to sit on L1 along the L2-L1 axis with a "
         f"{spine.T12_L1_DISC_HEIGHT} mm disc (the source T12 overlaps L1 at the default pose)",
+        "vertebrae L1-L5: each warped smoothly in its own frame to the morphometric table of "
+        f"meshes/recipes/{vertebrae.RECIPE} (body widened laterally to the upper endplate width, "
+        "blended out behind the posterior wall; transverse processes stretched where the table "
+        "gives their span), the model's sites on each vertebra moved with it, before the discs, "
+        "landmarks and soft tissue are built (dimensions before and after: vertebral_proportions)",
         "discs: generated between the endplates found by rays along the spinal axis",
         "muscles: fascicles from the recipes in meshes/recipes/iliopsoas.yaml (origins on the "
         "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "
@@ -132,11 +141,21 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     src = source.load_source()
     bones = {sid: refine.refine(mesh, BONE_TRIANGLES.get(sid)) for sid, mesh in src.bones.items()}
     for sid, mesh in src.pelvis.items():
+        mesh = refine.soften(mesh) if sid in SOFTENED else mesh
         bones[sid] = refine.decimate_to(mesh, PELVIS_TRIANGLES[sid]).compute_normals(
             auto_orient_normals=True, split_vertices=False
         )
     shift = spine.seat_t12(bones["vertebra_t12"], bones["vertebra_l1"], bones["vertebra_l2"])
     bones["vertebra_t12"] = bones["vertebra_t12"].translate(shift)
+    bodies = {f"vertebra_{lvl}": spine.measure_body(bones[f"vertebra_{lvl}"]) for lvl in spine.LEVELS}
+    bones, sites, proportions = vertebrae.morph(
+        bones,
+        bodies,
+        spine.spinal_axes(bodies),
+        src.sites,
+        src.site_bones,
+        vertebrae.load_table(recipes_dir),
+    )
     bodies = {f"vertebra_{lvl}": spine.measure_body(bones[f"vertebra_{lvl}"]) for lvl in spine.LEVELS}
     axes = spine.spinal_axes(bodies)
     discs = {
@@ -144,11 +163,11 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         for disc_id, (upper, lower) in spine.DISCS.items()
     }
 
-    points = landmarks.compute_landmarks(bones, bodies, src.sites, src.s1_endplate)
+    points = landmarks.compute_landmarks(bones, bodies, sites, src.s1_endplate)
     skeleton = Skeleton(
         bones={**bones, **discs},
         bodies=bodies,
-        sites=src.sites,
+        sites=sites,
         landmarks={k: np.array(v) for k, v in points.items()},
     )
     tissue = build_soft_tissue(skeleton, recipes_dir)
@@ -206,6 +225,7 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     provenance["ct_pelvis"] = src.assembly["ct_pelvis"]
     provenance["assembly"] = {k: v for k, v in src.assembly.items() if k != "ct_pelvis"}
     provenance["t12_translation_mm"] = [round(float(c), 2) for c in shift]
+    provenance["vertebral_proportions"] = proportions
     provenance["files"] = dict(sorted(checksums.items()))
     atomic_write_text(out_dir / "PROVENANCE.json", json.dumps(provenance, indent=2) + "\n")
     return provenance

@@ -14,7 +14,9 @@ from app.build.muscles import Attachment, IliopsoasBuilder, Skeleton
 from app.build.nerves import NerveBuilder
 from app.build.quadratus import QuadratusLumborumBuilder
 
-RECIPES = ("iliopsoas.yaml", "quadratus_lumborum.yaml", "lumbar_plexus.yaml")
+#: Every recipe the build reads (PROVENANCE.json records their checksums); vertebrae.yaml is
+#: the bones' (app/build/vertebrae.py).
+RECIPES = ("iliopsoas.yaml", "quadratus_lumborum.yaml", "lumbar_plexus.yaml", "vertebrae.yaml")
 
 
 @dataclass

@@ -115,6 +115,8 @@ class SourceModel:
     assembly: dict[str, object]
     pelvis_licence: str
     s1_endplate: tuple[np.ndarray, np.ndarray]  # centre and upward normal, registered
+    #: Site name -> the vertebra (structure id) whose body in the model carries it.
+    site_bones: dict[str, str]
 
 
 def _load_model():
@@ -253,11 +255,12 @@ def assemble(
     dict[str, np.ndarray],
     tuple[np.ndarray, np.ndarray],
     dict[str, object],
+    dict[str, str],
 ]:
     """Register the CT pelvis, seat the spine on it and map the sites (see the module).
 
     Returns the myo-sim bones, the CT pelvis, the sites (RAS mm), the S1 endplate (centre
-    and upward normal) and a record of the assembly.
+    and upward normal), a record of the assembly and which vertebra carries each site.
     """
     ct_landmarks = dict(ct_landmarks)  # the midpoints below are added to a copy
     rest = _Posed(model)
@@ -360,6 +363,16 @@ def assemble(
     for side, suffix in (("right", "_r"), ("left", "_l")):
         sites[f"ASI{suffix}"], sites[f"PSI{suffix}"] = found[f"asis_{side}"], found[f"psis_{side}"]
     bones.update(twelfth_ribs(ribcage, sites))
+    vertebra_bodies = {
+        int(model.geom_bodyid[model.geom(geom).id]): sid
+        for sid, geom in BONE_GEOMS.items()
+        if sid.startswith("vertebra_")
+    }
+    site_bones = {
+        model.site(i).name: vertebra_bodies[int(model.site_bodyid[i])]
+        for i in range(model.nsite)
+        if int(model.site_bodyid[i]) in vertebra_bodies
+    }
 
     record: dict[str, object] = {
         "registration": {
@@ -387,7 +400,7 @@ def assemble(
             "translation_mm": [round(float(c), 2) for c in shift],
         },
     }
-    return bones, new, sites, (s1_centre, s1_normal), record
+    return bones, new, sites, (s1_centre, s1_normal), record, site_bones
 
 
 def _sacrum_top(sacrum: pv.PolyData, endplate_centre: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -408,7 +421,7 @@ def load_source(cache: Path | None = None) -> SourceModel:
     named = pelvis.identify(raw)
     found = pelvis.landmarks(named)
     clean = {sid: pelvis.clean(mesh) for sid, mesh in named.items()}
-    bones, ct, sites, s1_endplate, record = assemble(model, clean, found)
+    bones, ct, sites, s1_endplate, record, site_bones = assemble(model, clean, found)
     record["ct_pelvis"] = {
         "package": pelvis.PACKAGE,
         "version": pelvis.VERSION,
@@ -426,4 +439,5 @@ def load_source(cache: Path | None = None) -> SourceModel:
         assembly=record,
         pelvis_licence=licence,
         s1_endplate=s1_endplate,
+        site_bones=site_bones,
     )

@@ -77,6 +77,10 @@ def test_trochanters_are_where_anatomy_puts_them(landmarks):
 
 #: Landmarks on the CT pelvis (one subject: its sides differ) and those built on it.
 PELVIC = ("asis", "psis", "pubic_tubercle", "sacral_ala", "iliopubic_eminence", "obturator_canal")
+#: The L5/S1 foramen's floor is the CT sacrum, whose S1 endplate leans a few degrees to one
+#: side, and each side's foramen is the freest point of a 1 mm grid: its sides may lie a grid
+#: step apart beyond the spine's own asymmetry (1.7 mm across).
+FORAMEN_ON_SACRUM = "intervertebral_foramen_l5_s1"
 
 
 def test_landmarks_mirror_left_and_right(landmarks):
@@ -92,7 +96,8 @@ def test_landmarks_mirror_left_and_right(landmarks):
                 assert np.linalg.norm(np.array(point) - mirror) < 15.0, name
             elif name.startswith(("intervertebral_foramen", "vertebral")):
                 mirror = other * [-1, 1, 1] + [2 * midline, 0, 0]
-                assert np.linalg.norm(np.array(point) - mirror) < 2.0, name
+                limit = 3.0 if name.startswith(FORAMEN_ON_SACRUM) else 2.0
+                assert np.linalg.norm(np.array(point) - mirror) < limit, name
             else:
                 assert np.linalg.norm(np.array(point) - other * [-1, 1, 1]) < 2.0, name
 

@@ -232,10 +232,15 @@ def exit_point(psoas: pv.PolyData, curve: np.ndarray) -> np.ndarray:
 
 
 def border_of(psoas: pv.PolyData, point: np.ndarray, sign: float) -> str:
-    """Which border of psoas a point on it lies on, from the cross-section at its height."""
-    cut = psoas.slice(normal="z", origin=point).points
-    centre = cut.mean(axis=0)
-    half_width = np.ptp(cut[:, 0]) / 2
+    """Which border of psoas a point on it lies on, from the cross-section at its height:
+    its offset from the section's centre of area (the mean of the outline's vertices leans
+    toward wherever the mesh is finer)."""
+    cut = psoas.slice(normal="z", origin=point)
+    outline = np.asarray(cut.points)[:, :2]
+    a, b = (outline[cut.lines.reshape(-1, 3)[:, k]] for k in (1, 2))
+    cross = a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]  # the shoelace over the outline's segments
+    centre = ((a + b) * cross[:, None]).sum(axis=0) / (3 * cross.sum())
+    half_width = np.ptp(outline[:, 0]) / 2
     lateral = (point[0] - centre[0]) * sign
     if abs(lateral) > 0.45 * half_width:
         return "lateral" if lateral > 0 else "medial"

@@ -1,0 +1,185 @@
+"""Lumbar vertebrae morphed to a published morphometric table (``meshes/recipes/vertebrae.yaml``).
+
+myo-sim's lumbar vertebrae have bodies of about the same width from L1 to L5; real bodies
+widen down the column. Each vertebra is given one smooth warp in its own frame (lateral,
+antero-posterior, along the spine, about its body's centre), applied to the refined mesh and
+to every model site on that vertebra before the discs, landmarks and soft tissue are built
+from them, so those follow the bone they sit on:
+
+- the body widens laterally to the table's upper endplate width, blended out behind the
+  posterior wall so the canal, pedicles and facets keep their size;
+- the body deepens forward about its posterior wall, where the table gives a depth;
+- the transverse processes stretch outward beyond the pedicles, where the table gives the
+  span tip to tip.
+
+Nothing moves along the spine: the endplates, disc spaces and joint centres stay where the
+assembly put them. ``measure`` reads the same dimensions off a mesh, for the build's record
+and the tests (tests/anatomy/test_vertebral_proportions.py measures the shipped meshes
+independently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+import yaml
+
+from app.build.spine import VertebralBody, inferior_endplate, measure_body, ray_hits
+
+RECIPE = "vertebrae.yaml"
+#: Morphed levels (T12 comes from the thoracic model and is not in the lumbar tables).
+LEVELS = ("l1", "l2", "l3", "l4", "l5")
+#: How far below the superior endplate's plane its width and depth are read (mm): the rim,
+#: where a caliper on a dry bone reads them, below the endplate's central concavity.
+ENDPLATE_SECTION_DEPTH = 3.0
+#: How far in front of the posterior wall the endplate's width is read (mm): behind that, the
+#: pedicles' roots join the body's back corners.
+PEDICLE_ROOT = 4.0
+#: Blend widths (mm): from body to arch across the posterior wall, and at the root of the
+#: transverse processes.
+WALL_BLEND = 2.5
+PROCESS_BLEND = 3.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A vertebra's own axes about its body's centre: lateral (toward the subject's right),
+    anterior and superior (along the spine), orthonormal."""
+
+    origin: np.ndarray
+    lateral: np.ndarray
+    anterior: np.ndarray
+    superior: np.ndarray
+
+    @classmethod
+    def of(cls, body: VertebralBody, axis: np.ndarray) -> Frame:
+        up = axis / np.linalg.norm(axis)
+        lateral = np.array([1.0, 0.0, 0.0]) - up[0] * up
+        lateral /= np.linalg.norm(lateral)
+        return cls(body.center, lateral, np.cross(up, lateral), up)
+
+    def local(self, points: np.ndarray) -> np.ndarray:
+        offset = np.atleast_2d(points) - self.origin
+        return np.column_stack([offset @ self.lateral, offset @ self.anterior, offset @ self.superior])
+
+    def world(self, local: np.ndarray) -> np.ndarray:
+        return (
+            self.origin
+            + local[:, [0]] * self.lateral
+            + local[:, [1]] * self.anterior
+            + local[:, [2]] * self.superior
+        )
+
+
+def load_table(recipes_dir: Path) -> dict[str, dict[str, float | None]]:
+    """Level id (``vertebra_l1``...) -> target dimensions in mm (None: not morphed)."""
+    with open(Path(recipes_dir) / RECIPE, encoding="utf-8") as handle:
+        levels = yaml.safe_load(handle)["vertebrae"]["levels"]
+    return {f"vertebra_{lvl}": dict(levels[lvl]) for lvl in LEVELS}
+
+
+def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[str, float]:
+    """Upper endplate width and depth (at its rim), posterior body height and the span of the
+    transverse processes tip to tip, in the vertebra's own frame (Panjabi et al. 1992's
+    EPWu, EPDu, VBHp and TPW)."""
+    frame = Frame.of(body, axis)
+    up = frame.superior
+    plate_centre, _ = inferior_endplate(mesh, body, -up)  # the superior one
+    section = mesh.slice(normal=up, origin=plate_centre - ENDPLATE_SECTION_DEPTH * up)
+    rim = frame.local(np.asarray(section.points))
+    midline = (rim[:, 1] > -body.half_depth - 4.0) & (np.abs(rim[:, 0]) < 4.0)  # before the canal
+    wall = rim[midline, 1].min()
+    in_body = rim[:, 1] > wall + PEDICLE_ROOT  # the pedicles leave the body's back corners
+    heights = []
+    for ahead in np.linspace(0.55, 0.85, 4) * -body.half_depth:  # the posterior third
+        at = frame.world(np.array([[0.0, ahead, 0.0]]))[0]
+        hits = ray_hits(mesh, at + 40.0 * up, at - 40.0 * up)
+        if len(hits) >= 2:
+            heights.append(float((hits[0] - hits[-1]) @ up))
+    everything = frame.local(np.asarray(mesh.points))
+    return {
+        "body_width": float(np.ptp(rim[in_body, 0])),
+        "body_depth": float(np.ptp(rim[midline, 1])),
+        "body_height": max(heights),
+        "transverse_span": float(np.ptp(everything[:, 0])),
+    }
+
+
+def _softplus(x: np.ndarray, scale: float) -> np.ndarray:
+    """A ramp rounded over ``scale``: 0 well below zero, x well above."""
+    return scale * np.logaddexp(0.0, x / scale)
+
+
+@dataclass(frozen=True)
+class Warp:
+    """The smooth warp of one vertebra (see the module): lateral scale of the body, forward
+    scale of the body about its posterior wall, outward stretch of the transverse tips."""
+
+    frame: Frame
+    posterior_wall: float  # antero-posterior coordinate of the body's back (local, mm)
+    width_scale: float
+    depth_scale: float
+    process_root: float  # lateral distance where the transverse processes start to stretch
+    process_gain: float  # how far each tip moves outward (mm)
+    process_reach: float  # lateral distance of the tips before the warp
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        a, b, c = self.frame.local(points).T
+        behind_wall = b - self.posterior_wall
+        in_body = 1.0 / (1.0 + np.exp(-behind_wall / WALL_BLEND))
+        lateral = a * (1.0 + (self.width_scale - 1.0) * in_body)
+        if self.process_gain:
+            span = self.process_reach - self.process_root
+            out = _softplus(np.abs(a) - self.process_root, PROCESS_BLEND) / span
+            lateral += np.sign(a) * (1.0 - in_body) * self.process_gain * out
+        forward = b + (self.depth_scale - 1.0) * _softplus(behind_wall, WALL_BLEND)
+        return self.frame.world(np.column_stack([lateral, forward, c]))
+
+
+def fit_warp(
+    now: dict[str, float], body: VertebralBody, axis: np.ndarray, target: dict[str, float | None]
+) -> Warp:
+    """The warp that takes a vertebra's dimensions (``measure``) to the table's, where it has
+    them."""
+    half_span = now["transverse_span"] / 2
+    span = target.get("transverse_span")
+    return Warp(
+        frame=Frame.of(body, axis),
+        posterior_wall=-body.half_depth,
+        width_scale=(target.get("body_width") or now["body_width"]) / now["body_width"],
+        depth_scale=(target.get("body_depth") or now["body_depth"]) / now["body_depth"],
+        process_root=now["body_width"] / 2,
+        process_gain=(span - now["transverse_span"]) / 2 if span else 0.0,
+        process_reach=half_span,
+    )
+
+
+def morph(
+    bones: dict[str, pv.PolyData],
+    bodies: dict[str, VertebralBody],
+    axes: dict[str, np.ndarray],
+    sites: dict[str, np.ndarray],
+    site_bones: dict[str, str],
+    table: dict[str, dict[str, float | None]],
+) -> tuple[dict[str, pv.PolyData], dict[str, np.ndarray], dict[str, dict[str, dict[str, float]]]]:
+    """Warp each tabled vertebra and the sites on it. Returns the bones, the sites and a
+    record of each level's dimensions before and after (for PROVENANCE.json)."""
+    bones, sites = dict(bones), dict(sites)
+    record: dict[str, dict[str, dict[str, float]]] = {}
+    for sid, target in table.items():
+        before = measure(bones[sid], bodies[sid], axes[sid])
+        warp = fit_warp(before, bodies[sid], axes[sid], target)
+        mesh = pv.PolyData(warp(np.asarray(bones[sid].points)), bones[sid].faces.copy())
+        bones[sid] = mesh.compute_normals(auto_orient_normals=True, split_vertices=False)
+        for name, bone in site_bones.items():
+            if bone == sid:
+                sites[name] = warp(sites[name][None])[0]
+        after = measure(bones[sid], measure_body(bones[sid]), axes[sid])
+        record[sid] = {
+            "before_mm": {k: round(v, 1) for k, v in before.items()},
+            "after_mm": {k: round(v, 1) for k, v in after.items()},
+        }
+    return bones, sites, record
