@@ -2,7 +2,8 @@
 
 Building the window and drawing its first frame takes about a second here (more with the
 machine busy), and most window tests only need one that looks as it does at start-up. So
-each test module opens ONE window (:func:`module_window`) and every test gets it put back
+each test process opens ONE window (:func:`shared_window`; it was one per module, twenty
+windows a run) and every test gets it put back
 (:func:`window`): modes left, a flight landed, the player stopped, the scene, the docks,
 the size, the undo history, the bookmarks and the timings as they were when it opened. A
 test that needs a window no other test touched (start-up, a first run, memory, a damaged
@@ -71,9 +72,9 @@ class Home:
     docks: QByteArray
 
 
-@pytest.fixture(scope="module")
-def module_window(qapp, teaching_atlas, tmp_path_factory):
-    """One window for a test module (use :func:`window`, which puts it back first)."""
+@pytest.fixture(scope="session")
+def shared_window(qapp, teaching_atlas, tmp_path_factory):
+    """One window for the test process (use :func:`window`, which puts it back first)."""
     store = BookmarkStore(tmp_path_factory.mktemp("bookmarks") / "bookmarks.yaml", teaching_atlas.catalogue)
     window = _open(teaching_atlas, SIZE, store)
     window.plotter.render()
@@ -131,11 +132,11 @@ def put_back(window: MainWindow, home: Home, bookmarks: BookmarkStore) -> None:
 
 
 @pytest.fixture
-def window(module_window, qtbot, tmp_path, catalogue):
-    """The module's window as it opened: 1280x800, the shipped atlas and teaching content,
+def window(shared_window, qtbot, tmp_path, catalogue):
+    """The shared window as it opened: 1280x800, the shipped atlas and teaching content,
     a bookmark store of its own (``window.bookmarks.store``, in ``tmp_path/data``), active
     (shortcuts need an active window; Xvfb has no window manager to activate it)."""
-    window, home = module_window
+    window, home = shared_window
     put_back(window, home, BookmarkStore(tmp_path / "data" / "bookmarks.yaml", catalogue))
     QApplication.processEvents()
     window.activateWindow()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -106,10 +108,21 @@ def test_window_gives_memory_back_when_it_rests(window, qtbot, monkeypatch):
     rest = 800  # shorter than the user's (app.memory.IDLE_RELEASE_MS)
     window.rest_timer.setInterval(rest)
     released: list[float] = []
-    monkeypatch.setattr(main_window, "release_free_memory", lambda: released.append(1) or True)
-    window.plotter.render()
-    qtbot.wait(rest // 2)
-    window.plotter.render()  # a frame while waiting starts the wait again
-    qtbot.wait(rest // 2 + 100)
-    assert released == []
-    qtbot.waitUntil(lambda: released == [1], timeout=rest + 1000)
+    monkeypatch.setattr(
+        main_window, "release_free_memory", lambda: released.append(time.perf_counter()) or True
+    )
+    frames: list[float] = []
+    observer = window.plotter.render_window.AddObserver(
+        "EndEvent", lambda *_: frames.append(time.perf_counter())
+    )
+    try:
+        window.plotter.render()
+        qtbot.wait(rest // 2)
+        window.plotter.render()  # a frame while waiting starts the wait again
+        qtbot.waitUntil(lambda: len(released) == 1, timeout=rest + 2000)
+    finally:
+        window.plotter.render_window.RemoveObserver(observer)
+    # Timed from the last frame drawn (on a busy machine a wait runs long; a coarse QTimer
+    # fires up to 5 % early).
+    assert len(frames) >= 2
+    assert released[0] - max(f for f in frames if f < released[0]) >= rest / 1000 * 0.9
