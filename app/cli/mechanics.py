@@ -17,6 +17,8 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
     if body is None:  # resolve_pose refused already
         return 2
     joint = JOINTS[args.joint]
+    if not body.rig.can_turn(joint.name):
+        raise UsageError(f"--joint {joint.name}: {body.rig.missing}")
     start, stop = getattr(args, "from"), args.to
     for label, value in (("--from", start), ("--to", stop)):
         if not joint.lower <= value <= joint.upper:

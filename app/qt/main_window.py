@@ -298,6 +298,9 @@ class MainWindow(QMainWindow):
             self.xray_action.setChecked(self.scene.xray)
         if Aspect.picture in aspects:
             self.labels_action.setChecked(self.scene.picture.labels)
+        context = self.actions_by_name.get("context_skeleton")
+        if Aspect.visibility in aspects and context is not None:
+            context.setChecked(self.scene.group_visible(Group.context))
         self._update_status()
 
     def view_name(self) -> str:

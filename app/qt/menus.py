@@ -110,10 +110,26 @@ def _add_view_entries(window: MenuHost, view_menu, view_docks: Sequence[QDockWid
                     lambda _=False, g=group, p=percent: scene.set_group_opacity(g, p / 100),
                 )
             )  # fmt: skip
+    view_menu.addAction(_context_skeleton_action(window))
     view_menu.addSeparator()
     for dock in view_docks:
         if dock is not None:
             view_menu.addAction(dock.toggleViewAction())
+
+
+def _context_skeleton_action(window: MenuHost) -> QAction:
+    """View ▸ Context Skeleton: shows or hides the context skeleton as one group; the
+    window ticks it while all of it is shown, whoever changed it (the tree, a lesson, undo)."""
+    scene = window.scene
+    action = add_action(
+        window, "context_skeleton", "Context &Skeleton", None,
+        lambda checked: scene.set_group_visible(Group.context, bool(checked)),
+        "Show or hide the rest of the skeleton, drawn dimmed around the lumbar region",
+    )  # fmt: skip
+    action.setCheckable(True)
+    action.setChecked(scene.group_visible(Group.context))
+    action.setEnabled(bool(scene.catalogue.in_group(Group.context)))
+    return action
 
 
 def search_box(parent: QWidget, names: list[str], search: Callable[[str], None]) -> QLineEdit:

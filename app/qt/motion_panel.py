@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -34,17 +35,18 @@ if TYPE_CHECKING:
     from app.qt.length_plot import LengthChangeBar, LengthPlot
 
 #: Muscles whose length the panel reads out and plots (those of the shown ones with a path).
-READOUT = ("psoas_major", "iliacus", "psoas_minor", "quadratus_lumborum")
+READOUT = ("psoas_major", "iliacus", "psoas_minor", "rectus_femoris", "quadratus_lumborum")
 #: The joint plotted until the user moves one.
 FIRST_PLOTTED = "hip_flexion_right"
 
 
 #: The sliders' headings, each with the start of the labels of the joints under it (which
-#: the label under the heading leaves out: "Right hip flexion" is "Flexion" under "Right hip").
+#: the label under the heading leaves out: "Right hip flexion" is "Hip flexion" under
+#: "Right leg"): hip, knee and ankle of a side together. A joint under none (pelvic tilt)
+#: is its own heading, a row saved: the column and the lengths fit a laptop's screen.
 HEADINGS = {
-    "Right hip": "Right hip ",
-    "Left hip": "Left hip ",
-    "Pelvis": "Pelvic ",
+    "Right leg": "Right ",
+    "Left leg": "Left ",
     "Lumbar spine": "Lumbar ",
 }
 
@@ -67,6 +69,11 @@ def short_name(muscle: str) -> str:
     """``psoas_major_right`` -> "Psoas major (R)": the plot legend's narrow name."""
     name, side = name_and_side(muscle)
     return f"{name} ({side[0].upper()})"
+
+
+def _right_cells(texts: list[str], tag: str = "td") -> str:
+    """Table cells aligned right (numbers and their headings)."""
+    return "".join(f"<{tag} align='right'>{text}</{tag}>" for text in texts)
 
 
 class MotionPanel(QWidget):
@@ -111,16 +118,16 @@ class MotionPanel(QWidget):
         layout.addLayout(poses)
 
         grid = QGridLayout()
-        grid.setVerticalSpacing(2)
+        grid.setVerticalSpacing(0)
         last_heading = None
         for joint in JOINTS.values():
             heading, name = heading_of(joint.label)
-            if heading != last_heading:
+            if heading != last_heading and heading:
                 title = QLabel(f"<b>{heading}</b>")
                 grid.addWidget(title, grid.rowCount(), 0, 1, 3)
-                last_heading = heading
+            last_heading = heading
             row = grid.rowCount()
-            label = QLabel(name)
+            label = QLabel(name if heading else f"<b>{name}</b>")
             label.setToolTip(f"{joint.label}: {joint.meaning}")
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(int(joint.lower), int(joint.upper))
@@ -130,11 +137,20 @@ class MotionPanel(QWidget):
             box.setRange(joint.lower, joint.upper)
             box.setDecimals(0)
             box.setSuffix("°")
+            # No arrows (the slider beside it steps a degree), and only as tall as its text:
+            # with the knees and ankles the column still fits a laptop with its lengths.
+            box.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            box.setAlignment(Qt.AlignmentFlag.AlignRight)
+            box.setFixedHeight(box.fontMetrics().height() + 6)
             box.setAccessibleName(f"{joint.label} (degrees)")
             slider.valueChanged.connect(lambda value, name=joint.name: self._set(name, float(value)))
             box.valueChanged.connect(lambda value, name=joint.name: self._set(name, float(value)))
             slider.sliderPressed.connect(lambda: self.dragging.emit(True))
             slider.sliderReleased.connect(lambda: self.dragging.emit(False))
+            if not body.rig.can_turn(joint.name):  # an older data set: no knee or ankle axis
+                for widget in (label, slider, box):
+                    widget.setEnabled(False)
+                    widget.setToolTip(f"{joint.label}: {body.rig.missing}")
             grid.addWidget(label, row, 0)
             grid.addWidget(slider, row, 1)
             grid.addWidget(box, row, 2)
@@ -144,8 +160,8 @@ class MotionPanel(QWidget):
 
         self.colour_by_length = QCheckBox("Colour muscles by length change")
         self.colour_by_length.setToolTip(
-            "Psoas, iliacus and quadratus lumborum drawn brown when shorter than standing, "
-            "grey as long, teal when longer"
+            "The muscles with a path (psoas, iliacus, rectus femoris, quadratus lumborum) drawn "
+            "brown when shorter than standing, grey as long, teal when longer"
         )
         self.colour_by_length.toggled.connect(scene.set_length_colours)
         layout.addWidget(self.colour_by_length)
@@ -196,37 +212,48 @@ class MotionPanel(QWidget):
     def shown_muscles(self) -> list[str]:
         """The shown muscles that are read out and plotted: the right side's, then the left's,
         each in :data:`READOUT`'s order."""
-        shown = [m for m in self.body.mechanics.muscles if m.startswith(READOUT) and self.scene.is_visible(m)]
+        scene = self.scene
+        shown = [
+            m
+            for m in self.body.mechanics.muscles
+            if m.startswith(READOUT) and m in scene.catalogue and scene.is_visible(m)
+        ]
         order = {base: i for i, base in enumerate(READOUT)}
         return sorted(shown, key=lambda m: (name_and_side(m)[1] != "right", order[m.rsplit("_", 1)[0]]))
 
     def lengths_text(self, pose: Pose) -> str:
         """The readout: each shown muscle's length (mm, % of neutral) and hip-flexion moment
-        arm (mm), under a heading per side, in columns narrow enough for the dock."""
+        arm (mm), and a Knee column with the knee's where a shown muscle crosses it (the
+        rectus femoris), under a heading per side, in columns narrow enough for the dock."""
         mechanics = self.body.mechanics
         lengths, changes = mechanics.lengths(pose), mechanics.length_changes(pose)
+        shown = self.shown_muscles()
+        knee = any(mechanics.crosses_knee(m) for m in shown)
+        columns = 5 if knee else 4
         rows = []
         side = None
-        for muscle in self.shown_muscles():
+        for muscle in shown:
             name, muscle_side = name_and_side(muscle)
             if muscle_side != side:
                 side = muscle_side
-                rows.append(f"<tr><td colspan='4'><b>{side.capitalize()}</b></td></tr>")
+                rows.append(f"<tr><td colspan='{columns}'><b>{side.capitalize()}</b></td></tr>")
             percent = 100 + changes[muscle]
             arm = round(mechanics.hip_flexion_moment_arm(muscle, pose))  # no "-0"
-            rows.append(
-                f"<tr><td>{name}</td><td align='right'>{lengths[muscle]:.0f}</td>"
-                f"<td align='right'>{percent:.0f}%</td><td align='right'>{arm}</td></tr>"
-            )
+            cells = [f"{lengths[muscle]:.0f}", f"{percent:.0f}%", str(arm)]
+            if knee:
+                crosses = mechanics.crosses_knee(muscle)
+                cells.append(str(round(mechanics.knee_flexion_moment_arm(muscle, pose))) if crosses else "")
+            rows.append(f"<tr><td>{name}</td>{_right_cells(cells)}</tr>")
+        heads = ["mm", "%", "Arm", *(["Knee"] if knee else [])]
         header = (  # one line: two-line headers read across as "Length of / mm neutral"
-            "<tr><th align='left'>Muscle</th><th align='right'>mm</th>"
-            "<th align='right'>%</th><th align='right'>Arm</th></tr>"
+            "<tr><th align='left'>Muscle</th>"
+            + "".join(f"<th align='right'>{h}</th>" for h in heads)
+            + "</tr>"
         )
-        note = (
-            "<tr><td colspan='4'><small>Length in mm and in % of standing; "
-            "Arm: moment arm for hip flexion, mm</small></td></tr>"
-        )
-        return f"<table cellspacing='2'>{header}{''.join(rows)}{note}</table>"
+        arms = "Arm: moment arm for hip flexion" + ("; Knee: for knee flexion" if knee else "")
+        note = f"<tr><td colspan='{columns}'><small>Length in mm and in % of standing; {arms}, mm"
+        note += "</small></td></tr>"
+        return f"<table cellspacing='1'>{header}{''.join(rows)}{note}</table>"
 
     # the plot and the colour bar
     def set_on_screen(self, on_screen: bool) -> None:

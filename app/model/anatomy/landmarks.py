@@ -26,6 +26,15 @@ Point = tuple[float, float, float]
 MAX_COORDINATE_MM = 5_000.0
 #: Landmarks on each hip bone, by name without the side.
 _ON_HIP_BONE = ("asis", "psis", "pubic_tubercle", "iliopubic_eminence", "obturator_canal")
+_ON_FEMUR_CONDYLES = ("femoral_epicondyle_lateral", "femoral_epicondyle_medial")
+#: Landmarks of the leg below the femur, by name without the side: the bones they lie on
+#: (a joint centre between the two it joins).
+_AT_JOINT = {
+    "knee_joint_center": ("femur", "tibia"),
+    "malleolus_medial": ("tibia",),
+    "malleolus_lateral": ("fibula",),
+    "ankle_joint_center": ("tibia", "foot"),
+}
 _SIDED = re.compile(r"^(.*)_(left|right)$")
 _FORAMEN = re.compile(r"^intervertebral_foramen_([a-z0-9]+)_([a-z0-9]+)$")
 
@@ -42,8 +51,10 @@ def landmark_bones(name: str) -> tuple[str, ...]:
             return (f"hip_bone_{side}", f"femur_{side}")
         if base in _ON_HIP_BONE:
             return (f"hip_bone_{side}",)
-        if base in ("lesser_trochanter", "greater_trochanter"):
+        if base in ("lesser_trochanter", "greater_trochanter", *_ON_FEMUR_CONDYLES):
             return (f"femur_{side}",)
+        if base in _AT_JOINT:
+            return tuple(f"{bone}_{side}" for bone in _AT_JOINT[base])
         if base == "sacral_ala":
             return ("sacrum",)
         foramen = _FORAMEN.match(base)

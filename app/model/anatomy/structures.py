@@ -36,11 +36,13 @@ class Side(StrEnum):
 
 
 class Group(StrEnum):
-    """The three groups of the structure tree, in display order."""
+    """The groups of the structure tree, in display order: the atlas' own structures, then
+    the rest of the skeleton drawn as context (dimmed, shown or hidden together)."""
 
     bones = "Bones"
     muscles = "Muscles"
     nerves = "Nerves"
+    context = "Context skeleton"
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

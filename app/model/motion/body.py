@@ -20,7 +20,7 @@ from app.model.anatomy.landmarks import Attachment, Point, landmark_bones
 from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
 from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_normals
-from app.model.motion.kinematics import SIDES, Pose, Rig
+from app.model.motion.kinematics import SIDES, Pose, Rig, segment_of
 from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
 from app.model.motion.poses import Motion, load_motion
 
@@ -41,7 +41,9 @@ class Body:
         attachments: Sequence[Attachment] = (),
     ) -> tuple[Body | None, list[Problem]]:
         """The body of a data set, or None (and why) when its landmarks cannot place the joints;
-        the muscles with no path in ``paths_file`` are measured between their ``attachments``
+        one line when they place all but the knees and ankles of a data set with shanks (the
+        rest moves; an older data set, without shanks, has nothing to bend there). The
+        muscles with no path in ``paths_file`` are measured between their ``attachments``
         (:func:`~app.model.motion.mechanics.paths_from_attachments`)."""
         motion, problems = load_motion(annotations_dir)
         paths, path_problems = load_paths(paths_file)
@@ -56,6 +58,8 @@ class Body:
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
         meshes_dir = Path(paths_file).parent
+        if rig.missing and any((meshes_dir / "bones").glob("tibia_*.ply")):  # legs that cannot bend
+            problems.append(Problem(meshes_dir / "landmarks.json", 0, rig.missing))
         tissue, nerves = rest_tissue(meshes_dir), {f.stem for f in (meshes_dir / "nerves").glob("*.ply")}
         deformer = Deformer(rig, landmarks, radii, tissue, nerves)
         return cls(motion, rig, Mechanics(rig, paths), deformer), problems
@@ -123,18 +127,29 @@ class Body:
 
 
 def rest_tissue(meshes_dir: Path) -> dict[str, Tissue]:
-    """The rest surfaces nerves slide with: every bone, and the muscles they run in
+    """The rest surfaces nerves slide with: the bones of the pelvis, thighs and lumbar spine
+    (not the context bones of the shanks, feet and upper body: no nerve of the plexus comes
+    near them, and they are many), and the muscles they run in
     (:data:`~app.model.motion.deformation.HOSTS`); a file that is missing or cannot be read
     is left out (the mesh check says why)."""
     from app.model.anatomy.meshes import check_mesh, read_surface
 
-    files = sorted((meshes_dir / "bones").glob("*.ply"))
+    files = [f for f in sorted((meshes_dir / "bones").glob("*.ply")) if near_plexus(f.stem)]
     files += [meshes_dir / "muscles" / f"{muscle}_{side}.ply" for muscle in HOSTS for side in SIDES]
     tissue = {}
     for file in files:
         if file.is_file() and check_mesh(file) is None:
             tissue[file.stem] = Tissue.of(*read_surface(file))
     return tissue
+
+
+def near_plexus(bone: str) -> bool:
+    """Whether a bone is one the lumbar plexus runs along: the pelvis' bones, a femur, a
+    lumbar vertebra, T12 and its 12th ribs; not a context bone (shank, foot, upper body)."""
+    segment = segment_of(bone)
+    if segment is None or segment.startswith(("tibia_", "foot_")):
+        return False
+    return segment != "vertebra_t12" or bone == "vertebra_t12" or bone.startswith("rib_12_")
 
 
 def _point(values: np.ndarray) -> Point:

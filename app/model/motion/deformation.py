@@ -12,6 +12,12 @@ from the rest shape, then any pose in a few array operations (numpy only).
   tissue never sinks into the femoral head; where the arc between brim and trochanter
   closes (flexion) the tissue there thickens away from the head by as much as it shortens,
   so its volume is kept, as a muscle's is.
+- A muscle that crosses the hip and the knee (the rectus femoris, from the pelvis to the
+  patella) turns about the hip as above, by a share growing from nothing at its origin to
+  all of it at the lesser trochanter's level, and about the knee's axis by a share growing
+  from nothing :data:`KNEE_BLEND_MM` above its lowest point to all of it there, where it
+  reaches the patella (which moves with the tibia): so it follows pelvis, femur and tibia
+  along its length and bends round the knee instead of cutting across it.
 - A nerve slides with the tissue it lies in (:meth:`Deformer.nerve_skin`): where it runs in
   or on a muscle (psoas major, iliacus, quadratus lumborum; within 8 mm of its surface) it
   moves as that muscle does; elsewhere with the bones nearest it, the nearest most (inverse
@@ -43,6 +49,11 @@ CROSSES_HIP = (
     "genitofemoral_nerve",
     "lateral_femoral_cutaneous_nerve",
 )
+#: Muscles from the pelvis to the shank, across the front of the hip and of the knee.
+CROSSES_HIP_AND_KNEE = ("rectus_femoris",)
+#: Length of a two-joint muscle above its lowest point over which it comes to turn wholly
+#: with the knee (mm).
+KNEE_BLEND_MM = 80.0
 #: Soft tissue attached to the pelvis alone (moves with it, and with the hip as above).
 ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: Soft tissue whose lowest part is fixed to the iliac crest: it blends from the pelvis at
@@ -82,12 +93,15 @@ class Skin:
     #: Whether it thickens where the arc in front of the hip closes (a muscle does; a
     #: nerve slides with what it lies in and keeps its calibre).
     thickens: bool = True
+    #: Each vertex's share of its side's knee flexion (a muscle crossing the knee), or None.
+    knee_share: np.ndarray | None = None
 
     @property
     def rigid_segment(self) -> str | None:
         """The one segment the structure moves with rigidly (a bone), or None."""
         used = np.flatnonzero(self.weights.any(axis=0))
-        return SEGMENTS[int(used[0])] if len(used) == 1 and self.hip_side is None else None
+        whole = len(used) == 1 and self.hip_side is None and self.knee_share is None
+        return SEGMENTS[int(used[0])] if whole else None
 
 
 def _side(structure_id: str) -> str | None:
@@ -162,12 +176,32 @@ class Deformer:
                     self._few_on_nerves.pop(next(iter(self._few_on_nerves)))
                 self._few_on_nerves[key] = self.nerve_skin(structure_id, rest, side)
             return self._few_on_nerves[key]
+        elif base in CROSSES_HIP_AND_KNEE and side is not None:
+            return self._two_joint_skin(structure_id, rest, side, faces)
         else:
             weights = self._soft_weights(base, rest, float(rest[:, 2].min()))
         volume = volume_of(rest, faces) if faces is not None else 0.0
         if base in CROSSES_HIP and side is not None:
             return Skin(structure_id, rest, weights, side, self._hip_share(rest, side), faces, volume)
         return Skin(structure_id, rest, weights, faces=faces, volume=volume)
+
+    def _two_joint_skin(
+        self, structure_id: str, rest: np.ndarray, side: str, faces: np.ndarray | None
+    ) -> Skin:
+        """A muscle from the pelvis across hip and knee to the shank (module docstring): on
+        the pelvis, turned at the hip and at the knee by shares growing down its length."""
+        weights = np.zeros((len(rest), len(SEGMENTS)))
+        weights[:, _INDEX["pelvis"]] = 1.0
+        z = rest[:, 2]
+        top, bottom = float(z.max()), float(z.min())
+        trochanter = self.landmarks.get(f"lesser_trochanter_{side}")
+        full_at = (
+            trochanter[2] if trochanter is not None and bottom < trochanter[2] < top else (top + bottom) / 2
+        )
+        hip = _smooth((top - z) / (top - full_at))
+        knee = _smooth((bottom + KNEE_BLEND_MM - z) / KNEE_BLEND_MM)
+        volume = volume_of(rest, faces) if faces is not None else 0.0
+        return Skin(structure_id, rest, weights, side, hip, faces, volume, thickens=False, knee_share=knee)
 
     def _soft_weights(self, base: str, points: np.ndarray, lowest: float) -> np.ndarray:
         """Weights of soft tissue ``base`` (an id without its side) at ``points``: on the
@@ -303,8 +337,10 @@ class Deformer:
         if skin.rigid_segment is not None:  # one matrix product
             return apply(transforms[skin.rigid_segment], skin.rest)
         on_pelvis = skin.rest
+        if skin.knee_share is not None and skin.hip_side is not None:
+            on_pelvis = self._turned_at_knee(skin.rest, skin.knee_share, skin.hip_side, pose)
         if skin.hip_side is not None and skin.hip_share is not None:
-            on_pelvis = self._turned_at_hip(skin, transforms)
+            on_pelvis = self._turned_at_hip(skin, transforms, on_pelvis)
         out = np.zeros_like(skin.rest)
         for index in np.flatnonzero(skin.weights.any(axis=0)):
             segment = SEGMENTS[index]
@@ -314,15 +350,29 @@ class Deformer:
             out = _keep_volume(out, skin.faces, skin.volume)
         return out
 
-    def _turned_at_hip(self, skin: Skin, transforms: dict[str, np.ndarray]) -> np.ndarray:
-        """Rest points turned about the hip centre by their share of the hip's own rotation
-        (the femur's against the pelvis), thickened where the brim-to-trochanter arc closes."""
+    def _turned_at_knee(self, points: np.ndarray, share: np.ndarray, side: str, pose: Pose) -> np.ndarray:
+        """Points (in the femur's frame) turned about the knee's axis by their share of its
+        flexion; as they are where the rig has no knee."""
+        hinge = self.rig.hinges.get(f"knee_flexion_{side}")
+        angle = np.radians(pose[f"knee_flexion_{side}"])
+        if hinge is None or angle == 0.0:
+            return points
+        centre, axis = hinge
+        return centre + _turned(points - centre, axis, share * angle)
+
+    def _turned_at_hip(
+        self, skin: Skin, transforms: dict[str, np.ndarray], points: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Rest points (or ``points``, where the knee has turned them) turned about the hip
+        centre by their share of the hip's own rotation (the femur's against the pelvis),
+        thickened where the brim-to-trochanter arc closes."""
         assert skin.hip_side is not None and skin.hip_share is not None
+        points = skin.rest if points is None else points
         side = skin.hip_side
         relative = transforms["pelvis"][:3, :3].T @ transforms[f"femur_{side}"][:3, :3]
         angle = float(np.arccos(np.clip((np.trace(relative) - 1) / 2, -1.0, 1.0)))
         if angle < 1e-9:
-            return skin.rest
+            return points
         axis = np.array(
             [
                 relative[2, 1] - relative[1, 2],
@@ -332,7 +382,7 @@ class Deformer:
         )
         axis /= np.linalg.norm(axis)
         centre = np.asarray(self.landmarks[f"hip_joint_center_{side}"], dtype=float)
-        rel = skin.rest - centre
+        rel = points - centre
         share = skin.hip_share
         # Thicken: the arc between brim and trochanter shrinks by the flexion part of the turn.
         brim, trochanter = self.hip_span(side)
@@ -350,12 +400,21 @@ class Deformer:
             grow = np.sqrt(np.maximum(head**2 + (r**2 - head**2) / compression, 0.0))
             scale = np.where(r > head, grow / np.maximum(r, 1e-9), 1.0)
             rel[inside, 1:] = radial * scale[:, None]
-        # Rodrigues with a per-vertex angle.
-        theta = share * angle
-        cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
-        cross = np.cross(axis, rel)
-        dot = (rel @ axis)[:, None]
-        return centre + rel * cos + cross * sin + axis * dot * (1 - cos)
+        return centre + _turned(rel, axis, share * angle)
+
+
+def _turned(rel: np.ndarray, axis: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Points (N, 3) about the origin turned about the unit ``axis`` by each one's angle
+    (radians): Rodrigues' formula with a per-vertex angle."""
+    cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    dot = (rel @ axis)[:, None]
+    return rel * cos + np.cross(axis, rel) * sin + axis * dot * (1 - cos)
+
+
+def _smooth(t: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, smoothly between (smoothstep)."""
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
 
 
 def _cells(points: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:

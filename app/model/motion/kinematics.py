@@ -1,8 +1,9 @@
 """Joints, poses and the rigid motion of every bone: the skeleton of the Motion panel.
 
 Frame and units as everywhere (RAS mm, origin midway between the hip joint centres). The
-segments are the pelvis (hip bones and sacrum), each femur and each vertebra, L5 up to T12
-(the 12th ribs ride on T12). What moves what:
+segments are the pelvis (hip bones and sacrum), each femur, each shank (tibia, fibula and
+patella), each foot and each vertebra, L5 up to T12 (the 12th ribs, and the trunk and arms
+drawn as context above them, ride on T12). What moves what:
 
 - ``pelvic_tilt`` turns the pelvis *and the spine on it* about the line through both hip
   joint centres while the thighs stay where they are: bending forward at the hips (the
@@ -11,11 +12,19 @@ segments are the pelvis (hip bones and sacrum), each femur and each vertebra, L5
   hip's own flexion is ``hip_flexion + pelvic_tilt``;
 - the lumbar joints are spread over the six intervertebral joints T12/L1 ... L5/S1 by a
   segmental rhythm (published ranges of motion, ``annotations/motion.yaml``), each vertebra
-  turning on the one below about its own joint centre (the middle of its disc).
+  turning on the one below about its own joint centre (the middle of its disc);
+- the knee turns the shank on its femur about the transepicondylar axis (the line through
+  the femoral epicondyles, through the knee joint centre), and the ankle the foot on its
+  shank about the line through the malleoli (through the ankle joint centre). Both are
+  plain hinges: a simplification of the leg model's knee (Rajagopal et al. 2016), whose
+  tibia also slides and turns a little with flexion (coupled translations) and whose
+  patella glides on the femur; here the patella moves with the tibia. Without their
+  landmarks (an older data set) the knees and ankles stay straight (:attr:`Rig.missing`).
 
 Signs follow the issue and the clinical conventions: + hip flexion brings the thigh
 forward, + adduction brings it toward the midline, + rotation is internal; + tilt is
-anterior, + lumbar flexion bends forward, + lateral bending bends to the subject's right, +
+anterior, + knee flexion brings the heel back, + ankle flexion is dorsiflexion (the toes
+up), + lumbar flexion bends forward, + lateral bending bends to the subject's right, +
 rotation turns the trunk to the right.
 """
 
@@ -44,13 +53,18 @@ class Joint:
     meaning: str
 
 
-def _hip_joints(side: str) -> tuple[Joint, ...]:
-    # Ranges as in the leg model our femurs come from (Rajagopal et al. 2016).
+def _leg_joints(side: str) -> tuple[Joint, ...]:
+    # Ranges as in the leg model our femurs come from (Rajagopal et al. 2016; myo-sim's
+    # myolegs: ankle_angle -40 to 30 deg), but the knee's: the leg model stops at 120 deg,
+    # a knee flexes to about 140 (Roaas and Andersson 1982, Acta Orthop Scand 53:205-208,
+    # men of 30-40: 143 deg on average), which kneeling and a squat need.
     title = side.capitalize()
     return (
         Joint(f"hip_flexion_{side}", f"{title} hip flexion", -30, 120, "+ thigh forward"),
         Joint(f"hip_adduction_{side}", f"{title} hip adduction", -50, 30, "+ toward the midline"),
         Joint(f"hip_rotation_{side}", f"{title} hip rotation", -40, 40, "+ internal"),
+        Joint(f"knee_flexion_{side}", f"{title} knee flexion", 0, 140, "+ heel back"),
+        Joint(f"ankle_flexion_{side}", f"{title} ankle flexion", -40, 30, "+ dorsiflexion (toes up)"),
     )
 
 
@@ -59,8 +73,8 @@ def _hip_joints(side: str) -> tuple[Joint, ...]:
 JOINTS: dict[str, Joint] = {
     j.name: j
     for j in (
-        *_hip_joints("right"),
-        *_hip_joints("left"),
+        *_leg_joints("right"),
+        *_leg_joints("left"),
         Joint("pelvic_tilt", "Pelvic tilt", -30, 90, "+ anterior (trunk folds forward)"),
         Joint("lumbar_flexion", "Lumbar flexion", -30, 60, "+ bending forward"),
         Joint("lumbar_lateral_bending", "Lumbar side bending", -30, 30, "+ toward the right"),
@@ -83,7 +97,33 @@ SPINE = (
     ("vertebra_l1", "l1_l2"),
     ("vertebra_t12", "t12_l1"),
 )
-SEGMENTS = ("pelvis", "femur_right", "femur_left", *(v for v, _ in SPINE))
+#: The joints a rig turns only when its landmarks place them (:attr:`Rig.missing`).
+LOWER_LEG_JOINTS = tuple(f"{joint}_{side}" for side in SIDES for joint in ("knee_flexion", "ankle_flexion"))
+SEGMENTS = (
+    "pelvis",
+    "femur_right",
+    "femur_left",
+    *(v for v, _ in SPINE),
+    "tibia_right",
+    "tibia_left",
+    "foot_right",
+    "foot_left",
+)
+#: The bones drawn as context above the lumbar spine: they ride on T12, as the 12th ribs do
+#: (ids, or the start of sided ids).
+UPPER_BODY = (
+    "rib_cage",
+    "sternum",
+    "thoracic_spine",
+    "cervical_spine",
+    "skull",
+    "clavicle_",
+    "scapula_",
+    "humerus_",
+    "radius_",
+    "ulna_",
+    "hand_",
+)
 
 
 class PoseError(ValueError):
@@ -210,6 +250,12 @@ class Rig:
     rhythm: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Centre of each vertebral body (``vertebra_l4``...) and of the S1 endplate (``pelvis``).
     body_centres: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Each knee's and ankle's hinge (``knee_flexion_right``...): a point on its axis and the
+    #: unit axis, turned about by + angles, in the frame of the segment above (the femur's,
+    #: the tibia's).
+    hinges: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: Why the knees and ankles cannot turn (a landmark missing), or "".
+    missing: str = ""
     _recent: Callable[[Pose], dict[str, np.ndarray]] = field(init=False, compare=False, repr=False)
 
     @classmethod
@@ -235,7 +281,16 @@ class Rig:
                 centres[joint] = bodies["pelvis"] + 0.15 * (bodies[vertebra] - bodies["pelvis"])
             else:
                 centres[joint] = (bodies[vertebra] + bodies[lower]) / 2
-        return cls(hips, centres, rhythm, bodies)
+        try:
+            hinges = {name: hinge for side in SIDES for name, hinge in _leg_hinges(point, side).items()}
+            missing = ""
+        except KeyError as exc:
+            hinges, missing = {}, f"{exc.args[0]}: the knees and ankles cannot bend"
+        return cls(hips, centres, rhythm, bodies, hinges, missing)
+
+    def can_turn(self, joint: str) -> bool:
+        """Whether this rig turns ``joint`` (the knees and ankles need their landmarks)."""
+        return joint in JOINTS and (joint not in LOWER_LEG_JOINTS or joint in self.hinges)
 
     def pelvis(self, pose: Pose) -> np.ndarray:
         """4x4 placement of the pelvis: tilted about the line through both hip centres."""
@@ -250,6 +305,14 @@ class Rig:
         )
         return about(self.hip_centres[side], turn)
 
+    def hinge(self, pose: Pose, joint: str) -> np.ndarray:
+        """4x4 turn of a knee or an ankle about its axis, in the frame of the segment above
+        (the identity where the rig has no hinge for it)."""
+        if joint not in self.hinges:
+            return np.eye(4)
+        centre, axis = self.hinges[joint]
+        return about(centre, rotation(axis, pose[joint]))
+
     def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
         """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose`` (shared: do
         not modify)."""
@@ -263,7 +326,10 @@ class Rig:
     def _place(self, pose: Pose) -> dict[str, np.ndarray]:
         out = {"pelvis": self.pelvis(pose)}
         for side in SIDES:
-            out[f"femur_{side}"] = self.femur(pose, side)
+            out[f"femur_{side}"] = femur = self.femur(pose, side)
+            # The shank follows the femur, the foot the shank.
+            out[f"tibia_{side}"] = tibia = femur @ self.hinge(pose, f"knee_flexion_{side}")
+            out[f"foot_{side}"] = tibia @ self.hinge(pose, f"ankle_flexion_{side}")
         parent = out["pelvis"]
         for vertebra, joint in SPINE:
             share = self.rhythm.get(joint, {})
@@ -275,14 +341,42 @@ class Rig:
         return out
 
 
+def _leg_hinges(point: Callable[[str], np.ndarray], side: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The knee's and the ankle's hinge of one side from the landmarks (KeyError naming a
+    missing one): through the joint centre, along the line through the two epicondyles
+    (the malleoli), pointing so that + angles flex the knee (heel back) and dorsiflex the
+    ankle (toes up): about the subject's left for the knee, the right for the ankle."""
+    out = {}
+    for joint, centre, ends, sense in (
+        ("knee_flexion", "knee_joint_center", "femoral_epicondyle", -1.0),
+        ("ankle_flexion", "ankle_joint_center", "malleolus", 1.0),
+    ):
+        axis = point(f"{ends}_lateral_{side}") - point(f"{ends}_medial_{side}")
+        length = float(np.linalg.norm(axis))
+        if length < 1.0 or abs(axis[0]) < 0.5 * length:  # not across the limb
+            raise KeyError(
+                f"landmarks '{ends}_lateral_{side}' and '{ends}_medial_{side}' do not span the limb"
+            )
+        axis = axis / length
+        out[f"{joint}_{side}"] = (point(f"{centre}_{side}"), axis * sense * np.sign(axis[0]))
+    return out
+
+
 def segment_of(structure_id: str) -> str | None:
     """The segment a bone moves with (None for soft tissue and discs)."""
     if structure_id in ("sacrum",) or structure_id.startswith("hip_bone_"):
         return "pelvis"
-    if structure_id.startswith("rib_12_"):
+    if structure_id.startswith(("rib_12_", *UPPER_BODY)):
         return "vertebra_t12"
-    if structure_id.startswith(("femur_", "vertebra_")):
+    if structure_id in SEGMENTS and structure_id.startswith(("femur_", "vertebra_")):
         return structure_id
+    if structure_id.startswith(("vertebra_t", "vertebra_c")):  # above T12: context
+        return "vertebra_t12"
+    side = next((s for s in SIDES if structure_id.endswith("_" + s)), None)
+    if side is not None and structure_id.startswith(("tibia_", "fibula_", "patella_")):
+        return f"tibia_{side}"
+    if side is not None and structure_id.startswith("foot_"):
+        return f"foot_{side}"
     return None
 
 

@@ -1,6 +1,8 @@
-"""Musculotendon length and moment arm of the iliopsoas in any pose, as OpenSim and MuJoCo
-compute them: along each fascicle's path of knots fixed to bones (origin, via points,
-insertion), wrapping over the femoral head where the straight line would cut through it.
+"""Musculotendon length and moment arms of the iliopsoas and the other muscles with a path
+(the psoas minor, the quadratus lumborum, the rectus femoris across hip and knee) in any
+pose, as OpenSim and MuJoCo compute them: along each fascicle's path of knots fixed to bones
+(origin, via points, insertion), wrapping over the femoral head where the straight line
+would cut through it.
 
 The paths come from the mesh build (``meshes/paths.json``: the leg model's via points,
 Rajagopal et al. 2016; the psoas' eleven fascicles as the lumbar model of Christophy et al.
@@ -294,3 +296,14 @@ class Mechanics:
     def hip_flexion_moment_arm(self, muscle: str, pose: Pose) -> float:
         side = muscle.rsplit("_", 1)[-1]
         return self.moment_arm(muscle, pose, f"hip_flexion_{side}")
+
+    def crosses_knee(self, muscle: str) -> bool:
+        """Whether a muscle's path reaches below the knee (the rectus femoris: to the patella,
+        which moves with the tibia), so that knee flexion changes its length."""
+        return any(pair[0].startswith("tibia_") for f in self.paths.muscles[muscle] for pair in f.segments)
+
+    def knee_flexion_moment_arm(self, muscle: str, pose: Pose) -> float:
+        """Moment arm (mm) about its side's knee: negative for an extensor (the rectus
+        femoris lengthens as the knee flexes)."""
+        side = muscle.rsplit("_", 1)[-1]
+        return self.moment_arm(muscle, pose, f"knee_flexion_{side}")

@@ -11,12 +11,23 @@ import re
 from dataclasses import dataclass
 
 from app.model.anatomy.landmarks import Attachment
-from app.model.anatomy.structures import Catalogue, Kind, Structure
+from app.model.anatomy.structures import Catalogue, Group, Kind, Structure
 
 #: Opacity of bones and discs in the X-ray mode.
 XRAY_OPACITY = 0.25
 #: Opacity of a muscle made see-through so the nerves inside it show.
 SEE_THROUGH = 0.3
+#: Opacity the context skeleton (legs below the thigh, trunk and arms) is drawn with until
+#: the user changes it: there to say where the body is, not to be looked at.
+CONTEXT_OPACITY = 0.35
+
+
+def default_opacity(structure: Structure) -> float:
+    """The opacity a structure opens with, and goes back to (X-ray off, a lesson's step):
+    dimmed for the context skeleton, opaque for the rest."""
+    return CONTEXT_OPACITY if structure.group is Group.context else 1.0
+
+
 ROOT_VERTEBRA = {
     "T12": "vertebra_t12",
     "L1": "vertebra_l1",

@@ -26,7 +26,14 @@ from app.model.anatomy.structures import Catalogue, Group, Kind
 from app.model.motion.body import Body, Surfaces
 from app.model.motion.kinematics import Pose
 from app.model.motion.poses import Motion
-from app.model.scene.emphasis import SEE_THROUGH, XRAY_OPACITY, Emphasis, context_of, emphasis
+from app.model.scene.emphasis import (
+    SEE_THROUGH,
+    XRAY_OPACITY,
+    Emphasis,
+    context_of,
+    default_opacity,
+    emphasis,
+)
 from app.model.scene.palette import DEFAULT_PALETTE, Palette, length_change_color, named_palette
 from app.model.scene.sites import GHOST_OPACITY, Occluders, ghosted
 from app.model.scene.views import DEFAULT_VIEW, VIEWS, CameraPose, View
@@ -132,7 +139,7 @@ class SceneModel:
         self._posed_landmarks: tuple[Pose, dict[str, Point]] = (Pose(), self.landmarks)
         self.attachments = list(attachments or [])
         self._visible = {s.id for s in catalogue if s.visible}
-        self._opacity = {s.id: 1.0 for s in catalogue}
+        self._opacity = {s.id: default_opacity(s) for s in catalogue}
         self._selected: str | None = None
         self._focus: Attachment | None = None
         self._also: tuple[str, ...] = ()
@@ -216,6 +223,17 @@ class SceneModel:
         with self.batch():
             for structure in self.catalogue.in_group(group):
                 self.set_opacity(structure.id, opacity)
+
+    def reset_opacity(self) -> None:
+        """Every structure back to the opacity it opens with (the context skeleton dimmed)."""
+        with self.batch():
+            for structure in self.catalogue:
+                self.set_opacity(structure.id, default_opacity(structure))
+
+    def group_visible(self, group: Group) -> bool:
+        """Whether every structure of ``group`` is shown (False for an empty group)."""
+        members = self.catalogue.in_group(group)
+        return bool(members) and all(self.is_visible(s.id) for s in members)
 
     # selection
     @property
@@ -305,10 +323,12 @@ class SceneModel:
                     self.set_opacity(structure.id, opacity)
 
     def set_xray(self, on: bool) -> None:
-        """Bones and discs see-through (X-ray mode), or back to opaque."""
+        """Bones and discs see-through (X-ray mode), or back to their own opacity (opaque,
+        the context skeleton dimmed)."""
         with self.batch():
-            for kind in XRAY_KINDS:
-                self.set_kind_opacity(kind, XRAY_OPACITY if on else 1.0)
+            for structure in self.catalogue:
+                if structure.kind in XRAY_KINDS:
+                    self.set_opacity(structure.id, XRAY_OPACITY if on else default_opacity(structure))
 
     @property
     def xray(self) -> bool:

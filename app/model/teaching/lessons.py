@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.fonts import text_problem
 from app.model.anatomy.content import SIDE_SUFFIXES
-from app.model.anatomy.structures import Catalogue, Problem
+from app.model.anatomy.structures import Catalogue, Group, Problem
 from app.model.io.documents import Located, line_at, plain, pydantic_problems, read_mapping
 from app.model.motion.kinematics import Pose, PoseError
 from app.model.motion.playback import Tween, reel
@@ -93,12 +93,19 @@ LESSON_FIELDS = {
 }
 
 
+#: A group of the structure tree as a lesson names it (``context_skeleton``, ``nerves``).
+GROUP_NAMES = {group.value.lower().replace(" ", "_"): group for group in Group}
+
+
 def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
-    """Structure ids, where an id without its side stands for both sides."""
+    """Structure ids, where an id without its side stands for both sides and a group's
+    name (:data:`GROUP_NAMES`) for every structure in it."""
     out: list[str] = []
     for sid in ids:
         if sid in catalogue:
             out.append(sid)
+        elif sid in GROUP_NAMES:
+            out.extend(s.id for s in catalogue.in_group(GROUP_NAMES[sid]))
         else:
             out.extend(sid + s for s in SIDE_SUFFIXES if sid + s in catalogue)
     return out
@@ -179,7 +186,8 @@ def step_problems(
             continue
         for sid in ids:
             left_out = {sid, *(sid + suffix for suffix in SIDE_SUFFIXES)} & catalogue.left_out
-            if not expand_ids((sid,), catalogue) and not left_out:  # left out: reported already
+            known = expand_ids((sid,), catalogue) or sid in GROUP_NAMES  # a group may be empty
+            if not known and not left_out:  # left out: reported already
                 errors.append(
                     Problem(path, line_of(field), f"step {index + 1}: unknown structure id '{sid}'")
                 )
@@ -219,8 +227,7 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
     with scene.batch():
         for sid in catalogue.ids:
             scene.set_visible(sid, sid in shown)
-        for structure in catalogue:
-            scene.set_opacity(structure.id, 1.0)
+        scene.reset_opacity()
         scene.set_xray(step.xray)
         for sid, opacity in step.opacity.items():
             for each in expand_ids((sid,), catalogue):
