@@ -153,14 +153,16 @@ class Deformer:
         """How ``structure_id``'s rest vertices follow the segments; given a muscle's
         triangles (``faces``), its volume is kept too."""
         rest = np.asarray(rest, dtype=float)
-        weights = np.zeros((len(rest), len(SEGMENTS)))
         segment = segment_of(structure_id)
+        if segment is not None:  # a bone: one row for all its vertices (a read-only view)
+            one = np.zeros(len(SEGMENTS))
+            one[_INDEX[segment]] = 1.0
+            return Skin(structure_id, rest, np.broadcast_to(one, (len(rest), len(SEGMENTS))))
+        weights = np.zeros((len(rest), len(SEGMENTS)))
         discs = disc_segments(structure_id)
         base = _base(structure_id)
         side = _side(structure_id)
-        if segment is not None:
-            weights[:, _INDEX[segment]] = 1.0
-        elif discs is not None:
+        if discs is not None:
             upper, lower = discs
             low = self.rig.body_centres[lower]
             axis = self.rig.body_centres[upper] - low
