@@ -9,6 +9,7 @@ until the meshes are rebuilt with them.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -260,3 +261,34 @@ def test_mechanics_sweeps_the_shipped_knee(capsys, landmarks):
     )
     out = capsys.readouterr().out
     assert "Right knee flexion" in out and len(out.splitlines()) == 5
+
+
+def test_mechanics_sweeps_a_knee_of_a_data_set_that_places_it(tmp_path, landmarks, capsys):
+    """The command line on a copy of the data set with synthetic knees: the psoas does not
+    cross the knee, so its length stays and its moment arm about it is nought."""
+    from app.cli import main
+
+    root = tmp_path / "atlas"
+    shutil.copytree(paths.annotations_dir(), root / "annotations")
+    shutil.copytree(paths.meshes_dir(), root / "meshes")
+    file = root / "meshes" / "landmarks.json"
+    document = json.loads(file.read_text(encoding="utf-8"))
+    document["landmarks"] = with_legs(document["landmarks"])
+    file.write_text(json.dumps(document), encoding="utf-8")
+    sweep = [
+        "mechanics",
+        "--joint",
+        "knee_flexion_right",
+        "--from",
+        "0",
+        "--to",
+        "90",
+        "--step",
+        "45",
+        "--json",
+    ]
+    assert main(["--root", str(root), *sweep]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [row["angle"] for row in rows] == [0, 45, 90]
+    lengths = {row["length"]["psoas_major_right"] for row in rows}
+    assert len(lengths) == 1 and all(row["moment_arm"]["psoas_major_right"] == 0 for row in rows)
