@@ -8,7 +8,10 @@ from them, so those follow the bone they sit on:
 
 - the body widens laterally to the table's upper endplate width, blended out behind the
   posterior wall so the canal, pedicles and facets keep their size;
-- the body deepens forward about its posterior wall, where the table gives a depth;
+- the body deepens forward about its posterior wall, where the table gives a depth: at its
+  endplates, tapering to nothing at mid-height, where bodies are waisted (the CT mean of
+  Clouthier et al. 2023 is 4-5 mm shallower there than at its rims at L2 and L3, myo-sim's
+  1-3 mm) and where the body's centre, and so the rig's joint centres, are read;
 - the transverse processes stretch outward beyond the pedicles, where the table gives the
   span tip to tip.
 
@@ -39,9 +42,10 @@ ENDPLATE_SECTION_DEPTH = 3.0
 #: pedicles' roots join the body's back corners.
 PEDICLE_ROOT = 4.0
 #: Blend widths (mm): from body to arch across the posterior wall, and at the root of the
-#: transverse processes.
+#: transverse processes (short: the facets a few millimetres medial of the body's rim must not
+#: move, for the source's L3/L4 facets already overlap by 2.5 mm).
 WALL_BLEND = 2.5
-PROCESS_BLEND = 3.0
+PROCESS_BLEND = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,12 @@ def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[st
     }
 
 
+def _toward_endplates(along: np.ndarray | float, half_height: float) -> np.ndarray:
+    """0 at the body's mid-height, rising smoothly to 0.86 at its endplates (``along``: the
+    height above the body's centre)."""
+    return np.asarray(1.0 - np.exp(-2.0 * (np.asarray(along) / half_height) ** 2))
+
+
 def _softplus(x: np.ndarray, scale: float) -> np.ndarray:
     """A ramp rounded over ``scale``: 0 well below zero, x well above."""
     return scale * np.logaddexp(0.0, x / scale)
@@ -121,7 +131,8 @@ class Warp:
     frame: Frame
     posterior_wall: float  # antero-posterior coordinate of the body's back (local, mm)
     width_scale: float
-    depth_scale: float
+    depth_scale: float  # at the endplates (see ``_toward_endplates``)
+    half_height: float  # of the body, from its centre to its endplates (mm)
     process_root: float  # lateral distance where the transverse processes start to stretch
     process_gain: float  # how far each tip moves outward (mm)
     process_reach: float  # lateral distance of the tips before the warp
@@ -135,7 +146,8 @@ class Warp:
             span = self.process_reach - self.process_root
             out = _softplus(np.abs(a) - self.process_root, PROCESS_BLEND) / span
             lateral += np.sign(a) * (1.0 - in_body) * self.process_gain * out
-        forward = b + (self.depth_scale - 1.0) * _softplus(behind_wall, WALL_BLEND)
+        deeper = (self.depth_scale - 1.0) * _toward_endplates(c, self.half_height)
+        forward = b + deeper * _softplus(behind_wall, WALL_BLEND)
         return self.frame.world(np.column_stack([lateral, forward, c]))
 
 
@@ -145,12 +157,16 @@ def fit_warp(
     """The warp that takes a vertebra's dimensions (``measure``) to the table's, where it has
     them."""
     half_span = now["transverse_span"] / 2
+    depth = target.get("body_depth") or now["body_depth"]
+    half_height = (body.superior - body.inferior) / 2
+    rim = half_height - ENDPLATE_SECTION_DEPTH  # where ``measure`` reads the depth
     span = target.get("transverse_span")
     return Warp(
         frame=Frame.of(body, axis),
         posterior_wall=-body.half_depth,
         width_scale=(target.get("body_width") or now["body_width"]) / now["body_width"],
-        depth_scale=(target.get("body_depth") or now["body_depth"]) / now["body_depth"],
+        depth_scale=1.0 + (depth / now["body_depth"] - 1.0) / _toward_endplates(rim, half_height),
+        half_height=half_height,
         process_root=now["body_width"] / 2,
         process_gain=(span - now["transverse_span"]) / 2 if span else 0.0,
         process_reach=half_span,
