@@ -244,9 +244,12 @@ def test_the_shipped_knee_and_ankle_lie_where_they_should(landmarks, rig, side):
     knee, ankle = (np.array(landmarks[f"{j}_joint_center_{side}"]) for j in ("knee", "ankle"))
     assert 350 < hip[2] - knee[2] < 500 and 300 < knee[2] - ankle[2] < 480  # thigh, shank lengths
     assert rig.missing == "" and all(rig.can_turn(j) for j in LOWER_LEG_JOINTS)
-    for joint in (f"knee_flexion_{side}", f"ankle_flexion_{side}"):
-        _, axis = rig.hinges[joint]
-        assert abs(axis[0]) > 0.85  # across the limb
+    knee_axis, ankle_axis = (rig.hinges[f"{j}_flexion_{side}"][1] for j in ("knee", "ankle"))
+    assert abs(knee_axis[0]) > np.cos(np.radians(15))  # the epicondyles across the knee
+    # The malleoli's line turned outwards against the knee's by the tibia's torsion: about
+    # 20-30 deg in adults, not past 40.
+    torsion = np.degrees(np.arccos(abs(knee_axis[:2] @ ankle_axis[:2]) / np.linalg.norm(ankle_axis[:2])))
+    assert torsion < 40, f"the transmalleolar axis is turned {torsion:.0f} deg from the transepicondylar"
     sweep = moved(rig, {f"knee_flexion_{side}": 90}, f"tibia_{side}", ankle)
     assert sweep[1] < knee[1] - 250  # flexed, the heel goes back
     assert np.allclose(moved(rig, {f"knee_flexion_{side}": 90}, f"tibia_{side}", knee), knee, atol=1e-6)
