@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from app.build import landmarks, pelvis, refine, source, spine, vertebrae
+from app.build import context, landmarks, pelvis, refine, source, spine, vertebrae
 from app.build.muscles import Skeleton
-from app.build.soft_tissue import RECIPES, build_soft_tissue
+from app.build.rectus import RectusFemorisBuilder
+from app.build.soft_tissue import RECIPES, build_soft_tissue, load_recipe
 from app.model.io import paths
 from app.model.io.atomic import atomic_write_bytes, atomic_write_text
 
@@ -96,6 +97,22 @@ PROVENANCE: dict[str, Any] = {
         "processes, T12, 12th rib) from meshes/recipes/quadratus_lumborum.yaml, blended, carved "
         "out of bone, contoured, Taubin-smoothed",
         "nerves: splines through the control points of meshes/recipes/lumbar_plexus.yaml, swept into tubes",
+        "context skeleton (app/build/context.py): legs (patella, foot: talus, calcaneus, tarsals, "
+        "metatarsals, phalanges) from the full-body model at rest, in the femurs' frame; tibia and "
+        "fibula from the CT subject of gias3.examples (2008_1741_tibia_fibula.wrl, MPL-2.0), laid "
+        "on the model's by one similarity (symmetric closest points; mirrored for the other side), "
+        "the tibia seated under the femoral condyles across a knee joint space, the patella kept "
+        "clear of the femur; the upper body (thoracic spine T1-T11, ribs 1-11 with the costal "
+        "cartilages, sternum cut from them, cervical spine, skull with mandible, clavicles, "
+        "scapulae, arms hanging, hands) carried with the lumbar spine and by T12's seating "
+        "translation; each voxelised, carved out of the bones it meets at rest, contoured, "
+        "Taubin-smoothed and decimated (ribs and sternum refined as the other model bones); "
+        "the model's embossed logo on the sternum left out",
+        "rectus femoris: fascicles from meshes/recipes/rectus_femoris.yaml (straight head at the "
+        "leg model's recfem-P1 on the AIIS, reflected head above the acetabulum, over the front "
+        "of the femur to the base of the patella), blended, carved out of bone, contoured; its "
+        "path from the leg model's recfem-P1 over a femur knot to a tibia knot, placed so its "
+        "length follows the leg model's recfem over hip and knee flexion (recipe: path)",
         f"lod/: every mesh decimated to {LOD_FRACTION:.0%} of its triangles, drawn while the camera moves",
     ],
     "command": "psoas-atlas build-meshes",
@@ -163,7 +180,10 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         for disc_id, (upper, lower) in spine.DISCS.items()
     }
 
+    around = context.build(src.context, shift, bones)
     points = landmarks.compute_landmarks(bones, bodies, sites, src.s1_endplate)
+    leg_points, leg_checks = context.leg_landmarks({**bones, **around.bones}, sites)
+    points.update({name: [round(float(c), 2) for c in p] for name, p in leg_points.items()})
     skeleton = Skeleton(
         bones={**bones, **discs},
         bodies=bodies,
@@ -171,12 +191,25 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
         landmarks={k: np.array(v) for k, v in points.items()},
     )
     tissue = build_soft_tissue(skeleton, recipes_dir)
+    with_context = Skeleton({**skeleton.bones, **around.bones}, bodies, sites, skeleton.landmarks)
+    rectus = load_recipe(recipes_dir, "rectus_femoris.yaml")
+    for side in landmarks.SIDES:
+        builder = RectusFemorisBuilder(with_context, rectus, side)
+        tissue.muscles[f"rectus_femoris_{side}"] = builder.muscle()
+        tissue.attachments.extend(builder.attachments)
+        tissue.paths.update(builder.paths())
+        tissue.centrelines[f"rectus_femoris_{side}"] = builder.centreline()
 
     checksums: dict[str, str] = {}
-    groups = (("bones", bones), ("discs", discs), ("muscles", tissue.muscles), ("nerves", tissue.nerves))
+    groups = (
+        ("bones", {**bones, **around.bones}),
+        ("discs", discs),
+        ("muscles", tissue.muscles),
+        ("nerves", tissue.nerves),
+    )
     for group, meshes in groups:
         for sid, mesh in meshes.items():
-            notice = MPL_NOTICE if sid in src.pelvis else ()
+            notice = MPL_NOTICE if sid in src.pelvis else context.CT_NOTICE if sid in around.ct_ids else ()
             for rel, data in (
                 (f"{group}/{sid}.ply", _ply_bytes(mesh, notice)),
                 (f"{LOD_DIR}/{group}/{sid}.ply", _ply_bytes(_lod(mesh), notice)),
@@ -226,6 +259,12 @@ def build_meshes(out_dir: Path, recipes_dir: Path | None = None) -> dict[str, ob
     provenance["assembly"] = {k: v for k, v in src.assembly.items() if k != "ct_pelvis"}
     provenance["t12_translation_mm"] = [round(float(c), 2) for c in shift]
     provenance["vertebral_proportions"] = proportions
+    provenance["context_skeleton"] = {
+        **around.record,
+        "source": "myo-sim full-body model (Apache-2.0), except the CT tibia and fibula (MPL-2.0)",
+        "triangles": {sid: int(mesh.n_cells) for sid, mesh in sorted(around.bones.items())},
+        "joint_centres": leg_checks,
+    }
     provenance["files"] = dict(sorted(checksums.items()))
     atomic_write_text(out_dir / "PROVENANCE.json", json.dumps(provenance, indent=2) + "\n")
     return provenance

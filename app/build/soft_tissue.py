@@ -15,8 +15,14 @@ from app.build.nerves import NerveBuilder
 from app.build.quadratus import QuadratusLumborumBuilder
 
 #: Every recipe the build reads (PROVENANCE.json records their checksums); vertebrae.yaml is
-#: the bones' (app/build/vertebrae.py).
-RECIPES = ("iliopsoas.yaml", "quadratus_lumborum.yaml", "lumbar_plexus.yaml", "vertebrae.yaml")
+#: the bones' (app/build/vertebrae.py), rectus_femoris.yaml app/build/rectus.py's.
+RECIPES = (
+    "iliopsoas.yaml",
+    "quadratus_lumborum.yaml",
+    "lumbar_plexus.yaml",
+    "vertebrae.yaml",
+    "rectus_femoris.yaml",
+)
 
 
 @dataclass

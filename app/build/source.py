@@ -31,7 +31,7 @@ from scipy.interpolate import RBFInterpolator
 from scipy.optimize import brentq
 from scipy.spatial.transform import Rotation
 
-from app.build import pelvis
+from app.build import context, pelvis
 from app.build.landmarks import pubic_tubercle, snap
 from app.build.spine import inferior_endplate, measure_body
 
@@ -73,6 +73,9 @@ L5_S1_WEDGE_DEGREES = 12.0
 JOINT_SPACE = 2.0
 #: The lumbar model's extension joint and the levels it drives (coupling constraints).
 LUMBAR_EXTENSION = "flex_extension"
+#: The knee angle, which drives the knee's small translations and the patella's joints
+#: through polynomials (equality constraints that mj_forward does not apply).
+KNEE_DRIVER = "knee_angle_"
 #: Bodies whose sites and meshes move with the lumbar spine, and with the pelvis.
 SPINE_ROOT = "lumbar5"
 PELVIS_BODIES = ("pelvis", "sacrum")
@@ -117,6 +120,8 @@ class SourceModel:
     s1_endplate: tuple[np.ndarray, np.ndarray]  # centre and upward normal, registered
     #: Site name -> the vertebra (structure id) whose body in the model carries it.
     site_bones: dict[str, str]
+    #: The rest of the skeleton, read out for app.build.context.
+    context: context.ContextSource
 
 
 def _load_model():
@@ -145,6 +150,14 @@ class _Posed:
                 self.data.qpos[model.jnt_qposadr[follower]] = (
                     model.eq_data[i][0] + model.eq_data[i][1] * extension
                 )
+        for i in range(model.neq):  # the knees' coupled joints (the patella's among them)
+            if model.eq_type[i] == mujoco.mjtEq.mjEQ_JOINT and model.eq_obj2id[i] >= 0:
+                knee = model.joint(model.eq_obj2id[i])
+                if knee.name.startswith(KNEE_DRIVER):
+                    q = self.data.qpos[knee.qposadr[0]]
+                    self.data.qpos[model.jnt_qposadr[model.eq_obj1id[i]]] = np.polyval(
+                        model.eq_data[i][4::-1], q
+                    )
         mujoco.mj_forward(model, self.data)
         sites = {model.site(i).name: np.array(self.data.site_xpos[i]) for i in range(model.nsite)}
         self.origin = (sites["HJC_r"] + sites["HJC_l"]) / 2.0
@@ -256,11 +269,13 @@ def assemble(
     tuple[np.ndarray, np.ndarray],
     dict[str, object],
     dict[str, str],
+    context.ContextSource,
 ]:
     """Register the CT pelvis, seat the spine on it and map the sites (see the module).
 
     Returns the myo-sim bones, the CT pelvis, the sites (RAS mm), the S1 endplate (centre
-    and upward normal), a record of the assembly and which vertebra carries each site.
+    and upward normal), a record of the assembly, which vertebra carries each site and the
+    context bones (legs at rest, the upper body carried with the spine).
     """
     ct_landmarks = dict(ct_landmarks)  # the midpoints below are added to a copy
     rest = _Posed(model)
@@ -362,7 +377,9 @@ def assemble(
             sites[name] = rest.sites[name]
     for side, suffix in (("right", "_r"), ("left", "_l")):
         sites[f"ASI{suffix}"], sites[f"PSI{suffix}"] = found[f"asis_{side}"], found[f"psis_{side}"]
-    bones.update(twelfth_ribs(ribcage, sites))
+    ribs = twelfth_ribs(ribcage, sites)
+    bones.update(ribs)
+    around = context.source_meshes(model, rest, posed, on_spine, ribcage, ribs)
     vertebra_bodies = {
         int(model.geom_bodyid[model.geom(geom).id]): sid
         for sid, geom in BONE_GEOMS.items()
@@ -400,7 +417,7 @@ def assemble(
             "translation_mm": [round(float(c), 2) for c in shift],
         },
     }
-    return bones, new, sites, (s1_centre, s1_normal), record, site_bones
+    return bones, new, sites, (s1_centre, s1_normal), record, site_bones, around
 
 
 def _sacrum_top(sacrum: pv.PolyData, endplate_centre: np.ndarray, axis: np.ndarray) -> np.ndarray:
@@ -421,7 +438,8 @@ def load_source(cache: Path | None = None) -> SourceModel:
     named = pelvis.identify(raw)
     found = pelvis.landmarks(named)
     clean = {sid: pelvis.clean(mesh) for sid, mesh in named.items()}
-    bones, ct, sites, s1_endplate, record, site_bones = assemble(model, clean, found)
+    bones, ct, sites, s1_endplate, record, site_bones, around = assemble(model, clean, found)
+    around.wheel = wheel  # the CT tibia and fibula are in the same wheel
     record["ct_pelvis"] = {
         "package": pelvis.PACKAGE,
         "version": pelvis.VERSION,
@@ -440,4 +458,5 @@ def load_source(cache: Path | None = None) -> SourceModel:
         pelvis_licence=licence,
         s1_endplate=s1_endplate,
         site_bones=site_bones,
+        context=around,
     )
