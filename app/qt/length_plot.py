@@ -34,8 +34,11 @@ MUSCLE_COLORS = {
     "psoas_major": "#d55e00",
     "iliacus": "#0072b2",
     "psoas_minor": "#009e73",
+    "rectus_femoris": "#e69f00",
     "quadratus_lumborum": "#cc79a7",
 }
+#: A muscle with a path the table above does not know yet.
+OTHER_MUSCLE = "#000000"
 #: Heights of the figures (pixels at 96 dpi), their text and tick label sizes (points, as
 #: small as the panel's width asks: the legend's two columns fit 240 pixels) and resolution.
 PLOT_HEIGHT = 270
@@ -46,7 +49,7 @@ DPI = 96
 
 
 def muscle_color(muscle: str) -> str:
-    return MUSCLE_COLORS[muscle.rsplit("_", 1)[0]]
+    return MUSCLE_COLORS.get(muscle.rsplit("_", 1)[0], OTHER_MUSCLE)
 
 
 def signed_percent(value: float) -> str:

@@ -4,13 +4,14 @@ Each actor gets a static cell locator, so a pick costs well under a millisecond 
 a scan of every triangle; painted patches, outlines and labels are never picked. Thin
 structures (nerves and ligaments, a few pixels wide: :data:`THIN_KINDS`) are picked with
 a tolerance: a click that lands beside one, on the bone or muscle behind it, still selects
-it.
+it. A click goes through what ``passes`` says it passes (the dimmed context skeleton) to
+what lies behind.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 from vtkmodules.vtkRenderingCore import vtkActor, vtkCellPicker, vtkRenderer
@@ -32,9 +33,17 @@ def thin_structures(catalogue: Catalogue) -> list[str]:
 class StructurePicker:
     """Picks the front-most visible structure under a display pixel (VTK coordinates)."""
 
-    def __init__(self, renderer: vtkRenderer, actors: Mapping[str, vtkActor], thin: Collection[str] = ()):
+    def __init__(
+        self,
+        renderer: vtkRenderer,
+        actors: Mapping[str, vtkActor],
+        thin: Collection[str] = (),
+        passes: Callable[[str], bool] = lambda _: False,
+    ):
         self.renderer = renderer
         self.thin = frozenset(thin)
+        #: Whether a click on a structure goes on to what lies behind it.
+        self.passes = passes
         self._by_actor = {id(actor): sid for sid, actor in actors.items()}
         self.picker = vtkCellPicker()
         self.picker.SetTolerance(0.0005)
@@ -84,10 +93,25 @@ class StructurePicker:
         return self._pick(x, y) if exact is not None else None
 
     def _pick(self, x: float, y: float) -> str | None:
+        """The front-most structure at the pixel, looking through those a click passes; one
+        of those where nothing else is behind (picked again: the pick point is on it)."""
         if not self._picking:
             self._build_locators()
-        if not self.picker.Pick(x, y, 0.0, self.renderer):
-            return None
+        passed: list[vtkActor] = []
+        try:
+            while self.picker.Pick(x, y, 0.0, self.renderer):
+                actor = self.picker.GetActor()
+                structure_id = self.structure_of(actor)
+                if structure_id is None or not self.passes(structure_id):
+                    return structure_id
+                passed.append(actor)
+                self.picker.DeletePickList(actor)
+            if not passed:
+                return None
+        finally:
+            for actor in passed:
+                self.picker.AddPickList(actor)
+        self.picker.Pick(x, y, 0.0, self.renderer)
         return self.structure_of(self.picker.GetActor())
 
     def add(self, actor: vtkActor, structure_id: str) -> None:

@@ -92,7 +92,9 @@ class SceneRenderer:
             self.actors[structure.id] = actor
         #: The surfaces at rest (``meshes`` holds the posed copies once the scene is posed).
         self.rest_meshes = dict(self.meshes)
-        self.picker = StructurePicker(plotter.renderer, self.actors, thin=thin_structures(scene.catalogue))
+        self.picker = StructurePicker(
+            plotter.renderer, self.actors, thin=thin_structures(scene.catalogue), passes=scene.click_passes
+        )
         self.emphasis = EmphasisLayer(
             plotter, scene, self.meshes, self.actors, self.picker.locator, label_scale, self.rest_meshes
         )

@@ -81,10 +81,18 @@ def test_a_lesson_shows_or_hides_the_group_by_its_name(with_context, tmp_path):
     apply_step(scene, lesson.steps[0])
     assert not any(scene.is_visible(sid) for sid in CONTEXT) and scene.is_visible("femur_right")
     apply_step(scene, lesson.steps[1])
-    assert set(scene.visible_ids) == {"psoas_major_right", "psoas_major_left", *CONTEXT}
+    context = {s.id for s in with_context.in_group(Group.context)}  # the shipped ones too, once built
+    assert set(scene.visible_ids) == {"psoas_major_right", "psoas_major_left", *context}
     assert scene.opacity("tibia_left") == CONTEXT_OPACITY  # a step puts the dimming back
     # A group name is valid even where the data set has none of it yet.
     assert (
         load_lesson(lesson_file, Catalogue([s for s in with_context if s.group is not Group.context]))[1]
         == []
     )
+
+
+def test_a_click_goes_through_the_dimmed_context_skeleton(with_context):
+    scene = SceneModel(with_context)
+    assert scene.click_passes("rib_cage") and not scene.click_passes("vertebra_t12")
+    scene.set_opacity("rib_cage", 1.0)  # made opaque by the user: it is clicked as any bone
+    assert not scene.click_passes("rib_cage")

@@ -211,6 +211,13 @@ class SceneModel:
             return min(opacity, GHOST_OPACITY)
         return min(opacity, SEE_THROUGH) if structure_id in self._emphasis.see_through else opacity
 
+    def click_passes(self, structure_id: str) -> bool:
+        """Whether a click on it goes on to what lies behind: a bone of the context skeleton
+        drawn see-through (the rib cage over T12); clicked where nothing is behind, it is
+        picked itself."""
+        structure = self.catalogue[structure_id]
+        return structure.group is Group.context and self.drawn_opacity(structure_id) < 1.0
+
     def set_opacity(self, structure_id: str, opacity: float) -> None:
         if not 0.0 <= opacity <= 1.0:
             raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
