@@ -113,7 +113,8 @@ PROVENANCE: dict[str, Any] = {
         "of the femur to the base of the patella), blended, carved out of bone, contoured; its "
         "path from the leg model's recfem-P1 over a femur knot to a tibia knot, placed so its "
         "length follows the leg model's recfem over hip and knee flexion (recipe: path)",
-        f"lod/: every mesh decimated to {LOD_FRACTION:.0%} of its triangles, drawn while the camera moves",
+        f"lod/: every mesh decimated to {LOD_FRACTION:.0%} of its triangles (one of several bones "
+        "piece by piece, as far as each stays closed), drawn while the camera moves",
     ],
     "command": "psoas-atlas build-meshes",
 }
@@ -122,7 +123,10 @@ PROVENANCE: dict[str, Any] = {
 def _lod(mesh: pv.PolyData) -> pv.PolyData:
     """The low-detail version drawn while the camera moves (a third of the triangles)."""
     clean = pv.PolyData(mesh.points, faces=mesh.faces).clean()
-    return refine.decimate_to(clean, int(clean.n_cells * LOD_FRACTION))  # stays manifold
+    lod = refine.decimate_to(clean, int(clean.n_cells * LOD_FRACTION))  # stays manifold
+    if lod.n_cells == clean.n_cells:  # several bones in one mesh (the hand): one at a time
+        lod = context.decimate_pieces(clean, int(clean.n_cells * LOD_FRACTION))
+    return lod
 
 
 def _ply_bytes(mesh: pv.PolyData, comments: tuple[str, ...] = ()) -> bytes:

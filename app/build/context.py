@@ -369,15 +369,22 @@ def remesh(
     grid.point_data["f"] = field.ravel(order="F")
     surface = grid.contour([0.0], scalars="f", method="flying_edges").triangulate().clean()
     surface = surface.smooth_taubin(n_iter=30, pass_band=0.05)
-    # Each separate bone decimated on its own (the hand's, the vertebrae, the ribs): across
-    # the thin gaps between them a joint decimation pinches the surfaces together.
-    pieces = [p.extract_surface(algorithm="dataset_surface") for p in surface.connectivity().split_bodies()]
-    pieces = [p for p in pieces if p.n_cells >= 40]  # drop specks left by the carving
+    surface = decimate_pieces(surface, triangles, min_piece=40)
+    return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+
+
+def decimate_pieces(mesh: pv.PolyData, triangles: int, min_piece: int = 0) -> pv.PolyData:
+    """About ``triangles`` triangles shared among ``mesh``'s separate pieces, each decimated
+    on its own (the vertebrae, the hand's and foot's bones): across the thin gaps between
+    them a joint decimation pinches the surfaces together. Pieces under ``min_piece``
+    triangles (specks left by carving) are dropped."""
+    bodies = mesh.connectivity().split_bodies()
+    pieces = [p.extract_surface(algorithm="dataset_surface") for p in bodies]
+    pieces = [p for p in pieces if p.n_cells >= max(min_piece, 1)]
     total = sum(p.n_cells for p in pieces)
     pieces = [_decimate(p, max(40, int(triangles * p.n_cells / total))) for p in pieces]
-    surface = pieces[0].merge(pieces[1:], merge_points=False) if len(pieces) > 1 else pieces[0]
-    surface = pv.PolyData(surface.points, surface.faces)
-    return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+    merged = pieces[0].merge(pieces[1:], merge_points=False) if len(pieces) > 1 else pieces[0]
+    return pv.PolyData(merged.points, merged.faces)
 
 
 def _decimate(piece: pv.PolyData, triangles: int) -> pv.PolyData:
