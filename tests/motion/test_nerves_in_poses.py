@@ -2,9 +2,11 @@
 bone, not a named pose, not a movement's frames between them, not a combination the sliders
 reach; and the obturator nerve's branches stay in the thigh when the trunk folds over it.
 
-Depth in bone is measured on every nerve vertex against every bone, each bone's implicit
-distance built once at rest and the points taken back into its rest frame (bones move
-rigidly). A point already that deep at rest is the rest geometry's business (the mesh
+Depth in bone is measured on every nerve vertex against every bone of the plexus' ground
+(pelvis, thighs, lumbar spine, T12 and its ribs; not the context skeleton, whose arms hang
+beside the thighs riding T12: how they clear the thigh is the postures' business), each
+bone's implicit distance built once at rest and the points taken back into its rest frame
+(bones move rigidly). A point already that deep at rest is the rest geometry's business (the mesh
 build's tests); here a pose may not push any point more than 0.75 mm deeper than it lies at
 rest, nor any point that is out of bone at rest more than 0.75 mm in.
 """
@@ -17,7 +19,7 @@ import pytest
 from app.model.anatomy.meshes import read_surface
 from app.model.anatomy.structures import Kind
 from app.model.io import paths
-from app.model.motion.body import Body
+from app.model.motion.body import Body, near_plexus
 from app.model.motion.kinematics import JOINTS, LOWER_LEG_JOINTS, SIDES, Pose, apply
 from tests.shapes import BoneDepth
 
@@ -35,7 +37,7 @@ def nerves_posed(landmarks, catalogue, meshes):
     assert len(nerves) >= 16
     surfaces = {s.id: read_surface(paths.meshes_dir() / s.mesh) for s in nerves}
     skins = {s.id: body.skin(s, *surfaces[s.id]) for s in nerves}
-    depth = BoneDepth({s.id: meshes[s.id] for s in catalogue if s.kind is Kind.bone})
+    depth = BoneDepth({s.id: meshes[s.id] for s in catalogue if s.kind is Kind.bone and near_plexus(s.id)})
     transforms = body.rig.transforms(Pose())
     rest = {sid: np.maximum(-depth(skin.rest, transforms)[0], 0.0) for sid, skin in skins.items()}
 

@@ -25,15 +25,28 @@ Point = tuple[float, float, float]
 #: under a metre.
 MAX_COORDINATE_MM = 5_000.0
 #: Landmarks on each hip bone, by name without the side.
-_ON_HIP_BONE = ("asis", "psis", "pubic_tubercle", "iliopubic_eminence", "obturator_canal")
+_ON_HIP_BONE = (
+    "asis",
+    "psis",
+    "anterior_inferior_iliac_spine",
+    "pubic_tubercle",
+    "iliopubic_eminence",
+    "obturator_canal",
+)
 _ON_FEMUR_CONDYLES = ("femoral_epicondyle_lateral", "femoral_epicondyle_medial")
-#: Landmarks of the leg below the femur, by name without the side: the bones they lie on
-#: (a joint centre between the two it joins).
+#: Landmarks of the leg below the hip, by name without the side: the bones they lie on (a
+#: joint centre between the two it joins).
 _AT_JOINT = {
     "knee_joint_center": ("femur", "tibia"),
+    "patella_center": ("patella",),
+    "tibial_tuberosity": ("tibia",),
     "malleolus_medial": ("tibia",),
     "malleolus_lateral": ("fibula",),
     "ankle_joint_center": ("tibia", "foot"),
+    "heel": ("foot",),
+    "toe_tip": ("foot",),
+    "first_metatarsal_head": ("foot",),
+    "fifth_metatarsal_head": ("foot",),
 }
 _SIDED = re.compile(r"^(.*)_(left|right)$")
 _FORAMEN = re.compile(r"^intervertebral_foramen_([a-z0-9]+)_([a-z0-9]+)$")
