@@ -106,6 +106,8 @@ def put_back(window: MainWindow, home: Home, bookmarks: BookmarkStore) -> None:
         bar.seconds.setValue(3.0)
         bar.speed.setCurrentIndex(bar.speed.findData(1.0))
         bar.loop.setChecked(False)
+    if window.motion_pages is not None:  # the Joints tab, as it opened (K shows the Play tab)
+        window.motion_pages.setCurrentIndex(0)
     with window.renderer.hold(render=False):  # one frame at the end, not one per change
         window.slice_view.safe_zones.setChecked(False)
         window.section_panel.show_handle.setChecked(True)
