@@ -239,11 +239,11 @@ class MotionPanel(QWidget):
                 rows.append(f"<tr><td colspan='{columns}'><b>{side.capitalize()}</b></td></tr>")
             percent = 100 + changes[muscle]
             arm = round(mechanics.hip_flexion_moment_arm(muscle, pose))  # no "-0"
-            cells = [f"{lengths[muscle]:.0f}", f"{percent:.0f}%", str(arm)]
+            cells = [f"{lengths[muscle]:.0f}", f"{percent:.0f}", str(arm)]  # "%" heads its column
             if knee:
                 crosses = mechanics.crosses_knee(muscle)
                 cells.append(str(round(mechanics.knee_flexion_moment_arm(muscle, pose))) if crosses else "")
-            rows.append(f"<tr><td>{name}</td>{_right_cells(cells)}</tr>")
+            rows.append(f"<tr><td style='white-space: nowrap'>{name}</td>{_right_cells(cells)}</tr>")
         heads = ["mm", "%", "Arm", *(["Knee"] if knee else [])]
         header = (  # one line: two-line headers read across as "Length of / mm neutral"
             "<tr><th align='left'>Muscle</th>"
