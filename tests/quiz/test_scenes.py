@@ -8,6 +8,7 @@ import pytest
 from app.model.anatomy.structures import Kind
 from app.model.quiz.questions import Question, QuestionType
 from app.model.quiz.scenes import MUSCLE_OPACITY_FINDING_A_NERVE, quiz_scene, set_question, show_answer
+from app.model.scene.emphasis import default_opacity
 from app.model.sections.planes import Section
 
 
@@ -38,7 +39,7 @@ def test_find_a_muscle_selects_nothing_then_shows_it(scene, bank):
     before = scene.state()
     question = asked(scene, bank, "find:psoas_major_right")
     assert scene.selected is None
-    assert all(scene.opacity(sid) == 1.0 for sid in scene.catalogue.ids)
+    assert all(scene.opacity(s.id) == default_opacity(s) for s in scene.catalogue)  # context dimmed
     assert scene.state().visible == before.visible
     show_answer(scene, question)
     assert scene.selected == "psoas_major_right" and scene.picture.labels
@@ -48,7 +49,7 @@ def test_find_a_nerve_sees_it_through_the_muscles(scene, bank):
     question = asked(scene, bank, "find:femoral_nerve_right")
     assert scene.selected is None  # a nerve selected would mark its roots' foramina
     assert all(scene.opacity(m) == MUSCLE_OPACITY_FINDING_A_NERVE for m in kind_of(scene, Kind.muscle))
-    assert all(scene.opacity(b) == 1.0 for b in kind_of(scene, Kind.bone))
+    assert all(scene.opacity(b) == default_opacity(scene.catalogue[b]) for b in kind_of(scene, Kind.bone))
     show_answer(scene, question)
     assert scene.selected == "femoral_nerve_right" and scene.picture.labels
 
