@@ -165,7 +165,7 @@ def fit_warp(
         frame=Frame.of(body, axis),
         posterior_wall=-body.half_depth,
         width_scale=(target.get("body_width") or now["body_width"]) / now["body_width"],
-        depth_scale=1.0 + (depth / now["body_depth"] - 1.0) / _toward_endplates(rim, half_height),
+        depth_scale=1.0 + (depth / now["body_depth"] - 1.0) / float(_toward_endplates(rim, half_height)),
         half_height=half_height,
         process_root=now["body_width"] / 2,
         process_gain=(span - now["transverse_span"]) / 2 if span else 0.0,
