@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import pyvista as pv
 
+from app.model.anatomy.structures import Group
 from app.model.io import paths
 from tests.shapes import distance
 
@@ -40,7 +41,10 @@ def test_every_mesh_is_closed_smooth_and_in_mm(meshes, catalogue):
             for i, ns in enumerate(neighbours)
             for j in ns
         ]
-        assert np.median(angles) < 12, f"{sid}: median dihedral angle {np.median(angles):.1f} deg"
+        # The context skeleton is drawn dimmed, for the posture, on a triangle budget of its
+        # own (issue 30: about 40,000 for 25 bones): coarser, smooth-shaded.
+        limit = 35 if catalogue[sid].group is Group.context else 12
+        assert np.median(angles) < limit, f"{sid}: median dihedral angle {np.median(angles):.1f} deg"
     femur = meshes["femur_right"]
     length = femur.bounds[5] - femur.bounds[4]
     assert 400 < length < 470, f"femur length {length:.0f} mm is not an adult femur in mm"
@@ -76,7 +80,15 @@ def test_trochanters_are_where_anatomy_puts_them(landmarks):
 
 
 #: Landmarks on the CT pelvis (one subject: its sides differ) and those built on it.
-PELVIC = ("asis", "psis", "pubic_tubercle", "sacral_ala", "iliopubic_eminence", "obturator_canal")
+PELVIC = (
+    "asis",
+    "psis",
+    "pubic_tubercle",
+    "sacral_ala",
+    "iliopubic_eminence",
+    "obturator_canal",
+    "anterior_inferior_iliac_spine",
+)
 #: The L5/S1 foramen's floor is the CT sacrum, whose S1 endplate leans a few degrees to one
 #: side, and each side's foramen is the freest point of a 1 mm grid: its sides may lie a grid
 #: step apart beyond the spine's own asymmetry (1.7 mm across).
