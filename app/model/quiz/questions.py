@@ -24,7 +24,7 @@ import numpy as np
 from app.model.anatomy.content import Library, base_id
 from app.model.anatomy.landmarks import Attachment, Point
 from app.model.anatomy.search import SearchIndex, in_sentence, split_side
-from app.model.anatomy.structures import Catalogue, Kind, Structure
+from app.model.anatomy.structures import Catalogue, Group, Kind, Structure
 from app.model.motion.body import Body
 from app.model.quiz.roots import root_list, roots_in, shifted_roots, wrong_roots
 
@@ -196,6 +196,8 @@ class QuestionBank:
         for structure in self.catalogue:
             if structure.variant:
                 continue  # not in everyone: not a fair question
+            if structure.group is Group.context:
+                continue  # drawn for the posture, not what the atlas teaches
             made.append(self._find(structure))
             made.append(self._name(structure))
         made += self._attachments()
@@ -229,7 +231,7 @@ class QuestionBank:
         text, sources = self._explain(s.id)
         # Plausible: the same kind on the same side (a variant will do), then the same kind,
         # then anything on the same side (there is one kind of ligament).
-        other = [o for o in self.catalogue if base_id(o.id) != base_id(s.id)]
+        other = [o for o in self.catalogue if base_id(o.id) != base_id(s.id) and o.group is not Group.context]
         tiers = (
             [o for o in other if o.kind is s.kind and o.side is s.side],
             [o for o in other if o.kind is s.kind and o.side is not s.side],
