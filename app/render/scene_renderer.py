@@ -15,7 +15,7 @@ import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from app.memory import map_large_blocks
-from app.model.anatomy.structures import Structure
+from app.model.anatomy.structures import Group, Structure
 from app.model.io import paths
 from app.model.scene.state import EVERY_ASPECT, Aspect, Picture, SceneModel
 from app.model.scene.views import CameraPose, View
@@ -312,10 +312,14 @@ class SceneRenderer:
         """Bounds (xmin, xmax, ymin, ymax, zmin, zmax) of the visible structures.
 
         The region taught here ends below the lesser trochanters: the femoral shafts are
-        cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region.
+        cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region,
+        and the context skeleton (skull to feet) counts only when nothing else is shown.
         Cut open by a section, they frame the cut faces.
         """
-        boxes = [np.array(a.bounds) for sid, a in self.actors.items() if self.scene.shown(sid)]
+        catalogue = self.scene.catalogue
+        shown = [sid for sid in self.actors if self.scene.shown(sid)]
+        taught = [sid for sid in shown if sid not in catalogue or catalogue[sid].group is not Group.context]
+        boxes = [np.array(self.actors[sid].bounds) for sid in taught or shown]
         if self.section.active:  # cut open: what one looks at is the cut
             caps = [np.array(cap.GetBounds()) for sid in self.actors for cap in self.section.cap_actors(sid)]
             boxes = caps or boxes
