@@ -89,11 +89,14 @@ def double_click(qtbot, view, pixel: QPoint) -> None:
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=pixel)
 
 
-def frames_drawn(window) -> list[bool]:
-    """Whether the handle was drawn in each frame from now on (the render window's)."""
+def frames_drawn(window) -> tuple[list[bool], int]:
+    """Whether the handle was drawn in each frame from now on (the render window's), and
+    the observer's tag, to remove just it (the window's own observers stay: its rest timer)."""
     shown: list[bool] = []
-    window.plotter.render_window.AddObserver("EndEvent", lambda *_: shown.append(window.section_handle.shown))
-    return shown
+    tag = window.plotter.render_window.AddObserver(
+        "EndEvent", lambda *_: shown.append(window.section_handle.shown)
+    )
+    return shown, tag
 
 
 def test_cut_off_takes_the_plane_out_of_the_next_frame(qtbot, window):
@@ -104,12 +107,14 @@ def test_cut_off_takes_the_plane_out_of_the_next_frame(qtbot, window):
     pixel = bare_plane_pixel(window)
     double_click(qtbot, window.plotter.interactor, pixel)
     assert not handle.held
-    shown = frames_drawn(window)
-    cut_off_with_the_keyboard(qtbot, window)
-    qtbot.wait(50)
+    shown, tag = frames_drawn(window)
+    try:
+        cut_off_with_the_keyboard(qtbot, window)
+        qtbot.wait(50)
+    finally:
+        window.plotter.render_window.RemoveObserver(tag)
     assert scene.section is None and not handle.shown
     assert shown and not shown[-1], shown
-    window.plotter.render_window.RemoveObservers("EndEvent")
 
 
 def test_a_double_click_on_the_plane_keeps_its_level(qtbot, window):
