@@ -7,6 +7,7 @@ import pytest
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkCoordinate
 
+from app.model.anatomy.structures import Group
 from app.render.emphasis import SELECTION_COLOR
 from app.render.scene_renderer import BACKGROUND_BOTTOM, SceneRenderer
 
@@ -37,6 +38,10 @@ def test_one_actor_per_structure_and_something_drawn(scene, plotter):
 
 def test_hiding_removes_pixels_and_showing_restores_them(scene, plotter):
     renderer = SceneRenderer(plotter, scene)  # the model holds only weak references: keep it
+    # The femurs' own pixels: not the arms beside them, nor the rectus femoris in front.
+    scene.set_group_visible(Group.context, False)
+    for side in ("left", "right"):
+        scene.set_visible(f"rectus_femoris_{side}", False)
     scene.set_view("anterior")
     full = foreground(plotter.screenshot(return_img=True)).sum()
     scene.set_visible("femur_left", False)
