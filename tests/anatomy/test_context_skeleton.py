@@ -12,8 +12,8 @@ import json
 
 import numpy as np
 import pytest
-import pyvista as pv
 
+from app.build.context import penetration
 from app.model.io import paths
 from tests.shapes import distance
 
@@ -42,20 +42,6 @@ LEG_LANDMARKS = (
     "tibial_tuberosity",
     "anterior_inferior_iliac_spine",
 )
-
-
-def _depth(a: pv.PolyData, b: pv.PolyData) -> float:
-    """How deep (mm) the vertices of either surface reach inside the other."""
-
-    def one_way(p: pv.PolyData, q: pv.PolyData) -> float:
-        lo, hi = np.array(q.bounds[::2]) - 1, np.array(q.bounds[1::2]) + 1
-        near = np.all((p.points > lo) & (p.points < hi), axis=1)
-        if not near.any():
-            return 0.0
-        signed = pv.PolyData(np.asarray(p.points[near])).compute_implicit_distance(q)["implicit_distance"]
-        return float(max(0.0, -np.min(signed)))
-
-    return max(one_way(a, b), one_way(b, a))
 
 
 def test_the_catalogue_lists_every_context_bone_and_the_rectus_femoris(catalogue):
@@ -112,7 +98,7 @@ def test_skull_on_top_and_upper_body_clear_of_spine_pelvis_and_thighs(meshes):
     below += [f"{b}_{s}" for b in ("hip_bone", "femur", "rib_12") for s in SIDES]
     for upper in UPPER:
         for other in below:
-            assert _depth(meshes[upper], meshes[other]) < TOLERANCE, f"{upper} passes through {other}"
+            assert penetration(meshes[upper], meshes[other]) < TOLERANCE, f"{upper} passes through {other}"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +127,7 @@ def test_skull_on_top_and_upper_body_clear_of_spine_pelvis_and_thighs(meshes):
 )
 def test_no_bone_passes_through_its_neighbour_at_rest(meshes, pair):
     a, b = pair
-    assert _depth(meshes[a], meshes[b]) < TOLERANCE
+    assert penetration(meshes[a], meshes[b]) < TOLERANCE
 
 
 def test_the_femoral_condyles_clear_the_tibial_plateau(meshes):
