@@ -45,7 +45,8 @@ def decimate_to(mesh: pv.PolyData, triangles: int) -> pv.PolyData:
     """About ``triangles`` triangles, keeping a closed two-manifold surface.
 
     Quadric decimation keeps the shape best but can pinch thin parts into non-manifold
-    edges; then a slightly larger budget is tried, and at worst the mesh is kept as it is.
+    edges; then a slightly larger budget is tried, then halving steps, and at worst the mesh
+    is kept as it is.
     """
     mesh = pv.PolyData(mesh.points, faces=mesh.faces).clean()
     for budget in (triangles, triangles * 1.15, triangles * 1.3, triangles * 1.6, triangles * 2.0):
@@ -54,7 +55,17 @@ def decimate_to(mesh: pv.PolyData, triangles: int) -> pv.PolyData:
         result = mesh.decimate(1.0 - budget / mesh.n_cells, volume_preservation=True)
         if result.is_manifold:
             return result
-    return mesh
+    # In one go the pinch can be unavoidable (a quadratus lumborum of 64,000 triangles stayed
+    # whole for want of 4,000): halving step by step stays manifold further down.
+    step = mesh
+    while step.n_cells > triangles:
+        halved = step.decimate(
+            1.0 - max(triangles, step.n_cells // 2) / step.n_cells, volume_preservation=True
+        )
+        if not halved.is_manifold:
+            break
+        step = halved
+    return step
 
 
 def refine(mesh: pv.PolyData, triangles: int | None = None) -> pv.PolyData:
