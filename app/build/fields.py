@@ -95,9 +95,12 @@ class FascicleField:
             field = np.minimum(field, (away - clearance - 0.5 * self.voxel).astype(np.float32))
         grid.point_data["f"] = field.ravel(order="F")
         surface = grid.contour([0.0], scalars="f", method="flying_edges").triangulate().clean()
+        # Without the region and original cell ids: they no longer match the cells kept
+        # (pyvista warns of an invalid mesh).
         surface = surface.connectivity("largest")
-        surface.clear_data()  # its region ids no longer match the cells kept (pyvista warns)
-        surface = surface.extract_surface(algorithm="dataset_surface").triangulate()
+        surface.clear_data()
+        surface = surface.extract_surface(pass_pointid=False, pass_cellid=False, algorithm="dataset_surface")
+        surface = surface.triangulate()
         surface = surface.smooth_taubin(n_iter=30, pass_band=0.05)
         surface = decimate_to(surface, triangles)
         surface = surface.compute_normals(auto_orient_normals=True, split_vertices=False)

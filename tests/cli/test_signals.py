@@ -105,9 +105,10 @@ def test_a_signal_at_any_moment_leaves_whole_files_only(tmp_path_factory, comman
     process.send_signal(stop)
     out, err = process.communicate(timeout=120)
     names = sorted(p.name for p in folder.iterdir())
-    if err.startswith("Fatal Python error: init_import_site"):
-        # Ctrl+C while the interpreter itself starts, before any of the program runs: Python's
-        # own words, out of the program's hands; it had written nothing.
+    if err.startswith(("Fatal Python error: init_import_site", "Fatal Python error: init_sys_streams")):
+        # Ctrl+C while the interpreter itself starts (its site module or its standard streams),
+        # before any of the program runs: Python's own words, out of the program's hands; it
+        # had written nothing.
         assert stop == signal.SIGINT and names == [], (err, names)
         return
     assert "Traceback" not in err, err
