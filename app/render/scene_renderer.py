@@ -17,6 +17,7 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 from app.memory import map_large_blocks
 from app.model.anatomy.structures import Group, Structure
 from app.model.io import paths
+from app.model.motion.posture import STANDING
 from app.model.scene.state import EVERY_ASPECT, Aspect, Picture, SceneModel
 from app.model.scene.views import CameraPose, View
 from app.render.emphasis import EmphasisLayer
@@ -25,6 +26,7 @@ from app.render.meshes import load_lod_mesh, load_mesh
 from app.render.overlay import TextOverlay
 from app.render.picking import StructurePicker, thin_structures
 from app.render.posing import PoseLayer
+from app.render.props import PropLayer
 from app.render.section_layer import SectionLayer
 
 BACKGROUND_BOTTOM = "#1b1f27"
@@ -40,6 +42,16 @@ MATERIALS: dict[str, dict[str, float]] = {
     "nerve": {"ambient": 0.15, "diffuse": 0.8, "specular": 0.4, "specular_power": 40.0},
     "ligament": {"ambient": 0.12, "diffuse": 0.8, "specular": 0.3, "specular_power": 25.0},
 }
+
+
+def body_view_up(turn: np.ndarray, view: View, direction: np.ndarray) -> tuple[float, float, float]:
+    """The up of a standard view of a body turned by ``turn``: the room's up, so that a
+    body lying on a table is seen lying, unless the view looks straight down or up (the
+    front of a body on its back): then the view's own up, turned with the body."""
+    if abs(float(direction[2])) < 0.9:
+        return (0.0, 0.0, 1.0)
+    up = turn @ np.asarray(view.up, dtype=float)
+    return (float(up[0]), float(up[1]), float(up[2]))
 
 
 class SceneRenderer:
@@ -112,6 +124,8 @@ class SceneRenderer:
         self.posing = PoseLayer(self, scene.body) if scene.body is not None else None
         #: Clips and caps the surfaces along the scene's section.
         self.section = SectionLayer(self)
+        #: The floor and furniture the body rests on.
+        self.props = PropLayer(self)
         scene.changed.connect(self._on_changed)
         scene.framing_requested.connect(self.frame_shown)
         self.sync()
@@ -131,6 +145,8 @@ class SceneRenderer:
         """Bring the actors in line with the model: one pass, one frame, whatever changed."""
         if Aspect.pose in aspects and self._pose_surfaces():
             aspects |= Aspect.selection  # what is painted on the surfaces follows them
+        if aspects & (Aspect.pose | Aspect.visibility):
+            self.props.update()
         if Aspect.section in aspects or self.section.active:
             self.section.update(aspects)  # before the view: a standard view frames the cut
         if Aspect.view in aspects or camera is not None:
@@ -313,12 +329,15 @@ class SceneRenderer:
 
         The region taught here ends below the lesser trochanters: the femoral shafts are
         cut off at ``FOCUS_BELOW_HIP_MM`` so that standard views frame the lumbopelvic region,
-        and the context skeleton (skull to feet) counts only when nothing else is shown.
+        and the context skeleton (skull to feet) counts only when nothing else is shown, or
+        when the body sits, kneels or lies: then the posture is what one looks at.
         Cut open by a section, they frame the cut faces.
         """
         catalogue = self.scene.catalogue
         shown = [sid for sid in self.actors if self.scene.shown(sid)]
         taught = [sid for sid in shown if sid not in catalogue or catalogue[sid].group is not Group.context]
+        if self.scene.pose.posture != STANDING:  # lying, sitting or kneeling: the posture is the point
+            taught = shown
         boxes = [np.array(self.actors[sid].bounds) for sid in taught or shown]
         if self.section.active:  # cut open: what one looks at is the cut
             caps = [np.array(cap.GetBounds()) for sid in self.actors for cap in self.section.cap_actors(sid)]
@@ -326,16 +345,19 @@ class SceneRenderer:
         if not boxes:
             boxes = [np.array(a.bounds) for a in self.actors.values()]
         stacked = np.array(boxes)
-        return np.array(
+        bounds = np.array(
             [
                 stacked[:, 0].min(),
                 stacked[:, 1].max(),
                 stacked[:, 2].min(),
                 stacked[:, 3].max(),
-                max(stacked[:, 4].min(), -FOCUS_BELOW_HIP_MM),
+                stacked[:, 4].min(),
                 stacked[:, 5].max(),
             ]
         )
+        if taught is not shown:  # standing: the thighs are cut off below the hips
+            bounds[4] = max(bounds[4], -FOCUS_BELOW_HIP_MM)
+        return bounds
 
     def apply_camera(self, pose, render: bool = True) -> None:
         """Put the camera exactly where a pose says."""
@@ -366,17 +388,24 @@ class SceneRenderer:
         self.emphasis.reanchor()
         self.render()
 
+    def body_turn(self) -> np.ndarray:
+        """3x3 turn of the body in the room (its posture): the standard views follow it."""
+        body = self.scene.body
+        return body.rig.turn(self.scene.pose)[:3, :3] if body is not None else np.eye(3)
+
     def apply_view(self, view: View, render: bool = True) -> None:
-        """Look at the visible structures from ``view``'s direction, framing them."""
+        """Look at the visible structures from ``view``'s direction, framing them: the
+        body's own front, side or top, however it lies."""
         bounds = self.visible_bounds()
         center = (bounds[0::2] + bounds[1::2]) / 2
-        direction = np.asarray(view.direction, dtype=float)
+        turn = self.body_turn()
+        direction = turn @ np.asarray(view.direction, dtype=float)
         direction /= np.linalg.norm(direction)
         radius = float(np.linalg.norm(bounds[1::2] - bounds[0::2]) / 2)
         camera = self.plotter.camera
         camera.focal_point = center
         camera.position = center + direction * radius * 4
-        camera.up = view.up
+        camera.up = body_view_up(turn, view, direction)
         self.plotter.renderer.reset_camera(render=False, bounds=bounds)  # the plotter's always renders
         self.plotter.camera.zoom(1.0)
         if render:

@@ -23,6 +23,7 @@ from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_n
 from app.model.motion.kinematics import SIDES, Pose, Rig, segment_of
 from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
 from app.model.motion.poses import Motion, load_motion
+from app.model.motion.posture import Support, extremes
 
 
 @dataclass
@@ -49,15 +50,15 @@ class Body:
         paths, path_problems = load_paths(paths_file)
         paths_from_attachments(paths, list(attachments))
         problems += path_problems
+        meshes_dir = Path(paths_file).parent
         try:
-            rig = Rig.from_landmarks(landmarks, motion.rhythm)
+            rig = Rig.from_landmarks(landmarks, motion.rhythm, Support(lambda: bone_support(meshes_dir)))
         except KeyError as exc:
             return None, [
                 *problems,
                 Problem(Path(paths_file).with_name("landmarks.json"), 0, exc.args[0]),
             ]
         radii = {side: radius for side, (_, radius) in paths.heads.items()}
-        meshes_dir = Path(paths_file).parent
         if rig.missing and any((meshes_dir / "bones").glob("tibia_*.ply")):  # legs that cannot bend
             problems.append(Problem(meshes_dir / "landmarks.json", 0, rig.missing))
         tissue, nerves = rest_tissue(meshes_dir), {f.stem for f in (meshes_dir / "nerves").glob("*.ply")}
@@ -141,6 +142,22 @@ def rest_tissue(meshes_dir: Path) -> dict[str, Tissue]:
         if file.is_file() and check_mesh(file) is None:
             tissue[file.stem] = Tissue.of(*read_surface(file))
     return tissue
+
+
+def bone_support(meshes_dir: Path) -> dict[str, np.ndarray]:
+    """The points of each segment's bones that can rest on a surface (the extremes of the
+    low-detail bones, each segment's together): what a lying or kneeling body rests on.
+    A bone that cannot be read is left out (the mesh check says why)."""
+    from app.model.anatomy.meshes import check_mesh, read_surface
+
+    folder = meshes_dir / "lod" / "bones"
+    folder = folder if folder.is_dir() else meshes_dir / "bones"
+    by_segment: dict[str, list[np.ndarray]] = {}
+    for file in sorted(folder.glob("*.ply")):
+        segment = segment_of(file.stem)
+        if segment is not None and check_mesh(file) is None:
+            by_segment.setdefault(segment, []).append(extremes(read_surface(file)[0]))
+    return {segment: extremes(np.vstack(parts)) for segment, parts in by_segment.items()}
 
 
 def near_plexus(bone: str) -> bool:

@@ -14,10 +14,10 @@ from the rest shape, then any pose in a few array operations (numpy only).
   so its volume is kept, as a muscle's is.
 - A muscle that crosses the hip and the knee (the rectus femoris, from the pelvis to the
   patella) turns about the hip as above, by a share growing from nothing at its origin to
-  all of it at the lesser trochanter's level, and about the knee's axis by a share growing
-  from nothing :data:`KNEE_BLEND_MM` above its lowest point to all of it there, where it
-  reaches the patella (which moves with the tibia): so it follows pelvis, femur and tibia
-  along its length and bends round the knee instead of cutting across it.
+  all of it at the lesser trochanter's level, and with the patella as it glides on the
+  femur by a share growing from nothing :data:`KNEE_BLEND_MM` above its lowest point to all
+  of it there, where it reaches the patella: so it follows pelvis, femur and patella along
+  its length, its tendon drawn down the front of the femur as the knee bends.
 - A nerve slides with the tissue it lies in (:meth:`Deformer.nerve_skin`): where it runs in
   or on a muscle (psoas major, iliacus, quadratus lumborum; within 8 mm of its surface) it
   moves as that muscle does; elsewhere with the bones nearest it, the nearest most (inverse
@@ -353,14 +353,12 @@ class Deformer:
         return out
 
     def _turned_at_knee(self, points: np.ndarray, share: np.ndarray, side: str, pose: Pose) -> np.ndarray:
-        """Points (in the femur's frame) turned about the knee's axis by their share of its
-        flexion; as they are where the rig has no knee."""
-        hinge = self.rig.hinges.get(f"knee_flexion_{side}")
-        angle = np.radians(pose[f"knee_flexion_{side}"])
-        if hinge is None or angle == 0.0:
+        """Points (in the femur's frame) moved by their share of the patella's glide on the
+        femur; as they are where the rig has no knee."""
+        if f"knee_flexion_{side}" not in self.rig.hinges or pose[f"knee_flexion_{side}"] == 0.0:
             return points
-        centre, axis = hinge
-        return centre + _turned(points - centre, axis, share * angle)
+        glided = apply(self.rig.patella_glide(pose, side), points)
+        return points + share[:, None] * (glided - points)
 
     def _turned_at_hip(
         self, skin: Skin, transforms: dict[str, np.ndarray], points: np.ndarray | None = None

@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.model.io.documents import did_you_mean
+from app.model.motion.posture import POSTURES, STANDING, Placement, Support, body_turn, place
 
 SIDES = ("right", "left")
 
@@ -108,7 +109,22 @@ SEGMENTS = (
     "tibia_left",
     "foot_right",
     "foot_left",
+    "patella_right",
+    "patella_left",
 )
+#: How the patella glides on the femur with the knee angle q (radians): its forward and
+#: upward shift (m) and its turn (radians, - as the knee flexes) in the femur's frame, as
+#: polynomials in q (lowest power first): the leg model's patellofemoral coupling
+#: (Rajagopal et al. 2016, IEEE Trans Biomed Eng 63:2068-79; myo-sim's ``myolegs``
+#: equality constraints ``knee_angle_beta_translation1/2`` and ``knee_angle_beta_rotation1``).
+PATELLA_GLIDE = {
+    "forward": (0.0524192, -0.0150188, -0.0340522, 0.0133393, -0.000879151),
+    "up": (-0.0108281, -0.0487847, 0.00927644, 0.0131673, -0.00349673),
+    "turn": (0.010506, 0.0247615, -1.31647, 0.716337, -0.138302),
+}
+#: Where the leg model's patella frame lies from the patella's centre (mm; back, down): the
+#: point it turns about.
+PATELLA_ORIGIN_FROM_CENTRE = np.array([0.0, -1.2, -25.9])
 #: The bones drawn as context above the lumbar spine: they ride on T12, as the 12th ribs do
 #: (ids, or the start of sided ids).
 UPPER_BODY = (
@@ -132,17 +148,21 @@ class PoseError(ValueError):
 
 @dataclass(frozen=True)
 class Pose:
-    """Joint angles in degrees; a joint not named is at 0 (neutral standing)."""
+    """Joint angles in degrees (a joint not named is at 0) and the posture they are taken in
+    (:mod:`.posture`: standing, lying on a table...); neutral is standing upright."""
 
     angles: tuple[tuple[str, float], ...] = ()
+    posture: str = STANDING
 
     @classmethod
-    def of(cls, angles: Mapping[str, float] | Iterable[tuple[str, float]]) -> Pose:
-        """A checked pose: every joint known, every angle finite and within its range."""
+    def of(cls, angles: Mapping[str, float] | Iterable[tuple[str, float]], posture: str = STANDING) -> Pose:
+        """A checked pose: every joint known, every angle finite and within its range, the
+        posture one of :data:`~.posture.POSTURES`."""
         items = dict(angles.items() if isinstance(angles, Mapping) else angles)
         for name, value in items.items():
             check_angle(name, value)
-        return cls(tuple(sorted((k, float(v)) for k, v in items.items() if float(v) != 0.0)))
+        check_posture(posture)
+        return cls(tuple(sorted((k, float(v)) for k, v in items.items() if float(v) != 0.0)), posture)
 
     def __getitem__(self, joint: str) -> float:
         return dict(self.angles).get(joint, 0.0)
@@ -151,30 +171,37 @@ class Pose:
         return dict(self.angles)
 
     def updated(self, angles: Mapping[str, float]) -> Pose:
-        """This pose with ``angles`` set (later ones win)."""
-        return Pose.of({**self.as_dict(), **angles})
+        """This pose with ``angles`` set (later ones win), in the same posture."""
+        return Pose.of({**self.as_dict(), **angles}, self.posture)
+
+    def in_posture(self, posture: str) -> Pose:
+        """The same angles taken in another posture."""
+        return Pose.of(self.angles, posture)
 
     @property
     def neutral(self) -> bool:
-        return not self.angles
+        return not self.angles and self.posture == STANDING
 
     def hip_flexion(self, side: str) -> float:
         """The hip's own flexion: the thigh's against the pelvis (tilt counts)."""
         return self[f"hip_flexion_{side}"] + self["pelvic_tilt"]
 
     def specs(self) -> tuple[str, ...]:
-        """The pose as ``JOINT=DEG`` specs, as lessons, bookmarks and the command line write it."""
-        return tuple(f"{k}={_degrees(v)}" for k, v in self.angles)
+        """The pose as ``JOINT=DEG`` specs (and ``posture=NAME`` unless standing), as lessons,
+        bookmarks and the command line write it."""
+        posture = () if self.posture == STANDING else (f"posture={self.posture}",)
+        return (*posture, *(f"{k}={_degrees(v)}" for k, v in self.angles))
 
     def describe(self) -> str:
         return ", ".join(self.specs()) or "neutral"
 
     def towards(self, other: Pose, fraction: float) -> Pose:
         """The pose ``fraction`` (0 to 1) of the way to ``other``, every joint turning at
-        once: joint angles blend linearly, so each joint stays within its range."""
+        once: joint angles blend linearly, so each joint stays within its range. The body
+        takes ``other``'s posture from the start (it lies down, then moves)."""
         f = min(1.0, max(0.0, float(fraction)))
         joints = {*self.as_dict(), *other.as_dict()}
-        return Pose.of({j: self[j] + (other[j] - self[j]) * f for j in joints})
+        return Pose.of({j: self[j] + (other[j] - self[j]) * f for j in joints}, other.posture)
 
 
 def _degrees(value: float) -> str:
@@ -193,6 +220,15 @@ def check_angle(name: str, value: object) -> float:
     if not joint.lower <= value <= joint.upper:
         raise PoseError(f"{name}={value:g} is out of its range, {joint.lower:g} to {joint.upper:g} degrees")
     return float(value)
+
+
+def check_posture(name: object) -> str:
+    """``name`` if it is a posture, else :class:`PoseError` naming the postures."""
+    if not isinstance(name, str) or name not in POSTURES:
+        raise PoseError(
+            f"unknown posture {name!r}{did_you_mean(str(name), POSTURES)}; postures: {', '.join(POSTURES)}"
+        )
+    return name
 
 
 def rotation(axis: np.ndarray, degrees: float) -> np.ndarray:
@@ -256,11 +292,19 @@ class Rig:
     hinges: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: Why the knees and ankles cannot turn (a landmark missing), or "".
     missing: str = ""
+    #: The point each patella turns about as it glides (from its centre), by side.
+    patellae: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The points of each segment's bones that can rest on the floor or a table (None: the
+    #: body is turned to lie down, never pitched to rest on two places).
+    support: Support | None = field(default=None, compare=False, repr=False)
     _recent: Callable[[Pose], dict[str, np.ndarray]] = field(init=False, compare=False, repr=False)
 
     @classmethod
     def from_landmarks(
-        cls, landmarks: Mapping[str, Iterable[float]], rhythm: dict[str, dict[str, float]]
+        cls,
+        landmarks: Mapping[str, Iterable[float]],
+        rhythm: dict[str, dict[str, float]],
+        support: Support | None = None,
     ) -> Rig:
         """The rig of the shipped skeleton. Raises KeyError naming a missing landmark."""
 
@@ -286,7 +330,12 @@ class Rig:
             missing = ""
         except KeyError as exc:
             hinges, missing = {}, f"{exc.args[0]}: the knees and ankles cannot bend"
-        return cls(hips, centres, rhythm, bodies, hinges, missing)
+        patellae = {
+            side: np.asarray(landmarks[f"patella_center_{side}"], dtype=float) + PATELLA_ORIGIN_FROM_CENTRE
+            for side in SIDES
+            if f"patella_center_{side}" in landmarks and f"knee_flexion_{side}" in hinges
+        }
+        return cls(hips, centres, rhythm, bodies, hinges, missing, patellae, support)
 
     def can_turn(self, joint: str) -> bool:
         """Whether this rig turns ``joint`` (the knees and ankles need their landmarks)."""
@@ -313,6 +362,21 @@ class Rig:
         centre, axis = self.hinges[joint]
         return about(centre, rotation(axis, pose[joint]))
 
+    def patella_glide(self, pose: Pose, side: str) -> np.ndarray:
+        """4x4 glide of a patella on its femur for ``pose``'s knee angle, in the femur's
+        frame (:data:`PATELLA_GLIDE`); the knee's own turn where the rig has no patella."""
+        if side not in self.patellae:
+            return self.hinge(pose, f"knee_flexion_{side}")
+        q = math.radians(pose[f"knee_flexion_{side}"])
+
+        def change(name: str) -> float:
+            coefficients = PATELLA_GLIDE[name]
+            return sum(c * (q**k - (k == 0)) for k, c in enumerate(coefficients))
+
+        out = about(self.patellae[side], rotation(X, math.degrees(change("turn"))))
+        out[:3, 3] += 1000.0 * np.array([0.0, change("forward"), change("up")])
+        return out
+
     def transforms(self, pose: Pose) -> dict[str, np.ndarray]:
         """4x4 placement of every segment (see :data:`SEGMENTS`) for ``pose`` (shared: do
         not modify)."""
@@ -323,13 +387,38 @@ class Rig:
         # (every surface, every muscle's length), the moment arms for its neighbours.
         object.__setattr__(self, "_recent", lru_cache(maxsize=PLACED_KEPT)(self._place))
 
+    def placement(self, pose: Pose) -> Placement:
+        """Where ``pose`` puts the body in the room and what it rests on (the floor, a chair,
+        a table; :mod:`.posture`)."""
+        transforms = self.transforms(pose)
+        return place(pose.posture, self.turn(pose), self._support_in(transforms))
+
+    def turn(self, pose: Pose) -> np.ndarray:
+        """4x4 turn of the whole body in the room for ``pose``'s posture (how the standard
+        views follow the body)."""
+        return self.transforms(pose)["pelvis"] @ np.linalg.inv(self.pelvis(pose))
+
+    def _support_in(self, transforms: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        points = self.support.points if self.support is not None else {}
+        return {s: apply(transforms[s], p) for s, p in points.items() if s in transforms}
+
     def _place(self, pose: Pose) -> dict[str, np.ndarray]:
+        out = self._bend(pose)
+        if pose.posture == STANDING:
+            return out
+        needs_support = POSTURES[pose.posture].level and self.support is not None
+        turn = body_turn(pose.posture, self._support_in(out) if needs_support else None)
+        return {k: turn @ v for k, v in out.items()}
+
+    def _bend(self, pose: Pose) -> dict[str, np.ndarray]:
+        """Every segment's placement as the joints bend the upright body."""
         out = {"pelvis": self.pelvis(pose)}
         for side in SIDES:
             out[f"femur_{side}"] = femur = self.femur(pose, side)
             # The shank follows the femur, the foot the shank.
             out[f"tibia_{side}"] = tibia = femur @ self.hinge(pose, f"knee_flexion_{side}")
             out[f"foot_{side}"] = tibia @ self.hinge(pose, f"ankle_flexion_{side}")
+            out[f"patella_{side}"] = femur @ self.patella_glide(pose, side)
         parent = out["pelvis"]
         for vertebra, joint in SPINE:
             share = self.rhythm.get(joint, {})
@@ -373,7 +462,9 @@ def segment_of(structure_id: str) -> str | None:
     if structure_id.startswith(("vertebra_t", "vertebra_c")):  # above T12: context
         return "vertebra_t12"
     side = next((s for s in SIDES if structure_id.endswith("_" + s)), None)
-    if side is not None and structure_id.startswith(("tibia_", "fibula_", "patella_")):
+    if side is not None and structure_id.startswith("patella_"):
+        return f"patella_{side}"
+    if side is not None and structure_id.startswith(("tibia_", "fibula_")):
         return f"tibia_{side}"
     if side is not None and structure_id.startswith("foot_"):
         return f"foot_{side}"

@@ -23,7 +23,16 @@ from app.model.io.documents import (
     pydantic_problems,
     read_mapping,
 )
-from app.model.motion.kinematics import JOINTS, LUMBAR_MOTIONS, SPINE, Pose, PoseError, check_angle
+from app.model.motion.kinematics import (
+    JOINTS,
+    LUMBAR_MOTIONS,
+    SPINE,
+    Pose,
+    PoseError,
+    check_angle,
+    check_posture,
+)
+from app.model.motion.posture import STANDING
 
 MOTION_FILE = "motion.yaml"
 _JOINT_KEYS = {joint for _, joint in SPINE}
@@ -70,7 +79,17 @@ class NamedPose(BaseModel):
     #: Drawn as a video's heading.
     title: DrawnLine = Field(min_length=3, max_length=120)
     angles: dict[str, float] = Field(default_factory=dict)
+    #: Where the body is (:mod:`app.model.motion.posture`): standing unless said.
+    posture: str = STANDING
     source: str = Field(min_length=10, max_length=1000)
+
+    @field_validator("posture")
+    @classmethod
+    def _posture(cls, value: str) -> str:
+        try:
+            return check_posture(value)
+        except PoseError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("angles", mode="before")
     @classmethod
@@ -82,7 +101,7 @@ class NamedPose(BaseModel):
 
     @property
     def pose(self) -> Pose:
-        return Pose.of(self.angles)
+        return Pose.of(self.angles, self.posture)
 
 
 def pose_specs(value: object) -> object:
@@ -97,7 +116,7 @@ def pose_specs(value: object) -> object:
         for spec in value:  # angles are checked here, pose names against the named poses
             if isinstance(spec, str) and "=" in spec:
                 try:
-                    joint_angle(spec)
+                    posture_of(spec) or joint_angle(spec)
                 except PoseError as exc:
                     raise ValueError(str(exc)) from None
         return tuple(value)
@@ -110,6 +129,12 @@ def _checked(angles: dict) -> Pose:
         return Pose.of(angles)
     except PoseError as exc:
         raise ValueError(str(exc)) from None
+
+
+def posture_of(spec: str) -> str | None:
+    """The posture a ``posture=NAME`` spec names (checked), or None for any other spec."""
+    name, _, value = spec.strip().partition("=")
+    return check_posture(value.strip()) if name.strip() == "posture" else None
 
 
 def joint_angle(spec: str) -> tuple[str, float]:
@@ -150,20 +175,26 @@ class Motion:
     poses: dict[str, NamedPose] = field(default_factory=dict)
 
     def resolve(self, specs: list[str] | tuple[str, ...]) -> Pose:
-        """One pose from specs, each ``JOINT=DEG`` or a pose name, later ones adding to
-        (and overriding) earlier ones. Raises :class:`PoseError` saying what is wrong."""
+        """One pose from specs, each ``JOINT=DEG``, ``posture=NAME`` or a pose name, later
+        ones adding to (and overriding) earlier ones; a named pose brings its posture.
+        Raises :class:`PoseError` saying what is wrong."""
         angles: dict[str, float] = {}
+        posture = STANDING
         for spec in specs:
             spec = spec.strip()
             if "=" in spec:
+                if (named := posture_of(spec)) is not None:
+                    posture = named
+                    continue
                 name, value = joint_angle(spec)
                 angles[name] = value
             elif spec in self.poses:
                 angles.update(self.poses[spec].angles)
+                posture = self.poses[spec].posture
             else:
                 hint = did_you_mean(spec, [*self.poses, *JOINTS])
                 raise PoseError(f"unknown pose {spec!r}{hint}; poses: {', '.join(self.poses)}")
-        return Pose.of(angles)
+        return Pose.of(angles, posture)
 
 
 def load_motion(annotations_dir: Path) -> tuple[Motion, list[Problem]]:
