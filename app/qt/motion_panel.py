@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.model.motion.body import Body
 from app.model.motion.kinematics import JOINTS, Pose
+from app.model.motion.posture import POSTURES
+from app.model.motion.thomas import MOST_SHORTENED, thomas_rest
 from app.model.scene.state import Aspect, SceneModel
 
 if TYPE_CHECKING:
@@ -116,6 +119,8 @@ class MotionPanel(QWidget):
         self.reset.clicked.connect(lambda: self.scene.set_pose(Pose()))
         poses.addWidget(self.reset)
         layout.addLayout(poses)
+        layout.addLayout(self._posture_row())
+        layout.addWidget(self._thomas_row())
 
         grid = QGridLayout()
         grid.setVerticalSpacing(0)
@@ -178,6 +183,65 @@ class MotionPanel(QWidget):
         scene.length_colours_changed.connect(self._show_length_colours)
         self._on_scene_changed(Aspect.pose)
 
+    def _posture_row(self) -> QHBoxLayout:
+        """Where the body is: standing, sitting, kneeling, lying (the props follow)."""
+        row = QHBoxLayout()
+        self.posture = QComboBox()
+        self.posture.setAccessibleName("Posture")
+        self.posture.setToolTip("Where the body is: the floor, a chair or a table is drawn under it")
+        for name, posture in POSTURES.items():
+            self.posture.addItem(posture.label, name)
+        self.posture.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.posture.setMinimumContentsLength(12)
+        self.posture.view().setMinimumWidth(self.posture.view().sizeHintForColumn(0))
+        self.posture.activated.connect(
+            lambda index: self.scene.set_pose(self.scene.pose.in_posture(self.posture.itemData(index)))
+        )
+        row.addWidget(QLabel("Posture"))
+        row.addWidget(self.posture, 1)
+        return row
+
+    def _thomas_row(self) -> QWidget:
+        """The Thomas test's settings: shorten the tested leg's hip flexors and see where it
+        comes to rest (:func:`~app.model.motion.thomas.thomas_rest`); shown in that posture."""
+        self.thomas = QWidget()
+        grid = QGridLayout(self.thomas)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(0)
+        self.shortened: dict[str, QSpinBox] = {}
+        for key, label in (("iliopsoas", "Iliopsoas"), ("rectus_femoris", "Rectus femoris")):
+            box = QSpinBox()
+            box.setRange(0, round(100 * MOST_SHORTENED))
+            box.setSuffix(" %")
+            box.setAccessibleName(f"Right {label.lower()} shortened by")
+            box.setToolTip(
+                f"Right {label.lower()} shorter than normal by this share: the hanging leg rests where it allows"
+            )
+            box.valueChanged.connect(self._thomas_changed)
+            row = grid.rowCount()
+            grid.addWidget(QLabel(f"{label} shortened"), row, 0)
+            grid.addWidget(box, row, 1)
+            self.shortened[key] = box
+        self.thomas.setVisible(False)
+        return self.thomas
+
+    def _thomas_changed(self) -> None:
+        if self._updating:
+            return
+        named = self.body.motion.poses.get("thomas_test")
+        normal = self.scene.pose
+        if named is not None:  # the tested leg's normal resting angles
+            normal = normal.updated({j: named.pose[j] for j in ("hip_flexion_right", "knee_flexion_right")})
+        self.scene.set_pose(
+            thomas_rest(
+                self.body.mechanics,
+                normal,
+                "right",
+                self.shortened["iliopsoas"].value() / 100,
+                self.shortened["rectus_femoris"].value() / 100,
+            )
+        )
+
     def _pose_chosen(self, index: int) -> None:
         name = self.poses.itemData(index)
         if name:
@@ -206,6 +270,13 @@ class MotionPanel(QWidget):
                 self.boxes[name].setValue(pose[name])
             named = (key for key, each in self.body.motion.poses.items() if each.pose == pose)
             self.poses.setCurrentIndex(max(0, self.poses.findData(next(named, None))))
+            self.posture.setCurrentIndex(max(0, self.posture.findData(pose.posture)))
+            thomas = pose.posture == "thomas_test"
+            named_thomas = self.body.motion.poses.get("thomas_test")
+            if not thomas or (named_thomas is not None and pose == named_thomas.pose):
+                for box in self.shortened.values():
+                    box.setValue(0)
+            self.thomas.setVisible(thomas)
         finally:
             self._updating = False
 

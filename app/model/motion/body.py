@@ -52,7 +52,9 @@ class Body:
         problems += path_problems
         meshes_dir = Path(paths_file).parent
         try:
-            rig = Rig.from_landmarks(landmarks, motion.rhythm, Support(lambda: bone_support(meshes_dir)))
+            rig = Rig.from_landmarks(
+                landmarks, motion.rhythm, Support(lambda: bone_support(meshes_dir)), shoulder_centres(meshes_dir)
+            )
         except KeyError as exc:
             return None, [
                 *problems,
@@ -158,6 +160,27 @@ def bone_support(meshes_dir: Path) -> dict[str, np.ndarray]:
         if segment is not None and check_mesh(file) is None:
             by_segment.setdefault(segment, []).append(extremes(read_surface(file)[0]))
     return {segment: extremes(np.vstack(parts)) for segment, parts in by_segment.items()}
+
+
+#: The humeral head's radius (mm), about: its centre lies this far below the bone's top.
+HUMERAL_HEAD_MM = 22.0
+
+
+def shoulder_centres(meshes_dir: Path) -> dict[str, np.ndarray]:
+    """The centre of each humeral head (the arms' pivot), from the top of each humerus:
+    under its highest 25 mm, a head's radius below its top; none where a humerus is missing."""
+    from app.model.anatomy.meshes import check_mesh, read_surface
+
+    out = {}
+    for side in SIDES:
+        file = meshes_dir / "lod" / "bones" / f"humerus_{side}.ply"
+        file = file if file.is_file() else meshes_dir / "bones" / f"humerus_{side}.ply"
+        if file.is_file() and check_mesh(file) is None:
+            points = read_surface(file)[0]
+            top = float(points[:, 2].max())
+            head = points[points[:, 2] > top - 25.0]
+            out[side] = np.array([*head[:, :2].mean(axis=0), top - HUMERAL_HEAD_MM])
+    return out
 
 
 def near_plexus(bone: str) -> bool:

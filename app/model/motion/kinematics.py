@@ -80,6 +80,9 @@ JOINTS: dict[str, Joint] = {
         Joint("lumbar_flexion", "Lumbar flexion", -30, 60, "+ bending forward"),
         Joint("lumbar_lateral_bending", "Lumbar side bending", -30, 30, "+ toward the right"),
         Joint("lumbar_rotation", "Lumbar rotation", -10, 10, "+ turning to the right"),
+        # Both arms together, straight, about the shoulders (the humeral heads): enough to
+        # reach for the knees in a curl or rest the hands on the thighs; the arms are context.
+        Joint("shoulder_flexion", "Shoulder flexion", -50, 180, "+ both arms forward and up"),
     )
 }
 
@@ -111,6 +114,8 @@ SEGMENTS = (
     "foot_left",
     "patella_right",
     "patella_left",
+    "arm_right",
+    "arm_left",
 )
 #: How the patella glides on the femur with the knee angle q (radians): its forward and
 #: upward shift (m) and its turn (radians, - as the knee flexes) in the femur's frame, as
@@ -135,11 +140,9 @@ UPPER_BODY = (
     "skull",
     "clavicle_",
     "scapula_",
-    "humerus_",
-    "radius_",
-    "ulna_",
-    "hand_",
 )
+#: The bones of each upper limb: they turn together about the shoulder (``arm_{side}``).
+ARM_BONES = ("humerus_", "radius_", "ulna_", "hand_")
 
 
 class PoseError(ValueError):
@@ -294,6 +297,8 @@ class Rig:
     missing: str = ""
     #: The point each patella turns about as it glides (from its centre), by side.
     patellae: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The centre of each humeral head, the arms' pivot (none: the arms ride T12).
+    shoulders: dict[str, np.ndarray] = field(default_factory=dict)
     #: The points of each segment's bones that can rest on the floor or a table (None: the
     #: body is turned to lie down, never pitched to rest on two places).
     support: Support | None = field(default=None, compare=False, repr=False)
@@ -305,6 +310,7 @@ class Rig:
         landmarks: Mapping[str, Iterable[float]],
         rhythm: dict[str, dict[str, float]],
         support: Support | None = None,
+        shoulders: Mapping[str, np.ndarray] | None = None,
     ) -> Rig:
         """The rig of the shipped skeleton. Raises KeyError naming a missing landmark."""
 
@@ -335,10 +341,14 @@ class Rig:
             for side in SIDES
             if f"patella_center_{side}" in landmarks and f"knee_flexion_{side}" in hinges
         }
-        return cls(hips, centres, rhythm, bodies, hinges, missing, patellae, support)
+        shoulders = {side: np.asarray(c, dtype=float) for side, c in (shoulders or {}).items()}
+        return cls(hips, centres, rhythm, bodies, hinges, missing, patellae, shoulders, support)
 
     def can_turn(self, joint: str) -> bool:
-        """Whether this rig turns ``joint`` (the knees and ankles need their landmarks)."""
+        """Whether this rig turns ``joint`` (the knees and ankles need their landmarks, the
+        arms their humeri)."""
+        if joint == "shoulder_flexion":
+            return bool(self.shoulders)
         return joint in JOINTS and (joint not in LOWER_LEG_JOINTS or joint in self.hinges)
 
     def pelvis(self, pose: Pose) -> np.ndarray:
@@ -427,6 +437,10 @@ class Rig:
             )
             parent = parent @ about(self.joint_centres[joint], turn)
             out[vertebra] = parent
+        for side in SIDES:  # the arms hang from the shoulders, on the trunk
+            centre = self.shoulders.get(side)
+            swing = about(centre, rotation(X, pose["shoulder_flexion"])) if centre is not None else np.eye(4)
+            out[f"arm_{side}"] = out["vertebra_t12"] @ swing
         return out
 
 
@@ -459,11 +473,11 @@ def segment_of(structure_id: str) -> str | None:
         return "vertebra_t12"
     if structure_id in SEGMENTS and structure_id.startswith(("femur_", "vertebra_")):
         return structure_id
-    if structure_id.startswith(("vertebra_t", "vertebra_c")):  # above T12: context
-        return "vertebra_t12"
     side = next((s for s in SIDES if structure_id.endswith("_" + s)), None)
     if side is not None and structure_id.startswith("patella_"):
         return f"patella_{side}"
+    if side is not None and structure_id.startswith(ARM_BONES):
+        return f"arm_{side}"
     if side is not None and structure_id.startswith(("tibia_", "fibula_")):
         return f"tibia_{side}"
     if side is not None and structure_id.startswith("foot_"):

@@ -39,7 +39,7 @@ import numpy as np
 #: ischial tuberosity sitting on foam, Sonenblum et al. 2020, J Tissue Viability 29:69-75;
 #: lying on the back, the gluteal muscles behind the ilium carry the pelvis further up), the
 #: back over the spinous processes, scapulae and occiput.
-ALLOWANCE_MM = {"foot": 12.0, "tibia": 8.0, "femur": 20.0, "pelvis": 40.0, "vertebra": 15.0}
+ALLOWANCE_MM = {"foot": 12.0, "tibia": 8.0, "patella": 8.0, "femur": 20.0, "pelvis": 40.0, "vertebra": 15.0}
 
 #: Props' sizes (mm): an examination table's top and height, a chair's parts.
 TABLE_WIDTH, TABLE_HEIGHT, TABLE_THICKNESS = 650.0, 750.0, 60.0
@@ -51,7 +51,9 @@ MAX_PITCH = 35.0
 FEET = ("foot_right", "foot_left")
 THIGHS = ("femur_right", "femur_left")
 TRUNK = ("pelvis", "vertebra_l5", "vertebra_l4", "vertebra_l3", "vertebra_l2", "vertebra_l1", "vertebra_t12")
-LEGS = ("femur_right", "femur_left", "tibia_right", "tibia_left", "foot_right", "foot_left")
+#: The arms lie on what the trunk lies on (they hang from the shoulders, on T12).
+BACK = (*TRUNK, "arm_right", "arm_left")
+LEGS = tuple(f"{bone}_{side}" for side in ("right", "left") for bone in ("femur", "patella", "tibia", "foot"))
 
 
 def _turn_x(degrees: float) -> np.ndarray:
@@ -96,29 +98,29 @@ POSTURES: dict[str, Posture] = {
             "kneeling",
             "Kneeling",
             0.0,
-            (Rest(("tibia_right", "foot_right"), "floor"), Rest(("tibia_left", "foot_left"), "floor")),
+            tuple(Rest((f"patella_{side}", f"tibia_{side}", f"foot_{side}"), "floor") for side in ("right", "left")),
             level=True,
         ),
-        Posture("supine", "Lying on the back", 90.0, (Rest(TRUNK, "floor"),)),
+        Posture("supine", "Lying on the back", 90.0, (Rest(BACK, "floor"),)),
         Posture(
             "hook_lying",
             "Lying on the back, knees bent",
             90.0,
-            (Rest(TRUNK, "floor"), Rest(FEET, "floor")),
+            (Rest(BACK, "floor"), Rest(FEET, "floor")),
             level=True,
         ),
-        Posture("prone", "Lying face down", -90.0, (Rest((*TRUNK, *LEGS), "floor"),)),
+        Posture("prone", "Lying face down", -90.0, (Rest((*BACK, *LEGS), "floor"),)),
         Posture(
-            "supine_on_table", "Lying on the back on a table", 90.0, (Rest((*TRUNK, *LEGS), "table"),), False, "table"
+            "supine_on_table", "Lying on the back on a table", 90.0, (Rest((*BACK, *LEGS), "table"),), False, "table"
         ),
         Posture(
-            "prone_on_table", "Lying face down on a table", -90.0, (Rest((*TRUNK, *LEGS), "table"),), False, "table"
+            "prone_on_table", "Lying face down on a table", -90.0, (Rest((*BACK, *LEGS), "table"),), False, "table"
         ),
         Posture(
             "thomas_test",
             "On the back at the end of a table",
             90.0,
-            (Rest(TRUNK, "table"),),
+            (Rest(BACK, "table"),),
             False,
             "table_end",
         ),
@@ -277,9 +279,10 @@ def _chair(placed: Mapping[str, np.ndarray], surfaces: dict[str, float]) -> Prop
     seat = _rest_height(under, tuple(under), np.eye(4))
     surfaces["seat"] = seat
     floor = surfaces.get("floor", seat - 450.0)
-    x0, x1 = float(pelvis[:, 0].min()) - 60.0, float(pelvis[:, 0].max()) + 60.0
+    # As wide as the pelvis and thighs: the arms hang free beside it.
+    x0, x1 = float(pelvis[:, 0].min()), float(pelvis[:, 0].max())
     if len(thighs):
-        x0, x1 = min(x0, float(thighs[:, 0].min()) - 30.0), max(x1, float(thighs[:, 0].max()) + 30.0)
+        x0, x1 = min(x0, float(thighs[:, 0].min())), max(x1, float(thighs[:, 0].max()))
     # The backrest stands behind whatever of the trunk is within its height.
     trunk = np.vstack([placed[s] - [0, allowance(s), 0] for s in TRUNK if s in placed])
     beside = trunk[(trunk[:, 2] > seat) & (trunk[:, 2] < seat + BACKREST_HEIGHT)]
@@ -301,13 +304,12 @@ def _table(posture: Posture, placed: Mapping[str, np.ndarray], top: float) -> tu
     along = every[:, 1] * head_to  # larger: nearer the head
     head_end = float(along.max()) + 80.0
     foot_end = float(along.min()) - 80.0
-    if posture.furniture == "table_end":
-        below = [
-            p[(p[:, 2] - allowance(s)) < top - 1.0] for s, p in placed.items() if s not in TRUNK
-        ]
+    if posture.furniture == "table_end":  # the buttocks at the edge, the legs free of it
+        foot_end = float((placed["pelvis"][:, 1] * head_to).min()) - 20.0 if "pelvis" in placed else foot_end
+        below = [p[(p[:, 2] - allowance(s)) < top - 1.0] for s, p in placed.items() if s not in BACK]
         hanging = np.vstack(below) if below else np.zeros((0, 3))
         if len(hanging):
-            foot_end = float((hanging[:, 1] * head_to).max()) + 5.0
+            foot_end = max(foot_end, float((hanging[:, 1] * head_to).max()) + 5.0)
     y_a, y_b = head_end * head_to, foot_end * head_to
     middle = float(np.median(every[:, 0]))
     x0, x1 = middle - TABLE_WIDTH / 2, middle + TABLE_WIDTH / 2
