@@ -2,7 +2,10 @@
 
 Where they go is the model's (:meth:`app.model.motion.kinematics.Rig.placement`): each prop
 is a few boxes in the room's frame. They are shown with the context skeleton (the legs and
-trunk that rest on them), never picked, and left out of what the standard views frame.
+trunk that rest on them) once the body leaves the anatomical position (a pose or a posture:
+standing neutral is the atlas' rest, drawn on its own), never picked, and left out of what
+the standard views frame. The floor is see-through, so it takes the picture's ground: dark
+on screen, light on a handout.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from app.model.anatomy.structures import Group
 from app.model.motion.posture import Prop
 
 #: Flat, light, matte: furniture reads as furniture and stays behind the anatomy.
-COLOURS = {"floor": "#6b7280", "table": "#9aa3ad", "chair": "#a08c74"}
+COLOURS = {"floor": "#8a94a3", "table": "#9aa3ad", "chair": "#a08c74"}
+OPACITY = {"floor": 0.45}
 
 
 def prop_mesh(prop: Prop) -> pv.PolyData:
@@ -31,8 +35,11 @@ class PropLayer:
         self._drawn: dict[str, Prop] = {}
 
     def shown(self) -> bool:
-        """Props are context: shown while any bone of the context skeleton is."""
+        """Props are context: shown out of the anatomical position, while any bone of the
+        context skeleton is."""
         scene = self.sr.scene
+        if scene.pose.neutral:
+            return False
         return any(s.group is Group.context and scene.shown(s.id) for s in scene.catalogue)
 
     def update(self) -> None:
@@ -52,6 +59,7 @@ class PropLayer:
                 actor = self.sr.plotter.add_mesh(
                     mesh,
                     color=COLOURS.get(name, "#8a8f98"),
+                    opacity=OPACITY.get(name, 1.0),
                     ambient=0.25,
                     diffuse=0.7,
                     specular=0.05,

@@ -207,15 +207,17 @@ def test_the_pose_box_names_the_pose_the_body_is_in(qtbot, window):
     """Issue 28, item 6: the box said "Thomas test" after Reset and after another movement."""
     scene, panel, bar = window.scene, window.motion, window.play_bar
     box = panel.poses
+    last = list(panel.body.motion.poses)[-1]
+    title = panel.body.motion.poses[last].title
     qtbot.keyClick(box, Qt.Key.Key_End)  # the last pose, chosen with the keyboard
-    assert box.currentData() == "thomas_test"
-    assert scene.pose == panel.body.motion.poses["thomas_test"].pose
+    assert box.currentData() == last
+    assert scene.pose == panel.body.motion.poses[last].pose
     qtbot.mouseClick(panel.reset, Qt.MouseButton.LeftButton)
     assert scene.pose.neutral
     assert box.currentData() == "neutral" and box.currentText() == "Neutral standing"
 
     qtbot.keyClick(box, Qt.Key.Key_End)
-    assert box.currentData() == "thomas_test"
+    assert box.currentData() == last
     window.player.clock = iter(np.arange(0.0, 100.0, 0.2)).__next__  # five frames a second
     bar.start.setCurrentIndex(bar.start.findData("neutral"))
     bar.end.setCurrentIndex(bar.end.findData("trunk_fold"))
@@ -227,7 +229,7 @@ def test_the_pose_box_names_the_pose_the_body_is_in(qtbot, window):
         qtbot.mouseClick(bar.button, Qt.MouseButton.LeftButton)
     assert scene.pose == panel.body.motion.poses["trunk_fold"].pose
     assert box.currentData() == "trunk_fold"
-    assert "Thomas test" not in " ".join(during[1:]), during  # not while it played either
+    assert title not in " ".join(during[1:]), during  # not while it played either
     assert "Choose a pose…" in during  # between two named poses: none named
 
     drag(qtbot, panel.sliders["lumbar_flexion"], 0.1)  # moved by hand: no named pose

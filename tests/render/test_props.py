@@ -32,6 +32,8 @@ def camera_offset(plotter: pv.Plotter) -> np.ndarray:
 
 def test_the_props_follow_the_posture_and_the_context(atlas, drawn):
     scene, renderer, plotter = drawn
+    assert renderer.props.actors == {}  # the anatomical position: the atlas' rest, on its own
+    scene.set_pose(atlas.body.motion.poses["leg_lift"].pose)
     assert set(renderer.props.actors) == {"floor"}  # standing on the floor
     scene.set_pose(atlas.body.motion.poses["thomas_test"].pose)
     assert set(renderer.props.actors) == {"floor", "table"}

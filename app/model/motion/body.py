@@ -185,9 +185,10 @@ def shoulder_centres(meshes_dir: Path) -> dict[str, np.ndarray]:
 
 def near_plexus(bone: str) -> bool:
     """Whether a bone is one the lumbar plexus runs along: the pelvis' bones, a femur, a
-    lumbar vertebra, T12 and its 12th ribs; not a context bone (shank, foot, upper body)."""
+    lumbar vertebra, T12 and its 12th ribs; not a context bone (shank, patella, foot, arm,
+    upper body)."""
     segment = segment_of(bone)
-    if segment is None or segment.startswith(("tibia_", "foot_")):
+    if segment is None or segment.startswith(("tibia_", "foot_", "patella_", "arm_")):
         return False
     return segment != "vertebra_t12" or bone == "vertebra_t12" or bone.startswith("rib_12_")
 

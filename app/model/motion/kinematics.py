@@ -473,6 +473,8 @@ def segment_of(structure_id: str) -> str | None:
         return "vertebra_t12"
     if structure_id in SEGMENTS and structure_id.startswith(("femur_", "vertebra_")):
         return structure_id
+    if structure_id.startswith(("vertebra_t", "vertebra_c")):  # a vertebra above T12: context
+        return "vertebra_t12"
     side = next((s for s in SIDES if structure_id.endswith("_" + s)), None)
     if side is not None and structure_id.startswith("patella_"):
         return f"patella_{side}"
