@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Muscles whose length the panel reads out and plots (those of the shown ones with a path).
 READOUT = ("psoas_major", "iliacus", "psoas_minor", "rectus_femoris", "quadratus_lumborum")
+#: How often the readout and the plot follow a held slider (ms): ten times a second.
+READOUT_MS = 100
 #: The joint plotted until the user moves one.
 FIRST_PLOTTED = "hip_flexion_right"
 
@@ -99,6 +101,14 @@ class MotionPanel(QWidget):
         self.plot: LengthPlot | None = None
         self.bar: LengthChangeBar | None = None
         self._plotted: tuple[str, Pose, tuple[str, ...]] | None = None  # joint, other joints, muscles
+
+        #: While a slider is held, the readout and plot follow at most every READOUT_MS.
+        self._held = False
+        self._readout_due = QTimer(self)
+        self._readout_due.setSingleShot(True)
+        self._readout_due.setInterval(READOUT_MS)
+        self._readout_due.timeout.connect(self._refresh_readout)
+        self.dragging.connect(self._hold)
 
         layout = QVBoxLayout(self)
         poses = QHBoxLayout()
@@ -256,8 +266,24 @@ class MotionPanel(QWidget):
         if Aspect.pose in aspects:
             self._show_pose(self.scene.pose)
         if aspects & (Aspect.pose | Aspect.visibility):
-            self.readout.setText(self.lengths_text(self.scene.pose))
-            self._update_plot()
+            if self._held and Aspect.visibility not in aspects:
+                if not self._readout_due.isActive():  # at most every READOUT_MS while dragging
+                    self._readout_due.start()
+            else:
+                self._refresh_readout()
+
+    def _refresh_readout(self) -> None:
+        """The lengths, moment arms and the plot's marker for the scene's pose."""
+        self._readout_due.stop()
+        self.readout.setText(self.lengths_text(self.scene.pose))
+        self._update_plot()
+
+    def _hold(self, held: bool) -> None:
+        """A slider is pressed or let go: while it is held the readout and plot follow ten
+        times a second (each frame of the drag is the body's only); let go, they are exact."""
+        self._held = held
+        if not held:
+            self._refresh_readout()
 
     def _show_pose(self, pose: Pose) -> None:
         """Sliders, boxes and the pose box as the scene's pose says: the box names a pose

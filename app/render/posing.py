@@ -39,11 +39,19 @@ class _Posable:
         self.points = self.mesh.points  # views of the VTK arrays, written in place
         self.normals = self.mesh.point_data.active_normals
         self.pose = Pose()
+        #: The segments that move it, and where they were when it was last posed: a joint
+        #: elsewhere (the other hip, the knee for the psoas) leaves it as it is.
+        self.segments = skin.segments
+        self.placed = np.stack([np.eye(4)] * len(self.segments)) if self.segments else np.zeros((0, 4, 4))
 
     def apply(self, body: Body, pose: Pose, transforms: dict[str, np.ndarray]) -> None:
         if pose == self.pose:
             return
         self.pose = pose
+        placed = np.stack([transforms[s] for s in self.segments]) if self.segments else self.placed
+        if np.array_equal(placed, self.placed):
+            return
+        self.placed = placed
         if self.whole_segment is not None:  # a bone's stand-in: its actor is placed
             self.actor.user_matrix = transforms[self.whole_segment]
             return

@@ -279,3 +279,26 @@ def test_length_colours_say_so_survive_reset_and_colour_the_quadratus_lumborum(q
     assert names[0] == "Selected" and names[-3:] == [name for name, _ in said]
     qtbot.mouseClick(panel.colour_by_length, Qt.MouseButton.LeftButton)
     assert not any("standing" in name for name, *_ in legend.entries)
+
+
+def test_while_a_slider_is_held_the_readout_follows_ten_times_a_second_and_is_exact_on_release(
+    qtbot, window
+):
+    """Issue 31: the readout was recomputed at every mouse move of a slider."""
+    from app.qt.motion_panel import READOUT_MS
+
+    scene, panel = window.scene, window.motion
+    assert READOUT_MS <= 100  # at least ten updates a second
+    panel.dragging.emit(True)
+    shown = panel.readout.text()
+    for angle in (10, 20, 30):
+        scene.set_pose({"hip_flexion_right": angle})
+    assert panel.readout.text() == shown  # not at every move...
+    qtbot.waitUntil(lambda: panel.readout.text() != shown, timeout=3 * READOUT_MS + 500)  # ...but soon
+    assert panel.readout.text() == panel.lengths_text(scene.pose)
+    scene.set_pose({"hip_flexion_right": 40})
+    panel.dragging.emit(False)  # let go: exact at once
+    assert panel.readout.text() == panel.lengths_text(scene.pose)
+    scene.set_pose({"hip_flexion_right": 50})  # not held: every change at once
+    assert panel.readout.text() == panel.lengths_text(scene.pose)
+    scene.set_pose(Pose())

@@ -97,6 +97,17 @@ class Skin:
     knee_share: np.ndarray | None = None
 
     @property
+    def segments(self) -> tuple[str, ...]:
+        """The segments whose placement moves this structure: a pose that leaves them all
+        where they were leaves it where it was (a drawn surface need not be recomputed)."""
+        used = {SEGMENTS[int(i)] for i in np.flatnonzero(self.weights.any(axis=0))}
+        if self.hip_side is not None:
+            used |= {"pelvis", f"femur_{self.hip_side}"}
+            if self.knee_share is not None:
+                used |= {f"patella_{self.hip_side}", f"tibia_{self.hip_side}"}
+        return tuple(sorted(used))
+
+    @property
     def rigid_segment(self) -> str | None:
         """The one segment the structure moves with rigidly (a bone), or None."""
         used = np.flatnonzero(self.weights.any(axis=0))
