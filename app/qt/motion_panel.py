@@ -225,7 +225,8 @@ class MotionPanel(QWidget):
             box.setSuffix(" %")
             box.setAccessibleName(f"Right {label.lower()} shortened by")
             box.setToolTip(
-                f"Right {label.lower()} shorter than normal by this share: the hanging leg rests where it allows"
+                f"Right {label.lower()} shorter than normal by this share: "
+                "the hanging leg rests where it allows"
             )
             box.valueChanged.connect(self._thomas_changed)
             row = grid.rowCount()

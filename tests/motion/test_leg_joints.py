@@ -175,7 +175,8 @@ def test_the_trunk_and_arms_ride_t12_and_the_new_segments_are_placed(leg_rig):
     assert set(transforms) == set(SEGMENTS) >= {"tibia_right", "foot_left"}
     # Not the plexus' bones: the nerves' skins are as before the context came.
     assert not any(
-        near_plexus(b) for b in ("rib_cage", "tibia_right", "patella_left", "foot_right", "skull", "hand_left")
+        near_plexus(b)
+        for b in ("rib_cage", "tibia_right", "patella_left", "foot_right", "skull", "hand_left")
     )
     assert all(
         near_plexus(b) for b in ("vertebra_t12", "rib_12_left", "sacrum", "femur_right", "hip_bone_left")

@@ -69,7 +69,9 @@ def test_every_named_pose_rests_on_its_props_and_nothing_passes_through_them(bod
             assert points[:, 2].min() > floor - INTO_PROP_MM, (name, sid, "through the floor")
             for prop in placement.props[1:]:
                 for lo, hi in prop.boxes:
-                    inside = np.all((points > np.add(lo, INTO_PROP_MM)) & (points < np.subtract(hi, INTO_PROP_MM)), axis=1)
+                    inside = np.all(
+                        (points > np.add(lo, INTO_PROP_MM)) & (points < np.subtract(hi, INTO_PROP_MM)), axis=1
+                    )
                     assert not inside.any(), (name, sid, prop.name, points[inside][:3])
         assert placement.props[0].name == "floor" and placement.props[0].top == pytest.approx(floor, abs=0.1)
 
@@ -92,7 +94,15 @@ def test_the_postures_read_as_described(body):
     start = poses["sit_up_start"].pose
     assert start.posture == "hook_lying" and facing(body, start)[2] > 0.95
     floor = body.rig.placement(start).surfaces["floor"]
-    trunk = ("pelvis", "vertebra_l5", "vertebra_l4", "vertebra_l3", "vertebra_l2", "vertebra_l1", "vertebra_t12")
+    trunk = (
+        "pelvis",
+        "vertebra_l5",
+        "vertebra_l4",
+        "vertebra_l3",
+        "vertebra_l2",
+        "vertebra_l1",
+        "vertebra_t12",
+    )
     assert lowest(body, start, trunk) == pytest.approx(floor, abs=0.5)
     assert lowest(body, start, ("foot_right", "foot_left")) == pytest.approx(floor, abs=0.5)
     # Sitting up: the feet stay on the floor and the trunk rises off it.
@@ -123,7 +133,9 @@ def test_the_postures_read_as_described(body):
     sitting = poses["sitting"].pose
     placement = body.rig.placement(sitting)
     assert {p.name for p in placement.props} == {"floor", "chair"}
-    assert lowest(body, sitting, ("foot_right", "foot_left")) == pytest.approx(placement.surfaces["floor"], abs=0.5)
+    assert lowest(body, sitting, ("foot_right", "foot_left")) == pytest.approx(
+        placement.surfaces["floor"], abs=0.5
+    )
     assert 350 < placement.surfaces["seat"] - placement.surfaces["floor"] < 550  # a chair's height
     # Face down on the table.
     prone = poses["lying_face_down"].pose
@@ -140,16 +152,27 @@ def test_a_posture_is_part_of_the_pose_and_its_specs(body):
     assert not Pose.of({}, "supine").neutral and Pose().neutral
     assert pose.updated({"lumbar_flexion": 5}).posture == "thomas_test"
     assert Pose().towards(pose, 0.0).posture == "thomas_test"  # lies down, then moves
-    with pytest.raises(PoseError, match="unknown posture 'supin'.*did you mean 'supine'"):
+    with pytest.raises(PoseError, match=r"unknown posture 'supin'.*did you mean 'supine'"):
         motion.resolve(["posture=supin"])
-    assert set(POSTURES) >= {"standing", "sitting", "kneeling", "supine", "prone", "supine_on_table", "thomas_test"}
+    assert set(POSTURES) >= {
+        "standing",
+        "sitting",
+        "kneeling",
+        "supine",
+        "prone",
+        "supine_on_table",
+        "thomas_test",
+    }
 
 
 def test_posture_specs_on_the_command_line(tmp_path, capsys):
     from app.cli import main
 
     out = tmp_path / "lying.png"
-    assert main(["screenshot", str(out), "--view", "right", "--size", "320x240", "--pose", "posture=supine"]) == 0
+    assert (
+        main(["screenshot", str(out), "--view", "right", "--size", "320x240", "--pose", "posture=supine"])
+        == 0
+    )
     assert out.is_file()
     assert main(["screenshot", str(tmp_path / "x.png"), "--pose", "posture=sideways"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -79,7 +79,13 @@ def test_the_knees_and_ankles_are_sliders_under_each_legs_heading(window):
             assert "cannot bend" in slider.toolTip()
     headings = [w.text() for w in panel.findChildren(QLabel) if w.text().startswith("<b>")]
     # Pelvic tilt, alone, is its own heading.
-    assert headings == ["<b>Right leg</b>", "<b>Left leg</b>", "<b>Pelvic tilt</b>", "<b>Lumbar spine</b>", "<b>Shoulder flexion</b>"]
+    assert headings == [
+        "<b>Right leg</b>",
+        "<b>Left leg</b>",
+        "<b>Pelvic tilt</b>",
+        "<b>Lumbar spine</b>",
+        "<b>Shoulder flexion</b>",
+    ]
     names = [w.text() for w in panel.findChildren(QLabel)]
     assert "Knee flexion" in names and "Ankle flexion" in names and "Hip flexion" in names
     if window.scene.body.rig.can_turn("knee_flexion_right"):

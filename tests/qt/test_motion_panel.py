@@ -281,9 +281,7 @@ def test_length_colours_say_so_survive_reset_and_colour_the_quadratus_lumborum(q
     assert not any("standing" in name for name, *_ in legend.entries)
 
 
-def test_while_a_slider_is_held_the_readout_follows_ten_times_a_second_and_is_exact_on_release(
-    qtbot, window
-):
+def test_while_a_slider_is_held_the_readout_follows_ten_times_a_second_and_is_exact_on_release(qtbot, window):
     """Issue 31: the readout was recomputed at every mouse move of a slider."""
     from app.qt.motion_panel import READOUT_MS
 

@@ -53,7 +53,10 @@ class Body:
         meshes_dir = Path(paths_file).parent
         try:
             rig = Rig.from_landmarks(
-                landmarks, motion.rhythm, Support(lambda: bone_support(meshes_dir)), shoulder_centres(meshes_dir)
+                landmarks,
+                motion.rhythm,
+                Support(lambda: bone_support(meshes_dir)),
+                shoulder_centres(meshes_dir),
             )
         except KeyError as exc:
             return None, [

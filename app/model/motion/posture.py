@@ -92,13 +92,21 @@ POSTURES: dict[str, Posture] = {
     for p in (
         Posture("standing", "Standing", 0.0, (Rest(FEET, "floor"),)),
         Posture(
-            "sitting", "Sitting on a chair", 0.0, (Rest(FEET, "floor"), Rest(("pelvis", *THIGHS), "seat")), False, "chair"
+            "sitting",
+            "Sitting on a chair",
+            0.0,
+            (Rest(FEET, "floor"), Rest(("pelvis", *THIGHS), "seat")),
+            False,
+            "chair",
         ),
         Posture(
             "kneeling",
             "Kneeling",
             0.0,
-            tuple(Rest((f"patella_{side}", f"tibia_{side}", f"foot_{side}"), "floor") for side in ("right", "left")),
+            tuple(
+                Rest((f"patella_{side}", f"tibia_{side}", f"foot_{side}"), "floor")
+                for side in ("right", "left")
+            ),
             level=True,
         ),
         Posture("supine", "Lying on the back", 90.0, (Rest(BACK, "floor"),)),
@@ -111,10 +119,20 @@ POSTURES: dict[str, Posture] = {
         ),
         Posture("prone", "Lying face down", -90.0, (Rest((*BACK, *LEGS), "floor"),)),
         Posture(
-            "supine_on_table", "Lying on the back on a table", 90.0, (Rest((*BACK, *LEGS), "table"),), False, "table"
+            "supine_on_table",
+            "Lying on the back on a table",
+            90.0,
+            (Rest((*BACK, *LEGS), "table"),),
+            False,
+            "table",
         ),
         Posture(
-            "prone_on_table", "Lying face down on a table", -90.0, (Rest((*BACK, *LEGS), "table"),), False, "table"
+            "prone_on_table",
+            "Lying face down on a table",
+            -90.0,
+            (Rest((*BACK, *LEGS), "table"),),
+            False,
+            "table",
         ),
         Posture(
             "thomas_test",
@@ -156,7 +174,9 @@ def extremes(vertices: np.ndarray, directions: int = 162) -> np.ndarray:
     i = np.arange(directions) + 0.5  # a Fibonacci sphere
     polar = np.arccos(1 - 2 * i / directions)
     azimuth = math.pi * (1 + 5**0.5) * i
-    sphere = np.column_stack([np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)])
+    sphere = np.column_stack(
+        [np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)]
+    )
     return vertices[np.unique(np.argmax(vertices @ sphere.T, axis=0))]
 
 
@@ -262,7 +282,12 @@ def place(name: str, turn: np.ndarray, placed: Mapping[str, np.ndarray]) -> Plac
         0,
         Prop(
             "floor",
-            (_box([middle[0] - half, middle[1] - half, floor - FLOOR_THICKNESS], [middle[0] + half, middle[1] + half, floor]),),
+            (
+                _box(
+                    [middle[0] - half, middle[1] - half, floor - FLOOR_THICKNESS],
+                    [middle[0] + half, middle[1] + half, floor],
+                ),
+            ),
         ),
     )
     return Placement(name, turn, {k: round(v, 1) for k, v in surfaces.items()}, tuple(props))
@@ -316,5 +341,8 @@ def _table(posture: Posture, placed: Mapping[str, np.ndarray], top: float) -> tu
     lowest = float((every[:, 2]).min()) - 20.0
     floor = min(top - TABLE_HEIGHT, lowest)
     y0, y1 = min(y_a, y_b), max(y_a, y_b)
-    boxes = [_box([x0, y0, top - TABLE_THICKNESS], [x1, y1, top]), *_legs(x0, x1, y0, y1, floor, top - TABLE_THICKNESS)]
+    boxes = [
+        _box([x0, y0, top - TABLE_THICKNESS], [x1, y1, top]),
+        *_legs(x0, x1, y0, y1, floor, top - TABLE_THICKNESS),
+    ]
     return Prop("table", tuple(boxes)), floor

@@ -44,7 +44,11 @@ def _solve(too_long: Callable[[float], bool], low: float, high: float) -> float:
 
 
 def thomas_rest(
-    mechanics: Mechanics, normal: Pose, side: str = "right", iliopsoas: float = 0.0, rectus_femoris: float = 0.0
+    mechanics: Mechanics,
+    normal: Pose,
+    side: str = "right",
+    iliopsoas: float = 0.0,
+    rectus_femoris: float = 0.0,
 ) -> Pose:
     """Where the tested leg (``side``) of the Thomas test comes to rest when its iliopsoas
     and rectus femoris are shortened by the given shares (0 to :data:`MOST_SHORTENED`) of
