@@ -85,8 +85,10 @@ PROVENANCE: dict[str, Any] = {
         "vertebrae L1-L5: each warped smoothly in its own frame to the morphometric table of "
         f"meshes/recipes/{vertebrae.RECIPE} (body widened laterally to the upper endplate width, "
         "blended out behind the posterior wall; transverse processes stretched where the table "
-        "gives their span), the model's sites on each vertebra moved with it, before the discs, "
-        "landmarks and soft tissue are built (dimensions before and after: vertebral_proportions)",
+        "gives their span; spinous processes stretched back from the canal, a band about the "
+        "midline, where the table gives their reach), the model's sites on each vertebra moved "
+        "with it, before the discs, landmarks and soft tissue are built (dimensions before and "
+        "after: vertebral_proportions)",
         "discs: generated between the endplates found by rays along the spinal axis",
         "muscles: fascicles from the recipes in meshes/recipes/iliopsoas.yaml (origins on the "
         "myo-sim psoas sites and on the refined surfaces; the leg model's psoas path over the "

@@ -13,7 +13,12 @@ from them, so those follow the bone they sit on:
   Clouthier et al. 2023 is 4-5 mm shallower there than at its rims at L2 and L3, myo-sim's
   1-3 mm) and where the body's centre, and so the rig's joint centres, are read;
 - the transverse processes stretch outward beyond the pedicles, where the table gives the
-  span tip to tip.
+  span tip to tip;
+- the spinous process stretches back along its own axis (from the back of the canal to its
+  tip; it slopes down), where the table gives its reach from the body's posterior wall: a
+  band 12 mm wide about the midline, the stretch growing linearly from the laminae's junction
+  (which, with the canal, stays) to the tip; the articular processes, 10 mm and more from
+  the midline, and so the facets, stay.
 
 Nothing moves along the spine: the endplates, disc spaces and joint centres stay where the
 assembly put them. ``measure`` reads the same dimensions off a mesh, for the build's record
@@ -46,6 +51,18 @@ PEDICLE_ROOT = 4.0
 #: move, for the source's L3/L4 facets already overlap by 2.5 mm).
 WALL_BLEND = 2.5
 PROCESS_BLEND = 1.0
+#: The spinous process: half the width of the band about the midline that is read and
+#: stretched as the process (mm; the laminae's inferior articular processes lie 10 mm and more
+#: from the midline and are left in place), how sharply that band ends (mm), and the blend where
+#: the stretch starts, at the back of the canal (mm).
+SPINOUS_HALF_WIDTH = 6.0
+SPINOUS_EDGE = 1.0
+SPINOUS_BLEND = 1.0
+#: The share of the spinous process, from the back of the canal toward its tip, that is left
+#: as it is (where the laminae meet); the rest stretches evenly along the process's axis, so
+#: it lengthens as it lies and its old tip ends inside it no deeper than the process is thick
+#: (the build's test of the bones against their source allows 4 mm: L4 comes to 3.98).
+SPINOUS_FIXED = 0.1
 
 
 @dataclass(frozen=True)
@@ -86,9 +103,10 @@ def load_table(recipes_dir: Path) -> dict[str, dict[str, float | None]]:
 
 
 def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[str, float]:
-    """Upper endplate width and depth (at its rim), posterior body height and the span of the
-    transverse processes tip to tip, in the vertebra's own frame (Panjabi et al. 1992's
-    EPWu, EPDu, VBHp and TPW)."""
+    """Upper endplate width and depth (at its rim), posterior body height, the span of the
+    transverse processes tip to tip (Panjabi et al. 1992's EPWu, EPDu, VBHp and TPW) and the
+    spinous process's reach back from the body's posterior wall (through the body's centre),
+    in the vertebra's own frame."""
     frame = Frame.of(body, axis)
     up = frame.superior
     plate_centre, _ = inferior_endplate(mesh, body, -up)  # the superior one
@@ -104,12 +122,35 @@ def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[st
         if len(hits) >= 2:
             heights.append(float((hits[0] - hits[-1]) @ up))
     everything = frame.local(np.asarray(mesh.points))
+    back = _posterior_wall(mesh, frame)
+    near_midline = np.abs(everything[:, 0]) < SPINOUS_HALF_WIDTH
     return {
         "body_width": float(np.ptp(rim[in_body, 0])),
         "body_depth": float(np.ptp(rim[midline, 1])),
         "body_height": max(heights),
         "transverse_span": float(np.ptp(everything[:, 0])),
+        "spinous_reach": float(back - everything[near_midline, 1].min()),
     }
+
+
+def _posterior_wall(mesh: pv.PolyData, frame: Frame) -> float:
+    """Antero-posterior coordinate (local) of the body's back, through its centre."""
+    hits = ray_hits(mesh, *frame.world(np.array([[0.0, 60.0, 0.0], [0.0, -60.0, 0.0]])))
+    return float(frame.local(hits[1])[0, 1])  # behind the front
+
+
+def spinous_extent(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the spinous process begins, at the back of the vertebral canal at the midline
+    (where the laminae meet), and its tip, the furthest back point near the midline: each
+    (antero-posterior, superior) in the vertebra's own frame."""
+    frame = Frame.of(body, axis)
+    wall = _posterior_wall(mesh, frame)
+    start = frame.world(np.array([[0.0, wall - 3.0, 0.0]]))[0]
+    hits = ray_hits(mesh, start, start - 60.0 * frame.anterior)
+    everything = frame.local(np.asarray(mesh.points))
+    near_midline = everything[np.abs(everything[:, 0]) < SPINOUS_HALF_WIDTH]
+    tip = near_midline[near_midline[:, 1].argmin()]
+    return frame.local(hits[0])[0, 1:], tip[1:]
 
 
 def _toward_endplates(along: np.ndarray | float, half_height: float) -> np.ndarray:
@@ -126,7 +167,8 @@ def _softplus(x: np.ndarray, scale: float) -> np.ndarray:
 @dataclass(frozen=True)
 class Warp:
     """The smooth warp of one vertebra (see the module): lateral scale of the body, forward
-    scale of the body about its posterior wall, outward stretch of the transverse tips."""
+    scale of the body about its posterior wall, outward stretch of the transverse tips,
+    backward stretch of the spinous process."""
 
     frame: Frame
     posterior_wall: float  # antero-posterior coordinate of the body's back (local, mm)
@@ -136,6 +178,11 @@ class Warp:
     process_root: float  # lateral distance where the transverse processes start to stretch
     process_gain: float  # how far each tip moves outward (mm)
     process_reach: float  # lateral distance of the tips before the warp
+    #: Where the spinous process starts and where its tip is before the warp, each
+    #: (antero-posterior, superior), and how far back the tip moves (mm).
+    spinous_root: tuple[float, float] = (0.0, 0.0)
+    spinous_tip: tuple[float, float] = (-1.0, 0.0)
+    spinous_gain: float = 0.0
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         a, b, c = self.frame.local(points).T
@@ -148,19 +195,36 @@ class Warp:
             lateral += np.sign(a) * (1.0 - in_body) * self.process_gain * out
         deeper = (self.depth_scale - 1.0) * _toward_endplates(c, self.half_height)
         forward = b + deeper * _softplus(behind_wall, WALL_BLEND)
-        return self.frame.world(np.column_stack([lateral, forward, c]))
+        up = c
+        if self.spinous_gain:
+            # Along the process's own axis (it slopes down), so it lengthens as it lies.
+            root, tip = np.asarray(self.spinous_root), np.asarray(self.spinous_tip)
+            along = (tip - root) / np.linalg.norm(tip - root)
+            root = root + SPINOUS_FIXED * (tip - root)  # the stretch starts here
+            length = float(np.linalg.norm(tip - root))
+            out = ((b - root[0]) * along[0] + (c - root[1]) * along[1]) / length
+            band = 1.0 / (1.0 + np.exp((np.abs(a) - SPINOUS_HALF_WIDTH) / SPINOUS_EDGE))
+            moved = self.spinous_gain / -along[0] * band * _softplus(out * length, SPINOUS_BLEND) / length
+            forward = forward + moved * along[0]
+            up = c + moved * along[1]
+        return self.frame.world(np.column_stack([lateral, forward, up]))
 
 
 def fit_warp(
-    now: dict[str, float], body: VertebralBody, axis: np.ndarray, target: dict[str, float | None]
+    now: dict[str, float],
+    body: VertebralBody,
+    axis: np.ndarray,
+    target: dict[str, float | None],
+    spinous: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Warp:
     """The warp that takes a vertebra's dimensions (``measure``) to the table's, where it has
-    them."""
+    them (``spinous``: ``spinous_extent``, where the spinous process starts and ends)."""
     half_span = now["transverse_span"] / 2
     depth = target.get("body_depth") or now["body_depth"]
     half_height = (body.superior - body.inferior) / 2
     rim = half_height - ENDPLATE_SECTION_DEPTH  # where ``measure`` reads the depth
     span = target.get("transverse_span")
+    root, tip, gain = _spinous(now, target, spinous)
     return Warp(
         frame=Frame.of(body, axis),
         posterior_wall=-body.half_depth,
@@ -170,7 +234,22 @@ def fit_warp(
         process_root=now["body_width"] / 2,
         process_gain=(span - now["transverse_span"]) / 2 if span else 0.0,
         process_reach=half_span,
+        spinous_root=root,
+        spinous_tip=tip,
+        spinous_gain=gain,
     )
+
+
+def _spinous(
+    now: dict[str, float], target: dict[str, float | None], spinous: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """The spinous process's start, tip and how far back its tip moves to the table's reach
+    (0: not tabled)."""
+    reach = target.get("spinous_reach")
+    if not reach or spinous is None:
+        return (0.0, 0.0), (-1.0, 0.0), 0.0
+    root, tip = ((float(point[0]), float(point[1])) for point in spinous)
+    return root, tip, reach - now["spinous_reach"]
 
 
 def morph(
@@ -187,7 +266,9 @@ def morph(
     record: dict[str, dict[str, dict[str, float]]] = {}
     for sid, target in table.items():
         before = measure(bones[sid], bodies[sid], axes[sid])
-        warp = fit_warp(before, bodies[sid], axes[sid], target)
+        warp = fit_warp(
+            before, bodies[sid], axes[sid], target, spinous_extent(bones[sid], bodies[sid], axes[sid])
+        )
         mesh = pv.PolyData(warp(np.asarray(bones[sid].points)), bones[sid].faces.copy())
         bones[sid] = mesh.compute_normals(auto_orient_normals=True, split_vertices=False)
         for name, bone in site_bones.items():

@@ -1,11 +1,13 @@
 """The shipped lumbar vertebrae measured against the morphometric table they were morphed to
-(``meshes/recipes/vertebrae.yaml``: widths and heights after Panjabi et al. 1992, depths and
-transverse spans in the proportions of Clouthier et al. 2023's CT mean L2-L5).
+(``meshes/recipes/vertebrae.yaml``: widths and heights after Panjabi et al. 1992, depths,
+transverse spans and spinous reaches in the proportions of Clouthier et al. 2023's CT mean
+L2-L5).
 
 Measured here on the meshes alone, in each vertebra's own frame (its body's centre from
 landmarks.json, the spine's axis through the neighbouring bodies), as a caliper reads a dry
 bone: the upper endplate's width and depth at its rim, the posterior height of the body, the
-span of the transverse processes tip to tip.
+span of the transverse processes tip to tip, the reach of the spinous process back from the
+body's posterior wall.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ HEIGHT_TOLERANCE = 0.15
 #: wall, where the pedicles' roots no longer widen the section (mm).
 RIM_DEPTH = 3.0
 PEDICLE_ROOT = 4.0
+#: Half the width of the band about the midline where the spinous process's tip is sought (mm).
+SPINOUS_BAND = 6.0
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +94,15 @@ def _measure(mesh: pv.PolyData, centre: np.ndarray, up: np.ndarray) -> dict[str,
         hits = _hits(mesh, at + 40 * up, at - 40 * up)
         if len(hits) >= 2:
             heights.append(float((hits[0] - hits[-1]) @ up))
-    across = (np.asarray(mesh.points) - centre) @ lateral
+    offsets = np.asarray(mesh.points) - centre
+    across = offsets @ lateral
+    behind = (back - centre) @ ahead - offsets[np.abs(across) < SPINOUS_BAND] @ ahead
     return {
         "body_width": float(np.ptp(rim[in_body] @ lateral)),
         "body_depth": float(np.ptp(rim[midline] @ ahead)),
         "body_height": max(heights),
         "transverse_span": float(np.ptp(across)),
+        "spinous_reach": float(behind.max()),
     }
 
 
@@ -118,12 +125,13 @@ def test_bodies_widen_down_the_column(measured):
     assert all(b > a - 1.0 for a, b in itertools.pairwise(widths)), widths
 
 
-def test_depth_and_span_keep_the_ct_means_proportions(table, ct_mean):
-    """L2-L5's depths and spans are the CT mean's, in proportion to its width at each level,
-    on Panjabi's widths (the file says why); L1, not in the CT model, is left unmorphed."""
-    assert table["l1"]["body_depth"] is None and table["l1"]["transverse_span"] is None
+def test_depth_span_and_reach_keep_the_ct_means_proportions(table, ct_mean):
+    """L2-L5's depths, spans and spinous reaches are the CT mean's, in proportion to its width
+    at each level, on Panjabi's widths (the file says why); L1, not in the CT model, keeps
+    myo-sim's."""
+    assert all(table["l1"][key] is None for key in ("body_depth", "transverse_span", "spinous_reach"))
     for level, ct in ct_mean.items():
-        for key in ("body_depth", "transverse_span"):
+        for key in ("body_depth", "transverse_span", "spinous_reach"):
             expected = table[level]["body_width"] * ct[key] / ct["body_width"]
             assert table[level][key] == pytest.approx(expected, abs=0.051), (level, key)
 
@@ -136,3 +144,12 @@ def test_transverse_processes_span_as_real_ones_do(measured):
     spans = {level: measured[level]["transverse_span"] for level in LUMBAR}
     assert 75.0 <= spans["l3"] <= 85.0, spans
     assert spans["l1"] < spans["l2"] < spans["l3"], spans
+
+
+def test_spinous_processes_reach_back_as_the_ct_means_do(measured):
+    """myo-sim's spinous processes reached 36-40 mm back from the body at every level, the CT
+    mean's 46-56 (L2-L5): L2-L4 now reach 45-50 mm, and L5's, the shortest of the lumbar
+    processes in the CT mean, less than L4's."""
+    reach = {level: measured[level]["spinous_reach"] for level in LUMBAR}
+    assert all(45.0 <= reach[level] <= 50.0 for level in ("l2", "l3", "l4")), reach
+    assert reach["l5"] < reach["l4"] - 4.0, reach
