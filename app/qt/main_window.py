@@ -376,6 +376,8 @@ class MainWindow(QMainWindow):
         return self.presentation
 
     def _presentation_ended(self) -> None:
+        if self.presentation is not None:  # a child of the window: freed, not kept for ever
+            self.presentation.deleteLater()
         self.presentation = None
         self._update_status()  # the camera is back where it was
         self.statusBar().showMessage("Presentation ended", 4000)
