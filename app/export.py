@@ -19,6 +19,7 @@ from app import __version__
 from app.model.anatomy.meshes import INDEX_NAMES
 from app.model.anatomy.structures import Structure
 from app.model.io.atomic import atomic_write_bytes, atomic_write_text, folder_replaced_whole
+from app.model.motion.posture import STANDING
 from app.model.scene.state import SceneModel
 
 SCENE_FILE = "scene.json"
@@ -101,6 +102,7 @@ def _write_scene(scene: SceneModel, meshes_dir: Path, out_dir: Path) -> None:
         "units": "mm",
         "frame": "RAS",
         **({"pose": scene.pose.as_dict()} if not scene.pose.neutral else {}),
+        **({"posture": scene.pose.posture} if scene.pose.posture != STANDING else {}),
         "structures": structures,
         "landmarks": {name: list(point) for name, point in scene.posed_landmarks.items()},
         "attachments": [

@@ -226,9 +226,15 @@ class Mechanics:
     def fascicle_length(self, muscle: str, fascicle: Fascicle, transforms: dict[str, np.ndarray]) -> float:
         points = self.knots(fascicle, transforms)
         pieces = np.linalg.norm(np.diff(points, axis=0), axis=1)
-        head = self.paths.heads.get(muscle.rsplit("_", 1)[-1])
+        side = muscle.rsplit("_", 1)[-1]
+        head = self.paths.heads.get(side)
         if fascicle.wrap is not None and head is not None:
             centre, radius = head
+            # The femur turns about its head's centre, but the body may lie down: the centre
+            # goes where the femur puts it.
+            femur = transforms.get(f"femur_{side}")
+            if femur is not None:
+                centre = femur[:3, :3] @ centre + femur[:3, 3]
             i = fascicle.wrap
             pieces[i] = wrapped_length(points[i], points[i + 1], centre, radius + WRAP_CLEARANCE_MM)
         return float(pieces.sum())
