@@ -136,6 +136,8 @@ def cmd_animate(args: argparse.Namespace) -> int:
                 scene.set_view(args.view)
 
         what = f"{lesson.title!r}, {len(lesson.steps)} steps"
+    elif args.activity:
+        frames, what = _activity_frames(atlas, scene, args)
     else:
         start, end = (resolve_pose(atlas, [spec], "--motion") for spec in args.motion)
         tween = Tween(start, end, args.seconds or 3.0)
@@ -153,6 +155,30 @@ def cmd_animate(args: argparse.Namespace) -> int:
     timing = f"{len(frames)} frames, {len(frames) / args.fps:.1f} s at {args.fps:g} fps"
     print(f"wrote {out} ({what}; {timing}, {width}x{height})")
     return exit_status(atlas)
+
+
+def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tuple[list, str]:
+    """The frames of ``--cycles`` cycles of ``--activity`` (``--seconds`` a cycle, else the
+    data's), titled with the activity and the population it was measured in."""
+    from dataclasses import replace
+
+    from app.model.io.documents import did_you_mean
+
+    activities = atlas.body.activities
+    activity = activities.get(args.activity)
+    if activity is None:
+        hint = did_you_mean(args.activity, activities)
+        known = ", ".join(activities) or "none"
+        raise UsageError(f"--activity: unknown activity {args.activity!r}{hint}; activities: {known}")
+    if not 1 <= args.cycles <= 20:
+        raise UsageError(f"--cycles must be 1 to 20, not {args.cycles}")
+    track = activity.track()
+    if args.seconds is not None:
+        track = replace(track, seconds=args.seconds)
+    scene.set_picture(title=f"{activity.title} ({activity.population.split(' (')[0]})")
+    scene.set_view(args.view or "right")
+    frames = [(0, pose) for pose in track.frames(args.fps, args.cycles)]
+    return frames, f"{activity.title}, {args.cycles} cycle(s) of {track.seconds:g} s"
 
 
 def _pose_title(motion, spec: str) -> str:

@@ -241,7 +241,9 @@ def make_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--motion", nargs=2, metavar=("POSE_A", "POSE_B"), help="move from one pose to another"
     )
+    source.add_argument("--activity", metavar="NAME", help="an activity's measured cycle, e.g. walking")
     cmd.add_argument("--seconds", type=_finite, metavar="S", help="how long the movement takes (default 3)")
+    cmd.add_argument("--cycles", type=int, default=1, metavar="N", help="cycles of --activity (default 1)")
     cmd.add_argument("--fps", type=_finite, default=30.0, metavar="N", help="frames per second (default 30)")
     cmd.set_defaults(func=images.cmd_animate)
 

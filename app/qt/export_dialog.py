@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.export import export_scene
 from app.fonts import text_problem
 from app.model.io.atomic import FolderInUseError
-from app.model.motion.playback import Tween
+from app.model.motion.playback import Track
 from app.model.scene.state import SceneModel
 from app.model.scene.views import VIEWS, CameraPose
 from app.render.snapshot import Annotations, RenderError
@@ -305,7 +305,7 @@ def export_video_with_options(
     parent: QWidget,
     scene: SceneModel,
     camera: CameraPose,
-    tween: Tween,
+    tween: Track,
     movement: str,
     status: Callable[..., None],
 ) -> Path | None:
@@ -322,7 +322,7 @@ def export_video(
     parent: QWidget,
     scene: SceneModel,
     camera: CameraPose,
-    tween: Tween,
+    tween: Track,
     status: Callable[..., None],
     size: tuple[int, int] = VIDEO_SIZE,
     fps: int = VIDEO_FPS,

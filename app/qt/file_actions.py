@@ -57,7 +57,7 @@ def export_video_dialog(window: FileHost) -> None:
         window.statusBar().showMessage(CANNOT_POSE, 5000)
         return
     window.player.pause()
-    movement = f"{bar.start.currentText()} to {bar.end.currentText()}"
+    movement = bar.title()
     export_video_with_options(
         window.window(), window.scene, window.renderer.camera_pose(), bar.tween(), movement,
         window.statusBar().showMessage,

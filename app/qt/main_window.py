@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
             self.motion = MotionPanel(scene, scene.body, self)
             # While a slider is held only the low-detail surfaces are posed.
             self.motion.dragging.connect(self._hold_detail)
-            self.play_bar = PlayBar(self.player, scene.body.motion, self)
+            self.play_bar = PlayBar(self.player, scene.body.motion, self, scene.body.activities)
             self.motion_pages = motion_column(self, self.play_bar, self.motion)  # joints; player
             self.motion_dock = add_dock(self, "Motion", self.motion_pages, left, 270)
             self.motion_dock.visibilityChanged.connect(self.motion.set_on_screen)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.motion.activities import Activity, ActivityTrack
 from app.model.motion.kinematics import Pose
-from app.model.motion.playback import Tween
+from app.model.motion.playback import Track, Tween
 from app.model.motion.poses import Motion
 from app.render.scene_renderer import SceneRenderer
 
@@ -34,7 +35,8 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0)
 
 
 class PosePlayer(QObject):
-    """Plays a :class:`~app.model.motion.playback.Tween` on a renderer's scene."""
+    """Plays a :class:`~app.model.motion.playback.Tween` (or an activity's cycle, looping
+    round) on a renderer's scene."""
 
     playing_changed = Signal(bool)
     #: A movement played to its end (not looping, not paused).
@@ -51,7 +53,7 @@ class PosePlayer(QObject):
         self.clock = clock
         self.renderer = renderer
         self.scene = renderer.scene
-        self.tween: Tween | None = None
+        self.tween: Track | None = None
         self.speed = 1.0
         self.loop = False
         self.elapsed = 0.0  # seconds of the movement played (at speed 1)
@@ -67,7 +69,7 @@ class PosePlayer(QObject):
     def playing(self) -> bool:
         return self._timer.isActive()
 
-    def play(self, tween: Tween | None = None, loop: bool | None = None) -> None:
+    def play(self, tween: Track | None = None, loop: bool | None = None) -> None:
         """Play ``tween`` from its start (or go on with the one paused); ``loop`` there and
         back until paused, or once (unchanged if not given)."""
         if loop is not None:
@@ -126,12 +128,31 @@ class PosePlayer(QObject):
 class PlayBar(QWidget):
     """From, to, seconds, speed, loop and Play/Pause: a movement between named poses."""
 
-    def __init__(self, player: PosePlayer, motion: Motion, parent: QWidget | None = None):
+    def __init__(
+        self,
+        player: PosePlayer,
+        motion: Motion,
+        parent: QWidget | None = None,
+        activities: dict[str, Activity] | None = None,
+    ):
         super().__init__(parent)
         self.player = player
         self.motion = motion
+        self.activities = dict(activities or {})
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # A movement between two poses, or an activity's measured cycle (walking...).
+        self.activity = QComboBox()
+        self.activity.setAccessibleName("Play a movement or an activity")
+        self.activity.addItem("Movement between poses", None)
+        for key, activity in self.activities.items():
+            self.activity.addItem(f"{activity.title} (measured cycle)", key)
+            index = self.activity.count() - 1
+            self.activity.setItemData(index, _activity_tip(activity), Qt.ItemDataRole.ToolTipRole)
+        self.activity.currentIndexChanged.connect(self._activity_chosen)
+        self.phase = QLabel()
+        self.phase.setAccessibleName("Phase of the activity")
+        self.phase.setWordWrap(True)
         self.start = self._poses("Play from pose", "neutral")
         self.end = self._poses("Play to pose", "leg_lift")
         self.seconds = QDoubleSpinBox()
@@ -154,16 +175,24 @@ class PlayBar(QWidget):
         self.button.setToolTip("Play or pause the movement (K)")
         self.button.clicked.connect(self.toggle)
         self._show_playing(False)
-        layout.addWidget(QLabel("From"), 0, 0)
-        layout.addWidget(self.start, 0, 1, 1, 2)
-        layout.addWidget(QLabel("To"), 1, 0)
-        layout.addWidget(self.end, 1, 1, 1, 2)
-        layout.addWidget(self.seconds, 2, 0, 1, 2)
-        layout.addWidget(self.speed, 2, 2)
-        layout.addWidget(self.button, 3, 0, 1, 2)
-        layout.addWidget(self.loop, 3, 2)
+        row = 0
+        if self.activities:  # data sets without activities show the bar as before
+            layout.addWidget(QLabel("Play"), 0, 0)
+            layout.addWidget(self.activity, 0, 1, 1, 2)
+            row = 1
+        layout.addWidget(QLabel("From"), row, 0)
+        layout.addWidget(self.start, row, 1, 1, 2)
+        layout.addWidget(QLabel("To"), row + 1, 0)
+        layout.addWidget(self.end, row + 1, 1, 1, 2)
+        layout.addWidget(self.seconds, row + 2, 0, 1, 2)
+        layout.addWidget(self.speed, row + 2, 2)
+        layout.addWidget(self.button, row + 3, 0, 1, 2)
+        layout.addWidget(self.loop, row + 3, 2)
+        layout.addWidget(self.phase, row + 4, 0, 1, 3)
+        self.phase.hide()
         layout.setColumnStretch(1, 1)
         player.playing_changed.connect(self._show_playing)
+        player.scene.pose_changed.connect(self._show_phase)
 
     def _poses(self, name: str, default: str) -> QComboBox:
         box = QComboBox()
@@ -177,8 +206,22 @@ class PlayBar(QWidget):
         box.setCurrentIndex(max(0, index))
         return box
 
-    def tween(self) -> Tween:
-        """The movement the bar describes now."""
+    def chosen_activity(self) -> Activity | None:
+        key = self.activity.currentData()
+        return self.activities.get(key) if key is not None else None
+
+    def title(self) -> str:
+        """What the bar plays, in words (a video's name for it)."""
+        activity = self.chosen_activity()
+        if activity is not None:
+            return f"{activity.title}, one cycle ({activity.population})"
+        return f"{self.start.currentText()} to {self.end.currentText()}"
+
+    def tween(self) -> Track:
+        """The movement the bar describes now (an activity's cycle when one is chosen)."""
+        activity = self.chosen_activity()
+        if activity is not None:
+            return activity.track()
         start = self.motion.resolve([self.start.currentData()])
         end = self.motion.resolve([self.end.currentData()])
         return Tween(start, end, self.seconds.value())
@@ -204,5 +247,30 @@ class PlayBar(QWidget):
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.button.setIcon(self.style().standardIcon(icon))
         self.button.setText("Pause" if playing else "Play")
+        movement = self.chosen_activity() is None
         for widget in (self.start, self.end, self.seconds):
-            widget.setEnabled(not playing)
+            widget.setEnabled(not playing and movement)
+        self.activity.setEnabled(not playing)
+
+    def _activity_chosen(self, _index: int) -> None:
+        activity = self.chosen_activity()
+        if activity is not None:
+            self.loop.setChecked(True)  # a cycle is played round and round
+            self.phase.setText(f"{activity.title}: {activity.population}")
+            self.phase.setToolTip(_activity_tip(activity))
+        self.phase.setVisible(activity is not None)
+        self._show_playing(self.player.playing)
+
+    def _show_phase(self, _pose: Pose) -> None:
+        """While an activity plays: where in the cycle it is, and the (right side's) phase."""
+        track = self.player.tween
+        if not isinstance(track, ActivityTrack) or not self.player.playing:
+            return
+        fraction = track.fraction(self.player.elapsed)
+        phase = track.activity.phase_at(fraction)
+        name = f": {phase.title.lower()} (right leg)" if phase is not None else ""
+        self.phase.setText(f"{track.activity.title}, {fraction * 100:.0f} % of the cycle{name}")
+
+
+def _activity_tip(activity: Activity) -> str:
+    return f"{activity.population}. Source: {activity.source} Licence: {activity.licence}."

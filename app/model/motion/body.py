@@ -11,7 +11,7 @@ by search), so what is drawn, flown to and exported always agrees.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from app.model.anatomy.landmarks import Attachment, Point, landmark_bones
 from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
+from app.model.motion.activities import Activity, load_activities
 from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_normals
 from app.model.motion.kinematics import SIDES, Pose, Rig, segment_of
 from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
@@ -32,6 +33,8 @@ class Body:
     rig: Rig
     mechanics: Mechanics
     deformer: Deformer
+    #: Everyday activities from measured data (:mod:`.activities`), by name.
+    activities: dict[str, Activity] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -47,6 +50,8 @@ class Body:
         muscles with no path in ``paths_file`` are measured between their ``attachments``
         (:func:`~app.model.motion.mechanics.paths_from_attachments`)."""
         motion, problems = load_motion(annotations_dir)
+        activities, activity_problems = load_activities(annotations_dir)
+        problems += activity_problems
         paths, path_problems = load_paths(paths_file)
         paths_from_attachments(paths, list(attachments))
         problems += path_problems
@@ -68,7 +73,7 @@ class Body:
             problems.append(Problem(meshes_dir / "landmarks.json", 0, rig.missing))
         tissue, nerves = rest_tissue(meshes_dir), {f.stem for f in (meshes_dir / "nerves").glob("*.ply")}
         deformer = Deformer(rig, landmarks, radii, tissue, nerves)
-        return cls(motion, rig, Mechanics(rig, paths), deformer), problems
+        return cls(motion, rig, Mechanics(rig, paths), deformer, activities), problems
 
     # where things go in a pose
     def skin(self, structure: Structure, rest: np.ndarray, faces: np.ndarray) -> Skin:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.model.motion.kinematics import Pose
 
@@ -19,6 +20,18 @@ def ease(fraction: float) -> float:
     jerk, as the camera flights do."""
     t = min(1.0, max(0.0, fraction))
     return t * t * (3 - 2 * t)
+
+
+class Track(Protocol):
+    """What the player plays: a movement (:class:`Tween`) or an activity's cycle
+    (:class:`~app.model.motion.activities.ActivityTrack`)."""
+
+    @property
+    def seconds(self) -> float: ...
+
+    def at(self, time: float, loop: bool = False) -> Pose: ...
+
+    def frames(self, fps: float) -> list[Pose]: ...
 
 
 @dataclass(frozen=True)
