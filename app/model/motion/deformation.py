@@ -54,6 +54,10 @@ CROSSES_HIP_AND_KNEE = ("rectus_femoris",)
 #: Length of a two-joint muscle above its lowest point over which it comes to turn wholly
 #: with the knee (mm).
 KNEE_BLEND_MM = 80.0
+#: Points spanning less than this (mm) are a few on a muscle, not its surface.
+FEW_SPAN_MM = 100.0
+#: How far above the patella's centre the rectus femoris' surface ends (mm), about.
+PATELLA_TO_TENDON_MM = 24.0
 #: Soft tissue attached to the pelvis alone (moves with it, and with the hip as above).
 ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: Soft tissue whose lowest part is fixed to the iliac crest: it blends from the pelvis at
@@ -207,6 +211,12 @@ class Deformer:
         weights[:, _INDEX["pelvis"]] = 1.0
         z = rest[:, 2]
         top, bottom = float(z.max()), float(z.min())
+        origin = self.landmarks.get(f"anterior_inferior_iliac_spine_{side}")
+        patella = self.landmarks.get(f"patella_center_{side}")
+        if top - bottom < FEW_SPAN_MM and origin is not None and patella is not None:
+            # A few points on it (a site, a marked place): shared out along the whole muscle,
+            # from its origin to the patella, not along themselves.
+            top, bottom = max(top, float(origin[2])), min(bottom, float(patella[2]) + PATELLA_TO_TENDON_MM)
         trochanter = self.landmarks.get(f"lesser_trochanter_{side}")
         full_at = (
             trochanter[2] if trochanter is not None and bottom < trochanter[2] < top else (top + bottom) / 2
