@@ -19,10 +19,10 @@ def test_a_section_at_a_level_lies_down_with_the_body_and_cuts_the_same(atlas):
     scene = atlas.scene()
     section = scene.sections.at("L4_L5", "axial")
     scene.set_section(section)
-    standing_point, standing_normal = scene.section_plane()
+    _, standing_normal = scene.section_plane()
     standing = scene.slice()
     scene.set_pose(atlas.body.motion.poses["lying_on_the_back"].pose)
-    point, normal = scene.section_plane()
+    _, normal = scene.section_plane()
     turn = atlas.body.rig.turn(scene.pose)[:3, :3]
     assert abs(float(normal @ (turn @ standing_normal))) > 0.999  # turned with the spine
     assert abs(float(normal[1])) > 0.99  # along the room's y: the body lies along it
