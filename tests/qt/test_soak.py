@@ -304,6 +304,15 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
         for number in range(6):
             window.bookmarks.add(f"Soak {number}")
         answer_all()
+        # Every lesson presented once, each step shown: their pictures and fonts, cached
+        # (the memory run's: the short run counts objects, which a presentation leaves none of).
+        for _title, lesson in window.lessons if actions >= MEMORY_RUN_ACTIONS else ():
+            presentation = window.present(lesson)
+            for _ in lesson.steps:
+                presentation.next()
+            presentation.stop()
+            qtbot.waitUntil(lambda: window.presentation is None)
+            window.resize(1280, 800)
         warm_up = random.Random(1)
         for _ in range(WARM_UP_ACTIONS if actions >= MEMORY_RUN_ACTIONS else 0):
             warm_up.choices(funcs, weights)[0]()
