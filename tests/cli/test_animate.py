@@ -74,7 +74,7 @@ def test_a_lesson_as_gif(tmp_path):
         (["out.mp4", "--motion", "neutral", "leg_lift", "--fps", "0"], "--fps must be 1 to 60"),
         (["out.mp4", "--motion", "neutral", "leg_lift", "--seconds", "-1"], "--seconds must be 0.5 to 60"),
         (["out.mp4", "--lesson", "x.yaml", "--seconds", "2"], "--seconds is for --motion"),
-        (["out.mp4"], "one of the arguments --lesson --motion is required"),
+        (["out.mp4"], "one of the arguments --lesson --motion --activity is required"),
         (["out.mp4", "--lesson", "nowhere.yaml"], "nowhere.yaml"),
         (["nofolder/out.mp4", "--motion", "neutral", "leg_lift"], "does not exist"),
     ],
