@@ -84,6 +84,7 @@ def _is_quiz(path: Path, keys: object) -> bool:
 KINDS_BY_NAME = {
     "structures.yaml": "structures", "sources.yaml": "sources", "motion.yaml": "poses",
     "search.yaml": "places", "sections.yaml": "areas", "lessons": "steps", "quizzes": "quiz",
+    "activities": "activity",
 }  # fmt: skip
 
 
@@ -104,6 +105,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             document = load_located(path)
             keys = document.value if isinstance(document, Located) else {}
             kinds[path] = "quiz" if _is_quiz(path, keys) else next((k for k in KINDS if k in keys), "")
+            if not kinds[path] and isinstance(keys, dict) and {"columns", "cycle_seconds"} & set(keys):
+                kinds[path] = "activity"
         except Exception:  # reported by the loader below with its line
             kinds[path] = ""
         kinds[path] = kinds[path] or _kind_by_name(path)
@@ -137,6 +140,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors += motion_errors
     for lesson_path in (p for p in files if kinds[p] == "steps"):
         errors += load_lesson(lesson_path, catalogue, motion)[1]
+    from app.model.motion.activities import read_activity
+
+    for activity_path in (p for p in files if kinds[p] == "activity"):
+        errors += read_activity(activity_path)[1]
     from app.model.sections.cross_section import read_section_facts
 
     for facts_path in (p for p in files if kinds[p] in ("safe_zones", "areas")):

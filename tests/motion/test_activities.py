@@ -150,3 +150,17 @@ def test_any_text_is_read_or_refused_without_a_traceback(text):
         activity, problems = read_activity(path)
     assert activity is None and problems
     assert all("\n" not in str(p) for p in problems)
+
+
+def test_validate_checks_activity_files(tmp_path, capsys):
+    """`psoas-atlas validate` knows an activity file by its keys and reports its problems."""
+    from app.cli import main
+    from app.model.io import paths
+
+    shipped = paths.annotations_dir() / "activities" / "walking.yaml"
+    assert main(["validate", str(shipped)]) == 0
+    bad = tmp_path / "walk.yaml"
+    bad.write_text(shipped.read_text().replace("cycle_seconds: 1.1", "cycle_seconds: fast"))
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and out[-1].startswith(f"{bad}:") and "cycle_seconds" in out[-1]
