@@ -165,18 +165,27 @@ def test_a_posture_is_part_of_the_pose_and_its_specs(body):
     }
 
 
-def test_posture_specs_on_the_command_line(tmp_path, capsys):
-    from app.cli import main
+def test_posture_specs_on_the_command_line(tmp_path):
+    # In its own process: a picture drawn here would open a headless (EGL) window in this
+    # test process, beside the X windows of the render tests that may follow in it.
+    from tests.commands import run_cli
 
     out = tmp_path / "lying.png"
-    assert (
-        main(["screenshot", str(out), "--view", "right", "--size", "320x240", "--pose", "posture=supine"])
-        == 0
+    done = run_cli(
+        "screenshot",
+        str(out),
+        "--view",
+        "right",
+        "--size",
+        "320x240",
+        "--pose",
+        "posture=supine",
+        process=True,
     )
-    assert out.is_file()
-    assert main(["screenshot", str(tmp_path / "x.png"), "--pose", "posture=sideways"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "unknown posture 'sideways'" in err[0]
+    assert done.returncode == 0 and out.is_file()
+    bad = run_cli("screenshot", str(tmp_path / "x.png"), "--pose", "posture=sideways", process=True)
+    err = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(err) == 1 and "unknown posture 'sideways'" in err[0]
     assert not (tmp_path / "x.png").exists()
 
 

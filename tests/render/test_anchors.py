@@ -4,7 +4,6 @@ re-colours the scene, and a nerve marks the foramina its roots leave by (off scr
 from __future__ import annotations
 
 import ast
-import gc
 from pathlib import Path
 
 import numpy as np
@@ -131,10 +130,6 @@ def test_a_hidden_attachment_ghosts_what_hides_it_for_that_picture(exporter):
 
 @pytest.fixture
 def renderer(scene):
-    # Render windows an earlier test left to the garbage collector are finalized now, not in
-    # the middle of this test's frame: finalized there, one released the OpenGL context and
-    # the screenshot found its window "not current" (twice in CI, never alone).
-    gc.collect()
     plotter = pv.Plotter(off_screen=True, window_size=[1280, 800])
     renderer = SceneRenderer(plotter, scene)
     yield renderer
@@ -223,25 +218,12 @@ def _cap_height(image: np.ndarray, box: tuple[float, float, float, float], colou
     return int(rows[-1] - rows[0] + 1)
 
 
-def drawn(plotter: pv.Plotter) -> np.ndarray:
-    """The frame just rendered, read from the window as pyvista's screenshot reads it, without
-    its check that the window's OpenGL context is the current one: in CI, after other tests'
-    command-line runs (EGL windows) in the same process, that check failed right after making
-    it current, three runs in three. Pixels read from a wrong context would fail the test's own
-    measures, so nothing is hidden."""
-    from pyvista.plotting.utilities.regression import image_from_window
-
-    plotter.show(auto_close=False)  # its first frame, as a screenshot's (labels are placed on it)
-    plotter.render()
-    return image_from_window(plotter.render_window, ignore_alpha=True)
-
-
 def test_the_legend_is_drawn_at_the_labels_size(renderer, scene):
     """In the picture, the capitals of the legend ('I' of Insertion) are as tall as those of
     a label ('B' of Bodies ...), within a pixel or two (the legend used to be twice as big)."""
     scene.select("psoas_major_right")
     scene.set_view("anterior")
-    image = drawn(renderer.plotter)
+    image = renderer.plotter.screenshot(return_img=True)
     layer = renderer.emphasis
     index = next(i for i, label in enumerate(layer.labels.labels) if label.text.startswith("Bodies"))
     x, y, w, h = layer.labels.boxes[index]
