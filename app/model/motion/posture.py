@@ -297,7 +297,7 @@ def _chair(placed: Mapping[str, np.ndarray], surfaces: dict[str, float]) -> Prop
     """A seat under the buttocks and the back of the thighs (its front edge short of the
     knees, so the shanks hang free), legs to the floor and a backrest behind the trunk."""
     pelvis = placed.get("pelvis", np.zeros((1, 3)))
-    thighs = np.vstack([placed.get(s, np.zeros((0, 3))) for s in THIGHS] or [np.zeros((0, 3))])
+    thighs = np.vstack([placed.get(s, np.zeros((0, 3))) for s in THIGHS])
     back = float(pelvis[:, 1].min()) - 40.0
     front = float(thighs[:, 1].max()) - 110.0 if len(thighs) else float(pelvis[:, 1].max())
     under = {s: p[p[:, 1] <= front] for s, p in placed.items() if s in ("pelvis", *THIGHS)}
