@@ -9,14 +9,7 @@ os.environ.setdefault("QT_API", "pyside6")
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
 from app.memory import IDLE_RELEASE_MS, release_free_memory
 from app.model.anatomy.content import Library
