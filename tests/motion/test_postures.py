@@ -226,3 +226,12 @@ def test_the_thomas_test_tells_a_short_iliopsoas_from_a_short_rectus_femoris(bod
         assert mechanics.length(muscle, short) <= 0.94 * mechanics.length(muscle, normal) + 0.05
     with pytest.raises(ValueError, match="out of range"):
         thomas_rest(mechanics, normal, iliopsoas=0.5)
+
+
+def test_a_leg_moved_over_a_standing_foot_leaves_the_floor_where_it_was(body):
+    """Issue 31's hot path: dragging the right hip's slider while standing moves no prop (the
+    drawn floor is rebuilt only when the floor itself moves), yet the floor still follows a
+    body that lies down."""
+    floors = [body.rig.placement(Pose.of({"hip_flexion_right": angle})).props[0] for angle in range(0, 91, 5)]
+    assert all(floor == floors[0] for floor in floors), floors
+    assert body.rig.placement(Pose.of({}, "supine")).props[0] != floors[0]

@@ -44,7 +44,12 @@ ALLOWANCE_MM = {"foot": 12.0, "tibia": 8.0, "patella": 8.0, "femur": 20.0, "pelv
 #: Props' sizes (mm): an examination table's top and height, a chair's parts.
 TABLE_WIDTH, TABLE_HEIGHT, TABLE_THICKNESS = 650.0, 750.0, 60.0
 SEAT_THICKNESS, BACKREST_HEIGHT, BACKREST_THICKNESS, LEG_SIDE = 40.0, 450.0, 30.0, 40.0
-FLOOR_SIDE, FLOOR_THICKNESS = 2600.0, 20.0
+FLOOR_SIDE, FLOOR_THICKNESS = 3000.0, 20.0
+#: The floor is centred under the pelvis, its centre snapped to this grid (mm): a leg or the
+#: trunk moved over a still pelvis leaves the floor where it was, so the drawn floor is not
+#: rebuilt each frame of a slider's drag; 1.5 m each way still reaches past the hands of a
+#: body lying with its arms overhead.
+FLOOR_GRID = 200.0
 #: The pitch a levelling posture may give the whole body to rest on two places (degrees).
 MAX_PITCH = 35.0
 
@@ -276,7 +281,9 @@ def place(name: str, turn: np.ndarray, placed: Mapping[str, np.ndarray]) -> Plac
         props.append(table)
     lowest = min(_rest_height(placed, tuple(placed), np.eye(4)), surfaces.get("floor", math.inf))
     floor = surfaces.setdefault("floor", lowest)
-    middle = (every.min(axis=0) + every.max(axis=0)) / 2
+    pelvis = placed.get("pelvis")
+    under = pelvis if pelvis is not None and len(pelvis) else every
+    middle: np.ndarray = np.round((under.min(axis=0) + under.max(axis=0)) / 2 / FLOOR_GRID) * FLOOR_GRID
     half = FLOOR_SIDE / 2
     props.insert(
         0,
