@@ -14,11 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from app.model.io.stages import STAGES
+from app.qt.bench_result import BenchResult, stage_summary, summary
 
 
 def process_age_s() -> float:
@@ -33,154 +35,6 @@ def process_age_s() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000.0 for s in samples)
-    return {
-        "median_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], 1),
-        "n": len(ms),
-    }
-
-
-@dataclass
-class BenchResult:
-    size: tuple[int, int]
-    triangles: int
-    first_frame_s: float = 0.0
-    still: dict[str, float] = field(default_factory=dict)
-    drag: dict[str, float] = field(default_factory=dict)
-    click: dict[str, float] = field(default_factory=dict)
-    bare_still: dict[str, float] = field(default_factory=dict)
-    bare_drag: dict[str, float] = field(default_factory=dict)
-    peak_rss_mb: float = 0.0
-    screenshot_size: tuple[int, int] = (3840, 2160)
-    screenshot: dict[str, float] = field(default_factory=dict)
-    bare_screenshot: dict[str, float] = field(default_factory=dict)
-    peak_rss_with_export_mb: float = 0.0
-    high_triangles: int = 0
-    high_still: dict[str, float] = field(default_factory=dict)
-    high_drag: dict[str, float] = field(default_factory=dict)
-    #: Posing: a joint slider dragged, a movement played (frame times), and a 3 s, 30 fps
-    #: 1280x720 video written (seconds, and times real time).
-    pose_drag: dict[str, float] = field(default_factory=dict)
-    playback: dict[str, float] = field(default_factory=dict)
-    #: The section's plane dragged through the whole scene by its handle, caps on.
-    section_drag: dict[str, float] = field(default_factory=dict)
-    video: dict[str, float] = field(default_factory=dict)
-    #: ``psoas-atlas screenshot`` (annotated, 4K) and a plain pyvista script, whole processes.
-    process_screenshot: dict[str, float] = field(default_factory=dict)
-    process_plain: dict[str, float] = field(default_factory=dict)
-
-    def ratios(self) -> dict[str, float]:
-        def ratio(a: dict[str, float], b: dict[str, float]) -> float:
-            return round(a["median_ms"] / b["median_ms"], 2)
-
-        return {
-            "still_vs_bare": ratio(self.still, self.bare_still),
-            "drag_vs_bare": ratio(self.drag, self.bare_drag),
-            "screenshot_vs_bare": ratio(self.screenshot, self.bare_screenshot),
-            "high_vs_standard_triangles": round(self.high_triangles / self.triangles, 2),
-            "high_vs_standard_drag": ratio(self.high_drag, self.drag),
-            "high_vs_standard_still": ratio(self.high_still, self.still),
-            "screenshot_process_vs_plain": ratio(self.process_screenshot, self.process_plain),
-        }
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ratios"] = self.ratios()
-        return data
-
-    def table(self) -> str:
-        r = self.ratios()
-        w, h = self.screenshot_size
-        rows = [
-            ("first complete frame", f"{self.first_frame_s:.2f} s", "≤ 2.5 s"),
-            ("still frame, full detail (median)", f"{self.still['median_ms']} ms", ""),
-            ("bare pyvista still frame, same meshes", f"{self.bare_still['median_ms']} ms", ""),
-            ("still / bare", f"{self.ratios()['still_vs_bare']}", "≤ 1.2"),
-            (
-                "drag frame (median / p95)",
-                f"{self.drag['median_ms']} / {self.drag['p95_ms']} ms",
-                "≤ 33 / 50 ms",
-            ),
-            (
-                "bare pyvista drag frame (median / p95)",
-                f"{self.bare_drag['median_ms']} / {self.bare_drag['p95_ms']} ms",
-                "",
-            ),
-            ("drag / bare", f"{self.ratios()['drag_vs_bare']}", ""),
-            (
-                f"click to highlighted frame (median of {self.click['n']})",
-                f"{self.click['median_ms']} ms (p95 {self.click['p95_ms']})",
-                "≤ 100 ms",
-            ),
-            ("peak resident memory", f"{self.peak_rss_mb:.0f} MB", "≤ 500 MB"),
-            (
-                "joint slider drag frame (median / p95)",
-                f"{self.pose_drag['median_ms']} / {self.pose_drag['p95_ms']} ms",
-                "≤ 33 / 50 ms",
-            ),
-            (
-                "section plane drag, caps on (median / p95)",
-                f"{self.section_drag['median_ms']} / {self.section_drag['p95_ms']} ms",
-                "≤ 50 / 80 ms",
-            ),
-            (
-                "movement playing, frame (median / p95)",
-                f"{self.playback['median_ms']} / {self.playback['p95_ms']} ms",
-                "≤ 33 / 50 ms",
-            ),
-            (
-                f"video {self.video['frames'] / 30:g} s, 30 fps, 1280x720",
-                f"{self.video['seconds']:.1f} s ({self.video['times_real_time']:.1f} x real time)",
-                "≤ 10 x real time",
-            ),
-            (
-                f"annotated screenshot {w}x{h} (median)",
-                f"{self.screenshot['median_ms']:.0f} ms",
-                "",
-            ),
-            (f"bare pyvista screenshot {w}x{h}", f"{self.bare_screenshot['median_ms']:.0f} ms", ""),
-            (
-                "first export / first bare screenshot",
-                f"{self.screenshot['first_ms']} / {self.screenshot['bare_first_ms']} ms",
-                "",
-            ),
-            ("annotated / bare screenshot", f"{r['screenshot_vs_bare']}", "≤ 1.3"),
-            ("peak memory with the 4K export", f"{self.peak_rss_with_export_mb:.0f} MB", ""),
-            (
-                f"high detail: {self.high_triangles:,} triangles",
-                f"{r['high_vs_standard_triangles']} times standard",
-                "",
-            ),
-            (
-                "high-detail drag frame (median / p95)",
-                f"{self.high_drag['median_ms']} / {self.high_drag['p95_ms']} ms",
-                "",
-            ),
-            ("high / standard drag frame", f"{r['high_vs_standard_drag']}", "< 2"),
-            ("high / standard still frame", f"{r['high_vs_standard_still']}", ""),
-            (
-                f"screenshot command {w}x{h}, whole process",
-                _process(self.process_screenshot),
-                "",
-            ),
-            ("plain pyvista script, same meshes", _process(self.process_plain), ""),
-            ("screenshot command / plain script", f"{r['screenshot_process_vs_plain']}", "≤ 1.5"),
-        ]
-        width = max(len(r[0]) for r in rows)
-        head = f"Psoas Atlas benchmark: {self.size[0]}x{self.size[1]}, {self.triangles:,} triangles"
-        lines = [head, "-" * len(head)]
-        lines += [f"{name.ljust(width)}  {value.ljust(24)} {target}".rstrip() for name, value, target in rows]
-        return "\n".join(lines)
-
-
-def _process(stats: dict[str, float]) -> str:
-    """Wall time, CPU time and peak memory of a whole process (medians)."""
-    wall, cpu = stats["median_ms"] / 1000, stats["cpu_ms"] / 1000
-    return f"{wall:.2f} s (CPU {cpu:.2f} s, {stats['peak_mb']:.0f} MB)"
 
 
 def run(
@@ -223,8 +77,8 @@ def run(
     render_window = window.plotter.render_window
     result.still = summary(_time(render_window.Render, stills))
 
-    samples = _drag(view, application, frames, drag_frames)
-    result.drag = summary(samples)
+    STAGES.start()
+    result.drag, result.drag_stages = _timed(_drag(view, application, frames, drag_frames))
 
     scene.set_view("anterior")
     application.processEvents()
@@ -234,21 +88,25 @@ def run(
         structure_id, point = targets[i % len(targets)]
         if scene.selected == structure_id:
             scene.select(None)
-        before = len(frames)
-        start = time.perf_counter()
-        QTest.mouseClick(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-        application.processEvents()
-        if len(frames) > before and scene.selected == structure_id:
-            samples.append(frames[-1] - start)
+        sample = _frame(
+            application,
+            frames,
+            lambda point=point: QTest.mouseClick(
+                view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
+            ),
+        )
+        if sample is not None and scene.selected == structure_id:
+            samples.append(sample["total"])
     result.click = summary(samples)
     # The viewer's own peak, before exports and comparison plotters add GL contexts.
     result.peak_rss_mb = round(peak_rss_mb(), 0)
     scene.select(None)
     scene.set_view("right")
     application.processEvents()
-    result.pose_drag = summary(_pose_drag(window, application, drag_frames))
+    result.pose_drag, result.pose_stages = _timed(_pose_drag(window, application, frames, drag_frames))
+    result.playback, result.playback_stages = _timed(_play(window, application, frames))
+    STAGES.stop()
     result.section_drag = summary(_section_drag(window, application, frames, drag_frames))
-    result.playback = summary(_play(window, application))
     result.video = _video(atlas, video_seconds)
 
     result.screenshot_size = screenshot_size
@@ -404,7 +262,7 @@ def _high_detail(atlas, size, application, stills: int, drag_frames: int) -> tup
     application.processEvents()
     triangles = sum(m.n_cells for m in window.renderer.meshes.values())
     still = summary(_time(window.plotter.render_window.Render, stills))
-    drag = summary(_drag(view, application, frames, drag_frames))
+    drag, _ = _timed(_drag(view, application, frames, drag_frames))
     window.close()
     return triangles, still, drag
 
@@ -416,8 +274,9 @@ def _open_window(atlas, size: tuple[int, int], application, detail: str = "stand
 
     window = MainWindow.for_atlas(atlas, detail=detail)
     window.show()
-    frames: list[float] = []
-    window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
+    frames = Frames()
+    window.plotter.render_window.AddObserver("StartEvent", frames.started)
+    window.plotter.render_window.AddObserver("EndEvent", frames.ended)
     # Size the 3D view itself, not the window around it.
     view = window.plotter.interactor
     window.resize(window.width() + size[0] - view.width(), window.height() + size[1] - view.height())
@@ -426,8 +285,44 @@ def _open_window(atlas, size: tuple[int, int], application, detail: str = "stand
     return window, view, frames
 
 
-def _drag(view, application, frames: list[float], count: int) -> list[float]:
-    """Frame times of a scripted rotation: mouse moves through the interactor, in a loop."""
+class Frames(list):
+    """The end time of every frame the window draws, and the seconds VTK spent drawing."""
+
+    rendering = 0.0
+    _began = 0.0
+
+    def started(self, *_args) -> None:
+        self._began = time.perf_counter()
+
+    def ended(self, *_args) -> None:
+        now = time.perf_counter()
+        self.rendering += now - self._began
+        self.append(now)
+
+
+def _frame(application, frames: Frames, act) -> dict[str, float] | None:
+    """One frame as the user sees it: from the input (``act``) to Qt's events done (the
+    window's own redraw included), every interactive row timed alike; with the seconds of
+    each stage inside it (:data:`~app.model.io.stages.STAGES`, VTK's drawing as "render").
+    None if nothing was drawn."""
+    before, rendering = len(frames), frames.rendering
+    STAGES.take()
+    start = time.perf_counter()
+    act()
+    application.processEvents()
+    total = time.perf_counter() - start
+    if len(frames) == before:
+        return None
+    return STAGES.take() | {"render": frames.rendering - rendering, "total": total}
+
+
+def _timed(samples: list[dict[str, float] | None]) -> tuple[dict[str, float], dict[str, float]]:
+    drawn = [s for s in samples if s is not None]
+    return summary([s["total"] for s in drawn]), stage_summary(drawn)
+
+
+def _drag(view, application, frames: Frames, count: int) -> list[dict[str, float] | None]:
+    """Frames of a scripted rotation: mouse moves through the interactor, in a loop."""
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
@@ -437,20 +332,15 @@ def _drag(view, application, frames: list[float], count: int) -> list[float]:
     for i in range(count):
         angle = 2 * np.pi * i / count
         target = centre + QPoint(int(150 * np.cos(angle)), int(60 * np.sin(angle)))
-        before = len(frames)
-        start = time.perf_counter()
-        QTest.mouseMove(view, target)
-        application.processEvents()
-        if len(frames) > before:
-            samples.append(frames[-1] - start)
+        samples.append(_frame(application, frames, lambda target=target: QTest.mouseMove(view, target)))
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
     return samples
 
 
-def _pose_drag(window, application, count: int) -> list[float]:
-    """Frame times of the right hip flexion slider dragged by the mouse, up and back: each
-    from the mouse move to the frame drawn with the readout updated (posing and deforming
-    the low-detail surfaces, the lengths and moment arms, the Motion panel repainted)."""
+def _pose_drag(window, application, frames: Frames, count: int) -> list[dict[str, float] | None]:
+    """Frames of the right hip flexion slider dragged by the mouse, up and back: each from
+    the mouse move to the frame drawn (posing and deforming the low-detail surfaces, the
+    readout and plot when due, the Motion panel repainted)."""
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QStyle, QStyleOptionSlider
@@ -469,11 +359,10 @@ def _pose_drag(window, application, count: int) -> list[float]:
     for i in range(count):
         offset = int(travel * (1 - abs(1 - 2 * (i + 1) / count)))  # up, then back down
         before = slider.value()
-        began = time.perf_counter()
-        QTest.mouseMove(slider, start + QPoint(offset, 0))
-        application.processEvents()
-        if slider.value() != before:
-            samples.append(time.perf_counter() - began)
+        sample = _frame(
+            application, frames, lambda offset=offset: QTest.mouseMove(slider, start + QPoint(offset, 0))
+        )
+        samples.append(sample if slider.value() != before else None)
     QTest.mouseRelease(slider, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     application.processEvents()
     return samples
@@ -508,17 +397,22 @@ def _section_drag(window, application, frames: list[float], count: int) -> list[
     return samples
 
 
-def _play(window, application) -> list[float]:
-    """Frame times of the knee-to-chest movement played in the window (each frame's pose,
-    deformation, readout and drawing)."""
+def _play(window, application, frames: Frames) -> list[dict[str, float] | None]:
+    """Frames of the knee-to-chest movement played in the window (each frame's pose,
+    deformation, readout, drawing and the window's redraw): the player's timer is stood in
+    for by this loop, so that each frame is timed to Qt's events done, as a drag's is."""
     from app.model.motion.kinematics import Pose
     from app.model.motion.playback import Tween
 
     player = window.player
     player.play(Tween(Pose(), window.scene.poses.resolve(["knee_to_chest"]), 2.0), loop=False)
-    while player.playing:
-        application.processEvents()
-    return player.frame_times
+    player.timer.stop()
+    samples = []
+    while not player.done:
+        samples.append(_frame(application, frames, player.step))
+    if window.renderer.interacting:
+        window.renderer.end_interaction()
+    return samples
 
 
 def _video(atlas, duration: float) -> dict[str, float]:
@@ -570,11 +464,12 @@ def _bare_pyvista(
         plotter.add_mesh(meshes[structure_id], color=scene.catalogue[structure_id].color, smooth_shading=True)
     plotter.resize(*size)
     plotter.show()
-    frames: list[float] = []
-    plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(time.perf_counter()))
+    frames = Frames()
+    plotter.render_window.AddObserver("StartEvent", frames.started)
+    plotter.render_window.AddObserver("EndEvent", frames.ended)
     while not frames:
         application.processEvents()
     still = summary(_time(plotter.render_window.Render, stills))
-    drag = summary(_drag(plotter, application, frames, drag_frames))
+    drag, _ = _timed(_drag(plotter, application, frames, drag_frames))
     plotter.close()
     return still, drag

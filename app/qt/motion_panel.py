@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.io.stages import STAGES
 from app.model.motion.body import Body
 from app.model.motion.kinematics import JOINTS, Pose
 from app.model.motion.posture import POSTURES
@@ -276,8 +277,10 @@ class MotionPanel(QWidget):
     def _refresh_readout(self) -> None:
         """The lengths, moment arms and the plot's marker for the scene's pose."""
         self._readout_due.stop()
-        self.readout.setText(self.lengths_text(self.scene.pose))
-        self._update_plot()
+        with STAGES("readout"):
+            self.readout.setText(self.lengths_text(self.scene.pose))
+        with STAGES("plot"):
+            self._update_plot()
 
     def _hold(self, held: bool) -> None:
         """A slider is pressed or let go: while it is held the readout and plot follow ten

@@ -57,17 +57,17 @@ class PosePlayer(QObject):
         self.speed = 1.0
         self.loop = False
         self.elapsed = 0.0  # seconds of the movement played (at speed 1)
-        self.frame_times: list[float] = []  # seconds each frame took (for the bench)
+        self.frame_times: list[float] = []  # seconds each frame took to show its pose
         self._set: Pose | None = None
         self._clock = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(FRAME_MS)
-        self._timer.timeout.connect(self._frame)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.step)
         self.scene.pose_changed.connect(self._pose_changed)
 
     @property
     def playing(self) -> bool:
-        return self._timer.isActive()
+        return self.timer.isActive()
 
     def play(self, tween: Track | None = None, loop: bool | None = None) -> None:
         """Play ``tween`` from its start (or go on with the one paused); ``loop`` there and
@@ -83,7 +83,7 @@ class PosePlayer(QObject):
         self.frame_times = []
         self._clock = self.clock()
         self.renderer.begin_interaction()
-        self._timer.start()
+        self.timer.start()
         self._show(self.tween.at(self.elapsed, self.loop))
         self.playing_changed.emit(True)
 
@@ -91,7 +91,7 @@ class PosePlayer(QObject):
         """Stop where it is; the full-detail surfaces catch up."""
         if not self.playing:
             return
-        self._timer.stop()
+        self.timer.stop()
         if self.renderer.interacting:
             self.renderer.end_interaction()
         self.playing_changed.emit(False)
@@ -103,7 +103,8 @@ class PosePlayer(QObject):
     def done(self) -> bool:
         return self.tween is not None and not self.loop and self.elapsed >= self.tween.seconds
 
-    def _frame(self) -> None:
+    def step(self) -> None:
+        """One frame: the clock read, the pose shown (the timer calls it every FRAME_MS)."""
         if self.tween is None:
             return
         began = time.perf_counter()

@@ -17,6 +17,7 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 from app.memory import map_large_blocks
 from app.model.anatomy.structures import Group, Structure
 from app.model.io import paths
+from app.model.io.stages import STAGES
 from app.model.motion.posture import STANDING
 from app.model.scene.state import EVERY_ASPECT, Aspect, Picture, SceneModel
 from app.model.scene.views import CameraPose, View
@@ -143,6 +144,12 @@ class SceneRenderer:
 
     def _on_changed(self, aspects: Aspect, render: bool = True, camera: CameraPose | None = None) -> None:
         """Bring the actors in line with the model: one pass, one frame, whatever changed."""
+        with STAGES("scene"):
+            self._bring_in_line(aspects, camera)
+        if render:
+            self.render()
+
+    def _bring_in_line(self, aspects: Aspect, camera: CameraPose | None) -> None:
         if Aspect.pose in aspects and self._pose_surfaces():
             aspects |= Aspect.selection  # what is painted on the surfaces follows them
         if aspects & (Aspect.pose | Aspect.visibility):
@@ -172,8 +179,6 @@ class SceneRenderer:
                 self.section.restyle()  # the caps in the colours the selection gives
         if self.interacting and (Aspect.pose in aspects or self.following):
             self._follow()
-        if render:
-            self.render()
 
     def _follow(self) -> None:
         """While only the stand-ins are posed (the view moves in a new pose), what is drawn

@@ -19,6 +19,7 @@ import numpy as np
 from app.model.anatomy.landmarks import Attachment, Point, landmark_bones
 from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
+from app.model.io.stages import STAGES
 from app.model.motion.activities import Activity, load_activities
 from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_normals
 from app.model.motion.kinematics import SIDES, Pose, Rig, segment_of
@@ -92,11 +93,13 @@ class Body:
         """A surface's vertices and unit normals in ``pose``: a bone's normals turn with it,
         soft tissue's are those of its new shape (it bends and thickens)."""
         transforms = transforms or self.rig.transforms(pose)
-        points = self.deformer.posed(skin, pose, transforms)
-        if skin.rigid_segment is not None:
-            normals = np.asarray(rest_normals, dtype=float) @ transforms[skin.rigid_segment][:3, :3].T
-        else:
-            normals = vertex_normals(points, faces)
+        with STAGES("deform"):
+            points = self.deformer.posed(skin, pose, transforms)
+        with STAGES("normals"):
+            if skin.rigid_segment is not None:
+                normals = np.asarray(rest_normals, dtype=float) @ transforms[skin.rigid_segment][:3, :3].T
+            else:
+                normals = vertex_normals(points, faces)
         return points, normals
 
     def pose_points(
