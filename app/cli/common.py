@@ -14,6 +14,7 @@ from app.memory import keep_for_good
 from app.model.atlas import Atlas
 from app.model.io import paths
 from app.model.io.atomic import FolderInUseError, output_problem
+from app.model.motion.activities import Activity
 from app.model.scene.state import SceneModel
 
 
@@ -105,3 +106,16 @@ def writing(out: Path, to: str = "", drawing: Path | None = None) -> Iterator[No
         raise UsageError(f"cannot write {out}: {exc}") from exc
     except RenderError as exc:
         raise UsageError(f"cannot render {drawing or out}: {exc}") from exc
+
+
+def find_activity(atlas, name: str) -> Activity:
+    """The activity called ``name``, or a one-line UsageError naming the known ones."""
+    from app.model.io.documents import did_you_mean
+
+    activities = atlas.body.activities if atlas.body is not None else {}
+    activity = activities.get(name)
+    if activity is None:
+        hint = did_you_mean(name, activities)
+        known = ", ".join(activities) or "none"
+        raise UsageError(f"--activity: unknown activity {name!r}{hint}; activities: {known}")
+    return activity

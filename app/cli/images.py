@@ -11,6 +11,7 @@ from pathlib import Path
 from app.cli.common import (
     UsageError,
     exit_status,
+    find_activity,
     load_atlas,
     output_folder,
     read_lesson,
@@ -29,6 +30,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {out}: screenshots are PNG files (use a .png name)")
     if args.step is not None and not args.lesson:
         raise UsageError("--step needs --lesson (the lesson whose step to draw)")
+    at = _activity_instant_asked(args)
     section = _section_asked(args)
     from app.render.snapshot import Annotations, ensure_headless_vtk, save_screenshot
 
@@ -42,11 +44,13 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         show_lesson_step(scene, Path(args.lesson), 1 if args.step is None else args.step)
     if args.pose:
         scene.set_pose(resolve_pose(atlas, args.pose))
+    if at is not None:
+        _show_activity_instant(atlas, scene, args.activity, at)
     if section is not None:
         scene.set_section(_placed_section(scene, section))
     # Given with a lesson, --view and --select take the place of the step's.
     if args.view or not args.lesson:
-        scene.set_view(args.view or DEFAULT_VIEW)
+        scene.set_view(args.view or ("right" if at is not None else DEFAULT_VIEW))
     if args.select:
         scene.select_many(args.select)
     picture = scene.picture
@@ -60,6 +64,32 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         save_screenshot(scene, out, args.size, notes)
     print(f"wrote {out} ({args.size[0]}x{args.size[1]}, view {scene.view.name})")
     return exit_status(atlas)
+
+
+def _activity_instant_asked(args: argparse.Namespace) -> float | None:
+    """The % of the cycle ``--activity`` is drawn at (``--at``, default 0), checked before
+    anything loads, or None without ``--activity``."""
+    if args.activity is None:
+        if args.at is not None:
+            raise UsageError("--at needs --activity (the activity to draw, e.g. walking)")
+        return None
+    for option, given in (("--pose", args.pose), ("--lesson", args.lesson)):
+        if given:
+            raise UsageError(f"--activity draws the activity's own pose: leave out {option}")
+    at = 0.0 if args.at is None else args.at
+    if not 0 <= at <= 100:
+        raise UsageError(f"--at must be 0 to 100 (% of the cycle), not {at:g}")
+    return at
+
+
+def _show_activity_instant(atlas, scene: SceneModel, name: str, at: float) -> None:
+    """The scene posed ``at`` % of the way through activity ``name``, titled with it."""
+    activity = find_activity(atlas, name)
+    fraction = at / 100
+    scene.set_pose(activity.pose_at(fraction))
+    phase = activity.phase_at(fraction)
+    where = f", {phase.title.lower()}" if phase is not None else ""
+    scene.set_picture(title=f"{activity.title} at {at:g} %{where}", caption=activity.population)
 
 
 def _section_asked(args: argparse.Namespace) -> tuple[str, str, float | None, bool] | None:
@@ -162,14 +192,7 @@ def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tupl
     data's), titled with the activity and the population it was measured in."""
     from dataclasses import replace
 
-    from app.model.io.documents import did_you_mean
-
-    activities = atlas.body.activities
-    activity = activities.get(args.activity)
-    if activity is None:
-        hint = did_you_mean(args.activity, activities)
-        known = ", ".join(activities) or "none"
-        raise UsageError(f"--activity: unknown activity {args.activity!r}{hint}; activities: {known}")
+    activity = find_activity(atlas, args.activity)
     if not 1 <= args.cycles <= 20:
         raise UsageError(f"--cycles must be 1 to 20, not {args.cycles}")
     track = activity.track()

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from app.cli.common import UsageError, exit_status, load_atlas, resolve_pose
+from app.cli.common import UsageError, exit_status, find_activity, load_atlas, resolve_pose
 from app.model.motion.kinematics import JOINTS, Pose
 from app.model.motion.mechanics import Mechanics
 
 
 def cmd_mechanics(args: argparse.Namespace) -> int:
+    start, stop = getattr(args, "from"), args.to
+    if args.activity is not None:
+        options = (("--joint", args.joint), ("--from", start), ("--to", stop))
+        options += (("--pose", args.pose or None), ("--fascicles", args.fascicles or None))
+        given = [o for o, v in options if v is not None]
+        if given:
+            raise UsageError(f"--activity gives every joint's angle: leave out {given[0]}")
+        return _activity_mechanics(args)
+    missing = [o for o, v in (("--joint", args.joint), ("--from", start), ("--to", stop)) if v is None]
+    if missing:
+        raise UsageError(f"{missing[0]} is needed (or --activity NAME for an activity's cycle)")
     atlas = load_atlas(args)
     body = atlas.body
     base = resolve_pose(atlas, args.pose)
@@ -19,7 +31,6 @@ def cmd_mechanics(args: argparse.Namespace) -> int:
     joint = JOINTS[args.joint]
     if not body.rig.can_turn(joint.name):
         raise UsageError(f"--joint {joint.name}: {body.rig.missing}")
-    start, stop = getattr(args, "from"), args.to
     for label, value in (("--from", start), ("--to", stop)):
         if not joint.lower <= value <= joint.upper:
             raise UsageError(
@@ -94,3 +105,60 @@ def _print_fascicles(mechanics: Mechanics, rows: list[dict]) -> None:
                 f"{f.name:<{name}}{f.origin:<{origin}}"
                 + "".join(f"{c['length']:8.1f},{c['moment_arm']:6.1f}" for c in cells)
             )
+
+
+#: Samples of an activity's cycle ``mechanics --activity`` reports: every 2 %, 0 to 100.
+ACTIVITY_STEP = 2
+
+
+def _activity_mechanics(args: argparse.Namespace) -> int:
+    """Each muscle's length and its moment arm about its own side's hip (flexion +) at every
+    2 % of an activity's cycle, with the joint angles there (the rig's: ``--pose`` takes them)."""
+    atlas = load_atlas(args)
+    if atlas.body is None:
+        raise UsageError("cannot measure an activity: the landmarks lack the joint centres")
+    activity = find_activity(atlas, args.activity)
+    mechanics = atlas.body.mechanics
+    rows: list[dict[str, Any]] = []
+    for percent in range(0, 101, ACTIVITY_STEP):
+        fraction = percent / 100
+        pose = activity.pose_at(fraction)
+        phase = activity.phase_at(fraction)
+        lengths = mechanics.lengths(pose)
+        arms = {m: mechanics.hip_flexion_moment_arm(m, pose) for m in mechanics.muscles}
+        rows.append(
+            {
+                "cycle_percent": percent,
+                "phase": phase.name if phase is not None else None,
+                "posture": pose.posture,
+                "angles": {j: round(pose[j], 2) + 0.0 for j in activity.joints},
+                "length": {m: round(v, 2) for m, v in lengths.items()},
+                "moment_arm": {m: round(v, 2) + 0.0 for m, v in arms.items()},
+            }
+        )
+    if args.json:
+        document = {
+            "activity": activity.name,
+            "title": activity.title,
+            "source": activity.source,
+            "licence": activity.licence,
+            "population": activity.population,
+            "periodic": activity.periodic,
+            "units": {"cycle_percent": "%", "angles": "deg", "length": "mm", "moment_arm": "mm"},
+            "conventions": (
+                "0 % is the right side's start (walking: right initial contact); angles are this "
+                "rig's joints: hip_flexion_SIDE is the thigh in the body's frame, so the hip's own "
+                "flexion is hip_flexion_SIDE + pelvic_tilt; moment_arm is about the muscle's own "
+                "side's hip flexion (+ a flexor)"
+            ),
+            "rows": rows,
+        }
+        print(json.dumps(document, indent=1))
+        return exit_status(atlas)
+    muscles = mechanics.muscles
+    print(f"{activity.title} ({activity.population}); lengths in mm, every {ACTIVITY_STEP} % of the cycle")
+    print("   %  " + "  ".join(f"{m:>22}" for m in muscles) + "  phase")
+    for row in rows:
+        cells = "  ".join(f"{row['length'][m]:22.1f}" for m in muscles)
+        print(f"{row['cycle_percent']:4d}  {cells}  {row['phase'] or ''}")
+    return exit_status(atlas)

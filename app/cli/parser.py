@@ -174,6 +174,12 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--step", type=int, metavar="N", help="lesson step (from 1; default 1)")
     cmd.add_argument("--section", metavar="LEVEL", help="cut the scene at a level: T12, L4/L5 ... S1, hip")
     cmd.add_argument("--flip", action="store_true", help="hide the other side of the section")
+    cmd.add_argument(
+        "--activity", metavar="NAME", help="draw an activity's measured pose, e.g. walking (see --at)"
+    )
+    cmd.add_argument(
+        "--at", type=_finite, metavar="PERCENT", help="where in the activity's cycle, 0 to 100 (default 0)"
+    )
     cmd.set_defaults(func=images.cmd_screenshot)
 
     cmd = sub.add_parser(
@@ -267,14 +273,17 @@ def make_parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser(
         "mechanics",
-        help="muscle lengths and moment arms over a joint's range",
+        help="muscle lengths and moment arms over a joint's range or an activity's cycle",
         parents=[pose("the other joints: " + POSE_HELP), json_output()],
     )
+    cmd.add_argument("--joint", choices=list(JOINTS), metavar="JOINT", help="e.g. hip_flexion_right")
+    cmd.add_argument("--from", type=_finite, metavar="A", help="first angle (degrees; with --joint)")
+    cmd.add_argument("--to", type=_finite, metavar="B", help="last angle (degrees; with --joint)")
     cmd.add_argument(
-        "--joint", required=True, choices=list(JOINTS), metavar="JOINT", help="e.g. hip_flexion_right"
+        "--activity",
+        metavar="NAME",
+        help="instead of --joint: every 2 %% of an activity's cycle (e.g. walking; 0 %% right heel strike)",
     )
-    cmd.add_argument("--from", type=_finite, required=True, metavar="A", help="first angle (degrees)")
-    cmd.add_argument("--to", type=_finite, required=True, metavar="B", help="last angle (degrees)")
     cmd.add_argument("--step", type=_finite, default=10.0, metavar="S", help="step (degrees, default 10)")
     cmd.add_argument(
         "--fascicles",
