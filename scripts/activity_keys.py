@@ -22,7 +22,7 @@ from scipy.interpolate import PchipInterpolator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.model.motion.activities import DATA_COLUMNS  # noqa: E402
+from app.model.motion.activities import DATA_COLUMNS
 
 STEP = 1.0  # % of the cycle between rows
 
@@ -33,9 +33,11 @@ def curve(pairs: list[list[float]], periodic: bool) -> PchipInterpolator:
     if periodic:
         if keys[0, 0] == 0 and keys[-1, 0] == 100:
             keys = keys[:-1]  # 100 % is 0 % again
-        keys = np.vstack([keys - [100, 0], keys, keys + [100, 0]])
+        cycle = np.array([100.0, 0.0])
+        keys = np.vstack([keys - cycle, keys, keys + cycle])
     else:
-        keys = np.vstack([keys[0] - [10, 0], keys, keys[-1] + [10, 0]])
+        held = np.array([10.0, 0.0])
+        keys = np.vstack([keys[0] - held, keys, keys[-1] + held])
     return PchipInterpolator(keys[:, 0], keys[:, 1])
 
 
@@ -45,7 +47,9 @@ def rows(document: dict) -> tuple[list[str], list[list[float]]]:
     columns = [c for c in DATA_COLUMNS if c in keys]
     grid = np.arange(0.0, 100.0 + STEP / 2, STEP)
     curves = {c: curve(keys[c], periodic)(grid) for c in columns}
-    table = [[round(float(p), 1), *(round(float(curves[c][i]), 2) for c in columns)] for i, p in enumerate(grid)]
+    table = [
+        [round(float(p), 1), *(round(float(curves[c][i]), 2) for c in columns)] for i, p in enumerate(grid)
+    ]
     return ["cycle_percent", *columns], table
 
 

@@ -14,8 +14,8 @@ from app.model.motion.mechanics import Mechanics
 def cmd_mechanics(args: argparse.Namespace) -> int:
     start, stop = getattr(args, "from"), args.to
     if args.activity is not None:
-        options = (("--joint", args.joint), ("--from", start), ("--to", stop))
-        options += (("--pose", args.pose or None), ("--fascicles", args.fascicles or None))
+        options: list[tuple[str, Any]] = [("--joint", args.joint), ("--from", start), ("--to", stop)]
+        options += [("--pose", args.pose or None), ("--fascicles", args.fascicles or None)]
         given = [o for o, v in options if v is not None]
         if given:
             raise UsageError(f"--activity gives every joint's angle: leave out {given[0]}")

@@ -1,0 +1,183 @@
+"""Activities from published key values: climbing stairs (a cycle) and rising from a chair
+(played once, from sitting to standing): the files, their keys reached where the studies put
+them, smooth curves, their phases and postures, and how bad key values are refused."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.model.io import paths
+from app.model.motion.activities import ActivityTrack, load_activities, read_activity
+
+FOLDER = paths.annotations_dir() / "activities"
+KEYED = ("stair_ascent", "sit_to_stand")
+
+
+@pytest.fixture(scope="module")
+def activities():
+    found, problems = load_activities(paths.annotations_dir())
+    assert problems == []
+    return found
+
+
+@pytest.mark.parametrize("name", KEYED)
+def test_the_file_says_where_its_numbers_come_from(activities, name):
+    activity = activities[name]
+    document = yaml.safe_load((FOLDER / f"{name}.yaml").read_text())
+    assert "adults" in activity.population and "key values typed from the cited" in activity.licence
+    assert "deg" in document["units"] and document["keys_source"] and document["phases_source"]
+    assert set(activity.keys) <= {c for c in document["columns"]}
+
+
+def _data_angle(activity, column: str, fraction: float) -> float:
+    """The data's own angle of the right side at ``fraction``, back from the rig's joints."""
+    pose = activity.pose_at(fraction)
+    return {
+        "hip_flexion": pose.hip_flexion("right"),
+        "knee_flexion": pose["knee_flexion_right"],
+        "ankle_dorsiflexion": pose["ankle_flexion_right"],
+        "pelvic_tilt": pose["pelvic_tilt"],
+        "lumbar_flexion": pose["lumbar_flexion"],
+    }[column]
+
+
+@pytest.mark.parametrize("name", KEYED)
+def test_every_key_value_is_reached_at_its_percent_within_a_degree(activities, name):
+    activity = activities[name]
+    assert activity.keys
+    for column, pairs in activity.keys.items():
+        for percent, value in pairs:
+            reached = _data_angle(activity, column, percent / 100)
+            assert reached == pytest.approx(value, abs=1.0), (column, percent)
+
+
+@pytest.mark.parametrize("name", KEYED)
+def test_the_curves_are_smooth_and_peak_at_the_keys(activities, name):
+    activity = activities[name]
+    grid = np.linspace(0, 1, 1001)
+    for column, pairs in activity.keys.items():
+        values = np.array([_data_angle(activity, column, f) for f in grid])
+        step = np.abs(np.diff(values)).max()
+        assert step < 1.0, (column, step)  # no jump: under a degree in 0.1 % of the cycle
+        second = np.abs(np.diff(values, 2)).max()
+        assert second < 0.2, (column, second)  # no kink
+        # A shape-preserving curve: no overshoot beyond the published extremes.
+        keyed = [v for _, v in pairs]
+        assert values.max() <= max(keyed) + 0.5 and values.min() >= min(keyed) - 0.5
+
+
+def test_stairs_flex_the_hip_and_knee_of_the_leg_that_steps_up(activities):
+    stairs = activities["stair_ascent"]
+    grid = np.arange(100) / 100
+    hip = [stairs.pose_at(f).hip_flexion("right") for f in grid]
+    knee = [stairs.pose_at(f)["knee_flexion_right"] for f in grid]
+    assert max(hip) == pytest.approx(66.3, abs=0.2) and int(np.argmax(hip)) == 92
+    assert max(knee) == pytest.approx(90.5, abs=0.2) and int(np.argmax(knee)) == 74
+    assert stairs.periodic and stairs.pose_at(0.25) == stairs.pose_at(1.25)
+    left, right = stairs.pose_at(0.1).hip_flexion("left"), stairs.pose_at(0.6).hip_flexion("right")
+    assert left == pytest.approx(right, abs=0.01)  # the left leg half a stride later
+    names = [p.name for p in stairs.phases]
+    stance = ["weight_acceptance", "pull_up", "forward_continuance"]
+    assert names == [*stance, "foot_clearance", "foot_placement"]  # McFadyen and Winter 1988
+    assert stairs.phase_at(0.99).name == "foot_placement" and stairs.phase_at(1.0).name == "weight_acceptance"
+
+
+def test_rising_from_a_chair_starts_seated_and_ends_standing(activities):
+    rise = activities["sit_to_stand"]
+    assert not rise.periodic
+    start, end = rise.pose_at(0.0), rise.pose_at(1.0)
+    assert start.posture == "sitting" and end.posture == "standing" and end.neutral
+    assert start.hip_flexion("right") == pytest.approx(90)
+    assert start["knee_flexion_right"] == pytest.approx(90)
+    assert rise.pose_at(1.7) == end and rise.pose_at(-1) == start  # played once: held at its ends
+    lift_off = rise.pose_at(0.35)
+    assert lift_off["pelvic_tilt"] == pytest.approx(33.2, abs=0.05)  # 3:1 of 44.3 deg, Tully et al.
+    assert lift_off["lumbar_flexion"] == pytest.approx(11.1, abs=0.05)
+    assert lift_off["hip_flexion_right"] == pytest.approx(90, abs=0.05)  # the thigh still level
+    # Both legs alike, and the thighs stay on the seat until lift-off.
+    for f in np.linspace(0, 1, 41):
+        pose = rise.pose_at(f)
+        assert pose["hip_flexion_left"] == pose["hip_flexion_right"]
+        if f < 0.35:
+            assert pose["hip_flexion_right"] == pytest.approx(90, abs=0.05) and pose.posture == "sitting"
+    names = [p.name for p in rise.phases]
+    assert names == ["flexion_momentum", "momentum_transfer", "extension", "stabilisation"]
+    assert rise.phase_at(1.0).name == "stabilisation" and rise.phase_at(0.4).name == "momentum_transfer"
+
+
+def test_a_movement_played_once_ends_at_its_end(activities):
+    rise = activities["sit_to_stand"]
+    track = ActivityTrack(rise, 2.0)
+    assert track.at(2.0) == rise.pose_at(1.0) and track.fraction(2.0) == 1.0
+    assert track.at(3.0, loop=True) == rise.pose_at(0.5)  # looped: from the chair again
+    frames = track.frames(10, cycles=2)
+    assert len(frames) == 40 and frames[0] == frames[20] == rise.pose_at(0) and frames[19] == rise.pose_at(1)
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("activity_keys", Path("scripts/activity_keys.py").resolve())
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["activity_keys"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", KEYED)
+def test_the_rows_are_what_the_script_writes_from_the_keys(name, tmp_path):
+    pytest.importorskip("scipy")
+    path = tmp_path / f"{name}.yaml"
+    text = (FOLDER / f"{name}.yaml").read_text()
+    path.write_text(text)
+    _script().main(path)
+    assert path.read_text() == text
+
+
+GOOD = (FOLDER / "sit_to_stand.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("  knee_flexion: [[0, 90.0]", "  knee_flexion: [[0, 80.0]"),
+            "'keys': knee_flexion = 80 at 0 %, 90 in the rows",
+        ),
+        (("  knee_flexion: [[0, 90.0]", "  knee_flexon: [[0, 90.0]"), "unknown key column 'knee_flexon'"),
+        (("[[0, 0.0], [35, 11.1]", "[[35, 11.1], [0, 0.0]"), "0 to 100 % in order"),
+        (("  standing: 35", "  stnding: 35"), "unknown posture 'stnding' (did you mean 'standing'?)"),
+        (("  standing: 35", "  standing: 0"), "postures must start at 0 % and follow each other in order"),
+        (("other_side: same", "other_side: later"), "'other_side'"),
+        (("periodic: false", "periodic: true"), "a periodic cycle ends where it starts"),
+        (("keys_source: >-", "keys_sourc: >-"), "'keys_sourc': unknown field"),
+    ],
+)
+def test_bad_keys_are_one_line_a_problem(tmp_path, change, expected):
+    old, new = change
+    assert old in GOOD
+    path = tmp_path / "sit_to_stand.yaml"
+    path.write_text(GOOD.replace(old, new, 1))
+    activity, problems = read_activity(path)
+    assert activity is None and problems
+    text = [str(p) for p in problems]
+    assert any(expected in t for t in text), text
+    assert all("\n" not in t and t.startswith(f"{path}:") for t in text)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.floats(-2, 3, allow_nan=False))
+def test_any_instant_is_within_every_joints_range(activities, fraction):
+    from app.model.motion.kinematics import JOINTS
+
+    for name in KEYED:
+        pose = activities[name].pose_at(fraction)
+        for joint, value in pose.angles:
+            assert JOINTS[joint].lower <= value <= JOINTS[joint].upper
