@@ -181,3 +181,33 @@ def test_any_instant_is_within_every_joints_range(activities, fraction):
         pose = activities[name].pose_at(fraction)
         for joint, value in pose.angles:
             assert JOINTS[joint].lower <= value <= JOINTS[joint].upper
+
+
+def test_validate_takes_the_keyed_files(capsys):
+    from app.cli import main
+
+    files = [str(FOLDER / f"{name}.yaml") for name in KEYED]
+    assert main(["validate", *files]) == 0
+    assert "2 file(s) valid" in capsys.readouterr().out
+
+
+_KEYS = st.lists(
+    st.tuples(st.floats(-20, 120, allow_nan=False), st.floats(-200, 200, allow_nan=False)), max_size=5
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_KEYS, st.booleans())
+def test_any_keys_are_read_or_refused_in_one_line_each(keys, periodic):
+    import tempfile
+
+    text = GOOD.replace("periodic: false", f"periodic: {str(periodic).lower()}")
+    start = text.index("  knee_flexion: [[")
+    end = text.index("\n", start)
+    text = text[:start] + f"  knee_flexion: {[list(k) for k in keys]}" + text[end:]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sit_to_stand.yaml"
+        path.write_text(text)
+        activity, problems = read_activity(path)
+    assert (activity is None) == bool(problems)
+    assert all("\n" not in str(p) and str(p).startswith(str(path)) for p in problems)
