@@ -38,7 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.model.io.documents import did_you_mean
-from app.model.motion.posture import POSTURES, STANDING, Placement, Support, body_turn, place
+from app.model.motion.posture import CHAIR_POSE, POSTURES, STANDING, Placement, Support, body_turn, place
 
 SIDES = ("right", "left")
 
@@ -401,7 +401,11 @@ class Rig:
         """Where ``pose`` puts the body in the room and what it rests on (the floor, a chair,
         a table; :mod:`.posture`)."""
         transforms = self.transforms(pose)
-        return place(pose.posture, self.turn(pose), self._support_in(transforms))
+        seated = None
+        if POSTURES[pose.posture].furniture == "chair_left":  # the chair it rises from
+            chair = Pose.of(CHAIR_POSE, "sitting")
+            seated = (self.placement(chair), self._support_in(self.transforms(chair)))
+        return place(pose.posture, self.turn(pose), self._support_in(transforms), seated)
 
     def turn(self, pose: Pose) -> np.ndarray:
         """4x4 turn of the whole body in the room for ``pose``'s posture (how the standard

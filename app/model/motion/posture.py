@@ -8,6 +8,9 @@ so the camera keeps what it looks at) and the props come to it:
 - ``standing``: upright, the lower foot on the floor;
 - ``sitting``: upright, the buttocks and thighs on a chair's seat, the feet on the floor (the
   seat is as high as the legs make it);
+- ``rising``: upright, on the feet, rising from a chair that stays where it stood: the chair
+  the body sits on with its thighs level and its shanks upright (:data:`CHAIR_POSE`, a chair
+  at knee height), moved with the feet (the body keeps its place, the room comes to it);
 - ``kneeling``: upright and pitched so that both legs reach the floor (a knee and a foot, in
   the kneeling lunge);
 - ``supine``, ``prone``: lying on the back or the front, on the floor; ``hook_lying``: on the
@@ -52,6 +55,12 @@ FLOOR_SIDE, FLOOR_THICKNESS = 3000.0, 20.0
 FLOOR_GRID = 200.0
 #: The pitch a levelling posture may give the whole body to rest on two places (degrees).
 MAX_PITCH = 35.0
+_SIDES = ("right", "left")
+#: The joint angles (degrees) of sitting on the chair a ``rising`` body leaves: the thighs
+#: level and the shanks upright, the seat at knee height.
+CHAIR_POSE = {
+    f"{joint}_{side}": 90.0 for joint in ("hip_flexion", "knee_flexion") for side in ("right", "left")
+}
 
 FEET = ("foot_right", "foot_left")
 THIGHS = ("femur_right", "femur_left")
@@ -88,7 +97,8 @@ class Posture:
     rests: tuple[Rest, ...]
     #: Pitch the body so that both rests touch (the kneeling lunge, hook lying).
     level: bool = False
-    #: The furniture the posture needs besides the floor: "", "chair", "table", "table_end".
+    #: The furniture the posture needs besides the floor: "", "chair", "chair_left" (the
+    #: chair a rising body leaves), "table", "table_end".
     furniture: str = ""
 
 
@@ -104,6 +114,7 @@ POSTURES: dict[str, Posture] = {
             False,
             "chair",
         ),
+        Posture("rising", "Rising from a chair", 0.0, (Rest(FEET, "floor"),), False, "chair_left"),
         Posture(
             "kneeling",
             "Kneeling",
@@ -263,9 +274,16 @@ def _legs(x0: float, x1: float, y0: float, y1: float, bottom: float, top: float)
     return [_box([x, y, bottom], [x + s, y + s, top]) for x in (x0, x1 - s) for y in (y0, y1 - s)]
 
 
-def place(name: str, turn: np.ndarray, placed: Mapping[str, np.ndarray]) -> Placement:
+def place(
+    name: str,
+    turn: np.ndarray,
+    placed: Mapping[str, np.ndarray],
+    seated: tuple[Placement, Mapping[str, np.ndarray]] | None = None,
+) -> Placement:
     """The floor and furniture under a body whose support points are ``placed`` (in the
-    room, already turned by ``turn``), each surface as high as what rests on it allows."""
+    room, already turned by ``turn``), each surface as high as what rests on it allows. A
+    ``rising`` body leaves the chair of ``seated`` (the placement of :data:`CHAIR_POSE`
+    sitting, and its support points) where its feet say it stands."""
     posture = POSTURES[name]
     every = np.vstack([p for p in placed.values() if len(p)]) if placed else np.zeros((1, 3))
     surfaces: dict[str, float] = {}
@@ -275,6 +293,8 @@ def place(name: str, turn: np.ndarray, placed: Mapping[str, np.ndarray]) -> Plac
     props = []
     if posture.furniture == "chair":
         props.append(_chair(placed, surfaces))
+    elif posture.furniture == "chair_left" and seated is not None:
+        props.append(_chair_left(seated, placed, surfaces))
     elif posture.furniture in ("table", "table_end"):
         table, floor = _table(posture, placed, surfaces["table"])
         surfaces["floor"] = floor
@@ -325,6 +345,27 @@ def _chair(placed: Mapping[str, np.ndarray], surfaces: dict[str, float]) -> Prop
         _box([x0, rest_front - BACKREST_THICKNESS, seat], [x1, rest_front, seat + BACKREST_HEIGHT]),
     ]
     return Prop("chair", tuple(boxes))
+
+
+def _chair_left(
+    seated: tuple[Placement, Mapping[str, np.ndarray]],
+    placed: Mapping[str, np.ndarray],
+    surfaces: dict[str, float],
+) -> Prop:
+    """The chair sat on in ``seated``, moved as the feet have moved since (across and along
+    the room: the feet do not slide off it) and down to this floor: rising from it, the body
+    leaves it where it stood."""
+    placement, seated_points = seated
+    chair = next(p for p in placement.props if p.name == "chair")
+    feet = [s for s in FEET if s in placed and s in seated_points]
+    shift = np.zeros(3)
+    if feet:
+        now = np.vstack([placed[s] for s in feet]).mean(axis=0)
+        before = np.vstack([seated_points[s] for s in feet]).mean(axis=0)
+        shift[:2] = (now - before)[:2]
+    shift[2] = surfaces["floor"] - placement.surfaces["floor"]
+    surfaces["seat"] = placement.surfaces["seat"] + float(shift[2])
+    return Prop("chair", tuple(_box(np.add(lo, shift), np.add(hi, shift)) for lo, hi in chair.boxes))
 
 
 def _table(posture: Posture, placed: Mapping[str, np.ndarray], top: float) -> tuple[Prop, float]:
