@@ -91,3 +91,21 @@ def test_one_instant_of_rising_from_a_chair_drawn(tmp_path):
         assert image.size == (320, 240)
         colours = image.convert("RGB").getcolors(320 * 240)
     assert colours is not None and len(colours) > 50  # a body and a chair, not a blank frame
+
+
+@pytest.mark.parametrize(
+    ("activity", "shortest", "longest"),
+    [
+        ("sit_to_stand", (30, 38), (84, 100)),  # hips most flexed at lift-off (35 %); standing at the end
+        ("stair_ascent", (88, 96), (56, 64)),  # the leg lifted to the next step; the hip extended on it
+    ],
+)
+def test_the_psoas_is_shortest_where_the_hip_flexes_most(activity, shortest, longest):
+    result = run_cli("mechanics", "--activity", activity, "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    psoas = [r["length"]["psoas_major_right"] for r in rows]
+    hip = [r["angles"]["hip_flexion_right"] + r["angles"].get("pelvic_tilt", 0.0) for r in rows]
+    low, high = rows[psoas.index(min(psoas))]["cycle_percent"], rows[psoas.index(max(psoas))]["cycle_percent"]
+    assert shortest[0] <= low <= shortest[1] and longest[0] <= high <= longest[1]
+    assert abs(hip.index(max(hip)) - psoas.index(min(psoas))) <= 2  # within 4 % of the hip's peak
