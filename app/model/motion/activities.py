@@ -70,6 +70,8 @@ DATA_COLUMNS = (
     "lumbar_rotation",
 )
 REQUIRED_COLUMNS = ("cycle_percent", "hip_flexion", "knee_flexion")
+#: The most samples a cycle is resampled to (rows closer than 0.1 % are read at 0.1 %).
+MAX_SAMPLES = 1000
 #: How far a row may be from a key value it should pass through (degrees).
 KEY_TOLERANCE = 0.01
 #: The phases of gait a walking file may name (Perry and Burnfield 2010), in order.
@@ -269,7 +271,7 @@ class Activity:
         # Evenly resampled at the rows' finest step: over [0, 100) when periodic (the 100 %
         # sample closes the loop), over [0, 100] when played once.
         step = float(np.min(np.diff(percent)))
-        count = max(4, round(100 / step))
+        count = min(MAX_SAMPLES, max(4, round(100 / step)))
         grid = np.linspace(0.0, 100.0, count + 1)
         angles = {
             col: np.interp(grid, percent, rows[:, i])
