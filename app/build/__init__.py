@@ -86,7 +86,8 @@ PROVENANCE: dict[str, Any] = {
         f"meshes/recipes/{vertebrae.RECIPE} (body widened laterally to the upper endplate width, "
         "blended out behind the posterior wall; transverse processes stretched where the table "
         "gives their span; spinous processes stretched back from the canal, a band about the "
-        "midline, where the table gives their reach), the model's sites on each vertebra moved "
+        "midline, where the table gives their reach; each pedicle's lateral wall moved sideways, "
+        "the canal kept, where the table gives its width), the model's sites on each vertebra moved "
         "with it, before the discs, landmarks and soft tissue are built (dimensions before and "
         "after: vertebral_proportions)",
         "discs: generated between the endplates found by rays along the spinal axis",

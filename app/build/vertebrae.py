@@ -18,7 +18,12 @@ from them, so those follow the bone they sit on:
   tip; it slopes down), where the table gives its reach from the body's posterior wall: a
   band 12 mm wide about the midline, the stretch growing linearly from the laminae's junction
   (which, with the canal, stays) to the tip; the articular processes, 10 mm and more from
-  the midline, and so the facets, stay.
+  the midline, and so the facets, stay;
+- each pedicle's lateral wall moves sideways to the table's pedicle width (L1 narrower, L5
+  wider), within the pedicle only, from the body's posterior wall back to where the
+  transverse process's root begins: the canal's wall stays, the shift grows evenly across
+  the pedicle and fades beyond it, so the transverse process's tip, the body and the facets
+  stay.
 
 Nothing moves along the spine: the endplates, disc spaces and joint centres stay where the
 assembly put them. ``measure`` reads the same dimensions off a mesh, for the build's record
@@ -63,6 +68,28 @@ SPINOUS_BLEND = 1.0
 #: it lengthens as it lies and its old tip ends inside it no deeper than the process is thick
 #: (the build's test of the bones against their source allows 4 mm: L4 comes to 3.98).
 SPINOUS_FIXED = 0.1
+#: The pedicles, read by rays run outward from the vertebral canal (the canal's lateral wall
+#: to the pedicle's lateral wall, a caliper's transverse pedicle width) in axial planes from
+#: just behind the body's posterior wall back to where the transverse process's root begins
+#: (mm behind the wall), at heights above the body's centre over the pedicle (mm): the width
+#: at each height is the narrowest along the pedicle (its isthmus), the pedicle's width the
+#: widest of those (at its mid-height), its height the bone's vertical extent through there.
+PEDICLE_BEHIND = (0.5, 6.0)
+PEDICLE_HEIGHTS = (0.0, 16.0)
+PEDICLE_STEP = 0.5
+#: Rays from the midline that start less than this far from it are in the canal's midline
+#: bone (the laminae's junction), not at its lateral wall (mm).
+CANAL_MIN = 4.0
+#: The pedicle warp: how far behind the posterior wall it reaches at full strength (mm; the
+#: transverse process's root and the articular processes lie behind), and how soft its
+#: edges are, front to back and up and down (mm).
+PEDICLE_REACH = 4.0
+PEDICLE_BLEND = 1.2
+#: ... how far in front of the posterior wall (into the body's back corners) it reaches (mm),
+#: and over how far beyond the pedicle's lateral wall the shift fades (mm; the transverse
+#: process's root there follows, its tip stays).
+PEDICLE_FRONT = 0.0
+PEDICLE_FADE = 4.0
 
 
 @dataclass(frozen=True)
@@ -104,9 +131,10 @@ def load_table(recipes_dir: Path) -> dict[str, dict[str, float | None]]:
 
 def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[str, float]:
     """Upper endplate width and depth (at its rim), posterior body height, the span of the
-    transverse processes tip to tip (Panjabi et al. 1992's EPWu, EPDu, VBHp and TPW) and the
-    spinous process's reach back from the body's posterior wall (through the body's centre),
-    in the vertebra's own frame."""
+    transverse processes tip to tip (Panjabi et al. 1992's EPWu, EPDu, VBHp and TPW), the
+    spinous process's reach back from the body's posterior wall (through the body's centre)
+    and the pedicles' width and height at their isthmus (``pedicle``, both sides' mean), in
+    the vertebra's own frame."""
     frame = Frame.of(body, axis)
     up = frame.superior
     plate_centre, _ = inferior_endplate(mesh, body, -up)  # the superior one
@@ -124,13 +152,61 @@ def measure(mesh: pv.PolyData, body: VertebralBody, axis: np.ndarray) -> dict[st
     everything = frame.local(np.asarray(mesh.points))
     back = _posterior_wall(mesh, frame)
     near_midline = np.abs(everything[:, 0]) < SPINOUS_HALF_WIDTH
+    sides = [pedicle(mesh, frame, back, side) for side in (1.0, -1.0)]
     return {
         "body_width": float(np.ptp(rim[in_body, 0])),
         "body_depth": float(np.ptp(rim[midline, 1])),
         "body_height": max(heights),
         "transverse_span": float(np.ptp(everything[:, 0])),
         "spinous_reach": float(back - everything[near_midline, 1].min()),
+        "pedicle_width": float(np.mean([found.width for found in sides])),
+        "pedicle_height": float(np.mean([found.height for found in sides])),
     }
+
+
+@dataclass(frozen=True)
+class Pedicle:
+    """One pedicle measured in its vertebra's frame (mm): its transverse width and vertical
+    height at its isthmus, the distances of its medial (canal) and lateral walls from the
+    midline there, and the height above the body's centre where it is widest."""
+
+    width: float
+    height: float
+    inner: float
+    outer: float
+    level: float
+    behind: float  # how far behind the body's posterior wall the isthmus is
+    wall: float  # the body's posterior wall (antero-posterior, through the body's centre)
+
+
+def pedicle(mesh: pv.PolyData, frame: Frame, wall: float, side: float) -> Pedicle:
+    """The pedicle on one side (``side`` +1: the subject's right, -1: left); ``wall``: the
+    antero-posterior coordinate of the body's posterior wall (see ``PEDICLE_BEHIND``)."""
+    best: tuple[float, float, float, float, float] | None = None  # width, inner, outer, c, d
+    for c in np.arange(PEDICLE_HEIGHTS[0], PEDICLE_HEIGHTS[1] + 1e-9, PEDICLE_STEP):
+        narrowest: tuple[float, float, float, float, float] | None = None
+        for d in np.arange(PEDICLE_BEHIND[0], PEDICLE_BEHIND[1] + 1e-9, PEDICLE_STEP):
+            start = frame.world(np.array([[0.0, wall - d, c]]))[0]
+            hits = ray_hits(mesh, start, start + side * 45.0 * frame.lateral)
+            if len(hits) < 2:
+                continue
+            across = np.abs(frame.local(hits)[:2, 0])
+            if across[0] < CANAL_MIN:
+                continue
+            found = (float(across[1] - across[0]), float(across[0]), float(across[1]), float(c), float(d))
+            if narrowest is None or found[0] < narrowest[0]:
+                narrowest = found
+        if narrowest is not None and (best is None or narrowest[0] > best[0]):
+            best = narrowest
+    if best is None:
+        raise ValueError("no pedicle found beside the vertebral canal")
+    width, inner, outer, c, d = best
+    middle = frame.world(np.array([[side * (inner + outer) / 2, wall - d, c]]))[0]
+    hits = ray_hits(mesh, middle + 40.0 * frame.superior, middle - 40.0 * frame.superior)
+    along = frame.local(hits)[:, 2] if len(hits) else np.empty(0)
+    above, below = along[along > c], along[along < c]
+    height = float(above.min() - below.max()) if len(above) and len(below) else 0.0
+    return Pedicle(width, height, inner, outer, c, d, wall)
 
 
 def _posterior_wall(mesh: pv.PolyData, frame: Frame) -> float:
@@ -183,6 +259,10 @@ class Warp:
     spinous_root: tuple[float, float] = (0.0, 0.0)
     spinous_tip: tuple[float, float] = (-1.0, 0.0)
     spinous_gain: float = 0.0
+    #: The pedicles before the warp (``pedicle``, both sides alike) and how far their lateral
+    #: walls move outward (mm; negative: inward).
+    pedicle: Pedicle | None = None
+    pedicle_gain: float = 0.0
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         a, b, c = self.frame.local(points).T
@@ -193,6 +273,8 @@ class Warp:
             span = self.process_reach - self.process_root
             out = _softplus(np.abs(a) - self.process_root, PROCESS_BLEND) / span
             lateral += np.sign(a) * (1.0 - in_body) * self.process_gain * out
+        if self.pedicle_gain and self.pedicle is not None:
+            lateral += np.sign(a) * self._pedicle_shift(np.abs(a), b, c)
         deeper = (self.depth_scale - 1.0) * _toward_endplates(c, self.half_height)
         forward = b + deeper * _softplus(behind_wall, WALL_BLEND)
         up = c
@@ -209,6 +291,27 @@ class Warp:
             up = c + moved * along[1]
         return self.frame.world(np.column_stack([lateral, forward, up]))
 
+    def _pedicle_shift(self, across: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """How far each point moves outward with the pedicle's lateral wall: nothing at the
+        canal's wall (the canal stays), growing evenly across the pedicle to its lateral wall,
+        fading beyond it over ``PEDICLE_FADE`` (the transverse process's tip stays), and only
+        within the pedicle: from the body's posterior wall back ``PEDICLE_REACH`` and over the
+        pedicle's height, with soft edges (the body, the processes and facets stay)."""
+        assert self.pedicle is not None
+        inner, outer = self.pedicle.inner, self.pedicle.outer
+        within = np.clip((across - inner) / (outer - inner), 0.0, 1.0)
+        beyond = np.exp(-((np.maximum(across - outer, 0.0) / PEDICLE_FADE) ** 2))
+        behind = self.pedicle.wall - b  # mm behind the body's back
+        band = _window(behind, -PEDICLE_FRONT, PEDICLE_REACH, PEDICLE_BLEND)
+        low, high = self.pedicle.level - self.pedicle.height / 2, self.pedicle.level + self.pedicle.height / 2
+        band = band * _window(c, low - PEDICLE_BLEND, high + PEDICLE_BLEND, PEDICLE_BLEND)
+        return np.asarray(self.pedicle_gain * within * beyond * band)
+
+
+def _window(x: np.ndarray, low: float, high: float, soft: float) -> np.ndarray:
+    """About 1 between ``low`` and ``high``, falling smoothly to 0 outside over ``soft``."""
+    return np.asarray(1.0 / (1.0 + np.exp(-(x - low) / soft)) / (1.0 + np.exp((x - high) / soft)))
+
 
 def fit_warp(
     now: dict[str, float],
@@ -216,15 +319,22 @@ def fit_warp(
     axis: np.ndarray,
     target: dict[str, float | None],
     spinous: tuple[np.ndarray, np.ndarray] | None = None,
+    pedicles: Pedicle | None = None,
+    pedicle_gain: float | None = None,
 ) -> Warp:
     """The warp that takes a vertebra's dimensions (``measure``) to the table's, where it has
-    them (``spinous``: ``spinous_extent``, where the spinous process starts and ends)."""
+    them (``spinous``: ``spinous_extent``, where the spinous process starts and ends;
+    ``pedicles``: one ``pedicle`` as it is, and ``pedicle_gain`` how far its lateral wall is
+    to move, if not by the difference of the widths)."""
     half_span = now["transverse_span"] / 2
     depth = target.get("body_depth") or now["body_depth"]
     half_height = (body.superior - body.inferior) / 2
     rim = half_height - ENDPLATE_SECTION_DEPTH  # where ``measure`` reads the depth
     span = target.get("transverse_span")
     root, tip, gain = _spinous(now, target, spinous)
+    width = target.get("pedicle_width")
+    if pedicle_gain is None:
+        pedicle_gain = width - now["pedicle_width"] if width and pedicles is not None else 0.0
     return Warp(
         frame=Frame.of(body, axis),
         posterior_wall=-body.half_depth,
@@ -237,6 +347,8 @@ def fit_warp(
         spinous_root=root,
         spinous_tip=tip,
         spinous_gain=gain,
+        pedicle=pedicles,
+        pedicle_gain=pedicle_gain,
     )
 
 
@@ -266,9 +378,17 @@ def morph(
     record: dict[str, dict[str, dict[str, float]]] = {}
     for sid, target in table.items():
         before = measure(bones[sid], bodies[sid], axes[sid])
-        warp = fit_warp(
-            before, bodies[sid], axes[sid], target, spinous_extent(bones[sid], bodies[sid], axes[sid])
-        )
+        frame = Frame.of(bodies[sid], axes[sid])
+        pedicles = pedicle(bones[sid], frame, _posterior_wall(bones[sid], frame), 1.0)
+        extent = spinous_extent(bones[sid], bodies[sid], axes[sid])
+        warp = fit_warp(before, bodies[sid], axes[sid], target, extent, pedicles)
+        # The pedicle's lateral wall moves with the warp's other parts a little (the body's
+        # widening reaches behind its wall): aim again at what is left, twice.
+        for _ in range(2 if warp.pedicle_gain else 0):
+            trial = pv.PolyData(warp(np.asarray(bones[sid].points)), bones[sid].faces)
+            got = measure(trial, bodies[sid], axes[sid])["pedicle_width"]
+            gain = warp.pedicle_gain + float(target["pedicle_width"] or got) - got
+            warp = fit_warp(before, bodies[sid], axes[sid], target, extent, pedicles, gain)
         mesh = pv.PolyData(warp(np.asarray(bones[sid].points)), bones[sid].faces.copy())
         bones[sid] = mesh.compute_normals(auto_orient_normals=True, split_vertices=False)
         for name, bone in site_bones.items():

@@ -38,6 +38,19 @@ RIM_DEPTH = 3.0
 PEDICLE_ROOT = 4.0
 #: Half the width of the band about the midline where the spinous process's tip is sought (mm).
 SPINOUS_BAND = 6.0
+#: Pedicle widths (L1 and L5, the levels a verified source gives) within 8% of the table: the
+#: rays below are half a millimetre apart in height and depth, and a pedicle is 8-17 mm wide,
+#: so one step is 3-6% of it.
+PEDICLE_TOLERANCE = 0.08
+#: Pedicle heights are checked, not morphed: within 10% of the range Lien et al. 2007 give for
+#: T11-L5 (myo-sim's lumbar pedicles are 12.9-13.7 mm high, 1-7% under its lower end).
+PEDICLE_HEIGHT_TOLERANCE = 0.10
+#: Where the pedicle is sought: from just behind the body's posterior wall back to the root
+#: of the transverse process, and from the body's centre up over the pedicle (mm); rays from
+#: the midline that meet bone nearer it than CANAL_MIN are in the laminae, not the canal.
+PEDICLE_BEHIND = np.arange(0.5, 6.01, 0.5)
+PEDICLE_LEVELS = np.arange(0.0, 16.01, 0.5)
+CANAL_MIN = 4.0
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +110,43 @@ def _measure(mesh: pv.PolyData, centre: np.ndarray, up: np.ndarray) -> dict[str,
     offsets = np.asarray(mesh.points) - centre
     across = offsets @ lateral
     behind = (back - centre) @ ahead - offsets[np.abs(across) < SPINOUS_BAND] @ ahead
+    pedicles = [_pedicle(mesh, back, lateral * side, ahead, up) for side in (1.0, -1.0)]
     return {
         "body_width": float(np.ptp(rim[in_body] @ lateral)),
         "body_depth": float(np.ptp(rim[midline] @ ahead)),
         "body_height": max(heights),
         "transverse_span": float(np.ptp(across)),
         "spinous_reach": float(behind.max()),
+        "pedicle_width": float(np.mean([width for width, _ in pedicles])),
+        "pedicle_height": float(np.mean([height for _, height in pedicles])),
     }
+
+
+def _pedicle(
+    mesh: pv.PolyData, back: np.ndarray, out: np.ndarray, ahead: np.ndarray, up: np.ndarray
+) -> tuple[float, float]:
+    """A pedicle's transverse width and height, as a caliper reads them: rays run outward from
+    the midline behind the body's back wall cross the canal's lateral wall, then the pedicle's
+    lateral wall; at each height the narrowest crossing from front to back is the isthmus, and
+    the pedicle's width is the widest of those (its mid-height). Its height is the bone's
+    vertical extent through the middle of that crossing."""
+    best = None
+    for level in PEDICLE_LEVELS:
+        narrowest = None
+        for depth in PEDICLE_BEHIND:
+            start = back - depth * ahead + level * up
+            hits = _hits(mesh, start, start + 45 * out)
+            if len(hits) < 2 or (hits[0] - start) @ out < CANAL_MIN:
+                continue
+            inner, outer = ((hit - start) @ out for hit in hits[:2])
+            if narrowest is None or outer - inner < narrowest[0]:
+                narrowest = (outer - inner, start + (inner + outer) / 2 * out)
+        if narrowest is not None and (best is None or narrowest[0] > best[0]):
+            best = narrowest
+    assert best is not None, "no pedicle beside the canal"
+    width, middle = best
+    along = (_hits(mesh, middle + 40 * up, middle - 40 * up) - middle) @ up
+    return float(width), float(along[along > 0].min() - along[along < 0].max())
 
 
 @pytest.mark.parametrize("level", LUMBAR)
@@ -112,7 +155,7 @@ def test_vertebra_matches_the_table(level, table, measured):
     for key, value in target.items():
         if value is None:
             continue
-        tolerance = HEIGHT_TOLERANCE if key == "body_height" else TOLERANCE
+        tolerance = {"body_height": HEIGHT_TOLERANCE, "pedicle_width": PEDICLE_TOLERANCE}.get(key, TOLERANCE)
         assert abs(got[key] - value) <= tolerance * value, (
             f"{level} {key}: {got[key]:.1f} mm, the table {value} mm (within {tolerance:.0%})"
         )
@@ -128,8 +171,8 @@ def test_bodies_widen_down_the_column(measured):
 def test_depth_span_and_reach_keep_the_ct_means_proportions(table, ct_mean):
     """L2-L5's depths, spans and spinous reaches are the CT mean's, in proportion to its width
     at each level, on Panjabi's widths (the file says why); L1, not in the CT model, keeps
-    myo-sim's."""
-    assert all(table["l1"][key] is None for key in ("body_depth", "transverse_span", "spinous_reach"))
+    myo-sim's depth and reach."""
+    assert all(table["l1"][key] is None for key in ("body_depth", "spinous_reach"))
     for level, ct in ct_mean.items():
         for key in ("body_depth", "transverse_span", "spinous_reach"):
             expected = table[level]["body_width"] * ct[key] / ct["body_width"]
@@ -153,3 +196,28 @@ def test_spinous_processes_reach_back_as_the_ct_means_do(measured):
     reach = {level: measured[level]["spinous_reach"] for level in LUMBAR}
     assert all(45.0 <= reach[level] <= 50.0 for level in ("l2", "l3", "l4")), reach
     assert reach["l5"] < reach["l4"] - 4.0, reach
+
+
+def test_l1_transverse_span_follows_li_s_process_lengths(table):
+    """L1's processes are about 10 mm long, L2's about 15 (Li B et al. 2003, CT of 20 spines):
+    L1's span is L2's, 5 mm shorter on each side."""
+    assert table["l1"]["transverse_span"] == pytest.approx(table["l2"]["transverse_span"] - 2 * (15 - 10))
+
+
+def test_pedicles_widen_down_the_column(measured):
+    """Lumbar pedicles are narrowest at L1 and widest at L5 (Torun et al. 2008: 8.4 and 17.1 mm;
+    Lien et al. 2007: widest at L5); myo-sim's were 13.0-13.4 mm at every level."""
+    widths = [measured[level]["pedicle_width"] for level in LUMBAR]
+    assert widths[-1] - widths[0] > 6.0, widths
+    assert all(b > a - 0.5 for a, b in itertools.pairwise(widths)), widths
+
+
+@pytest.mark.parametrize("level", LUMBAR)
+def test_pedicle_height_within_the_published_range(level, measured):
+    """Pedicle heights, checked not morphed, against the range of Lien et al. 2007 (T11-L5)."""
+    recipe = yaml.safe_load((paths.meshes_dir() / "recipes" / "vertebrae.yaml").read_text())
+    low, high = recipe["vertebrae"]["pedicle_height_range"]
+    height = measured[level]["pedicle_height"]
+    assert low * (1 - PEDICLE_HEIGHT_TOLERANCE) <= height <= high * (1 + PEDICLE_HEIGHT_TOLERANCE), (
+        f"{level} pedicle height {height:.1f} mm, the published range {low}-{high} mm"
+    )
