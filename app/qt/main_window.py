@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
             self.motion = MotionPanel(scene, scene.body, self)
             # While a slider is held only the low-detail surfaces are posed.
             self.motion.dragging.connect(self._hold_detail)
+            self.player.playing_changed.connect(self.motion.hold)
             self.play_bar = PlayBar(self.player, scene.body.motion, self, scene.body.activities)
             self.motion_pages = motion_column(self, self.play_bar, self.motion)  # joints; player
             self.motion_dock = add_dock(self, "Motion", self.motion_pages, left, 270)

@@ -109,7 +109,7 @@ class MotionPanel(QWidget):
         self._readout_due.setSingleShot(True)
         self._readout_due.setInterval(READOUT_MS)
         self._readout_due.timeout.connect(self._refresh_readout)
-        self.dragging.connect(self._hold)
+        self.dragging.connect(self.hold)
 
         layout = QVBoxLayout(self)
         poses = QHBoxLayout()
@@ -282,9 +282,10 @@ class MotionPanel(QWidget):
         with STAGES("plot"):
             self._update_plot()
 
-    def _hold(self, held: bool) -> None:
-        """A slider is pressed or let go: while it is held the readout and plot follow ten
-        times a second (each frame of the drag is the body's only); let go, they are exact."""
+    def hold(self, held: bool) -> None:
+        """A slider is pressed or let go, a movement starts or stops: while the body moves
+        the readout and plot follow ten times a second (each frame is the body's only: the
+        readout took a third of a playing frame); once it rests they are exact."""
         self._held = held
         if not held:
             self._refresh_readout()
@@ -296,8 +297,13 @@ class MotionPanel(QWidget):
         self._updating = True
         try:
             for name, slider in self.sliders.items():
-                slider.setValue(round(pose[name]))
-                self.boxes[name].setValue(pose[name])
+                # Only what changed: setting a spin box's value repaints it even when the
+                # value is the same (sixteen boxes redrawn at every frame of a drag).
+                if slider.value() != round(pose[name]):
+                    slider.setValue(round(pose[name]))
+                box = self.boxes[name]
+                if abs(box.value() - pose[name]) >= 0.5 * 10.0 ** -box.decimals():
+                    box.setValue(pose[name])
             named = (key for key, each in self.body.motion.poses.items() if each.pose == pose)
             self.poses.setCurrentIndex(max(0, self.poses.findData(next(named, None))))
             self.posture.setCurrentIndex(max(0, self.posture.findData(pose.posture)))
