@@ -70,7 +70,7 @@ def read_lesson(scene: SceneModel, path: Path):
     """A valid lesson, or a UsageError that lists its problems as file:line: message."""
     from app.model.teaching.lessons import load_lesson
 
-    lesson, errors = load_lesson(path, scene.catalogue, scene.poses)
+    lesson, errors = load_lesson(path, scene.catalogue, scene.poses, scene.activities)
     if lesson is None:
         more = f" (and {len(errors) - 1} more: psoas-atlas validate lists them)" if len(errors) > 1 else ""
         raise UsageError(f"invalid lesson: {errors[0]}{more}")

@@ -138,8 +138,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     motion, motion_errors = read_motion(motion_path)
     if motion_path in files:
         errors += motion_errors
+    from app.model.motion.activities import load_activities
+
+    activities = load_activities(paths.annotations_dir(args.root))[0]  # their problems: below
     for lesson_path in (p for p in files if kinds[p] == "steps"):
-        errors += load_lesson(lesson_path, catalogue, motion)[1]
+        errors += load_lesson(lesson_path, catalogue, motion, activities)[1]
     from app.model.motion.activities import read_activity
 
     for activity_path in (p for p in files if kinds[p] == "activity"):

@@ -158,7 +158,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     show = None
     if args.lesson:
         lesson = read_lesson(scene, Path(args.lesson))
-        frames = lesson_reel(lesson, motion, args.fps)
+        frames = lesson_reel(lesson, motion, args.fps, atlas.body.activities)
 
         def show(index: int) -> None:
             show_step(scene, lesson, index)

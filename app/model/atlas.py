@@ -79,7 +79,8 @@ class Atlas:
         problems added to :attr:`problems`."""
         self.library, problems = load_library(self.annotations_dir, self.catalogue)
         motion = self.body.motion if self.body is not None else None
-        self.lessons, lesson_problems = load_lessons(self.annotations_dir, self.catalogue, motion)
+        activities = self.body.activities if self.body is not None else None
+        self.lessons, lesson_problems = load_lessons(self.annotations_dir, self.catalogue, motion, activities)
         self.places, place_problems = load_shipped_places(
             self.annotations_dir, self.catalogue, self.landmarks, self.attachments
         )

@@ -82,7 +82,8 @@ def open_lesson_dialog(window: FileHost) -> None:
     name, _ = QFileDialog.getOpenFileName(window.window(), "Open Lesson", str(folder), kinds)
     if not name:
         return
-    lesson, errors = load_lesson(Path(name), window.scene.catalogue, window.scene.poses)
+    scene = window.scene
+    lesson, errors = load_lesson(Path(name), scene.catalogue, scene.poses, scene.activities)
     if lesson is None:
         QMessageBox.warning(window.window(), "Lesson not opened", "\n".join(str(e) for e in errors))
         return

@@ -73,7 +73,9 @@ class MainWindow(QMainWindow):
         self.library = library or Library()
         self.problems = list(problems or [])
         if lessons is None:
-            lessons, lesson_problems = load_lessons(paths.annotations_dir(), scene.catalogue, scene.poses)
+            lessons, lesson_problems = load_lessons(
+                paths.annotations_dir(), scene.catalogue, scene.poses, scene.activities
+            )
             self.problems += lesson_problems
         self.lessons = lessons
         self.presentation: Presentation | None = None

@@ -34,6 +34,20 @@ class Track(Protocol):
     def frames(self, fps: float) -> list[Pose]: ...
 
 
+class Span(Track, Protocol):
+    """A track played once, from the pose it starts in to the one it ends in: a movement, or
+    a stretch of an activity's cycle (:class:`~app.model.motion.cycles.CycleSpan`)."""
+
+    @property
+    def still(self) -> bool: ...
+
+    @property
+    def start(self) -> Pose: ...
+
+    @property
+    def end(self) -> Pose: ...
+
+
 @dataclass(frozen=True)
 class Tween:
     """One movement: ``start`` to ``end`` over ``seconds``."""
@@ -67,7 +81,7 @@ def hold(pose: Pose, seconds: float, fps: float) -> list[Pose]:
     return [pose] * max(1, round(seconds * fps))
 
 
-def reel(tween: Tween, fps: float) -> list[Pose]:
+def reel(tween: Span, fps: float) -> list[Pose]:
     """The frames a video gives one step: a still held, or a movement with a pause before
     and after it so the viewer sees where it starts and ends."""
     if tween.still:

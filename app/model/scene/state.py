@@ -23,6 +23,7 @@ from psygnal import Signal
 from app.model.anatomy.landmarks import Attachment, Point
 from app.model.anatomy.search import Mark, Match, search
 from app.model.anatomy.structures import Catalogue, Group, Kind
+from app.model.motion.activities import Activity
 from app.model.motion.body import Body, Surfaces
 from app.model.motion.kinematics import Pose
 from app.model.motion.poses import Motion
@@ -430,6 +431,11 @@ class SceneModel:
     def poses(self) -> Motion | None:
         """The named poses (and lumbar rhythm) this scene can take, if it has a body."""
         return self.body.motion if self.body is not None else None
+
+    @property
+    def activities(self) -> dict[str, Activity] | None:
+        """The activities from measured data this scene can play, if it has a body."""
+        return self.body.activities if self.body is not None else None
 
     def set_pose(self, pose: Pose | Mapping[str, float]) -> None:
         """Pose the skeleton (a :class:`Pose`, or joint angles to change in the current one);

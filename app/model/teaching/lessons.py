@@ -7,6 +7,7 @@ same lesson drives the window, presentation mode and ``render-lesson``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -17,9 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.fonts import text_problem
 from app.model.anatomy.content import SIDE_SUFFIXES
 from app.model.anatomy.structures import Catalogue, Group, Problem
-from app.model.io.documents import Located, line_at, plain, pydantic_problems, read_mapping
+from app.model.io.documents import Located, did_you_mean, line_at, plain, pydantic_problems, read_mapping
+from app.model.motion.activities import Activity
+from app.model.motion.cycles import ActivityPart, CycleSpan
 from app.model.motion.kinematics import Pose, PoseError
-from app.model.motion.playback import Tween, reel
+from app.model.motion.playback import Span, Tween, reel
 from app.model.motion.poses import Motion, Movement, pose_specs
 from app.model.scene.state import Picture, SceneModel
 from app.model.scene.views import VIEWS, CameraPose
@@ -48,6 +51,9 @@ class Step(BaseModel):
     pose: tuple[str, ...] | None = None
     #: Or a movement the step plays, ending in the pose it shows.
     motion: Movement | None = None
+    #: Or a stretch of an activity's measured cycle it plays (walking...), ending in the pose
+    #: at its ``to``.
+    activity: ActivityPart | None = None
     #: Where the scene is cut open (a level such as ``L4/L5``, or a plane); not cut if left out.
     section: SectionSpec | None = None
 
@@ -55,8 +61,11 @@ class Step(BaseModel):
 
     @model_validator(mode="after")
     def _one_pose(self) -> Step:
-        if self.pose is not None and self.motion is not None:
-            raise ValueError("give either 'pose' or 'motion' (its 'from' is where it starts), not both")
+        given = [name for name in ("pose", "motion", "activity") if getattr(self, name) is not None]
+        if len(given) > 1:
+            both = " and ".join(given)
+            either = "either 'pose' or 'motion' (its 'from' is where it starts) or 'activity'"
+            raise ValueError(f"give {either}, not {both}")
         return self
 
     @field_validator("view")
@@ -89,6 +98,7 @@ LESSON_FIELDS = {
     *CameraPose.model_fields,
     *Movement.model_fields,
     *SectionSpec.model_fields,
+    *ActivityPart.model_fields,
     "from",
 }
 
@@ -112,10 +122,14 @@ def expand_ids(ids: tuple[str, ...], catalogue: Catalogue) -> list[str]:
 
 
 def load_lesson(
-    path: Path, catalogue: Catalogue, motion: Motion | None = None
+    path: Path,
+    catalogue: Catalogue,
+    motion: Motion | None = None,
+    activities: Mapping[str, Activity] | None = None,
 ) -> tuple[Lesson | None, list[Problem]]:
     """Read and check a lesson; every problem is reported with its line. Pose names are
-    checked against ``motion``'s named poses when it is given."""
+    checked against ``motion``'s named poses when it is given, activities' names against
+    ``activities``."""
     path = Path(path)
     document, problems = read_mapping(path, expected="steps")
     if document is None:
@@ -132,12 +146,17 @@ def load_lesson(
         if problem:
             errors.append(Problem(path, document.line_of(field), f"'{field}': {problem}"))
     for index, step in enumerate(lesson.steps):
-        errors.extend(step_problems(path, document, index, step, catalogue, motion))
+        errors.extend(step_problems(path, document, index, step, catalogue, motion, activities))
     return (lesson if not errors else None), errors
 
 
 def check_step(
-    path: Path, document: Located, index: int, catalogue: Catalogue, motion: Motion | None = None
+    path: Path,
+    document: Located,
+    index: int,
+    catalogue: Catalogue,
+    motion: Motion | None = None,
+    activities: Mapping[str, Activity] | None = None,
 ) -> tuple[Step | None, list[Problem]]:
     """Step ``index`` of a lesson file checked on its own, with :func:`load_lesson`'s messages
     and lines: the step, or ``None`` and its problems (bookmarks keep the others)."""
@@ -149,7 +168,7 @@ def check_step(
         for loc, message in pydantic_problems(located, LESSON_FIELDS):
             errors.append(Problem(path, line_at(document, loc), message))
         return None, errors
-    errors = step_problems(path, document, index, step, catalogue, motion)
+    errors = step_problems(path, document, index, step, catalogue, motion, activities)
     return (None if errors else step), errors
 
 
@@ -160,10 +179,11 @@ def step_problems(
     step: Step,
     catalogue: Catalogue,
     motion: Motion | None = None,
+    activities: Mapping[str, Activity] | None = None,
 ) -> list[Problem]:
     """What the model alone cannot check in step ``index`` (valid as a :class:`Step`) of a
     lesson file: that its structure ids exist, its texts can be drawn and its poses exist
-    (with ``motion``)."""
+    (with ``motion``), and its activity (with ``activities``)."""
     errors: list[Problem] = []
     raw = document.value["steps"][index]
 
@@ -197,6 +217,12 @@ def step_problems(
         except PoseError as exc:
             field = "pose" if step.pose is not None else "motion"
             errors.append(Problem(path, line_of(field), f"step {index + 1}: '{field}': {exc}"))
+    if activities is not None and step.activity is not None and step.activity.name not in activities:
+        name = step.activity.name
+        names = ", ".join(activities) or "none"
+        hint = did_you_mean(name, activities)
+        message = f"step {index + 1}: 'activity': unknown activity {name!r}{hint}; activities: {names}"
+        errors.append(Problem(path, line_of("activity"), message))
     return errors
 
 
@@ -209,6 +235,18 @@ def step_tween(step: Step, motion: Motion) -> Tween:
         return Tween(start, end, step.motion.seconds)
     pose = motion.resolve(step.pose) if step.pose is not None else Pose()
     return Tween(pose, pose, 0.0)
+
+
+def step_track(step: Step, motion: Motion, activities: Mapping[str, Activity] | None = None) -> Span:
+    """What a step plays: its stretch of an activity's cycle (:class:`CycleSpan`), or its
+    movement (:func:`step_tween`). Raises :class:`PoseError` for an unknown pose, joint or
+    activity."""
+    if step.activity is not None:
+        activity = (activities or {}).get(step.activity.name)
+        if activity is None:
+            raise PoseError(f"unknown activity {step.activity.name!r}")
+        return CycleSpan.of(activity, step.activity)
+    return step_tween(step, motion)
 
 
 def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at_start: bool = False) -> None:
@@ -241,7 +279,7 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
             scene.set_picture(picture)
         if scene.body is not None:
             try:
-                tween = step_tween(step, scene.body.motion)
+                tween = step_track(step, scene.body.motion, scene.body.activities)
             except PoseError:  # a pose the loader was not asked to check: the scene stays put
                 pass
             else:
@@ -252,14 +290,17 @@ def apply_step(scene: SceneModel, step: Step, picture: Picture | None = None, at
             scene.set_section(None)
 
 
-def lesson_reel(lesson: Lesson, motion: Motion, fps: float) -> list[tuple[int, Pose]]:
+def lesson_reel(
+    lesson: Lesson, motion: Motion, fps: float, activities: Mapping[str, Activity] | None = None
+) -> list[tuple[int, Pose]]:
     """A video of a lesson, frame by frame: (step index, pose). Each step is held still, or
-    plays its movement with a pause before and after (``app.model.motion.playback.reel``).
-    Raises :class:`PoseError` for a pose ``motion`` does not know."""
+    plays its movement or its stretch of an activity with a pause before and after
+    (``app.model.motion.playback.reel``). Raises :class:`PoseError` for a pose ``motion``
+    does not know, or an activity ``activities`` does not."""
     return [
         (index, pose)
         for index, step in enumerate(lesson.steps)
-        for pose in reel(step_tween(step, motion), fps)
+        for pose in reel(step_track(step, motion, activities), fps)
     ]
 
 
@@ -318,12 +359,15 @@ def lesson_files(annotations_dir: Path) -> list[Path]:
 
 
 def load_lessons(
-    annotations_dir: Path, catalogue: Catalogue, motion: Motion | None = None
+    annotations_dir: Path,
+    catalogue: Catalogue,
+    motion: Motion | None = None,
+    activities: Mapping[str, Activity] | None = None,
 ) -> tuple[list[tuple[Path, Lesson]], list[Problem]]:
     """The shipped lessons that read, and the problems of the others."""
     lessons, problems = [], []
     for path in lesson_files(annotations_dir):
-        lesson, errors = load_lesson(path, catalogue, motion)
+        lesson, errors = load_lesson(path, catalogue, motion, activities)
         problems.extend(errors)
         if lesson is not None:
             lessons.append((path, lesson))
