@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -19,19 +20,26 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QSlider,
     QStyle,
     QWidget,
 )
 
 from app.model.motion.activities import Activity, ActivityTrack
+from app.model.motion.cycles import activity_of, cycle_fraction, phase_label
 from app.model.motion.kinematics import Pose
 from app.model.motion.playback import Track, Tween
 from app.model.motion.poses import Motion
 from app.render.scene_renderer import SceneRenderer
 
+if TYPE_CHECKING:
+    from app.qt.cycle_plot import CyclePanel
+
 #: The frame interval asked of the timer (a frame that takes longer just comes later).
 FRAME_MS = 16
 SPEEDS = (0.25, 0.5, 1.0, 2.0)
+#: The scrub slider's steps over a cycle (tenths of a per cent).
+SCRUB_STEPS = 1000
 
 
 class PosePlayer(QObject):
@@ -99,6 +107,18 @@ class PosePlayer(QObject):
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()
 
+    def seek(self, track: Track, time: float) -> None:
+        """Put the body where ``track`` is ``time`` seconds in (a scrub), playing on from
+        there if it plays; ``track`` becomes the one played."""
+        self.tween, self.elapsed = track, max(0.0, time)
+        self._clock = self.clock()
+        self._show(track.at(self.elapsed, loop=True))
+
+    @property
+    def shown_pose(self) -> Pose | None:
+        """The pose the player last set (the scene's, unless someone moved the body since)."""
+        return self._set
+
     @property
     def done(self) -> bool:
         return self.tween is not None and not self.loop and self.elapsed >= self.tween.seconds
@@ -154,6 +174,19 @@ class PlayBar(QWidget):
         self.phase = QLabel()
         self.phase.setAccessibleName("Phase of the activity")
         self.phase.setWordWrap(True)
+        # Where in the cycle: dragged, the body is posed there (and plays on from there).
+        self.scrub = QSlider(Qt.Orientation.Horizontal)
+        self.scrub.setRange(0, SCRUB_STEPS)
+        self.scrub.setPageStep(SCRUB_STEPS // 20)
+        self.scrub.setAccessibleName("Where in the cycle (%)")
+        self.scrub.setToolTip("Drag to pose the body at that instant of the cycle (0 to 100 %)")
+        self.scrub.valueChanged.connect(self._scrubbed)
+        self.scrub.sliderPressed.connect(lambda: self._hold(True))
+        self.scrub.sliderReleased.connect(lambda: self._hold(False))
+        self.scrub_label = QLabel("Cycle")
+        self._scrubbing = False  # the slider follows the player: not a scrub
+        #: The plot of the lengths over the cycle, built when an activity is first chosen.
+        self.cycle: CyclePanel | None = None
         self.start = self._poses("Play from pose", "neutral")
         self.end = self._poses("Play to pose", "leg_lift")
         self.seconds = QDoubleSpinBox()
@@ -189,8 +222,12 @@ class PlayBar(QWidget):
         layout.addWidget(self.speed, row + 2, 2)
         layout.addWidget(self.button, row + 3, 0, 1, 2)
         layout.addWidget(self.loop, row + 3, 2)
-        layout.addWidget(self.phase, row + 4, 0, 1, 3)
-        self.phase.hide()
+        layout.addWidget(self.scrub_label, row + 4, 0)
+        layout.addWidget(self.scrub, row + 4, 1, 1, 2)
+        layout.addWidget(self.phase, row + 5, 0, 1, 3)
+        self.cycle_row = row + 6
+        for widget in (self.phase, self.scrub, self.scrub_label):
+            widget.hide()
         layout.setColumnStretch(1, 1)
         player.playing_changed.connect(self._show_playing)
         player.scene.pose_changed.connect(self._show_phase)
@@ -259,18 +296,63 @@ class PlayBar(QWidget):
             self.loop.setChecked(True)  # a cycle is played round and round
             self.phase.setText(f"{activity.title}: {activity.population}")
             self.phase.setToolTip(_activity_tip(activity))
-        self.phase.setVisible(activity is not None)
+            self._cycle_panel().set_activity(activity, self.scrub.value() / SCRUB_STEPS)
+        for widget in (self.phase, self.scrub, self.scrub_label):
+            widget.setVisible(activity is not None)
+        if self.cycle is not None:
+            self.cycle.setVisible(activity is not None)
         self._show_playing(self.player.playing)
 
-    def _show_phase(self, _pose: Pose) -> None:
-        """While an activity plays: where in the cycle it is, and the (right side's) phase."""
-        track = self.player.tween
-        if not isinstance(track, ActivityTrack) or not self.player.playing:
+    def _cycle_panel(self) -> CyclePanel:
+        """The plot of the lengths over the cycle (matplotlib imported the first time)."""
+        if self.cycle is None:
+            from app.qt.cycle_plot import CyclePanel
+
+            self.cycle = CyclePanel(self.player.scene, self)
+            layout = self.layout()
+            assert isinstance(layout, QGridLayout)
+            layout.addWidget(self.cycle, self.cycle_row, 0, 1, 3)
+        return self.cycle
+
+    def _hold(self, held: bool) -> None:
+        """The scrub slider held: the low-detail surfaces while it is dragged (the player's
+        own while it plays)."""
+        renderer = self.player.renderer
+        if self.player.playing:
             return
-        fraction = track.fraction(self.player.elapsed)
-        phase = track.activity.phase_at(fraction)
-        name = f": {phase.title.lower()} (right leg)" if phase is not None else ""
-        self.phase.setText(f"{track.activity.title}, {fraction * 100:.0f} % of the cycle{name}")
+        if held:
+            renderer.begin_interaction()
+        elif renderer.interacting:
+            renderer.end_interaction()
+
+    def _scrubbed(self, value: int) -> None:
+        """The body at ``value`` of the cycle, for the activity chosen (playing on from
+        there if it plays)."""
+        activity = self.chosen_activity()
+        if self._scrubbing or activity is None:
+            return
+        track = self.player.tween
+        if activity_of(track) is not activity or not isinstance(track, ActivityTrack):
+            track = self.tween()
+        self.player.seek(track, value / SCRUB_STEPS * track.seconds)
+
+    def _show_phase(self, pose: Pose) -> None:
+        """While the body is where the player put it in an activity's cycle: where in the
+        cycle it is and both legs' phases, on the label, the scrub slider and the plot."""
+        player = self.player
+        fraction = cycle_fraction(player.tween, player.elapsed)
+        activity = activity_of(player.tween)
+        if fraction is None or activity is None or pose != player.shown_pose:
+            return
+        self.phase.setText(phase_label(activity, fraction))
+        if activity is self.chosen_activity():
+            self._scrubbing = True
+            try:
+                self.scrub.setValue(round(fraction * SCRUB_STEPS))
+            finally:
+                self._scrubbing = False
+        if self.cycle is not None and self.cycle.activity is activity and self.cycle.isVisible():
+            self.cycle.show_instant(fraction)
 
 
 def _activity_tip(activity: Activity) -> str:

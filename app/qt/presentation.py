@@ -4,7 +4,8 @@ Only the 3D view stays; titles, captions and labels are the scene's picture draw
 VTK, so they are as sharp on a projector as in an export. Presentation clickers send Page Up
 / Page Down; the arrow keys, space and backspace work too; Escape leaves and puts the window
 and the scene back as they were before (selection, what is shown, opacities, camera, pose).
-A step with a movement plays it once the camera has arrived; P plays it again.
+A step with a movement (or a stretch of an activity's cycle) plays it once the camera has
+arrived; P plays it again.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 from app.model.motion.kinematics import PoseError
-from app.model.motion.playback import Tween
+from app.model.motion.playback import Span
 from app.model.scene.state import SceneModel
-from app.model.teaching.lessons import Lesson, step_picture, step_tween
+from app.model.teaching.lessons import Lesson, step_picture, step_track
 from app.qt.flight import FLIGHT_MS, CameraFlight
 from app.qt.player import PosePlayer
 from app.render.scene_renderer import SceneRenderer
@@ -69,7 +70,7 @@ class Presentation(QObject):
         self.flight = CameraFlight(stage.renderer, self, flight_ms)
         self.flight.landed.connect(self._landed)
         self.player = stage.player
-        self._movement: Tween | None = None  # the step's, played when the camera lands
+        self._movement: Span | None = None  # the step's, played when the camera lands
         self._before = self.scene.state()
         self._camera_before = stage.renderer.camera_pose()
         self._actions = [
@@ -141,13 +142,14 @@ class Presentation(QObject):
         self.flight.go(self.lesson.steps[index], animate=animate, picture=picture, at_start=moves)
         self.step_changed.emit(index)
 
-    def movement(self, index: int) -> Tween | None:
-        """The movement step ``index`` plays, if it has one and the scene can move."""
-        poses = self.scene.poses
-        if poses is None or self.lesson.steps[index].motion is None:
+    def movement(self, index: int) -> Span | None:
+        """The movement (or stretch of an activity) step ``index`` plays, if it has one and
+        the scene can move."""
+        poses, step = self.scene.poses, self.lesson.steps[index]
+        if poses is None or (step.motion is None and step.activity is None):
             return None
         try:
-            return step_tween(self.lesson.steps[index], poses)
+            return step_track(step, poses, self.scene.activities)
         except PoseError:
             return None
 

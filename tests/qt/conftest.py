@@ -101,6 +101,8 @@ def put_back(window: MainWindow, home: Home, bookmarks: BookmarkStore) -> None:
     window.player.tween, window.player.elapsed, window.player.speed = None, 0.0, 1.0
     bar = window.play_bar
     if bar is not None:
+        bar.activity.setCurrentIndex(0)  # a movement between poses, as it opened
+        bar.scrub.setValue(0)
         bar.start.setCurrentIndex(bar.start.findData("neutral"))
         bar.end.setCurrentIndex(bar.end.findData("leg_lift"))
         bar.seconds.setValue(3.0)

@@ -116,12 +116,28 @@ def phases_at(activity: Activity, fraction: float) -> PhasesAt:
     return PhasesAt((fraction % 1.0) * 100, activity.phase_at(fraction), activity.phase_at(fraction + 0.5))
 
 
+#: Words a phase's name joins to the next with a hyphen ("mid_stance": "mid-stance").
+PREFIXES = ("pre", "mid", "post")
+
+
+def phase_words(phase: Phase) -> str:
+    """A phase's name in words: "initial contact", "mid-stance", "pre-swing"."""
+    out: list[str] = []
+    for word in phase.name.split("_"):
+        if out and out[-1] in PREFIXES:
+            out[-1] += f"-{word}"
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
 def phase_label(activity: Activity, fraction: float) -> str:
-    """ "Walking, 54 % of the cycle: right leg pre-swing, left leg loading response"."""
+    """The instant in words: "Walking, 54 % of the cycle: right leg pre-swing, left leg
+    loading response"."""
     at = phases_at(activity, fraction)
     text = f"{activity.title}, {at.percent:.0f} % of the cycle"
     legs = [
-        f"{side} leg {phase.title.lower()}"
+        f"{side} leg {phase_words(phase)}"
         for side, phase in (("right", at.right), ("left", at.left))
         if phase is not None
     ]
@@ -140,11 +156,17 @@ class CycleLengths:
     activity: Activity
     percents: np.ndarray
     lengths: dict[str, np.ndarray]
+    #: Each muscle's length in neutral standing (mm).
+    standing: dict[str, float]
 
     def at(self, fraction: float) -> dict[str, float]:
         """The lengths at ``fraction`` of the cycle, interpolated between the samples."""
         percent = (fraction % 1.0) * 100
         return {m: float(np.interp(percent, self.percents, v)) for m, v in self.lengths.items()}
+
+    def of_standing(self, muscle: str) -> np.ndarray:
+        """``muscle``'s lengths in % of its length in neutral standing."""
+        return 100 * self.lengths[muscle] / self.standing[muscle]
 
 
 def cycle_lengths(
@@ -157,4 +179,4 @@ def cycle_lengths(
     rows: list[Mapping[str, float]] = [mechanics.lengths(activity.pose_at(p / 100)) for p in percents[:-1]]
     rows.append(rows[0])
     lengths = {m: np.array([row[m] for row in rows]) for m in muscles}
-    return CycleLengths(activity, percents, lengths)
+    return CycleLengths(activity, percents, lengths, {m: mechanics.neutral[m] for m in muscles})
