@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.model.motion.activities import Activity
 from app.model.motion.cycles import CycleLengths, abbreviation, cycle_lengths, phase_words
-from app.model.motion.kinematics import Pose
 from app.model.scene.state import Aspect, SceneModel
 from app.qt.length_plot import DPI, PLOT_HEIGHT, LengthPlot, muscle_color
 
@@ -38,6 +37,9 @@ NARROW_PHASE = 6.0
 PHASE_FONT_SIZE = 6.5
 #: The phases' shading: every other one a little darker.
 SHADES = (0.05, 0.14)
+#: While it plays the lengths under the plot follow at most this often (ms); the marker
+#: follows every frame.
+READOUT_MS = 100
 
 
 def muscle_label(muscle: str) -> str:
@@ -166,6 +168,10 @@ class CyclePanel(QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
+        self._readout_due = QTimer(self)
+        self._readout_due.setSingleShot(True)
+        self._readout_due.setInterval(READOUT_MS)
+        self._readout_due.timeout.connect(self._show_readout)
         scene.changed.connect(self._scene_changed)
 
     def muscles(self) -> tuple[str, ...]:
@@ -184,12 +190,13 @@ class CyclePanel(QWidget):
             self.note.setText(f"<small>{activity.title}: {activity.population}.</small>")
         self.refresh()
 
-    def show_instant(self, fraction: float) -> None:
-        """Where in the cycle the body is now: the marker and the lengths follow."""
+    def show_instant(self, fraction: float, playing: bool = False) -> None:
+        """Where in the cycle the body is now: the marker follows, and the lengths under
+        the plot (at once, or at most every READOUT_MS while it ``playing``)."""
         self.fraction = fraction % 1.0
-        self.refresh()
+        self.refresh(playing)
 
-    def refresh(self) -> None:
+    def refresh(self, playing: bool = False) -> None:
         activity = self.activity
         if activity is None:
             return
@@ -200,16 +207,25 @@ class CyclePanel(QWidget):
                 self._lengths[key] = cycle_lengths(self.mechanics, activity, muscles)
             self.plot.show_cycle(self._lengths[key], {m: muscle_label(m) for m in muscles})
             self._drawn = key
-        pose = self.scene.pose
-        lengths = self.mechanics.lengths(pose)
+        lengths = self.mechanics.lengths(self.scene.pose)
         self.plot.move_to(self.fraction * 100, {m: lengths[m] for m in muscles})
-        self.readout.setText(self._readout(pose, lengths, muscles))
+        if not playing:
+            self._show_readout(lengths)
+        elif not self._readout_due.isActive():
+            self._readout_due.start()
 
-    def _readout(self, pose: Pose, lengths: Mapping[str, float], muscles: tuple[str, ...]) -> str:
-        changes = self.mechanics.length_changes(pose)
+    def _show_readout(self, lengths: Mapping[str, float] | None = None) -> None:
+        self._readout_due.stop()
+        if lengths is None:
+            lengths = self.mechanics.lengths(self.scene.pose)
+        self.readout.setText(self._readout(lengths, self.muscles()))
+
+    def _readout(self, lengths: Mapping[str, float], muscles: tuple[str, ...]) -> str:
+        neutral = self.mechanics.neutral
         rows = "".join(
             f"<tr><td><span style='color:{muscle_color(m)}'>&#9632;</span> {muscle_label(m)}</td>"
-            f"<td align='right'>{lengths[m]:.0f} mm</td><td align='right'>{100 + changes[m]:.0f} %</td></tr>"
+            f"<td align='right'>{lengths[m]:.0f} mm</td>"
+            f"<td align='right'>{100 * lengths[m] / neutral[m]:.0f} %</td></tr>"
             for m in muscles
         )
         return f"<table cellspacing='1'>{rows}</table><small>Length now, and in % of standing</small>"

@@ -76,7 +76,7 @@ def motion_column(parent: QWidget, play_bar: QWidget, joints: QWidget) -> Pages:
     pages.addTab(_scrolled(joints), "Joints")
     playing = QWidget()
     column = QVBoxLayout(playing)
-    note = QLabel("Play a movement between two poses; K plays or pauses it.")
+    note = QLabel("Play a movement between two poses or a measured activity; K plays or pauses it.")
     note.setWordWrap(True)
     column.addWidget(note)
     column.addWidget(play_bar)

@@ -177,6 +177,7 @@ class PlayBar(QWidget):
         # Where in the cycle: dragged, the body is posed there (and plays on from there).
         self.scrub = QSlider(Qt.Orientation.Horizontal)
         self.scrub.setRange(0, SCRUB_STEPS)
+        self.scrub.setSingleStep(SCRUB_STEPS // 100)  # the arrow keys: 1 %
         self.scrub.setPageStep(SCRUB_STEPS // 20)
         self.scrub.setAccessibleName("Where in the cycle (%)")
         self.scrub.setToolTip("Drag to pose the body at that instant of the cycle (0 to 100 %)")
@@ -352,7 +353,7 @@ class PlayBar(QWidget):
             finally:
                 self._scrubbing = False
         if self.cycle is not None and self.cycle.activity is activity and self.cycle.isVisible():
-            self.cycle.show_instant(fraction)
+            self.cycle.show_instant(fraction, playing=player.playing)
 
 
 def _activity_tip(activity: Activity) -> str:
