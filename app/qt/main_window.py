@@ -175,8 +175,7 @@ class MainWindow(QMainWindow):
         self.play_bar: PlayBar | None = None
         if scene.body is not None:
             self.motion = MotionPanel(scene, scene.body, self)
-            # While a slider is held only the low-detail surfaces are posed.
-            self.motion.dragging.connect(self._hold_detail)
+            self.motion.dragging.connect(self._hold_detail)  # held: only low detail is posed
             self.player.playing_changed.connect(self.motion.hold)
             self.play_bar = PlayBar(self.player, scene.body.motion, self, scene.body.activities)
             self.motion_pages = motion_column(self, self.play_bar, self.motion)  # joints; player
@@ -189,8 +188,7 @@ class MainWindow(QMainWindow):
         self.section_handle = SectionHandle(self.renderer, self.plotter.iren.interactor, self)
         self.section_panel.handle_toggled.connect(self.section_handle.set_wanted)
         self.section_handle.held_changed.connect(self.section_panel.set_paused)
-        # While the slider is held the low-detail surfaces are drawn and cut.
-        self.section_panel.dragging.connect(self._hold_detail)
+        self.section_panel.dragging.connect(self._hold_detail)  # held: low detail drawn and cut
         self.structures_dock.raise_()
 
     def _add_right_docks(self, section_facts: SectionFacts) -> None:

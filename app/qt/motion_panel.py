@@ -301,9 +301,9 @@ class MotionPanel(QWidget):
                 # value is the same (sixteen boxes redrawn at every frame of a drag).
                 if slider.value() != round(pose[name]):
                     slider.setValue(round(pose[name]))
-                box = self.boxes[name]
-                if abs(box.value() - pose[name]) >= 0.5 * 10.0 ** -box.decimals():
-                    box.setValue(pose[name])
+                angle = self.boxes[name]
+                if abs(angle.value() - pose[name]) >= 0.5 * 10.0 ** -angle.decimals():
+                    angle.setValue(pose[name])
             named = (key for key, each in self.body.motion.poses.items() if each.pose == pose)
             self.poses.setCurrentIndex(max(0, self.poses.findData(next(named, None))))
             self.posture.setCurrentIndex(max(0, self.posture.findData(pose.posture)))
