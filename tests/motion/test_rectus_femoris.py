@@ -7,8 +7,6 @@ agrees with the leg model its path comes from (Rajagopal et al. 2016: myo-sim's
 from __future__ import annotations
 
 import json
-import math
-import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from app.model.io import paths
 from app.model.motion.deformation import Deformer, volume_of
 from app.model.motion.kinematics import Pose, Rig, apply
 from app.model.motion.mechanics import Mechanics, load_paths
+from tests.motion.leg_model import LegModel
 from tests.motion.test_leg_joints import with_legs
 
 #: The issue's bound on our length changes against the model's.
@@ -82,37 +81,6 @@ def test_its_surface_follows_pelvis_femur_and_patella_along_its_length(landmarks
     flexed_knee = apply(transforms[f"femur_{side}"], knee[None])[0]
     assert np.linalg.norm(posed - flexed_knee, axis=1).min() > CONDYLE_RADIUS_MM
     assert volume_of(posed, faces) == pytest.approx(volume_of(rest, faces), rel=0.02)
-
-
-class LegModel:
-    """myolegs' right leg: the rectus femoris' length (mm) at hip and knee angles, the knee's
-    coupled joints (tibia's translations and rotations, the patella's) set from the model's
-    own polynomials (``mj_forward`` does not enforce equality constraints)."""
-
-    def __init__(self) -> None:
-        self.mujoco = pytest.importorskip("mujoco")
-        myo_sim = pytest.importorskip("myo_sim")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.model = myo_sim.load_model("myolegs")
-        self.data = self.mujoco.MjData(self.model)
-        self.tendon = self.model.tendon("recfem_r_tendon").id
-
-    def length(self, hip_flexion: float = 0.0, knee_flexion: float = 0.0) -> float:
-        model, mujoco = self.model, self.mujoco
-        q = model.qpos0.copy()
-        for joint, degrees in (("hip_flexion_r", hip_flexion), ("knee_angle_r", knee_flexion)):
-            q[model.jnt_qposadr[model.joint(joint).id]] = math.radians(degrees)
-        for e in range(model.neq):
-            if model.eq_type[e] != mujoco.mjtEq.mjEQ_JOINT or model.eq_obj2id[e] < 0:
-                continue
-            master = q[model.jnt_qposadr[model.eq_obj2id[e]]]
-            q[model.jnt_qposadr[model.eq_obj1id[e]]] = np.polynomial.polynomial.polyval(
-                master, model.eq_data[e][:5]
-            )
-        self.data.qpos[:] = q
-        mujoco.mj_forward(model, self.data)
-        return float(self.data.ten_length[self.tendon]) * 1000
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ leak of that size cannot be told from the swing, so only the full run bounds it.
 The mix is a student's and an instructor's day: the static atlas (clicks, drags, views,
 search, hiding, X-ray, screenshots) and what came after it: joint sliders held and let go,
 named poses and postures, movements played and paused, colours by length, section planes
-at every level and orientation, quiz questions answered right, wrong, by a click or skipped,
-lessons presented step by step, bookmarks added, gone to and deleted, the walking cycle
-played and paused. It prints the mix and
+at every level and orientation and their handle dragged, the slice view exported, quiz
+questions answered right, wrong, by a click or skipped, lessons presented step by step,
+bookmarks added, gone to and deleted, every activity (walking, stairs, rising from a chair)
+chosen, played, paused and scrubbed, and videos exported, cancelled or whole. It prints the mix and
 the resident memory added while each kind ran, so the next leak names itself (this mix
 found two: every ended presentation stayed a child of the window with its animations, about
 34 Qt objects a time, and the bookmarks' picture maker was counted while still in use).
@@ -34,6 +35,7 @@ import numpy as np
 import pytest
 import pyvista as pv
 from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from app.memory import IDLE_RELEASE_MS, resident_mb
 from app.memory import resident_mb as _rss
@@ -213,11 +215,62 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
             )
 
     def walk():
-        """Part of a gait cycle, the measured activity, then paused."""
-        activity = rng.choice(list(body.activities.values()))
-        window.player.play(activity.track(), loop=True)
+        """An activity (walking, stairs, rising from a chair) chosen in the Play tab, played
+        part way, paused, then scrubbed to an instant of its cycle."""
+        bar = window.play_bar
+        bar.activity.setCurrentIndex(rng.randrange(1, bar.activity.count()))
+        window.player.play(bar.chosen_activity().track(), loop=True)
         qtbot.wait(rng.choice([60, 200]))
         window.player.pause()
+        bar.scrub.setValue(rng.randrange(bar.scrub.maximum() + 1))
+        if rng.random() < 0.3:
+            bar.activity.setCurrentIndex(0)  # back to movements between poses
+
+    def play_bar_as_it_was():
+        """The Play tab put back as the scene is before counting: its plot holds the last
+        activity's cycle (its poses and lengths), which is what was shown, not a leak."""
+        bar = window.play_bar
+        bar.activity.setCurrentIndex(1)
+        bar.scrub.setValue(0)
+        bar.activity.setCurrentIndex(0)
+
+    def video():
+        """File ▸ Export Video of a movement, cancelled after a few frames, or written whole."""
+        from app.qt.export_dialog import export_video
+
+        out = tmp_path / "soak.mp4"
+        cancel_at = rng.choice([2, 1000])
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "MP4 video (*.mp4)"))
+        monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: self.value() >= cancel_at)
+        start, end = rng.sample(list(body.motion.poses.values()), 2)
+        tween = Tween(start.pose, end.pose, 0.3)
+        export_video(window, scene, window.renderer.camera_pose(), tween, lambda *a: None, (160, 120))
+        assert out.exists() == (cancel_at > 10), "a cancelled video leaves no file, a whole one is there"
+        out.unlink(missing_ok=True)
+
+    def slice_export():
+        """The slice view's drawing of the section, exported (a section first if none)."""
+        if scene.section is None:
+            section()
+        if scene.section is not None:
+            window.slice_view.export(tmp_path / f"slice{rng.choice(['.png', '.svg'])}")
+
+    def section_drag():
+        """The plane's handle dragged a little, as the mouse drags it."""
+        if scene.section is None:
+            section()
+        handle = window.section_handle
+        if not handle.wanted:
+            handle.set_wanted(True)
+        if scene.section is None or not handle.shown:
+            return
+        origin = np.array(handle.representation.GetOrigin())
+        handle.widget.InvokeEvent("StartInteractionEvent")
+        for step in range(rng.randint(2, 6)):
+            moved = origin + handle.representation.GetNormal() * 4.0 * (step + 1)
+            handle.representation.SetOrigin(*moved)
+            handle.widget.InvokeEvent("InteractionEvent")
+        handle.widget.InvokeEvent("EndInteractionEvent")
 
     def length_colours():
         scene.set_length_colours(not scene.length_colours)
@@ -289,7 +342,8 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
         (group_opacity, 3), (search, 8), (view_change, 8), (hide_isolate_show, 6), (xray, 3),
         (focus_site, 6), (screenshot, 4),
         (joint_slider, 8), (named_pose, 5), (posture, 2), (neutral, 3), (play_movement, 3),
-        (walk, 2), (length_colours, 2), (section, 5), (quiz, 2), (present, 2), (bookmark, 3),
+        (walk, 3), (length_colours, 2), (section, 5), (section_drag, 2), (slice_export, 1), (quiz, 2),
+        (present, 2), (bookmark, 3), (video, 1),
     ]  # fmt: skip
     funcs, weights = zip(*menu, strict=True)
     started = time.perf_counter()
@@ -329,6 +383,7 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
             warm_up.choices(funcs, weights)[0]()
         warmed = time.perf_counter()
         baseline = settled_mb(qtbot, window, initial)
+        play_bar_as_it_was()
         held_before = held(window)
         checkpoints: list[float] = []  # growth every 500 actions: a leak climbs, a cache levels
         grown: dict[str, float] = {}  # resident MB added while each kind ran (noisy, summed)
@@ -343,6 +398,7 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
             if done % 500 == 0 and done < actions:
                 checkpoints.append(round(settled_mb(qtbot, window, initial) - baseline, 1))
     growth = settled_mb(qtbot, window, initial) - baseline
+    play_bar_as_it_was()
     added = held(window) - held_before
     window.close()
     print(
