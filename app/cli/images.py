@@ -156,6 +156,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         raise UsageError("cannot animate: the landmarks lack the joint centres")
     motion = atlas.body.motion
     show = None
+    captions: list[str] | None = None
     if args.lesson:
         lesson = read_lesson(scene, Path(args.lesson))
         frames = lesson_reel(lesson, motion, args.fps, atlas.body.activities)
@@ -168,6 +169,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         what = f"{lesson.title!r}, {len(lesson.steps)} steps"
     elif args.activity:
         frames, what = _activity_frames(atlas, scene, args)
+        captions = _activity_captions(atlas, args, len(frames))
     else:
         start, end = (resolve_pose(atlas, [spec], "--motion") for spec in args.motion)
         tween = Tween(start, end, args.seconds or 3.0)
@@ -180,7 +182,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         writing(out),
         tqdm(total=len(frames), unit="frame", desc=out.name, disable=None, leave=False) as bar,
     ):
-        write_video(scene, out, frames, args.size, args.fps, show, bar.update)
+        write_video(scene, out, frames, args.size, args.fps, show, bar.update, captions)
     width, height = args.size
     timing = f"{len(frames)} frames, {len(frames) / args.fps:.1f} s at {args.fps:g} fps"
     print(f"wrote {out} ({what}; {timing}, {width}x{height})")
@@ -202,6 +204,20 @@ def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tupl
     scene.set_view(args.view or "right")
     frames = [(0, pose) for pose in track.frames(args.fps, args.cycles)]
     return frames, f"{activity.title}, {args.cycles} cycle(s) of {track.seconds:g} s"
+
+
+def _activity_captions(atlas, args: argparse.Namespace, count: int) -> list[str]:
+    """Each frame's phase in words, as the Play tab names it ("right leg mid-stance, left
+    leg mid-swing"), for the frames of :func:`_activity_frames`."""
+    from app.model.motion.cycles import phase_label
+
+    activity = find_activity(atlas, args.activity)
+    once = count // args.cycles
+    if activity.periodic:
+        fractions = [(i % once) / once for i in range(count)]
+    else:
+        fractions = [(i % once) / max(1, once - 1) for i in range(count)]
+    return [phase_label(activity, f).split(": ", 1)[-1] for f in fractions]
 
 
 def _pose_title(motion, spec: str) -> str:

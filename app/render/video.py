@@ -42,12 +42,14 @@ def write_video(
     fps: float,
     show_step: Callable[[int], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    captions: Sequence[str] | None = None,
 ) -> int:
     """Draw ``frames`` (a step number and a pose each) and write them to ``out``; return how
     many frames were drawn (a held frame is drawn once and repeated).
 
     ``show_step(n)`` puts step ``n`` on the scene when the step changes (a lesson);
-    ``progress(1)`` is called after each frame written.
+    ``progress(1)`` is called after each frame written; ``captions``, one a frame, are the
+    picture's caption at each (an activity's phase).
     """
     out = Path(out)
     problem = video_problem(out, size)
@@ -60,11 +62,14 @@ def write_video(
         shown: tuple[int, Pose] | None = None
         image = camera = None
         with Exporter(scene) as exporter:
-            for step, pose in frames:
+            for index, (step, pose) in enumerate(frames):
                 if shown is None or step != shown[0]:
                     if show_step is not None:
                         show_step(step)
                     camera = _steady_camera(exporter, scene, [p for s, p in frames if s == step], size)
+                if captions is not None and captions[index] != scene.picture.caption:
+                    scene.set_picture(caption=captions[index])
+                    shown = None  # a new caption is a new picture
                 if (step, pose) != shown or image is None:
                     scene.set_pose(pose)
                     image = exporter.render(size, camera=camera)

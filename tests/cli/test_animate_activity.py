@@ -24,3 +24,19 @@ def test_an_unknown_activity_is_one_line(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "unknown activity 'walkng' (did you mean 'walking'?)" in lines[0]
+
+
+def test_each_frame_names_the_phases_it_shows():
+    """The video's caption names each leg's phase at each frame (issue 32: the phases in the
+    picture), both legs at once when they move together."""
+    import argparse
+
+    from app.cli.images import _activity_captions
+    from app.model.atlas import Atlas
+
+    atlas = Atlas.load()
+    walking = _activity_captions(atlas, argparse.Namespace(activity="walking", cycles=2), 22)
+    assert len(walking) == 22 and walking[0] == walking[11] == "right leg initial contact, left leg pre-swing"
+    assert walking[5] == "right leg terminal stance, left leg terminal swing"  # 45 % of the cycle
+    rising = _activity_captions(atlas, argparse.Namespace(activity="sit_to_stand", cycles=1), 20)
+    assert rising[0] == "flexion momentum" and rising[-1] == "stabilisation"

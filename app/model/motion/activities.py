@@ -263,6 +263,8 @@ class Activity:
     postures: tuple[tuple[float, str], ...] = ((0.0, STANDING),)
     #: The published key values, by data column: ((cycle %, degrees), ...).
     keys: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict, repr=False)
+    #: Both legs do the same at once (``other_side: same``: rising from a chair).
+    legs_together: bool = False
 
     @classmethod
     def from_file(cls, name: str, data: ActivityFile) -> Activity:
@@ -292,6 +294,7 @@ class Activity:
         return cls(
             name, data.title, " ".join(data.source.split()), data.licence, " ".join(data.population.split()),
             data.cycle_seconds, joints, table, phases, data.periodic, postures, dict(data.keys),
+            data.other_side == "same",
         )  # fmt: skip
 
     def angles_at(self, fraction: float) -> dict[str, float]:

@@ -112,8 +112,12 @@ class PhasesAt:
 
 def phases_at(activity: Activity, fraction: float) -> PhasesAt:
     """The right leg's phase at ``fraction`` of the cycle, and the left's (half a cycle
-    later in the data: :func:`~app.model.motion.activities._mapped`)."""
-    return PhasesAt((fraction % 1.0) * 100, activity.phase_at(fraction), activity.phase_at(fraction + 0.5))
+    later in the data: :func:`~app.model.motion.activities._mapped`; the same phase when
+    both legs move together, as in rising from a chair)."""
+    right = activity.phase_at(fraction)
+    left = right if activity.legs_together else activity.phase_at(fraction + 0.5)
+    percent = fraction * 100 if not activity.periodic else (fraction % 1.0) * 100
+    return PhasesAt(min(100.0, max(0.0, percent)), right, left)
 
 
 #: Words a phase's name joins to the next with a hyphen ("mid_stance": "mid-stance").
@@ -135,7 +139,9 @@ def phase_label(activity: Activity, fraction: float) -> str:
     """The instant in words: "Walking, 54 % of the cycle: right leg pre-swing, left leg
     loading response"."""
     at = phases_at(activity, fraction)
-    text = f"{activity.title}, {at.percent:.0f} % of the cycle"
+    text = f"{activity.title}, {at.percent:.0f} % of the {'cycle' if activity.periodic else 'movement'}"
+    if activity.legs_together:
+        return f"{text}: {phase_words(at.right)}" if at.right is not None else text
     legs = [
         f"{side} leg {phase_words(phase)}"
         for side, phase in (("right", at.right), ("left", at.left))
