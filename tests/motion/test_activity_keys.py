@@ -95,12 +95,15 @@ def test_rising_from_a_chair_starts_seated_and_ends_standing(activities):
     assert not rise.periodic
     start, end = rise.pose_at(0.0), rise.pose_at(1.0)
     assert start.posture == "sitting" and end.posture == "rising" and not end.angles
-    assert start.hip_flexion("right") == pytest.approx(90)
+    # Seated: the thighs level, the pelvis tilted back and the lordosis flattened (Endo et al. 2012).
+    assert start["hip_flexion_right"] == pytest.approx(90)
+    assert start["pelvic_tilt"] == pytest.approx(-18.3) and start["lumbar_flexion"] == pytest.approx(16.6)
+    assert start.hip_flexion("right") == pytest.approx(71.7)
     assert start["knee_flexion_right"] == pytest.approx(90)
     assert rise.pose_at(1.7) == end and rise.pose_at(-1) == start  # played once: held at its ends
     lift_off = rise.pose_at(0.35)
-    assert lift_off["pelvic_tilt"] == pytest.approx(33.2, abs=0.05)  # 3:1 of 44.3 deg, Tully et al.
-    assert lift_off["lumbar_flexion"] == pytest.approx(11.1, abs=0.05)
+    assert lift_off["pelvic_tilt"] == pytest.approx(16.2, abs=0.05)  # 3:1 of a 46 deg lean, Tully et al.
+    assert lift_off["lumbar_flexion"] == pytest.approx(28.1, abs=0.05)
     assert lift_off["hip_flexion_right"] == pytest.approx(90, abs=0.05)  # the thigh still level
     # Both legs alike, and the thighs stay on the seat until lift-off.
     for f in np.linspace(0, 1, 41):
@@ -178,7 +181,7 @@ GOOD = (FOLDER / "sit_to_stand.yaml").read_text()
             "'keys': knee_flexion = 80 at 0 %, 90 in the rows",
         ),
         (("  knee_flexion: [[0, 90.0]", "  knee_flexon: [[0, 90.0]"), "unknown key column 'knee_flexon'"),
-        (("[[0, 0.0], [35, 11.1]", "[[35, 11.1], [0, 0.0]"), "0 to 100 % in order"),
+        (("[[0, 16.6], [35, 28.1]", "[[35, 28.1], [0, 16.6]"), "0 to 100 % in order"),
         (("  rising: 1", "  risng: 1"), "unknown posture 'risng' (did you mean 'rising'?)"),
         (("  rising: 1", "  rising: 0"), "postures must start at 0 % and follow each other in order"),
         (("other_side: same", "other_side: later"), "'other_side'"),

@@ -57,9 +57,14 @@ FLOOR_GRID = 200.0
 MAX_PITCH = 35.0
 _SIDES = ("right", "left")
 #: The joint angles (degrees) of sitting on the chair a ``rising`` body leaves: the thighs
-#: level and the shanks upright, the seat at knee height.
+#: level and the shanks upright, the seat at knee height; the pelvis tilted back 18.3 deg and
+#: the lumbar lordosis 16.6 deg flatter than standing (Endo et al. 2012, J Orthop Sci
+#: 17:682-686: the change from standing to sitting in 50 healthy adults), as the rise from a
+#: chair starts (``activities/sit_to_stand.yaml``).
 CHAIR_POSE = {
-    f"{joint}_{side}": 90.0 for joint in ("hip_flexion", "knee_flexion") for side in ("right", "left")
+    **{f"{joint}_{side}": 90.0 for joint in ("hip_flexion", "knee_flexion") for side in ("right", "left")},
+    "pelvic_tilt": -18.3,
+    "lumbar_flexion": 16.6,
 }
 
 FEET = ("foot_right", "foot_left")
