@@ -90,6 +90,58 @@ def test_stairs_flex_the_hip_and_knee_of_the_leg_that_steps_up(activities):
     assert stairs.phase_at(0.99).name == "foot_placement" and stairs.phase_at(1.0).name == "weight_acceptance"
 
 
+def _curve(activity, column: str) -> np.ndarray:
+    """The data's angle of the right side every 1 % of the cycle, 0 to 100 %."""
+    return np.array([_data_angle(activity, column, p / 100) for p in range(101)])
+
+
+# Published extremes: (activity, column, "max"/"min", degrees, % of the cycle where the file
+# puts it, what the % rests on). Each is checked to 2 deg at its % (to 3 %).
+PUBLISHED = [
+    # Rising from a chair: seated as Endo et al. 2012 (J Orthop Sci 17:682) measured, the
+    # largest hip flexion and trunk lean at lift-off (Tully et al. 2005, Gait Posture 22:338).
+    ("sit_to_stand", "hip_flexion", "max", 106.2, 35),
+    ("sit_to_stand", "hip_flexion", "min", 0.0, 85),
+    ("sit_to_stand", "pelvic_tilt", "min", -18.3, 0),
+    ("sit_to_stand", "pelvic_tilt", "max", 16.2, 35),
+    ("sit_to_stand", "lumbar_flexion", "max", 28.1, 35),
+    ("sit_to_stand", "ankle_dorsiflexion", "max", 15.0, 45),
+    # Climbing stairs: the lead limb's peaks (Physiotherapy 2009, 20.3 cm step), the stance
+    # leg's extremes (Int J Phys Med Rehabil 2:231, Table 3, 17 cm steps).
+    ("stair_ascent", "hip_flexion", "max", 66.3, 92),
+    ("stair_ascent", "knee_flexion", "max", 90.5, 74),
+    ("stair_ascent", "hip_flexion", "min", 9.6, 60),
+    ("stair_ascent", "knee_flexion", "min", 7.5, 55),
+    ("stair_ascent", "ankle_dorsiflexion", "max", 15.8, 30),
+]
+
+
+@pytest.mark.parametrize(("name", "column", "kind", "degrees", "percent"), PUBLISHED)
+def test_the_published_extremes_are_reached_where_the_file_puts_them(
+    activities, name, column, kind, degrees, percent
+):
+    values = _curve(activities[name], column)
+    found = values.max() if kind == "max" else values.min()
+    where = min(i for i, v in enumerate(values) if abs(v - found) < 0.01)  # held still: its first %
+    assert found == pytest.approx(degrees, abs=2.0), (name, column)
+    assert abs(where - percent) <= 3, (name, column, where)
+
+
+def test_the_rise_leans_the_trunk_as_tully_measured_at_lift_off(activities):
+    """Pelvis and lumbar spine together lean the trunk 90 - 45.7 = 44.3 deg from the vertical
+    at lift-off (Tully et al. 2005), upright while seated (Endo et al. 2012: -18.3 + 16.6)."""
+    rise = activities["sit_to_stand"]
+    lean = _curve(rise, "pelvic_tilt") + _curve(rise, "lumbar_flexion")
+    assert lean[0] == pytest.approx(-1.7, abs=0.05)
+    assert lean.max() == pytest.approx(44.3, abs=2.0) and abs(int(np.argmax(lean)) - 35) <= 3
+    # Hip and lumbar flexion share the lean 3:1 up to lift-off.
+    hip = _curve(rise, "hip_flexion")
+    lumbar = _curve(rise, "lumbar_flexion")
+    assert (hip[35] - hip[0]) / (lumbar[35] - lumbar[0]) == pytest.approx(3.0, abs=0.05)
+    # Seated, the hip is flexed within 2 deg of the elderly's 73.6-78.1 deg at the start (Gelain et al. 2018).
+    assert 73.58 - 2 <= hip[0] <= 78.06
+
+
 def test_rising_from_a_chair_starts_seated_and_ends_standing(activities):
     rise = activities["sit_to_stand"]
     assert not rise.periodic
