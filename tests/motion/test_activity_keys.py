@@ -98,7 +98,7 @@ def _curve(activity, column: str) -> np.ndarray:
 # Published extremes: (activity, column, "max"/"min", degrees, % of the cycle where the file
 # puts it, what the % rests on). Each is checked to 2 deg at its % (to 3 %).
 PUBLISHED = [
-    # Rising from a chair: seated as Endo et al. 2012 (J Orthop Sci 17:682) measured, the
+    # Rising from a chair: seated as J Orthop Sci 2012 (17:682) measured, the
     # largest hip flexion and trunk lean at lift-off (Tully et al. 2005, Gait Posture 22:338).
     ("sit_to_stand", "hip_flexion", "max", 106.2, 35),
     ("sit_to_stand", "hip_flexion", "min", 0.0, 85),
@@ -129,7 +129,7 @@ def test_the_published_extremes_are_reached_where_the_file_puts_them(
 
 def test_the_rise_leans_the_trunk_as_tully_measured_at_lift_off(activities):
     """Pelvis and lumbar spine together lean the trunk 90 - 45.7 = 44.3 deg from the vertical
-    at lift-off (Tully et al. 2005), upright while seated (Endo et al. 2012: -18.3 + 16.6)."""
+    at lift-off (Tully et al. 2005), upright while seated (J Orthop Sci 2012, 17:682: -18.3 + 16.6)."""
     rise = activities["sit_to_stand"]
     lean = _curve(rise, "pelvic_tilt") + _curve(rise, "lumbar_flexion")
     assert lean[0] == pytest.approx(-1.7, abs=0.05)
@@ -147,7 +147,7 @@ def test_rising_from_a_chair_starts_seated_and_ends_standing(activities):
     assert not rise.periodic
     start, end = rise.pose_at(0.0), rise.pose_at(1.0)
     assert start.posture == "sitting" and end.posture == "rising" and not end.angles
-    # Seated: the thighs level, the pelvis tilted back and the lordosis flattened (Endo et al. 2012).
+    # Seated: the thighs level, the pelvis tilted back and the lordosis flattened (J Orthop Sci 2012, 17:682).
     assert start["hip_flexion_right"] == pytest.approx(90)
     assert start["pelvic_tilt"] == pytest.approx(-18.3) and start["lumbar_flexion"] == pytest.approx(16.6)
     assert start.hip_flexion("right") == pytest.approx(71.7)

@@ -58,9 +58,9 @@ MAX_PITCH = 35.0
 _SIDES = ("right", "left")
 #: The joint angles (degrees) of sitting on the chair a ``rising`` body leaves: the thighs
 #: level and the shanks upright, the seat at knee height; the pelvis tilted back 18.3 deg and
-#: the lumbar lordosis 16.6 deg flatter than standing (Endo et al. 2012, J Orthop Sci
-#: 17:682-686: the change from standing to sitting in 50 healthy adults), as the rise from a
-#: chair starts (``activities/sit_to_stand.yaml``).
+#: the lumbar lordosis 16.6 deg flatter than standing (the change from standing to sitting in
+#: 50 healthy adults: J Orthop Sci 2012, 17:682-686, doi:10.1007/s00776-012-0281-1), as the
+#: rise from a chair starts (``activities/sit_to_stand.yaml``).
 CHAIR_POSE = {
     **{f"{joint}_{side}": 90.0 for joint in ("hip_flexion", "knee_flexion") for side in ("right", "left")},
     "pelvic_tilt": -18.3,
