@@ -19,8 +19,8 @@ from them, so those follow the bone they sit on:
   band 12 mm wide about the midline, the stretch growing linearly from the laminae's junction
   (which, with the canal, stays) to the tip; the articular processes, 10 mm and more from
   the midline, and so the facets, stay;
-- each pedicle's lateral wall moves sideways to the table's pedicle width (L1 narrower, L5
-  wider), within the pedicle only, from the body's posterior wall back to where the
+- each pedicle's lateral wall moves sideways to the table's pedicle width (L1-L4 narrower,
+  L5 wider), within the pedicle only, from the body's posterior wall back to where the
   transverse process's root begins: the canal's wall stays, the shift grows evenly across
   the pedicle and fades beyond it, so the transverse process's tip, the body and the facets
   stay.
