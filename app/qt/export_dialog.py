@@ -367,6 +367,7 @@ def export_video(
         return None
     finally:
         progress.close()
+        progress.deleteLater()  # a child of the window: each export's dialog stayed (the soak)
     remember_folder(Path(name))
     status(f"Saved {name} ({len(frames)} frames, {size[0]} x {size[1]}, {fps} fps)", 8000)
     return Path(name)
