@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from pyvistaqt import QtInteractor
 
@@ -21,6 +21,11 @@ class AtlasInteractor(QtInteractor):
         self._painting = False
         super().__init__(*args, **kwargs)
         self.render_window.AddObserver("EndEvent", self._on_frame)
+        # Every pixel is VTK's: Qt need not paint the window's background under the view
+        # first. Without this, any widget redrawn beside it (a joint slider and its box)
+        # made Qt repaint the main window under the whole 3D view at each frame.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
 
     def _on_frame(self, *_args: Any) -> None:
         if not self._painting:
