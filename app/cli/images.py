@@ -168,8 +168,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
         what = f"{lesson.title!r}, {len(lesson.steps)} steps"
     elif args.activity:
-        frames, what = _activity_frames(atlas, scene, args)
-        captions = _activity_captions(atlas, args, len(frames))
+        frames, captions, what = _activity_frames(atlas, scene, args)
     else:
         start, end = (resolve_pose(atlas, [spec], "--motion") for spec in args.motion)
         tween = Tween(start, end, args.seconds or 3.0)
@@ -189,10 +188,14 @@ def cmd_animate(args: argparse.Namespace) -> int:
     return exit_status(atlas)
 
 
-def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tuple[list, str]:
+def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tuple[list, list[str], str]:
     """The frames of ``--cycles`` cycles of ``--activity`` (``--seconds`` a cycle, else the
-    data's), titled with the activity and the population it was measured in."""
+    data's), titled with the activity and the population it was measured in, and each
+    frame's caption: its phases in words, as the Play tab names them ("right leg
+    mid-stance, left leg mid-swing")."""
     from dataclasses import replace
+
+    from app.model.motion.cycles import phase_label
 
     activity = find_activity(atlas, args.activity)
     if not 1 <= args.cycles <= 20:
@@ -202,22 +205,10 @@ def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tupl
         track = replace(track, seconds=args.seconds)
     scene.set_picture(title=f"{activity.title} ({activity.population.split(' (')[0]})")
     scene.set_view(args.view or "right")
-    frames = [(0, pose) for pose in track.frames(args.fps, args.cycles)]
-    return frames, f"{activity.title}, {args.cycles} cycle(s) of {track.seconds:g} s"
-
-
-def _activity_captions(atlas, args: argparse.Namespace, count: int) -> list[str]:
-    """Each frame's phase in words, as the Play tab names it ("right leg mid-stance, left
-    leg mid-swing"), for the frames of :func:`_activity_frames`."""
-    from app.model.motion.cycles import phase_label
-
-    activity = find_activity(atlas, args.activity)
-    once = count // args.cycles
-    if activity.periodic:
-        fractions = [(i % once) / once for i in range(count)]
-    else:
-        fractions = [(i % once) / max(1, once - 1) for i in range(count)]
-    return [phase_label(activity, f).split(": ", 1)[-1] for f in fractions]
+    fractions = track.fractions(args.fps, args.cycles)
+    frames = [(0, activity.pose_at(fraction)) for fraction in fractions]
+    captions = [phase_label(activity, fraction).split(": ", 1)[-1] for fraction in fractions]
+    return frames, captions, f"{activity.title}, {args.cycles} cycle(s) of {track.seconds:g} s"
 
 
 def _pose_title(motion, spec: str) -> str:

@@ -31,12 +31,19 @@ def test_each_frame_names_the_phases_it_shows():
     picture), both legs at once when they move together."""
     import argparse
 
-    from app.cli.images import _activity_captions
+    from app.cli.images import _activity_frames
     from app.model.atlas import Atlas
 
     atlas = Atlas.load()
-    walking = _activity_captions(atlas, argparse.Namespace(activity="walking", cycles=2), 22)
+
+    def captions(activity: str, cycles: int) -> list[str]:
+        args = argparse.Namespace(activity=activity, cycles=cycles, seconds=None, fps=10, view=None)
+        frames, captions, _ = _activity_frames(atlas, atlas.scene(), args)
+        assert len(captions) == len(frames)
+        return captions
+
+    walking = captions("walking", 2)
     assert len(walking) == 22 and walking[0] == walking[11] == "right leg initial contact, left leg pre-swing"
     assert walking[5] == "right leg terminal stance, left leg terminal swing"  # 45 % of the cycle
-    rising = _activity_captions(atlas, argparse.Namespace(activity="sit_to_stand", cycles=1), 20)
+    rising = captions("sit_to_stand", 1)
     assert rising[0] == "flexion momentum" and rising[-1] == "stabilisation"

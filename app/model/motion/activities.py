@@ -400,14 +400,18 @@ class ActivityTrack:
             return 1.0  # a movement played once is at its end, not back at its start
         return fraction % 1.0
 
-    def frames(self, fps: float, cycles: int = 1) -> list[Pose]:
-        """The poses of a video of ``cycles`` cycles at ``fps`` (seamless when looped; a
-        movement played once shows its first and last pose each time)."""
+    def fractions(self, fps: float, cycles: int = 1) -> list[float]:
+        """Where in the cycle each frame of a video of ``cycles`` cycles at ``fps`` is
+        (seamless when looped; a movement played once shows its first and last pose each
+        time)."""
         count = max(2, round(self.seconds * fps))
         if not self.activity.periodic:
-            once = [self.activity.pose_at(i / (count - 1)) for i in range(count)]
-            return once * cycles
-        return [self.activity.pose_at(i / count) for i in range(count * cycles)]
+            return [i / (count - 1) for i in range(count)] * cycles
+        return [i / count for i in range(count * cycles)]
+
+    def frames(self, fps: float, cycles: int = 1) -> list[Pose]:
+        """The poses of those frames (:meth:`fractions`)."""
+        return [self.activity.pose_at(fraction) for fraction in self.fractions(fps, cycles)]
 
 
 def load_activities(annotations_dir: Path) -> tuple[dict[str, Activity], list[Problem]]:
