@@ -319,20 +319,22 @@ class Activity:
     def pose_at(self, fraction: float) -> Pose:
         return Pose.of(self.angles_at(fraction), self.posture_at(fraction))
 
-    def _percent(self, fraction: float) -> float:
+    def percent_at(self, fraction: float) -> float:
+        """Where ``fraction`` of the cycle is, in % (a cycle wraps; a movement played once
+        is held to 0 to 100)."""
         if self.periodic:
             return (fraction % 1.0) * 100
         return min(1.0, max(0.0, fraction)) * 100
 
     def posture_at(self, fraction: float) -> str:
         """The posture the body is in ``fraction`` of the way through the cycle."""
-        percent = self._percent(fraction)
+        percent = self.percent_at(fraction)
         return next((p for start, p in reversed(self.postures) if start <= percent), self.postures[0][1])
 
     def phase_at(self, fraction: float) -> Phase | None:
         """The phase (of the right side) at ``fraction`` of the cycle, if the file names them
         (a movement played once is in its last phase at its end)."""
-        percent = self._percent(fraction)
+        percent = self.percent_at(fraction)
         for phase in self.phases:
             if phase.start <= percent < phase.end or (percent == 100 and phase.end == 100):
                 return phase

@@ -116,8 +116,7 @@ def phases_at(activity: Activity, fraction: float) -> PhasesAt:
     both legs move together, as in rising from a chair)."""
     right = activity.phase_at(fraction)
     left = right if activity.legs_together else activity.phase_at(fraction + 0.5)
-    percent = fraction * 100 if not activity.periodic else (fraction % 1.0) * 100
-    return PhasesAt(min(100.0, max(0.0, percent)), right, left)
+    return PhasesAt(activity.percent_at(fraction), right, left)
 
 
 #: Words a phase's name joins to the next with a hyphen ("mid_stance": "mid-stance").
