@@ -58,8 +58,10 @@ pytest-quick:
 	$(BIN)/python -m pytest -m "not slow"
 
 # The full stamina run: 2000 random user actions in the window (the suite runs a short one).
+# `make soak SOAK_KINDS=video,walk` draws only those kinds after the warm-up (to find a leak).
 soak: setup
-	$(BIN)/python -m pytest tests/qt/test_soak.py --soak-actions 2000 -s --timeout 1800 --numprocesses 0
+	$(BIN)/python -m pytest tests/qt/test_soak.py --soak-actions 2000 -s --timeout 1800 --numprocesses 0 \
+		$(if $(SOAK_KINDS),--soak-kinds $(SOAK_KINDS))
 
 # Frame times, click latency and memory in the real window (see README, Speed).
 bench: setup

@@ -145,6 +145,12 @@ def pytest_addoption(parser):
         default=200,
         help="random user actions in the soak test (the full run uses 2000 or more)",
     )
+    parser.addoption(
+        "--soak-kinds",
+        default="",
+        help="comma-separated action kinds the soak draws from after its warm-up (default: all), "
+        "to find which kind a leak comes from",
+    )
 
 
 @pytest.fixture
