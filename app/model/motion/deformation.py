@@ -30,6 +30,14 @@ from the rest shape, then any pose in a few array operations (numpy only).
   Gaussian of 10 mm), so that where a nerve passes from one tissue into another it bends
   rather than tears; a nerve keeps its calibre (it is not thickened in front of the hip as a
   muscle is). Without the rest surfaces (``tissue``) nerves follow the rules above.
+- A nerve pressed against a bone slides along it instead of entering it (:class:`Contact`):
+  where the blend carries a point nearer a bone than it lay at rest and closer than
+  :data:`CLEAR_MM`, it is put back that far out along the bone's surface normal, and the
+  nerve around it moves with it (fading over :data:`CONTACT_SPREAD_MM`), so it keeps its
+  calibre. With every slider near an end of its range, the blend alone carried the
+  obturator nerve below its canal 7 mm into the pubis (the thigh adducted, turned and
+  flexed at once), the femoral nerve 7 mm into the ilium and a ramus of the plexus 1 mm
+  into the L3 pedicle. Each pose costs a grid look-up for most points (:class:`BoneGrid`).
 """
 
 from __future__ import annotations
@@ -77,8 +85,131 @@ THIGH_FREE_MM = 20.0
 #: are gathered in before it (mm).
 ALONG_NERVE_MM = 10.0
 _CELL_MM = 2.5
+#: How near a bone a nerve point may be carried (mm): no nearer than this, or than it lies
+#: at rest where it lies nearer (nearest vertex, negative inside).
+CLEAR_MM = 1.0
+#: Bones within this of a nerve point at rest (mm) are looked at in each pose, unless the
+#: point moves rigidly with the bone's segment.
+CONTACT_REACH_MM = 15.0
+#: Nerve points nearer a bone at rest than this (mm) are measured to its nearest vertex;
+#: farther ones keep a lower bound, enough to tell in a pose that they cannot reach it.
+MEASURED_MM = 12.0
+#: Side of the cubes a bone's vertices are gathered in for a first, coarse distance (mm).
+CLUSTER_MM = 8.0
+#: Pushes shorter than this (mm) are not made (a point at its rest distance measures a
+#: hair nearer or further in a pose, as its nearest vertex changes).
+PUSH_MM = 0.05
+#: Vertices kept about each nerve point near a bone, where its nearest is sought in a pose.
+NEIGHBOURS = 48
+#: Side of the cubes of a bone's :class:`BoneGrid` (mm).
+GRID_MM = 4.0
+#: More reach (mm) for a point that turns wholly with the thigh (in proportion to its share).
+HIP_REACH_MM = 60.0
+#: A point put back out of a bone carries the nerve around it with it, less and less to
+#: nothing at this distance along the rest nerve (mm).
+CONTACT_SPREAD_MM = 8.0
 #: Point sets this small on a nerve have their skins kept (so many of them, oldest out).
 _FEW, _FEW_KEPT = 64, 256
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The points of a nerve that may be carried against one bone: their indices, the bone
+    (a key of the deformer's tissue) and its segment, and each point's signed distance from
+    it at rest (nearest vertex, mm)."""
+
+    bone: str
+    segment: str
+    index: np.ndarray
+    rest_distance: np.ndarray
+    #: The bone's vertices and normals where those points could meet it (within twice
+    #: their reach of one of them), and where in its frame a point may be that near it.
+    surface: np.ndarray
+    normals: np.ndarray
+    grid: BoneGrid
+    #: For each point near the bone at rest, its :data:`NEIGHBOURS` nearest vertices (rows
+    #: into ``surface``) and how far the last of them lies from it (mm; 0 for the others):
+    #: a point that has moved little has its nearest vertex among them.
+    neighbours: np.ndarray
+    span: np.ndarray
+
+    def nearest(
+        self, which: np.ndarray, local: np.ndarray, moved: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Signed distance (nearest vertex, negative inside) to the bone of the points
+        ``which`` (rows of ``index``), at ``local`` in the bone's frame having ``moved`` that
+        far from rest in it, and that vertex's normal; inf where the grid finds a point
+        clear of the bone (most points). The nearest vertex is sought among the point's
+        neighbours at rest where it cannot have passed beyond them (it lies within its rest
+        distance and twice its move of where it was), else among all."""
+        distance = np.full(len(local), np.inf)
+        normal = np.zeros_like(local)
+        close = np.flatnonzero(self.grid.holds(local))
+        if not len(close):
+            return distance, normal
+        vertex = np.zeros(len(close), dtype=np.int64)
+        row = which[close]
+        few = np.abs(self.rest_distance[row]) + 2 * moved[close] <= self.span[row]
+        if few.any():
+            candidates = self.neighbours[row[few]]  # (n, NEIGHBOURS)
+            offsets = self.surface[candidates] - local[close[few], None]
+            vertex[few] = candidates[np.arange(len(candidates)), (offsets**2).sum(axis=2).argmin(axis=1)]
+        if not few.all():
+            _, vertex[~few] = _nearest_vertex(local[close[~few]], self.surface, np.inf)
+        offset = local[close] - self.surface[vertex]
+        normal[close] = self.normals[vertex]
+        exact = np.linalg.norm(offset, axis=1)
+        distance[close] = np.where((offset * normal[close]).sum(axis=1) < 0, -exact, exact)
+        return distance, normal
+
+
+@dataclass(frozen=True)
+class BoneGrid:
+    """Cubes of :data:`GRID_MM` about a bone at rest, marked where a point may lie within a
+    cube of the bone's surface or inside it (what no flood from outside the shell of its
+    surface's cubes reaches): a point in an unmarked cube is clear of the bone by more than
+    :data:`CLEAR_MM`, found by arithmetic alone (no distance measured)."""
+
+    origin: np.ndarray
+    marked: np.ndarray  # (nx, ny, nz) bool
+
+    @classmethod
+    def of(cls, tissue: Tissue) -> BoneGrid:
+        points = tissue.sampled(GRID_MM / 2)
+        origin = points.min(axis=0) - 3 * GRID_MM
+        at = np.floor((points - origin) / GRID_MM).astype(np.int64)
+        shell = np.zeros(tuple(at.max(axis=0) + 4), dtype=bool)
+        shell[at[:, 0], at[:, 1], at[:, 2]] = True
+        shell = _grown(shell)  # a cube each way: every point within GRID_MM of the surface
+        # Outside: flooded from the grid's corner through cubes off the shell.
+        outside = np.zeros_like(shell)
+        outside[0, 0, 0] = True
+        while True:
+            flooded = _grown(outside) & ~shell
+            if (flooded == outside).all():
+                break
+            outside = flooded
+        return cls(origin, ~outside)
+
+    def holds(self, local: np.ndarray) -> np.ndarray:
+        """Whether each bone-frame point lies in a marked cube."""
+        at = np.floor((local - self.origin) / GRID_MM).astype(np.int64)
+        inside = ((at >= 0) & (at < self.marked.shape)).all(axis=1)
+        held = np.zeros(len(local), dtype=bool)
+        held[inside] = self.marked[at[inside, 0], at[inside, 1], at[inside, 2]]
+        return held
+
+
+def _grown(marked: np.ndarray) -> np.ndarray:
+    """``marked`` grown by one cube in each direction along each axis (six neighbours)."""
+    grown = marked.copy()
+    grown[1:] |= marked[:-1]
+    grown[:-1] |= marked[1:]
+    grown[:, 1:] |= marked[:, :-1]
+    grown[:, :-1] |= marked[:, 1:]
+    grown[:, :, 1:] |= marked[:, :, :-1]
+    grown[:, :, :-1] |= marked[:, :, 1:]
+    return grown
 
 
 @dataclass(frozen=True)
@@ -99,6 +230,8 @@ class Skin:
     thickens: bool = True
     #: Each vertex's share of its side's knee flexion (a muscle crossing the knee), or None.
     knee_share: np.ndarray | None = None
+    #: A nerve's points near bones, kept out of them in every pose.
+    contacts: tuple[Contact, ...] = ()
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -109,6 +242,7 @@ class Skin:
             used |= {"pelvis", f"femur_{self.hip_side}"}
             if self.knee_share is not None:
                 used |= {f"patella_{self.hip_side}", f"tibia_{self.hip_side}"}
+        used |= {contact.segment for contact in self.contacts}  # a bone that moves may press on it
         return tuple(sorted(used))
 
     @property
@@ -130,15 +264,33 @@ def _base(structure_id: str) -> str:
 
 @dataclass(frozen=True)
 class Tissue:
-    """A rest surface a nerve can lie in or along: vertices (N, 3) and unit normals (N, 3)."""
+    """A rest surface a nerve can lie in or along: vertices (N, 3), unit normals (N, 3) and
+    triangles (M, 3)."""
 
     points: np.ndarray
     normals: np.ndarray
+    faces: np.ndarray
 
     @classmethod
     def of(cls, points: np.ndarray, faces: np.ndarray) -> Tissue:
-        points = np.asarray(points, dtype=float)
-        return cls(points, vertex_normals(points, np.asarray(faces)))
+        points, faces = np.asarray(points, dtype=float), np.asarray(faces)
+        return cls(points, vertex_normals(points, faces), faces)
+
+    def sampled(self, spacing: float) -> np.ndarray:
+        """Points over every triangle no further apart than about ``spacing`` (mm): the
+        vertices alone leave gaps where triangles are long (a femur's shaft)."""
+        corners = self.points[self.faces]  # (M, 3, 3)
+        longest = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).max(axis=1)
+        out = [self.points]
+        for steps in np.unique(np.ceil(longest / spacing).astype(int)):
+            if steps < 2:
+                continue
+            i, j = np.meshgrid(np.arange(steps + 1), np.arange(steps + 1), indexing="ij")
+            keep = i + j <= steps
+            weights = np.stack([i[keep], j[keep], steps - i[keep] - j[keep]], axis=1) / steps
+            chosen = corners[np.ceil(longest / spacing).astype(int) == steps]
+            out.append(np.einsum("kc,mcd->mkd", weights, chosen).reshape(-1, 3))
+        return np.concatenate(out)
 
 
 class Deformer:
@@ -160,6 +312,9 @@ class Deformer:
         self.tissue = tissue or {}
         #: The nerves' ids (the build's nerves folder): each point follows the tissue it lies in.
         self.nerves = frozenset(nerves)
+        #: Each bone's vertices in cubes (:meth:`_bone_cubes`).
+        self._cubes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._grids: dict[str, BoneGrid] = {}
         #: Skins of a few points on a nerve (labels, marks: asked for again every frame).
         self._few_on_nerves: dict[tuple[str, bytes], Skin] = {}
 
@@ -275,9 +430,71 @@ class Deformer:
         weights /= weights.sum(axis=1, keepdims=True)
         pelvis = weights[:, _INDEX["pelvis"]]
         vertex_share = np.clip(on_hip / np.maximum(pelvis, 1e-9), 0.0, 1.0) * (pelvis > 0)
+        contacts = self._contacts(rest, weights, vertex_share, side)
         if not vertex_share.any():
-            return Skin(structure_id, rest, weights)
-        return Skin(structure_id, rest, weights, side, vertex_share, thickens=False)
+            return Skin(structure_id, rest, weights, contacts=contacts)
+        return Skin(structure_id, rest, weights, side, vertex_share, thickens=False, contacts=contacts)
+
+    def _contacts(
+        self, rest: np.ndarray, weights: np.ndarray, hip_share: np.ndarray, side: str
+    ) -> tuple[Contact, ...]:
+        """The bones each point of a nerve may be carried against: those within its reach
+        at rest (:data:`CONTACT_REACH_MM`, more as it turns with the thigh) that it does not
+        move rigidly with. Distances are first bounded between cubes of points and of the
+        bone's vertices; only points that near a bone are measured to a vertex."""
+        cubes, cube = _clusters(rest)
+        contacts = []
+        for bone, tissue in self.tissue.items():
+            segment = segment_of(bone)
+            if segment is None or (segment.startswith("femur_") and segment != f"femur_{side}"):
+                continue
+            rigid = weights[:, _INDEX[segment]] > 1.0 - 1e-9
+            if segment == "pelvis":
+                rigid &= hip_share == 0
+            # A point that turns with the thigh can travel far against the hip bone: its reach
+            # grows with its share of the hip's turn.
+            reach = CONTACT_REACH_MM + HIP_REACH_MM * hip_share
+            centres, radii, members = self._bone_cubes(bone, tissue)
+            apart = np.sqrt(_squared_distances(cubes[0], centres))  # (point cubes, bone cubes)
+            bound = (apart - radii).min(axis=1)[cube] - cubes[1][cube]  # at most this far
+            index = np.flatnonzero(~rigid & (bound <= reach))
+            if not len(index):
+                continue
+            # The bone's vertices where these points could meet it: within twice the reach.
+            wanted = np.unique(cube[index])
+            met = ((apart[wanted] - radii - cubes[1][wanted, None]) <= 2 * reach[index].max()).any(axis=0)
+            surface = np.flatnonzero(met[members])
+            points, normals = tissue.points[surface], tissue.normals[surface]
+            # Points near the bone: measured to its nearest vertex, their neighbours kept.
+            distance = bound[index]
+            near = np.flatnonzero(distance < CLEAR_MM + MEASURED_MM)
+            neighbours = np.zeros((len(index), NEIGHBOURS), dtype=np.int64)
+            span = np.zeros(len(index))
+            for start in range(0, len(near), 512):
+                chunk = near[start : start + 512]
+                squared = _squared_distances(rest[index[chunk]], points)
+                kept = np.argpartition(squared, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
+                neighbours[chunk] = kept
+                span[chunk] = np.sqrt(np.take_along_axis(squared, kept, axis=1).max(axis=1))
+                vertex = squared.argmin(axis=1)
+                offset = rest[index[chunk]] - points[vertex]
+                inward = (offset * normals[vertex]).sum(axis=1) < 0
+                distance[chunk] = np.where(inward, -1.0, 1.0) * np.linalg.norm(offset, axis=1)
+            contacts.append(
+                Contact(
+                    bone, segment, index, distance, points, normals, self._grids[bone], neighbours, span
+                )
+            )  # fmt: skip
+        return tuple(contacts)
+
+    def _bone_cubes(self, bone: str, tissue: Tissue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A bone's vertices gathered in cubes (:func:`_clusters`): the cubes' centres and
+        radii, and each vertex's cube; and its :class:`BoneGrid` (made once a bone)."""
+        if bone not in self._cubes:
+            (centres, radii), members = _clusters(tissue.points)
+            self._cubes[bone] = (centres, radii, members)
+            self._grids[bone] = BoneGrid.of(tissue)
+        return self._cubes[bone]
 
     def _near_bones(self, points: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weights (N, segments) of the bones near ``points``, by inverse distance to the
@@ -371,7 +588,62 @@ class Deformer:
             out += skin.weights[:, index, None] * apply(transforms[segment], source)
         if skin.faces is not None and skin.volume > 0:
             out = _keep_volume(out, skin.faces, skin.volume)
+        if skin.contacts:
+            out = self._clear_of_bone(skin, out, transforms)
         return out
+
+    def _clear_of_bone(self, skin: Skin, points: np.ndarray, transforms: dict[str, np.ndarray]) -> np.ndarray:
+        """``points`` (a nerve's, posed) with every point carried nearer a bone than it may be
+        put back out along the bone's normal, the nerve around it moved with it (twice: the
+        nerve moved off one bone may have been carried against another)."""
+        for _ in range(2):
+            pushes = self._pushes(skin, points, transforms)
+            pushed = np.flatnonzero(pushes.any(axis=1))
+            if not len(pushed):
+                break
+            # Around each point put back, the nerve goes with it (the largest push that reaches).
+            reach = 1.0 - _squared_distances(skin.rest, skin.rest[pushed]) / CONTACT_SPREAD_MM**2
+            fade = np.clip(reach, 0.0, 1.0) ** 2 * np.linalg.norm(pushes[pushed], axis=1)
+            strongest = fade.argmax(axis=1)
+            share = np.clip(reach[np.arange(len(points)), strongest], 0.0, 1.0) ** 2
+            moves = share[:, None] * pushes[pushed[strongest]]
+            # A point put back goes at least as far out as its own push (a larger one nearby
+            # may have pointed elsewhere).
+            own = pushes[pushed]
+            length = np.linalg.norm(own, axis=1)
+            covered = (moves[pushed] * own).sum(axis=1) / length
+            moves[pushed] += np.maximum(length - covered, 0.0)[:, None] * own / length[:, None]
+            points = points + moves
+        return points
+
+    def _pushes(self, skin: Skin, points: np.ndarray, transforms: dict[str, np.ndarray]) -> np.ndarray:
+        """For each of a nerve's ``points``, the move (world mm) that takes it back to the
+        nearest it may be to the bones it meets (zero for most)."""
+        pushes = np.zeros_like(points)
+        # Each point in the frame of each bone's segment, and how far it moved there from rest.
+        frames: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for segment in {contact.segment for contact in skin.contacts}:
+            placed = transforms[segment]
+            local = (points - placed[:3, 3]) @ placed[:3, :3]
+            frames[segment] = local, np.sqrt(((local - skin.rest) ** 2).sum(axis=1))
+        for contact in skin.contacts:
+            placed = transforms[contact.segment]
+            local, moved = (whole[contact.index] for whole in frames[contact.segment])
+            floor = np.minimum(contact.rest_distance, CLEAR_MM)
+            # The distance changes no faster than the point moves: most points cannot be in.
+            risky = np.flatnonzero(contact.rest_distance - moved < floor)
+            if not len(risky):
+                continue
+            distance, normal = contact.nearest(risky, local[risky], moved[risky])
+            need = floor[risky] - distance
+            short = need > PUSH_MM
+            if not short.any():
+                continue
+            push = (need[short, None] * normal[short]) @ placed[:3, :3].T
+            at = contact.index[risky[short]]
+            longer = np.linalg.norm(push, axis=1) > np.linalg.norm(pushes[at], axis=1)
+            pushes[at[longer]] = push[longer]
+        return pushes
 
     def _turned_at_knee(self, points: np.ndarray, share: np.ndarray, side: str, pose: Pose) -> np.ndarray:
         """Points (in the femur's frame) moved by their share of the patella's glide on the
@@ -436,6 +708,15 @@ def _smooth(t: np.ndarray) -> np.ndarray:
     """0 below 0, 1 above 1, smoothly between (smoothstep)."""
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3 - 2 * t)
+
+
+def _clusters(points: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Points gathered in cubes of :data:`CLUSTER_MM`: each cube's mean point and the
+    radius about it that holds its points, and each point's cube."""
+    centres, cube = _cells(points, CLUSTER_MM)
+    radii = np.zeros(len(centres))
+    np.maximum.at(radii, cube, np.linalg.norm(points - centres[cube], axis=1))
+    return (centres, radii), cube
 
 
 def _cells(points: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
