@@ -128,9 +128,11 @@ class Contact:
     normals: np.ndarray
     grid: BoneGrid
     #: For each point near the bone at rest, its :data:`NEIGHBOURS` nearest vertices (rows
-    #: into ``surface``) and how far the last of them lies from it (mm; 0 for the others):
-    #: a point that has moved little has its nearest vertex among them.
+    #: into ``surface``; ``slot`` gives each point's row, -1 for the others) and how far the
+    #: last of them lies from it (mm; 0 for the others): a point that has moved little has
+    #: its nearest vertex among them.
     neighbours: np.ndarray
+    slot: np.ndarray
     span: np.ndarray
 
     def nearest(
@@ -151,7 +153,7 @@ class Contact:
         row = which[close]
         few = np.abs(self.rest_distance[row]) + 2 * moved[close] <= self.span[row]
         if few.any():
-            candidates = self.neighbours[row[few]]  # (n, NEIGHBOURS)
+            candidates = self.neighbours[self.slot[row[few]]]  # (n, NEIGHBOURS)
             offsets = self.surface[candidates] - local[close[few], None]
             vertex[few] = candidates[np.arange(len(candidates)), (offsets**2).sum(axis=2).argmin(axis=1)]
         if not few.all():
@@ -468,13 +470,16 @@ class Deformer:
             # Points near the bone: measured to its nearest vertex, their neighbours kept.
             distance = bound[index]
             near = np.flatnonzero(distance < CLEAR_MM + MEASURED_MM)
-            neighbours = np.zeros((len(index), NEIGHBOURS), dtype=np.int64)
+            count = min(NEIGHBOURS, len(points))
+            neighbours = np.zeros((len(near), count), dtype=np.int32)
+            slot = np.full(len(index), -1, dtype=np.int32)
+            slot[near] = np.arange(len(near))
             span = np.zeros(len(index))
             for start in range(0, len(near), 512):
                 chunk = near[start : start + 512]
                 squared = _squared_distances(rest[index[chunk]], points)
-                kept = np.argpartition(squared, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
-                neighbours[chunk] = kept
+                kept = np.argpartition(squared, count - 1, axis=1)[:, :count]
+                neighbours[start : start + 512] = kept
                 span[chunk] = np.sqrt(np.take_along_axis(squared, kept, axis=1).max(axis=1))
                 vertex = squared.argmin(axis=1)
                 offset = rest[index[chunk]] - points[vertex]
@@ -482,7 +487,7 @@ class Deformer:
                 distance[chunk] = np.where(inward, -1.0, 1.0) * np.linalg.norm(offset, axis=1)
             contacts.append(
                 Contact(
-                    bone, segment, index, distance, points, normals, self._grids[bone], neighbours, span
+                    bone, segment, index, distance, points, normals, self._grids[bone], neighbours, slot, span
                 )
             )  # fmt: skip
         return tuple(contacts)
