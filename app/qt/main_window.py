@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         if scene.body is not None:
             self.motion = MotionPanel(scene, scene.body, self)
             self.motion.dragging.connect(self._hold_detail)  # held: only low detail is posed
-            self.player.playing_changed.connect(self.motion.hold)
+            self.player.playing_changed.connect(self.motion.follow_playing)
             self.play_bar = PlayBar(self.player, scene.body.motion, self, scene.body.activities)
             self.motion_pages = motion_column(self, self.play_bar, self.motion)  # joints; player
             self.motion_dock = add_dock(self, "Motion", self.motion_pages, left, 270)

@@ -103,12 +103,14 @@ class MotionPanel(QWidget):
         self.bar: LengthChangeBar | None = None
         self._plotted: tuple[str, Pose, tuple[str, ...]] | None = None  # joint, other joints, muscles
 
-        #: While a slider is held, the readout and plot follow at most every READOUT_MS.
+        #: While a slider is held, the readout and plot follow at most every READOUT_MS;
+        #: while a movement plays, so do the sliders and their boxes (every joint moves).
         self._held = False
+        self._playing = False
         self._readout_due = QTimer(self)
         self._readout_due.setSingleShot(True)
         self._readout_due.setInterval(READOUT_MS)
-        self._readout_due.timeout.connect(self._refresh_readout)
+        self._readout_due.timeout.connect(self._catch_up)
         self.dragging.connect(self.hold)
 
         layout = QVBoxLayout(self)
@@ -265,7 +267,7 @@ class MotionPanel(QWidget):
             self.scene.set_pose({joint: value})
 
     def _on_scene_changed(self, aspects: Aspect) -> None:
-        if Aspect.pose in aspects:
+        if Aspect.pose in aspects and not self._playing:
             self._show_pose(self.scene.pose)
         if aspects & (Aspect.pose | Aspect.visibility):
             if self._held and Aspect.visibility not in aspects:
@@ -289,6 +291,22 @@ class MotionPanel(QWidget):
         self._held = held
         if not held:
             self._refresh_readout()
+
+    def follow_playing(self, playing: bool) -> None:
+        """A movement starts or stops: as :meth:`hold`, and the sliders and boxes too follow
+        ten times a second while it plays (set at every frame, the sixteen of them took a
+        fifth of a playing frame to redraw), exactly when it stops."""
+        self._playing = playing
+        self.hold(playing)
+        if not playing:
+            self._show_pose(self.scene.pose)
+
+    def _catch_up(self) -> None:
+        """Due while the body moves: the readout and plot, and while a movement plays the
+        sliders and boxes."""
+        if self._playing:
+            self._show_pose(self.scene.pose)
+        self._refresh_readout()
 
     def _show_pose(self, pose: Pose) -> None:
         """Sliders, boxes and the pose box as the scene's pose says: the box names a pose

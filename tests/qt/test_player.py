@@ -4,6 +4,7 @@ mode playing a lesson step's movement."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -54,6 +55,35 @@ def test_play_lifts_the_leg_through_frames_and_ends_in_the_chosen_pose(qtbot, wi
     assert window.history.can_undo
     window.undo()  # the whole movement is one step back
     assert scene.pose.neutral
+
+
+def test_the_sliders_follow_a_played_movement_ten_times_a_second_and_exactly_at_its_end(qtbot, window):
+    """Every joint moves in a movement between poses: set at every frame, the sixteen
+    sliders and boxes took a fifth of a frame to redraw. They follow at most every
+    READOUT_MS while it plays, and show the pose it ends in exactly."""
+    from app.qt.motion_panel import READOUT_MS
+
+    bar, player, scene, motion = window.play_bar, window.player, window.scene, window.motion
+    choose(bar.start, "neutral")
+    choose(bar.end, "trunk_fold")
+    bar.seconds.setValue(1.0)
+    player.clock = itertools.count(0.0, 0.05).__next__  # twenty frames, however fast drawn
+    motion._readout_due.setInterval(500)  # (READOUT_MS) longer than any frame here
+    changes: list[int] = []
+    motion.boxes["pelvic_tilt"].valueChanged.connect(lambda _: changes.append(1))
+    started = time.perf_counter()
+    try:
+        with qtbot.waitSignal(player.finished, timeout=20_000):
+            bar.toggle()
+    finally:
+        motion._readout_due.setInterval(READOUT_MS)
+    took = time.perf_counter() - started
+    assert len(player.frame_times) >= 15
+    # Every interval at most while it plays, and once more at its end.
+    assert len(changes) <= took / 0.5 + 2 < len(player.frame_times)
+    end = scene.poses.resolve(["trunk_fold"])
+    assert motion.boxes["pelvic_tilt"].value() == pytest.approx(end["pelvic_tilt"], abs=0.05)
+    assert motion.sliders["pelvic_tilt"].value() == round(end["pelvic_tilt"])
 
 
 def test_pause_and_go_on_and_loop_there_and_back(qtbot, window):
