@@ -195,7 +195,7 @@ def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tupl
     mid-stance, left leg mid-swing")."""
     from dataclasses import replace
 
-    from app.model.motion.cycles import phase_label
+    from app.model.motion.cycles import frame_captions
 
     activity = find_activity(atlas, args.activity)
     if not 1 <= args.cycles <= 20:
@@ -205,9 +205,8 @@ def _activity_frames(atlas, scene: SceneModel, args: argparse.Namespace) -> tupl
         track = replace(track, seconds=args.seconds)
     scene.set_picture(title=f"{activity.title} ({activity.population.split(' (')[0]})")
     scene.set_view(args.view or "right")
-    fractions = track.fractions(args.fps, args.cycles)
-    frames = [(0, activity.pose_at(fraction)) for fraction in fractions]
-    captions = [phase_label(activity, fraction).split(": ", 1)[-1] for fraction in fractions]
+    frames = [(0, pose) for pose in track.frames(args.fps, args.cycles)]
+    captions = frame_captions(track, args.fps, args.cycles) or []
     return frames, captions, f"{activity.title}, {args.cycles} cycle(s) of {track.seconds:g} s"
 
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.export import export_scene
 from app.fonts import text_problem
 from app.model.io.atomic import FolderInUseError
+from app.model.motion.cycles import frame_captions
 from app.model.motion.playback import Track
 from app.model.scene.state import SceneModel
 from app.model.scene.views import VIEWS, CameraPose
@@ -345,6 +346,7 @@ def export_video(
     else:
         copy.set_view(view)
     frames = [(0, pose) for pose in tween.frames(fps)]
+    captions = frame_captions(tween, fps)  # an activity's phases, as `animate --activity` has them
     progress = QProgressDialog("Drawing the video…", "Cancel", 0, len(frames), parent)
     progress.setWindowTitle("Export Video")
     progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -357,7 +359,7 @@ def export_video(
             raise _CancelledError
 
     try:
-        write_video(copy, Path(name), frames, size, fps, progress=advance)
+        write_video(copy, Path(name), frames, size, fps, progress=advance, captions=captions)
     except _CancelledError:
         status("Video export cancelled", 5000)
         return None

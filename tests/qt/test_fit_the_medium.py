@@ -80,6 +80,51 @@ def test_export_video_says_what_it_records_and_writes_it_as_asked(window, qtbot,
     assert Path(opened[0]).parent == _pictures()
 
 
+def test_export_video_of_an_activity_is_its_cycle_captioned_with_the_phases(
+    window, qtbot, saved_to, tmp_path, monkeypatch
+):
+    """With walking chosen in the Play tab, File ▸ Export Video records one cycle of it,
+    says so with the population it was measured in, and captions each frame with both
+    legs' phases, as ``animate --activity`` does."""
+    from app.render import video
+
+    answer, _ = saved_to
+    answer("walk.mp4")
+    bar = window.play_bar
+    bar.activity.setCurrentIndex(bar.activity.findData("walking"))
+    activity = bar.chosen_activity()
+    written: list[list[str] | None] = []
+    real = video.write_video
+
+    def write_video(*args, **kwargs):
+        written.append(kwargs.get("captions"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_dialog, "write_video", write_video)
+
+    def choose(dialog: ExportVideoDialog) -> None:
+        dialog.size_box.setCurrentIndex(export_dialog.VIDEO_SIZES.index((480, 270)))
+        dialog.fps.clear()
+        qtbot.keyClicks(dialog.fps, "10")
+        qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
+
+    try:
+        said = _in_dialog(qtbot, choose)
+        window.actions_by_name["export_video"].trigger()
+    finally:
+        bar.activity.setCurrentIndex(0)
+    assert activity is not None and activity.title in said[0] and "one cycle" in said[0]
+    assert activity.population.split(" (")[0] in said[0]
+    with imageio.get_reader(tmp_path / "walk.mp4") as reader:
+        frames = [frame for frame in reader]
+    count = round(activity.track().seconds * 10)
+    assert len(frames) == count  # one cycle, seamless when looped: not its first pose twice
+    captions = written[0]
+    assert captions is not None and len(captions) == count
+    assert captions[0].startswith("right leg initial contact") and "left leg" in captions[0]
+    assert len(set(captions)) >= 6  # the phases change over the cycle
+
+
 def _pictures() -> Path:
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     return Path(found) if found and Path(found).is_dir() else Path.home()

@@ -149,6 +149,16 @@ def phase_label(activity: Activity, fraction: float) -> str:
     return f"{text}: {', '.join(legs)}" if legs else text
 
 
+def frame_captions(track: object, fps: float, cycles: int = 1) -> list[str] | None:
+    """Each frame's phases in words for a video of ``cycles`` cycles of an activity's
+    ``track`` at ``fps`` ("right leg mid-stance, left leg mid-swing"), the frames its
+    :meth:`~app.model.motion.activities.ActivityTrack.frames` gives; None for a movement
+    between poses, which has no phases."""
+    if not isinstance(track, ActivityTrack):
+        return None
+    return [phase_label(track.activity, f).split(": ", 1)[-1] for f in track.fractions(fps, cycles)]
+
+
 def abbreviation(phase: Phase) -> str:
     """A phase's initials ("initial_contact" -> "IC"), for a band too narrow for its name."""
     return "".join(word[0].upper() for word in phase.name.split("_") if word)
