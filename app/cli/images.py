@@ -83,13 +83,17 @@ def _activity_instant_asked(args: argparse.Namespace) -> float | None:
 
 
 def _show_activity_instant(atlas, scene: SceneModel, name: str, at: float) -> None:
-    """The scene posed ``at`` % of the way through activity ``name``, titled with it."""
+    """The scene posed ``at`` % of the way through activity ``name``, titled with it and
+    captioned with its phases in the words the Play tab and a video use (both legs'), and
+    the population it was measured in."""
+    from app.model.motion.cycles import phase_label
+
     activity = find_activity(atlas, name)
     fraction = at / 100
     scene.set_pose(activity.pose_at(fraction))
-    phase = activity.phase_at(fraction)
-    where = f", {phase.title.lower()}" if phase is not None else ""
-    scene.set_picture(title=f"{activity.title} at {at:g} %{where}", caption=activity.population)
+    _, _, phases = phase_label(activity, fraction).partition(": ")
+    caption = ". ".join(part[0].upper() + part[1:] for part in (phases, activity.population) if part)
+    scene.set_picture(title=f"{activity.title} at {at:g} %", caption=caption)
 
 
 def _section_asked(args: argparse.Namespace) -> tuple[str, str, float | None, bool] | None:

@@ -93,6 +93,24 @@ def test_one_instant_of_rising_from_a_chair_drawn(tmp_path):
     assert colours is not None and len(colours) > 50  # a body and a chair, not a blank frame
 
 
+def test_one_instant_is_named_as_the_play_tab_names_it():
+    """The picture's phases are both legs', in the Play tab's words (the title named the
+    right leg's phase alone, as "Terminal Stance")."""
+    from app.cli.images import _show_activity_instant
+    from app.model.atlas import Atlas
+    from app.model.motion.cycles import phase_label
+
+    atlas = Atlas.load()
+    scene = atlas.scene()
+    _show_activity_instant(atlas, scene, "walking", 50)
+    assert atlas.body is not None
+    walking = atlas.body.activities["walking"]
+    assert scene.picture.title == "Walking at 50 %"
+    assert scene.picture.caption.lower().startswith(phase_label(walking, 0.5).split(": ")[1])
+    assert "right leg" in scene.picture.caption.lower() and "left leg" in scene.picture.caption
+    assert walking.population[1:] in scene.picture.caption
+
+
 @pytest.mark.parametrize(
     ("activity", "shortest", "longest"),
     [
