@@ -122,15 +122,16 @@ class Contact:
     segment: str
     index: np.ndarray
     rest_distance: np.ndarray
-    #: The bone's vertices and normals where those points could meet it (within twice
-    #: their reach of one of them), and where in its frame a point may be that near it.
-    surface: np.ndarray
-    normals: np.ndarray
+    #: The bone's rest surface (shared by every contact with it), the rows of its vertices
+    #: where those points could meet it (within twice their reach of one of them), and
+    #: where in its frame a point may be that near it.
+    tissue: Tissue
+    vertices: np.ndarray
     grid: BoneGrid
     #: For each point near the bone at rest, its :data:`NEIGHBOURS` nearest vertices (rows
-    #: into ``surface``; ``slot`` gives each point's row, -1 for the others) and how far the
-    #: last of them lies from it (mm; 0 for the others): a point that has moved little has
-    #: its nearest vertex among them.
+    #: of the tissue; ``slot`` gives each point's row here, -1 for the others) and how far
+    #: the last of them lies from it (mm; 0 for the others): a point that has moved little
+    #: has its nearest vertex among them.
     neighbours: np.ndarray
     slot: np.ndarray
     span: np.ndarray
@@ -149,17 +150,19 @@ class Contact:
         close = np.flatnonzero(self.grid.holds(local))
         if not len(close):
             return distance, normal
+        points = self.tissue.points
         vertex = np.zeros(len(close), dtype=np.int64)
         row = which[close]
         few = np.abs(self.rest_distance[row]) + 2 * moved[close] <= self.span[row]
         if few.any():
             candidates = self.neighbours[self.slot[row[few]]]  # (n, NEIGHBOURS)
-            offsets = self.surface[candidates] - local[close[few], None]
+            offsets = points[candidates] - local[close[few], None]
             vertex[few] = candidates[np.arange(len(candidates)), (offsets**2).sum(axis=2).argmin(axis=1)]
         if not few.all():
-            _, vertex[~few] = _nearest_vertex(local[close[~few]], self.surface, np.inf)
-        offset = local[close] - self.surface[vertex]
-        normal[close] = self.normals[vertex]
+            _, nearest = _nearest_vertex(local[close[~few]], points[self.vertices], np.inf)
+            vertex[~few] = self.vertices[nearest]
+        offset = local[close] - points[vertex]
+        normal[close] = self.tissue.normals[vertex]
         exact = np.linalg.norm(offset, axis=1)
         distance[close] = np.where((offset * normal[close]).sum(axis=1) < 0, -exact, exact)
         return distance, normal
@@ -465,8 +468,8 @@ class Deformer:
             # The bone's vertices where these points could meet it: within twice the reach.
             wanted = np.unique(cube[index])
             met = ((apart[wanted] - radii - cubes[1][wanted, None]) <= 2 * reach[index].max()).any(axis=0)
-            surface = np.flatnonzero(met[members])
-            points, normals = tissue.points[surface], tissue.normals[surface]
+            vertices = np.flatnonzero(met[members]).astype(np.int32)
+            points, normals = tissue.points[vertices], tissue.normals[vertices]
             # Points near the bone: measured to its nearest vertex, their neighbours kept.
             distance = bound[index]
             near = np.flatnonzero(distance < CLEAR_MM + MEASURED_MM)
@@ -479,7 +482,7 @@ class Deformer:
                 chunk = near[start : start + 512]
                 squared = _squared_distances(rest[index[chunk]], points)
                 kept = np.argpartition(squared, count - 1, axis=1)[:, :count]
-                neighbours[start : start + 512] = kept
+                neighbours[start : start + 512] = vertices[kept]
                 span[chunk] = np.sqrt(np.take_along_axis(squared, kept, axis=1).max(axis=1))
                 vertex = squared.argmin(axis=1)
                 offset = rest[index[chunk]] - points[vertex]
@@ -487,7 +490,8 @@ class Deformer:
                 distance[chunk] = np.where(inward, -1.0, 1.0) * np.linalg.norm(offset, axis=1)
             contacts.append(
                 Contact(
-                    bone, segment, index, distance, points, normals, self._grids[bone], neighbours, slot, span
+                    bone, segment, index.astype(np.int32), distance, tissue, vertices, self._grids[bone],
+                    neighbours, slot, span,
                 )
             )  # fmt: skip
         return tuple(contacts)
