@@ -320,6 +320,7 @@ class Deformer:
         #: Each bone's vertices in cubes (:meth:`_bone_cubes`).
         self._cubes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._grids: dict[str, BoneGrid] = {}
+        self._rows: dict[str, np.ndarray] = {}
         #: Skins of a few points on a nerve (labels, marks: asked for again every frame).
         self._few_on_nerves: dict[tuple[str, bytes], Skin] = {}
 
@@ -468,7 +469,14 @@ class Deformer:
             # The bone's vertices where these points could meet it: within twice the reach.
             wanted = np.unique(cube[index])
             met = ((apart[wanted] - radii - cubes[1][wanted, None]) <= 2 * reach[index].max()).any(axis=0)
-            vertices = np.flatnonzero(met[members]).astype(np.int32)
+            # (A few points, a label's or a mark's, share the whole bone's rows: their skins
+            # are kept by the hundred, and seeking among all of a bone's vertices is quick
+            # for a few.)
+            vertices = (
+                np.flatnonzero(met[members]).astype(np.int32)
+                if len(rest) > _FEW
+                else self._all_rows(bone, tissue)
+            )
             points, normals = tissue.points[vertices], tissue.normals[vertices]
             # Points near the bone: measured to its nearest vertex, their neighbours kept.
             distance = bound[index]
@@ -495,6 +503,12 @@ class Deformer:
                 )
             )  # fmt: skip
         return tuple(contacts)
+
+    def _all_rows(self, bone: str, tissue: Tissue) -> np.ndarray:
+        """Every row of a bone's vertices (one array a bone, shared)."""
+        if bone not in self._rows:
+            self._rows[bone] = np.arange(len(tissue.points), dtype=np.int32)
+        return self._rows[bone]
 
     def _bone_cubes(self, bone: str, tissue: Tissue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A bone's vertices gathered in cubes (:func:`_clusters`): the cubes' centres and
