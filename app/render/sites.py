@@ -151,6 +151,10 @@ class SiteViews:
         the (posed) bone's normals there."""
         scene = self.sr.scene
         key = (attachment, scene.pose)
+        if key not in self._sites and any(pose != scene.pose for _, pose in self._sites):
+            # Only the pose the body is in: a user moves through poses without end (the
+            # soak's 2000 actions left a site's points for every pose a site was flown to in).
+            self._sites.clear()
         if key not in self._sites:
             points = np.asarray(scene.posed_attachment(attachment).points, dtype=float)
             points = points[np.linspace(0, len(points) - 1, min(MAX_RAYS, len(points))).astype(int)]

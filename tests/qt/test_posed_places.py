@@ -61,6 +61,22 @@ def test_a_site_singled_out_in_a_pose_is_flown_to_where_the_pose_took_it(window,
     assert np.allclose(window.renderer.camera_pose().focal_point, centre, atol=1.0)
 
 
+def test_sites_are_kept_for_the_pose_the_body_is_in_only(window, qtbot):
+    """A site's points and normals are kept for the pose it was flown to in: the soak found
+    one kept for every pose a site was ever flown to in (users move through poses without
+    end)."""
+    scene = window.scene
+    scene.select("femur_right")
+    site = next(a for a in scene.emphasis.attachments if a.bone == "femur_right")
+    sites = window.seeker.sites
+    for angle in (10, 20, 30, 40):
+        scene.set_pose({"hip_flexion_right": angle})
+        scene.focus_attachment(None)
+        scene.focus_attachment(site)
+        landed(qtbot, window)
+        assert {pose for _, pose in sites._sites} == {scene.pose}
+
+
 def test_a_structure_isolated_in_a_pose_is_framed_where_it_is(window, qtbot):
     scene = window.scene
     scene.set_pose({"hip_flexion_right": 90})
