@@ -430,8 +430,8 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
         for _ in range(WARM_UP_ACTIONS if actions >= MEMORY_RUN_ACTIONS else 0):
             warm_up.choices(funcs, weights)[0]()
         warmed = time.perf_counter()
-        baseline = settled_mb(qtbot, window, initial)
         play_bar_as_it_was()
+        baseline = settled_mb(qtbot, window, initial)
         held_before = held(window)
         checkpoints: list[float] = []  # growth every 500 actions: a leak climbs, a cache levels
         grown: dict[str, float] = {}  # resident MB added while each kind ran (noisy, summed)
@@ -450,9 +450,10 @@ def test_random_user_actions(qtbot, tmp_path, request, monkeypatch):
             grown[action.__name__] = grown.get(action.__name__, 0.0) + _rss() - before
             counts[action.__name__] = counts.get(action.__name__, 0) + 1
             if done % 500 == 0 and done < actions:
+                play_bar_as_it_was()
                 checkpoints.append(round(settled_mb(qtbot, window, initial) - baseline, 1))
+    play_bar_as_it_was()  # (each reading with the Play tab as it was: its plot holds a cycle)
     growth = settled_mb(qtbot, window, initial) - baseline
-    play_bar_as_it_was()
     added = held(window) - held_before
     window.close()
     print(
