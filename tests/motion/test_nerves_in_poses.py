@@ -138,7 +138,7 @@ def test_slider_combinations_to_the_ends_of_their_ranges_carry_no_nerve_into_bon
     blend alone carried the obturator nerve below its canal up to 7 mm into the pubis (the
     thigh adducted, turned and flexed; the left one across to the right pubis), the femoral
     nerve 7 mm into the ilium and a ramus of the plexus 1 mm into the L3 pedicle; the nerve
-    now slides along the bone (``Deformer._clear_of_bone``)."""
+    now slides along the bone (:mod:`app.model.motion.contact`)."""
     _, _, check = nerves_posed
     wrong: list[str] = []
     for i, pose in enumerate(combinations(2030, COMBINATIONS // 2, 1.0)):

@@ -7,8 +7,9 @@ import pytest
 import pyvista as pv
 
 from app.model.anatomy.structures import Kind
-from app.model.motion.deformation import Deformer, volume_of
+from app.model.motion.deformation import Deformer
 from app.model.motion.kinematics import Pose, apply
+from app.model.motion.surfaces import volume_of
 
 CHECKED = [
     f"{m}_{s}" for m in ("psoas_major", "iliacus", "psoas_minor", "femoral_nerve") for s in ("right", "left")

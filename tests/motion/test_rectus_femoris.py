@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from app.model.io import paths
-from app.model.motion.deformation import Deformer, volume_of
+from app.model.motion.deformation import Deformer
 from app.model.motion.kinematics import Pose, Rig, apply
 from app.model.motion.mechanics import Mechanics, load_paths
+from app.model.motion.surfaces import volume_of
 from tests.motion.leg_model import LegModel
 from tests.motion.test_leg_joints import with_legs
 

@@ -21,11 +21,12 @@ from app.model.anatomy.structures import Kind, Structure
 from app.model.io.documents import Problem
 from app.model.io.stages import STAGES
 from app.model.motion.activities import Activity, load_activities
-from app.model.motion.deformation import HOSTS, Deformer, Skin, Tissue, vertex_normals
+from app.model.motion.deformation import HOSTS, Deformer, Skin
 from app.model.motion.kinematics import SIDES, Pose, Rig, segment_of
 from app.model.motion.mechanics import Mechanics, load_paths, paths_from_attachments
 from app.model.motion.poses import Motion, load_motion
 from app.model.motion.posture import Support, extremes
+from app.model.motion.surfaces import Tissue, vertex_normals
 
 
 @dataclass

@@ -30,14 +30,7 @@ from the rest shape, then any pose in a few array operations (numpy only).
   Gaussian of 10 mm), so that where a nerve passes from one tissue into another it bends
   rather than tears; a nerve keeps its calibre (it is not thickened in front of the hip as a
   muscle is). Without the rest surfaces (``tissue``) nerves follow the rules above.
-- A nerve pressed against a bone slides along it instead of entering it (:class:`Contact`):
-  where the blend carries a point nearer a bone than it lay at rest and closer than
-  :data:`CLEAR_MM`, it is put back that far out along the bone's surface normal, and the
-  nerve around it moves with it (fading over :data:`CONTACT_SPREAD_MM`), so it keeps its
-  calibre. With every slider near an end of its range, the blend alone carried the
-  obturator nerve below its canal 7 mm into the pubis (the thigh adducted, turned and
-  flexed at once), the femoral nerve 7 mm into the ilium and a ramus of the plexus 1 mm
-  into the L3 pedicle. Each pose costs a grid look-up for most points (:class:`BoneGrid`).
+- A nerve pressed against a bone slides along it instead of entering it (:mod:`.contact`).
 """
 
 from __future__ import annotations
@@ -47,7 +40,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.model.motion.kinematics import SEGMENTS, SIDES, SPINE, Pose, Rig, apply, disc_segments, segment_of
+from app.model.motion.contact import BoneContacts, Contact
+from app.model.motion.kinematics import (
+    SEGMENT_INDEX,
+    SEGMENTS,
+    SIDES,
+    SPINE,
+    Pose,
+    Rig,
+    apply,
+    disc_segments,
+    segment_of,
+)
+from app.model.motion.surfaces import (
+    Tissue,
+    cells,
+    cross,
+    distance_to,
+    keep_volume,
+    signed_distance,
+    squared_distances,
+    volume_of,
+)
 
 #: Soft tissue that crosses the front of the hip into the thigh (by id without its side).
 CROSSES_HIP = (
@@ -71,7 +85,7 @@ ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: Soft tissue whose lowest part is fixed to the iliac crest: it blends from the pelvis at
 #: its lowest point up the spine (quadratus lumborum).
 FROM_CREST = ("quadratus_lumborum",)
-_INDEX = {segment: i for i, segment in enumerate(SEGMENTS)}
+_INDEX = SEGMENT_INDEX
 #: Muscles a nerve may run in, or on (within :data:`ON_MUSCLE_MM` of the surface).
 HOSTS = ("psoas_major", "iliacus", "quadratus_lumborum")
 ON_MUSCLE_MM = 8.0
@@ -85,136 +99,8 @@ THIGH_FREE_MM = 20.0
 #: are gathered in before it (mm).
 ALONG_NERVE_MM = 10.0
 _CELL_MM = 2.5
-#: How near a bone a nerve point may be carried (mm): no nearer than this, or than it lies
-#: at rest where it lies nearer (nearest vertex, negative inside).
-CLEAR_MM = 1.0
-#: Bones within this of a nerve point at rest (mm) are looked at in each pose, unless the
-#: point moves rigidly with the bone's segment.
-CONTACT_REACH_MM = 15.0
-#: Nerve points nearer a bone at rest than this (mm) are measured to its nearest vertex;
-#: farther ones keep a lower bound, enough to tell in a pose that they cannot reach it.
-MEASURED_MM = 12.0
-#: Side of the cubes a bone's vertices are gathered in for a first, coarse distance (mm).
-CLUSTER_MM = 8.0
-#: Pushes shorter than this (mm) are not made (a point at its rest distance measures a
-#: hair nearer or further in a pose, as its nearest vertex changes).
-PUSH_MM = 0.05
-#: Vertices kept about each nerve point near a bone, where its nearest is sought in a pose.
-NEIGHBOURS = 48
-#: Side of the cubes of a bone's :class:`BoneGrid` (mm).
-GRID_MM = 4.0
-#: More reach (mm) for a point that turns wholly with the thigh (in proportion to its share).
-HIP_REACH_MM = 60.0
-#: A point put back out of a bone carries the nerve around it with it, less and less to
-#: nothing at this distance along the rest nerve (mm).
-CONTACT_SPREAD_MM = 8.0
 #: Point sets this small on a nerve have their skins kept (so many of them, oldest out).
 _FEW, _FEW_KEPT = 64, 256
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The points of a nerve that may be carried against one bone: their indices, the bone
-    (a key of the deformer's tissue) and its segment, and each point's signed distance from
-    it at rest (nearest vertex, mm)."""
-
-    bone: str
-    segment: str
-    index: np.ndarray
-    rest_distance: np.ndarray
-    #: The bone's rest surface (shared by every contact with it), the rows of its vertices
-    #: where those points could meet it (within twice their reach of one of them), and
-    #: where in its frame a point may be that near it.
-    tissue: Tissue
-    vertices: np.ndarray
-    grid: BoneGrid
-    #: For each point near the bone at rest, its :data:`NEIGHBOURS` nearest vertices (rows
-    #: of the tissue; ``slot`` gives each point's row here, -1 for the others) and how far
-    #: the last of them lies from it (mm; 0 for the others): a point that has moved little
-    #: has its nearest vertex among them.
-    neighbours: np.ndarray
-    slot: np.ndarray
-    span: np.ndarray
-
-    def nearest(
-        self, which: np.ndarray, local: np.ndarray, moved: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Signed distance (nearest vertex, negative inside) to the bone of the points
-        ``which`` (rows of ``index``), at ``local`` in the bone's frame having ``moved`` that
-        far from rest in it, and that vertex's normal; inf where the grid finds a point
-        clear of the bone (most points). The nearest vertex is sought among the point's
-        neighbours at rest where it cannot have passed beyond them (it lies within its rest
-        distance and twice its move of where it was), else among all."""
-        distance = np.full(len(local), np.inf)
-        normal = np.zeros_like(local)
-        close = np.flatnonzero(self.grid.holds(local))
-        if not len(close):
-            return distance, normal
-        points = self.tissue.points
-        vertex = np.zeros(len(close), dtype=np.int64)
-        row = which[close]
-        few = np.abs(self.rest_distance[row]) + 2 * moved[close] <= self.span[row]
-        if few.any():
-            candidates = self.neighbours[self.slot[row[few]]]  # (n, NEIGHBOURS)
-            offsets = points[candidates] - local[close[few], None]
-            vertex[few] = candidates[np.arange(len(candidates)), (offsets**2).sum(axis=2).argmin(axis=1)]
-        if not few.all():
-            _, nearest = _nearest_vertex(local[close[~few]], points[self.vertices], np.inf)
-            vertex[~few] = self.vertices[nearest]
-        offset = local[close] - points[vertex]
-        normal[close] = self.tissue.normals[vertex]
-        exact = np.linalg.norm(offset, axis=1)
-        distance[close] = np.where((offset * normal[close]).sum(axis=1) < 0, -exact, exact)
-        return distance, normal
-
-
-@dataclass(frozen=True)
-class BoneGrid:
-    """Cubes of :data:`GRID_MM` about a bone at rest, marked where a point may lie within a
-    cube of the bone's surface or inside it (what no flood from outside the shell of its
-    surface's cubes reaches): a point in an unmarked cube is clear of the bone by more than
-    :data:`CLEAR_MM`, found by arithmetic alone (no distance measured)."""
-
-    origin: np.ndarray
-    marked: np.ndarray  # (nx, ny, nz) bool
-
-    @classmethod
-    def of(cls, tissue: Tissue) -> BoneGrid:
-        points = tissue.sampled(GRID_MM / 2)
-        origin = points.min(axis=0) - 3 * GRID_MM
-        at = np.floor((points - origin) / GRID_MM).astype(np.int64)
-        shell = np.zeros(tuple(at.max(axis=0) + 4), dtype=bool)
-        shell[at[:, 0], at[:, 1], at[:, 2]] = True
-        shell = _grown(shell)  # a cube each way: every point within GRID_MM of the surface
-        # Outside: flooded from the grid's corner through cubes off the shell.
-        outside = np.zeros_like(shell)
-        outside[0, 0, 0] = True
-        while True:
-            flooded = _grown(outside) & ~shell
-            if (flooded == outside).all():
-                break
-            outside = flooded
-        return cls(origin, ~outside)
-
-    def holds(self, local: np.ndarray) -> np.ndarray:
-        """Whether each bone-frame point lies in a marked cube."""
-        at = np.floor((local - self.origin) / GRID_MM).astype(np.int64)
-        inside = ((at >= 0) & (at < self.marked.shape)).all(axis=1)
-        held = np.zeros(len(local), dtype=bool)
-        held[inside] = self.marked[at[inside, 0], at[inside, 1], at[inside, 2]]
-        return held
-
-
-def _grown(marked: np.ndarray) -> np.ndarray:
-    """``marked`` grown by one cube in each direction along each axis (six neighbours)."""
-    grown = marked.copy()
-    grown[1:] |= marked[:-1]
-    grown[:-1] |= marked[1:]
-    grown[:, 1:] |= marked[:, :-1]
-    grown[:, :-1] |= marked[:, 1:]
-    grown[:, :, 1:] |= marked[:, :, :-1]
-    grown[:, :, :-1] |= marked[:, :, 1:]
-    return grown
 
 
 @dataclass(frozen=True)
@@ -267,37 +153,6 @@ def _base(structure_id: str) -> str:
     return structure_id.removesuffix("_" + side) if side else structure_id
 
 
-@dataclass(frozen=True)
-class Tissue:
-    """A rest surface a nerve can lie in or along: vertices (N, 3), unit normals (N, 3) and
-    triangles (M, 3)."""
-
-    points: np.ndarray
-    normals: np.ndarray
-    faces: np.ndarray
-
-    @classmethod
-    def of(cls, points: np.ndarray, faces: np.ndarray) -> Tissue:
-        points, faces = np.asarray(points, dtype=float), np.asarray(faces)
-        return cls(points, vertex_normals(points, faces), faces)
-
-    def sampled(self, spacing: float) -> np.ndarray:
-        """Points over every triangle no further apart than about ``spacing`` (mm): the
-        vertices alone leave gaps where triangles are long (a femur's shaft)."""
-        corners = self.points[self.faces]  # (M, 3, 3)
-        longest = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).max(axis=1)
-        out = [self.points]
-        for steps in np.unique(np.ceil(longest / spacing).astype(int)):
-            if steps < 2:
-                continue
-            i, j = np.meshgrid(np.arange(steps + 1), np.arange(steps + 1), indexing="ij")
-            keep = i + j <= steps
-            weights = np.stack([i[keep], j[keep], steps - i[keep] - j[keep]], axis=1) / steps
-            chosen = corners[np.ceil(longest / spacing).astype(int) == steps]
-            out.append(np.einsum("kc,mcd->mkd", weights, chosen).reshape(-1, 3))
-        return np.concatenate(out)
-
-
 class Deformer:
     """Skins of structures for a rig, and their points in any pose."""
 
@@ -317,10 +172,8 @@ class Deformer:
         self.tissue = tissue or {}
         #: The nerves' ids (the build's nerves folder): each point follows the tissue it lies in.
         self.nerves = frozenset(nerves)
-        #: Each bone's vertices in cubes (:meth:`_bone_cubes`).
-        self._cubes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._grids: dict[str, BoneGrid] = {}
-        self._rows: dict[str, np.ndarray] = {}
+        #: Where nerves meet the bones, and how they are put back out of them.
+        self.contacts = BoneContacts(self.tissue)
         #: Skins of a few points on a nerve (labels, marks: asked for again every frame).
         self._few_on_nerves: dict[tuple[str, bytes], Skin] = {}
 
@@ -400,7 +253,7 @@ class Deformer:
     def nerve_skin(self, structure_id: str, rest: np.ndarray, side: str) -> Skin:
         """A nerve's skin: each point moves with the tissue it lies in (module docstring)."""
         rest = np.asarray(rest, dtype=float)
-        samples, _ = _cells(rest, _CELL_MM)
+        samples, _ = cells(rest, _CELL_MM)
         weights = np.zeros((len(samples), len(SEGMENTS)))
         share = np.zeros(len(samples))
         # In or on a muscle: as the muscle moves there.
@@ -410,7 +263,7 @@ class Deformer:
             tissue = self.tissue.get(f"{muscle}_{side}")
             if tissue is None:
                 continue
-            signed = _signed_distance(samples, tissue, ON_MUSCLE_MM)
+            signed = signed_distance(samples, tissue, ON_MUSCLE_MM)
             closer = signed < best
             if not closer.any():
                 continue
@@ -429,95 +282,17 @@ class Deformer:
             share[free] = np.maximum(femur, self._thigh_share(samples[free], side) * clear)
         # Averaged along the nerve; the hip's share is a share of the pelvis' weight.
         on_hip = weights[:, _INDEX["pelvis"]] * share
-        gauss = np.exp(-_squared_distances(rest, samples) / (2 * ALONG_NERVE_MM**2))
+        gauss = np.exp(-squared_distances(rest, samples) / (2 * ALONG_NERVE_MM**2))
         gauss /= gauss.sum(axis=1, keepdims=True)
         weights, on_hip = gauss @ weights, gauss @ on_hip
         weights[weights < 0.01] = 0.0
         weights /= weights.sum(axis=1, keepdims=True)
         pelvis = weights[:, _INDEX["pelvis"]]
         vertex_share = np.clip(on_hip / np.maximum(pelvis, 1e-9), 0.0, 1.0) * (pelvis > 0)
-        contacts = self._contacts(rest, weights, vertex_share, side)
+        contacts = self.contacts.of(rest, weights, vertex_share, side, few=len(rest) <= _FEW)
         if not vertex_share.any():
             return Skin(structure_id, rest, weights, contacts=contacts)
         return Skin(structure_id, rest, weights, side, vertex_share, thickens=False, contacts=contacts)
-
-    def _contacts(
-        self, rest: np.ndarray, weights: np.ndarray, hip_share: np.ndarray, side: str
-    ) -> tuple[Contact, ...]:
-        """The bones each point of a nerve may be carried against: those within its reach
-        at rest (:data:`CONTACT_REACH_MM`, more as it turns with the thigh) that it does not
-        move rigidly with. Distances are first bounded between cubes of points and of the
-        bone's vertices; only points that near a bone are measured to a vertex."""
-        cubes, cube = _clusters(rest)
-        contacts = []
-        for bone, tissue in self.tissue.items():
-            segment = segment_of(bone)
-            if segment is None or (segment.startswith("femur_") and segment != f"femur_{side}"):
-                continue
-            rigid = weights[:, _INDEX[segment]] > 1.0 - 1e-9
-            if segment == "pelvis":
-                rigid &= hip_share == 0
-            # A point that turns with the thigh can travel far against the hip bone: its reach
-            # grows with its share of the hip's turn.
-            reach = CONTACT_REACH_MM + HIP_REACH_MM * hip_share
-            centres, radii, members = self._bone_cubes(bone, tissue)
-            apart = np.sqrt(_squared_distances(cubes[0], centres))  # (point cubes, bone cubes)
-            bound = (apart - radii).min(axis=1)[cube] - cubes[1][cube]  # at most this far
-            index = np.flatnonzero(~rigid & (bound <= reach))
-            if not len(index):
-                continue
-            # The bone's vertices where these points could meet it: within twice the reach.
-            wanted = np.unique(cube[index])
-            met = ((apart[wanted] - radii - cubes[1][wanted, None]) <= 2 * reach[index].max()).any(axis=0)
-            # (A few points, a label's or a mark's, share the whole bone's rows: their skins
-            # are kept by the hundred, and seeking among all of a bone's vertices is quick
-            # for a few.)
-            vertices = (
-                np.flatnonzero(met[members]).astype(np.int32)
-                if len(rest) > _FEW
-                else self._all_rows(bone, tissue)
-            )
-            points, normals = tissue.points[vertices], tissue.normals[vertices]
-            # Points near the bone: measured to its nearest vertex, their neighbours kept.
-            distance = bound[index]
-            near = np.flatnonzero(distance < CLEAR_MM + MEASURED_MM)
-            count = min(NEIGHBOURS, len(points))
-            neighbours = np.zeros((len(near), count), dtype=np.int32)
-            slot = np.full(len(index), -1, dtype=np.int32)
-            slot[near] = np.arange(len(near))
-            span = np.zeros(len(index))
-            for start in range(0, len(near), 512):
-                chunk = near[start : start + 512]
-                squared = _squared_distances(rest[index[chunk]], points)
-                kept = np.argpartition(squared, count - 1, axis=1)[:, :count]
-                neighbours[start : start + 512] = vertices[kept]
-                span[chunk] = np.sqrt(np.take_along_axis(squared, kept, axis=1).max(axis=1))
-                vertex = squared.argmin(axis=1)
-                offset = rest[index[chunk]] - points[vertex]
-                inward = (offset * normals[vertex]).sum(axis=1) < 0
-                distance[chunk] = np.where(inward, -1.0, 1.0) * np.linalg.norm(offset, axis=1)
-            contacts.append(
-                Contact(
-                    bone, segment, index.astype(np.int32), distance, tissue, vertices, self._grids[bone],
-                    neighbours, slot, span,
-                )
-            )  # fmt: skip
-        return tuple(contacts)
-
-    def _all_rows(self, bone: str, tissue: Tissue) -> np.ndarray:
-        """Every row of a bone's vertices (one array a bone, shared)."""
-        if bone not in self._rows:
-            self._rows[bone] = np.arange(len(tissue.points), dtype=np.int32)
-        return self._rows[bone]
-
-    def _bone_cubes(self, bone: str, tissue: Tissue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A bone's vertices gathered in cubes (:func:`_clusters`): the cubes' centres and
-        radii, and each vertex's cube; and its :class:`BoneGrid` (made once a bone)."""
-        if bone not in self._cubes:
-            (centres, radii), members = _clusters(tissue.points)
-            self._cubes[bone] = (centres, radii, members)
-            self._grids[bone] = BoneGrid.of(tissue)
-        return self._cubes[bone]
 
     def _near_bones(self, points: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weights (N, segments) of the bones near ``points``, by inverse distance to the
@@ -530,7 +305,7 @@ class Deformer:
                 continue
             column = _INDEX[segment]
             nearest[:, column] = np.minimum(
-                nearest[:, column], _distance(points, tissue.points, BONE_REACH_MM)
+                nearest[:, column], distance_to(points, tissue.points, BONE_REACH_MM)
             )
         raw = np.where(np.isfinite(nearest), 1.0 / np.maximum(nearest, 1.0) ** 4, 0.0)
         total = raw.sum(axis=1)
@@ -610,63 +385,10 @@ class Deformer:
             source = on_pelvis if segment == "pelvis" else skin.rest
             out += skin.weights[:, index, None] * apply(transforms[segment], source)
         if skin.faces is not None and skin.volume > 0:
-            out = _keep_volume(out, skin.faces, skin.volume)
+            out = keep_volume(out, skin.faces, skin.volume)
         if skin.contacts:
-            out = self._clear_of_bone(skin, out, transforms)
+            out = self.contacts.cleared(skin.rest, skin.contacts, out, transforms)
         return out
-
-    def _clear_of_bone(self, skin: Skin, points: np.ndarray, transforms: dict[str, np.ndarray]) -> np.ndarray:
-        """``points`` (a nerve's, posed) with every point carried nearer a bone than it may be
-        put back out along the bone's normal, the nerve around it moved with it (twice: the
-        nerve moved off one bone may have been carried against another)."""
-        for _ in range(2):
-            pushes = self._pushes(skin, points, transforms)
-            pushed = np.flatnonzero(pushes.any(axis=1))
-            if not len(pushed):
-                break
-            # Around each point put back, the nerve goes with it (the largest push that reaches).
-            reach = 1.0 - _squared_distances(skin.rest, skin.rest[pushed]) / CONTACT_SPREAD_MM**2
-            fade = np.clip(reach, 0.0, 1.0) ** 2 * np.linalg.norm(pushes[pushed], axis=1)
-            strongest = fade.argmax(axis=1)
-            share = np.clip(reach[np.arange(len(points)), strongest], 0.0, 1.0) ** 2
-            moves = share[:, None] * pushes[pushed[strongest]]
-            # A point put back goes at least as far out as its own push (a larger one nearby
-            # may have pointed elsewhere).
-            own = pushes[pushed]
-            length = np.linalg.norm(own, axis=1)
-            covered = (moves[pushed] * own).sum(axis=1) / length
-            moves[pushed] += np.maximum(length - covered, 0.0)[:, None] * own / length[:, None]
-            points = points + moves
-        return points
-
-    def _pushes(self, skin: Skin, points: np.ndarray, transforms: dict[str, np.ndarray]) -> np.ndarray:
-        """For each of a nerve's ``points``, the move (world mm) that takes it back to the
-        nearest it may be to the bones it meets (zero for most)."""
-        pushes = np.zeros_like(points)
-        # Each point in the frame of each bone's segment, and how far it moved there from rest.
-        frames: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for segment in {contact.segment for contact in skin.contacts}:
-            placed = transforms[segment]
-            local = (points - placed[:3, 3]) @ placed[:3, :3]
-            frames[segment] = local, np.sqrt(((local - skin.rest) ** 2).sum(axis=1))
-        for contact in skin.contacts:
-            placed = transforms[contact.segment]
-            local, moved = (whole[contact.index] for whole in frames[contact.segment])
-            floor = np.minimum(contact.rest_distance, CLEAR_MM)
-            # The distance changes no faster than the point moves: most points cannot be in.
-            risky = np.flatnonzero(contact.rest_distance - moved < floor)
-            if not len(risky):
-                continue
-            distance, normal = contact.nearest(risky, local[risky], moved[risky])
-            need = floor[risky] - distance
-            short = need > PUSH_MM
-            if not short.any():
-                continue
-            push = (need[short, None] * normal[short]) @ placed[:3, :3].T
-            at = contact.index[risky[short]]
-            longer = np.linalg.norm(push, axis=1) > np.linalg.norm(pushes[at], axis=1)
-            pushes[at[longer]] = push[longer]
-        return pushes
 
     def _turned_at_knee(self, points: np.ndarray, share: np.ndarray, side: str, pose: Pose) -> np.ndarray:
         """Points (in the femur's frame) moved by their share of the patella's glide on the
@@ -724,109 +446,10 @@ def _turned(rel: np.ndarray, axis: np.ndarray, theta: np.ndarray) -> np.ndarray:
     (radians): Rodrigues' formula with a per-vertex angle."""
     cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
     dot = (rel @ axis)[:, None]
-    return rel * cos + _cross(axis, rel) * sin + axis * dot * (1 - cos)
+    return rel * cos + cross(axis, rel) * sin + axis * dot * (1 - cos)
 
 
 def _smooth(t: np.ndarray) -> np.ndarray:
     """0 below 0, 1 above 1, smoothly between (smoothstep)."""
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3 - 2 * t)
-
-
-def _clusters(points: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Points gathered in cubes of :data:`CLUSTER_MM`: each cube's mean point and the
-    radius about it that holds its points, and each point's cube."""
-    centres, cube = _cells(points, CLUSTER_MM)
-    radii = np.zeros(len(centres))
-    np.maximum.at(radii, cube, np.linalg.norm(points - centres[cube], axis=1))
-    return (centres, radii), cube
-
-
-def _cells(points: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """The mean point of each cube of ``size`` mm that holds points, and each point's cube."""
-    _, index = np.unique(np.floor(points / size).astype(np.int64), axis=0, return_inverse=True)
-    index = index.reshape(-1)
-    count = np.bincount(index)
-    means = np.stack([np.bincount(index, points[:, k]) for k in range(3)], axis=1) / count[:, None]
-    return means, index
-
-
-def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(len(a), len(b)) squared distances."""
-    return np.maximum((a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T, 0.0)
-
-
-def _nearest_vertex(points: np.ndarray, surface: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from each point to the surface's nearest vertex (inf beyond ``reach`` of its
-    box), and that vertex."""
-    distance = np.full(len(points), np.inf)
-    vertex = np.zeros(len(points), dtype=np.int64)
-    low, high = surface.min(axis=0) - reach, surface.max(axis=0) + reach
-    near = np.flatnonzero(((points > low) & (points < high)).all(axis=1))
-    for start in range(0, len(near), 512):
-        chunk = near[start : start + 512]
-        squared = _squared_distances(points[chunk], surface)
-        vertex[chunk] = squared.argmin(axis=1)
-        distance[chunk] = np.sqrt(squared[np.arange(len(chunk)), vertex[chunk]])
-    return distance, vertex
-
-
-def _distance(points: np.ndarray, surface: np.ndarray, reach: float) -> np.ndarray:
-    distance, _ = _nearest_vertex(points, surface, reach)
-    return np.where(distance <= reach, distance, np.inf)
-
-
-def _signed_distance(points: np.ndarray, tissue: Tissue, reach: float) -> np.ndarray:
-    """Distance to the surface's nearest vertex, negative inside (behind its normal)."""
-    distance, vertex = _nearest_vertex(points, tissue.points, reach)
-    inward = np.isfinite(distance) & (
-        ((points - tissue.points[vertex]) * tissue.normals[vertex]).sum(axis=1) < 0
-    )
-    return np.where(inward, -distance, distance)
-
-
-def volume_of(points: np.ndarray, faces: np.ndarray, face_normals: np.ndarray | None = None) -> float:
-    """Volume enclosed by a closed, outward-wound triangle mesh (divergence theorem: each
-    triangle's first corner dotted with its :func:`_face_normals`, a sixth of their sum)."""
-    normals = _face_normals(points, faces) if face_normals is None else face_normals
-    return float(np.einsum("ij,ij->", points[faces[:, 0]], normals) / 6.0)
-
-
-def _keep_volume(points: np.ndarray, faces: np.ndarray, volume: float) -> np.ndarray:
-    """Move the surface along its normals by the thickness that restores ``volume``: what a
-    stretched muscle loses in girth, a shortened one gains."""
-    face_normals = _face_normals(points, faces)
-    area = float(np.sqrt((face_normals**2).sum(axis=1)).sum() / 2)
-    offset = (volume - volume_of(points, faces, face_normals)) / area if area > 0 else 0.0
-    if abs(offset) < 1e-3:
-        return points
-    return points + offset * vertex_normals(points, faces, face_normals)
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cross product of (N, 3) arrays, or of a vector with rows (np.cross spends
-    most of its time arranging axes for arrays this small: a fifth of a playing frame)."""
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
-
-
-def _face_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Each triangle's normal, twice its area long."""
-    a, b, c = points[faces[:, 0]], points[faces[:, 1]], points[faces[:, 2]]
-    return _cross(b - a, c - a)
-
-
-def vertex_normals(
-    points: np.ndarray, faces: np.ndarray, face_normals: np.ndarray | None = None
-) -> np.ndarray:
-    """Unit vertex normals: the area-weighted sum of the faces around each vertex."""
-    if face_normals is None:
-        face_normals = _face_normals(points, faces)
-    normals = np.zeros_like(points)
-    for corner in range(3):
-        for axis in range(3):
-            normals[:, axis] += np.bincount(faces[:, corner], face_normals[:, axis], minlength=len(points))
-    return normals / np.maximum(np.sqrt((normals**2).sum(axis=1))[:, None], 1e-12)

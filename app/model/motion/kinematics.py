@@ -117,6 +117,8 @@ SEGMENTS = (
     "arm_right",
     "arm_left",
 )
+#: Each segment's column in a skin's weights (its place in :data:`SEGMENTS`).
+SEGMENT_INDEX = {segment: i for i, segment in enumerate(SEGMENTS)}
 #: How the patella glides on the femur with the knee angle q (radians): its forward and
 #: upward shift (m) and its turn (radians, - as the knee flexes) in the femur's frame, as
 #: polynomials in q (lowest power first): the leg model's patellofemoral coupling
