@@ -233,7 +233,7 @@ class BoneContacts:
         return self._rows[bone]
 
     def _bone_cubes(self, bone: str, tissue: Tissue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A bone's vertices gathered in cubes (:func:`_clusters`): the cubes' centres and
+        """A bone's vertices gathered in cubes (:func:`clusters`): the cubes' centres and
         radii, and each vertex's cube; and its :class:`BoneGrid` (made once a bone)."""
         if bone not in self._cubes:
             (centres, radii), members = clusters(tissue.points)
