@@ -155,7 +155,9 @@ class CyclePanel(QWidget):
         self.activity: Activity | None = None
         self.fraction = 0.0
         self._drawn: tuple[str, tuple[str, ...]] | None = None  # activity, muscles
-        self._lengths: dict[tuple[str, tuple[str, ...]], CycleLengths] = {}
+        #: Each activity's cycle, every plotted muscle's lengths over it (the shown ones are
+        #: drawn: keyed by the shown set too, one was kept for every set a user showed).
+        self._lengths: dict[str, CycleLengths] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.plot = CyclePlot(self)
@@ -203,9 +205,10 @@ class CyclePanel(QWidget):
         muscles = self.muscles()
         key = (activity.name, muscles)
         if key != self._drawn:
-            if key not in self._lengths:
-                self._lengths[key] = cycle_lengths(self.mechanics, activity, muscles)
-            self.plot.show_cycle(self._lengths[key], {m: muscle_label(m) for m in muscles})
+            if activity.name not in self._lengths:
+                plotted = [m for m in self.mechanics.muscles if m.rsplit("_", 1)[0] in CYCLE_MUSCLES]
+                self._lengths[activity.name] = cycle_lengths(self.mechanics, activity, plotted)
+            self.plot.show_cycle(self._lengths[activity.name], {m: muscle_label(m) for m in muscles})
             self._drawn = key
         lengths = self.mechanics.lengths(self.scene.pose)
         self.plot.move_to(self.fraction * 100, {m: lengths[m] for m in muscles})

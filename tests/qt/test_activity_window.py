@@ -98,6 +98,9 @@ def test_the_plot_shows_each_muscle_over_the_cycle_with_its_phases(window, walki
     scene.set_visible("rectus_femoris_right", True)
     scene.set_visible("rectus_femoris_left", True)
     assert len(plot.lines) == 6
+    # The cycle's lengths are computed once for the activity, whatever is shown (one was
+    # kept for every set of muscles a user had shown: the soak).
+    assert list(bar.cycle._lengths) == ["walking"]
 
 
 def test_the_length_colours_follow_the_cycle(window, walking):
