@@ -23,8 +23,6 @@ import numpy as np
 from app.model.motion.kinematics import SEGMENT_INDEX, segment_of
 from app.model.motion.surfaces import Tissue, cells, nearest_vertex, squared_distances
 
-_INDEX = SEGMENT_INDEX
-
 #: How near a bone a nerve point may be carried (mm): no nearer than this, or than it lies
 #: at rest where it lies nearer (nearest vertex, negative inside).
 CLEAR_MM = 1.0
@@ -180,7 +178,7 @@ class BoneContacts:
             segment = segment_of(bone)
             if segment is None or (segment.startswith("femur_") and segment != f"femur_{side}"):
                 continue
-            rigid = weights[:, _INDEX[segment]] > 1.0 - 1e-9
+            rigid = weights[:, SEGMENT_INDEX[segment]] > 1.0 - 1e-9
             if segment == "pelvis":
                 rigid &= hip_share == 0
             # A point that turns with the thigh can travel far against the hip bone: its reach

@@ -85,7 +85,6 @@ ON_PELVIS = ("iliacus", "inguinal_ligament")
 #: Soft tissue whose lowest part is fixed to the iliac crest: it blends from the pelvis at
 #: its lowest point up the spine (quadratus lumborum).
 FROM_CREST = ("quadratus_lumborum",)
-_INDEX = SEGMENT_INDEX
 #: Muscles a nerve may run in, or on (within :data:`ON_MUSCLE_MM` of the surface).
 HOSTS = ("psoas_major", "iliacus", "quadratus_lumborum")
 ON_MUSCLE_MM = 8.0
@@ -185,7 +184,7 @@ class Deformer:
         segment = segment_of(structure_id)
         if segment is not None:  # a bone: one row for all its vertices (a read-only view)
             one = np.zeros(len(SEGMENTS))
-            one[_INDEX[segment]] = 1.0
+            one[SEGMENT_INDEX[segment]] = 1.0
             return Skin(structure_id, rest, np.broadcast_to(one, (len(rest), len(SEGMENTS))))
         weights = np.zeros((len(rest), len(SEGMENTS)))
         discs = disc_segments(structure_id)
@@ -196,8 +195,8 @@ class Deformer:
             low = self.rig.body_centres[lower]
             axis = self.rig.body_centres[upper] - low
             t = np.clip((rest - low) @ axis / (axis @ axis), 0.0, 1.0)
-            weights[:, _INDEX[upper]] = t
-            weights[:, _INDEX[lower]] += 1.0 - t
+            weights[:, SEGMENT_INDEX[upper]] = t
+            weights[:, SEGMENT_INDEX[lower]] += 1.0 - t
         elif structure_id in self.nerves and side is not None and self.tissue:
             if len(rest) > _FEW:
                 return self.nerve_skin(structure_id, rest, side)
@@ -222,7 +221,7 @@ class Deformer:
         """A muscle from the pelvis across hip and knee to the shank (module docstring): on
         the pelvis, turned at the hip and at the knee by shares growing down its length."""
         weights = np.zeros((len(rest), len(SEGMENTS)))
-        weights[:, _INDEX["pelvis"]] = 1.0
+        weights[:, SEGMENT_INDEX["pelvis"]] = 1.0
         z = rest[:, 2]
         top, bottom = float(z.max()), float(z.min())
         origin = self.landmarks.get(f"anterior_inferior_iliac_spine_{side}")
@@ -246,7 +245,7 @@ class Deformer:
         tissue's lowest point, where it is fixed to the crest)."""
         if base in ON_PELVIS:
             weights = np.zeros((len(points), len(SEGMENTS)))
-            weights[:, _INDEX["pelvis"]] = 1.0
+            weights[:, SEGMENT_INDEX["pelvis"]] = 1.0
             return weights
         return self._along_spine(points[:, 2], lowest + 10.0 if base in FROM_CREST else None)
 
@@ -281,13 +280,13 @@ class Deformer:
             clear = np.clip((clearance - PELVIS_HOLDS_MM) / THIGH_FREE_MM, 0.0, 1.0)
             share[free] = np.maximum(femur, self._thigh_share(samples[free], side) * clear)
         # Averaged along the nerve; the hip's share is a share of the pelvis' weight.
-        on_hip = weights[:, _INDEX["pelvis"]] * share
+        on_hip = weights[:, SEGMENT_INDEX["pelvis"]] * share
         gauss = np.exp(-squared_distances(rest, samples) / (2 * ALONG_NERVE_MM**2))
         gauss /= gauss.sum(axis=1, keepdims=True)
         weights, on_hip = gauss @ weights, gauss @ on_hip
         weights[weights < 0.01] = 0.0
         weights /= weights.sum(axis=1, keepdims=True)
-        pelvis = weights[:, _INDEX["pelvis"]]
+        pelvis = weights[:, SEGMENT_INDEX["pelvis"]]
         vertex_share = np.clip(on_hip / np.maximum(pelvis, 1e-9), 0.0, 1.0) * (pelvis > 0)
         contacts = self.contacts.of(rest, weights, vertex_share, side, few=len(rest) <= _FEW)
         if not vertex_share.any():
@@ -303,20 +302,20 @@ class Deformer:
             segment = segment_of(bone)
             if segment is None or (segment.startswith("femur_") and segment != f"femur_{side}"):
                 continue
-            column = _INDEX[segment]
+            column = SEGMENT_INDEX[segment]
             nearest[:, column] = np.minimum(
                 nearest[:, column], distance_to(points, tissue.points, BONE_REACH_MM)
             )
         raw = np.where(np.isfinite(nearest), 1.0 / np.maximum(nearest, 1.0) ** 4, 0.0)
         total = raw.sum(axis=1)
         lost = total == 0  # nothing near: with the pelvis
-        raw[lost, _INDEX["pelvis"]] = 1.0
+        raw[lost, SEGMENT_INDEX["pelvis"]] = 1.0
         raw /= raw.sum(axis=1, keepdims=True)
-        femur = raw[:, _INDEX[f"femur_{side}"]].copy()
-        raw[:, _INDEX["pelvis"]] += femur
-        raw[:, _INDEX[f"femur_{side}"]] = 0.0
-        pelvis = raw[:, _INDEX["pelvis"]]
-        clearance = nearest[:, _INDEX["pelvis"]]
+        femur = raw[:, SEGMENT_INDEX[f"femur_{side}"]].copy()
+        raw[:, SEGMENT_INDEX["pelvis"]] += femur
+        raw[:, SEGMENT_INDEX[f"femur_{side}"]] = 0.0
+        pelvis = raw[:, SEGMENT_INDEX["pelvis"]]
+        clearance = nearest[:, SEGMENT_INDEX["pelvis"]]
         return raw, np.where(pelvis > 0, femur / np.maximum(pelvis, 1e-12), 0.0), clearance
 
     def _thigh_share(self, points: np.ndarray, side: str) -> np.ndarray:
@@ -343,7 +342,7 @@ class Deformer:
         for i, (segment, _) in enumerate(knots):
             hat = np.zeros(len(knots))
             hat[i] = 1.0
-            weights[:, _INDEX[segment]] = np.interp(z, heights, hat)  # flat beyond the ends
+            weights[:, SEGMENT_INDEX[segment]] = np.interp(z, heights, hat)  # flat beyond the ends
         return weights
 
     def _angle(self, points: np.ndarray, side: str) -> np.ndarray:
